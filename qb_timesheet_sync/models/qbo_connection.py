@@ -1,0 +1,420 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
+import logging
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import consteq
+from odoo.tools.misc import hmac
+
+from ..qbo import (
+    OAuthClient,
+    QboAuthError,
+    QboClient,
+    QboConnectionError,
+    QboError,
+    get_environment,
+    limiter_for,
+)
+
+_logger = logging.getLogger(__name__)
+
+PARAM_PREFIX = "qb_timesheet_sync."
+CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
+# Refresh a little before Intuit's one-hour expiry so a long send never
+# starts with a token that dies half-way.
+ACCESS_TOKEN_MARGIN = timedelta(minutes=5)
+TOKEN_FIELDS = [
+    "access_token",
+    "access_token_expires_at",
+    "refresh_token",
+    "refresh_token_expires_at",
+    "state",
+]
+
+
+class QboConnection(models.Model):
+    """The link between one Odoo company and one QuickBooks Online company.
+
+    Tokens live here, readable by system administrators only, like core's
+    Gmail/Outlook mixins; the rest of the addon reaches QuickBooks through
+    :meth:`_qbo_client`, the one factory (and the seam tests use).
+    """
+
+    _name = "qbo.connection"
+    _description = "QuickBooks Online connection"
+    _rec_name = "company_id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    state = fields.Selection(
+        [
+            ("disconnected", "Not connected"),
+            ("connected", "Connected"),
+            ("needs_reconnect", "Needs reconnecting"),
+        ],
+        default="disconnected",
+        required=True,
+        readonly=True,
+    )
+    realm_id = fields.Char(string="QuickBooks company ID", readonly=True, copy=False)
+    qbo_company_name = fields.Char(string="QuickBooks company", readonly=True, copy=False)
+    connected_at = fields.Datetime(readonly=True, copy=False)
+    connected_by_id = fields.Many2one("res.users", string="Connected by", readonly=True, copy=False)
+    refresh_token_expires_at = fields.Datetime(
+        string="Connection valid until",
+        readonly=True,
+        copy=False,
+        help="QuickBooks asks for a new connection after this date if the connection is not used.",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    access_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
+    access_token_expires_at = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
+    refresh_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
+
+    _sql_constraints = [
+        ("company_uniq", "unique(company_id)", "A company has one QuickBooks connection."),
+    ]
+
+    # ------------------------------------------------------------------
+    # Lookup
+    # ------------------------------------------------------------------
+    @api.model
+    def _for_company(self, company):
+        """The connection of ``company``, created on first use."""
+        connection = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        if not connection:
+            connection = self.sudo().create({"company_id": company.id})
+        return connection.sudo(False).with_env(self.env)
+
+    # ------------------------------------------------------------------
+    # Configuration (app-wide: one Intuit app per database)
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_param(self, key, default=None):
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + key, default)
+
+    @api.model
+    def _qbo_environment(self):
+        kind = self._qbo_param("environment", "production")
+        return get_environment(kind, base_url=self._qbo_param("custom_base_url"))
+
+    @api.model
+    def _qbo_redirect_uri(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        return base_url.rstrip("/") + CALLBACK_PATH
+
+    @api.model
+    def _qbo_oauth_client(self):
+        client_id = self._qbo_param("client_id")
+        client_secret = self._qbo_param("client_secret")
+        if not client_id or not client_secret:
+            raise UserError(
+                _(
+                    "Enter the client ID and client secret of your Intuit app in "
+                    "Settings > QuickBooks before connecting."
+                )
+            )
+        return OAuthClient(
+            client_id, client_secret, self._qbo_redirect_uri(), self._qbo_environment()
+        )
+
+    # ------------------------------------------------------------------
+    # OAuth: connect
+    # ------------------------------------------------------------------
+    def _qbo_oauth_state(self):
+        """Signed state bound to this connection and the current user."""
+        self.ensure_one()
+        payload = {"cid": self.id, "uid": self.env.uid}
+        payload["sig"] = hmac(
+            self.env(su=True), "qb_timesheet_sync_oauth", (payload["cid"], payload["uid"])
+        )
+        return json.dumps(payload, separators=(",", ":"))
+
+    @api.model
+    def _qbo_connection_from_state(self, state):
+        """Return the connection a callback ``state`` was issued for, or an
+        empty recordset when the state is malformed, forged or issued to
+        another user."""
+        try:
+            payload = json.loads(state or "")
+            cid, uid, sig = int(payload["cid"]), int(payload["uid"]), str(payload["sig"])
+        except (ValueError, TypeError, KeyError):
+            return self.browse()
+        expected = hmac(self.env(su=True), "qb_timesheet_sync_oauth", (cid, uid))
+        if uid != self.env.uid or not consteq(sig, expected):
+            return self.browse()
+        return self.browse(cid).exists()
+
+    def _check_qbo_manager(self):
+        if not self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
+            raise AccessError(_("Only QuickBooks managers may change the QuickBooks connection."))
+
+    def action_connect(self):
+        """Send the browser to Intuit's consent page."""
+        self.ensure_one()
+        self._check_qbo_manager()
+        url = self._qbo_oauth_client().authorization_url(self._qbo_oauth_state())
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _qbo_finish_connect(self, code, realm_id):
+        """Exchange the authorization code and record the new connection.
+
+        Raises :class:`QboError` with a user-facing message on failure; the
+        connection is only changed once every call has succeeded.
+        """
+        self.ensure_one()
+        self._check_qbo_manager()
+        tokens = self._qbo_oauth_client().exchange_code(code)
+        client = QboClient(self._qbo_environment(), realm_id, tokens.access_token)
+        company_info = client.company_info()
+        previous_realm = self.realm_id
+        self.sudo().write(
+            {
+                "state": "connected",
+                "realm_id": realm_id,
+                "qbo_company_name": company_info.get("CompanyName") or realm_id,
+                "connected_at": fields.Datetime.now(),
+                "connected_by_id": self.env.uid,
+                "access_token": tokens.access_token,
+                "access_token_expires_at": tokens.expires_at,
+                "refresh_token": tokens.refresh_token,
+                "refresh_token_expires_at": tokens.refresh_expires_at,
+                "last_error": False,
+            }
+        )
+        summary = _("Connected to %(name)s.", name=self.qbo_company_name)
+        if previous_realm and previous_realm != realm_id:
+            summary += " " + _(
+                "This is a different QuickBooks company than before: matches made "
+                "for the previous company are not used with this one."
+            )
+        self.env["qbo.sync.log"]._record(
+            self.company_id, "connect", _("Connect"), summary, realm_id=realm_id
+        )
+        return summary
+
+    # ------------------------------------------------------------------
+    # Tokens
+    # ------------------------------------------------------------------
+    def _qbo_token_cursor(self):
+        """Cursor used to refresh tokens, apart from the business transaction
+        so a rollback never loses a rotated refresh token."""
+        return self.env.registry.cursor()
+
+    def _qbo_access_token(self):
+        self.ensure_one()
+        connection = self.sudo()
+        expires_at = connection.access_token_expires_at
+        if connection.access_token and expires_at and expires_at > fields.Datetime.now() + ACCESS_TOKEN_MARGIN:
+            return connection.access_token
+        return self._qbo_refresh_access_token(rejected_token=connection.access_token)
+
+    def _qbo_refresh_access_token(self, rejected_token=None):
+        """Refresh the tokens under a row lock, in a separate transaction.
+
+        Two workers that both find the token expiring serialize on the lock;
+        the second one finds a token the first one stored and uses it rather
+        than spending the (now superseded) refresh token again.
+        """
+        self.ensure_one()
+        with self._qbo_token_cursor() as cr:
+            cr.execute("SELECT id FROM qbo_connection WHERE id = %s FOR UPDATE", [self.id])
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            connection = env["qbo.connection"].browse(self.id)
+            fresh_enough = (
+                connection.access_token
+                and connection.access_token != rejected_token
+                and connection.access_token_expires_at
+                and connection.access_token_expires_at > fields.Datetime.now() + ACCESS_TOKEN_MARGIN
+            )
+            if fresh_enough:
+                token = connection.access_token
+            else:
+                token = connection._qbo_spend_refresh_token()
+            cr.commit()
+        self.invalidate_recordset(TOKEN_FIELDS + ["last_error"])
+        if not token:
+            raise QboAuthError(self.sudo().last_error)
+        return token
+
+    def _qbo_spend_refresh_token(self):
+        """Exchange the stored refresh token; returns the new access token, or
+        False after marking the connection as needing a reconnect."""
+        if self.state != "connected" or not self.refresh_token:
+            return False
+        try:
+            tokens = self._qbo_oauth_client().refresh(self.refresh_token)
+        except QboAuthError as error:
+            self._qbo_mark_needs_reconnect(str(error))
+            return False
+        self.write(
+            {
+                "access_token": tokens.access_token,
+                "access_token_expires_at": tokens.expires_at,
+                # Intuit rotates refresh tokens: always keep the latest one.
+                "refresh_token": tokens.refresh_token,
+                "refresh_token_expires_at": tokens.refresh_expires_at,
+            }
+        )
+        return tokens.access_token
+
+    def _qbo_mark_needs_reconnect(self, reason):
+        message = _(
+            "QuickBooks no longer accepts this connection (%(reason)s). "
+            "An administrator must reconnect in Settings.",
+            reason=reason,
+        )
+        self.write(
+            {
+                "state": "needs_reconnect",
+                "access_token": False,
+                "access_token_expires_at": False,
+                "refresh_token": False,
+                "last_error": message,
+            }
+        )
+        self.env["qbo.sync.log"]._record(
+            self.company_id, "token", _("Token refresh"), message, state="failed", realm_id=self.realm_id
+        )
+        _logger.warning("QuickBooks connection of company %s needs reconnecting.", self.company_id.id)
+
+    def _qbo_client(self):
+        """The QuickBooks API client for this connection (the one factory)."""
+        self.ensure_one()
+        if self.state != "connected":
+            raise UserError(self._qbo_not_connected_message())
+        environment = self._qbo_environment()
+        current = {"token": self._qbo_access_token()}
+
+        def refresh_after_401():
+            current["token"] = self._qbo_refresh_access_token(rejected_token=current["token"])
+            return current["token"]
+
+        return QboClient(
+            environment,
+            self.realm_id,
+            current["token"],
+            refresh_callback=refresh_after_401,
+            rate_limiter=limiter_for(self.realm_id),
+        )
+
+    def _qbo_not_connected_message(self):
+        if self.state == "needs_reconnect":
+            return self.last_error or _(
+                "The QuickBooks connection of %(company)s must be renewed: reconnect in Settings.",
+                company=self.company_id.name,
+            )
+        return _(
+            "%(company)s is not connected to QuickBooks: connect it in Settings > QuickBooks.",
+            company=self.company_id.name,
+        )
+
+    # ------------------------------------------------------------------
+    # Test and disconnect
+    # ------------------------------------------------------------------
+    def _qbo_check_company(self):
+        """Read-only checks; returns (level, sentence) for the user."""
+        self.ensure_one()
+        client = self._qbo_client()
+        company_info = client.company_info()
+        preferences = client.preferences()
+        name_values = {
+            item.get("Name"): item.get("Value") for item in company_info.get("NameValue", [])
+        }
+        other_prefs = {
+            item.get("Name"): item.get("Value")
+            for item in preferences.get("OtherPrefs", {}).get("NameValue", [])
+        }
+        name = company_info.get("CompanyName") or self.qbo_company_name
+        subscription = (name_values.get("SubscriptionStatus") or "").upper()
+        if subscription in ("CANCELLED", "EXPIRED", "SUSPENDED"):
+            return "danger", _(
+                "%(name)s: the QuickBooks subscription has ended (%(status)s). QuickBooks "
+                "refuses new time activities until it is renewed.",
+                name=name,
+                status=subscription,
+            )
+        if str(other_prefs.get("TimeTrackingFeatureEnabled", "true")).lower() != "true":
+            return "danger", _(
+                "%(name)s: this QuickBooks plan (%(plan)s) has no time tracking. Time "
+                "activities need QuickBooks Online Essentials or better.",
+                name=name,
+                plan=name_values.get("OfferingSku") or _("unknown plan"),
+            )
+        message = _("Connected to %(name)s: the connection works.", name=name)
+        if str(name_values.get("PayrollFeature", "false")).lower() == "true":
+            return "warning", message + " " + _(
+                "QuickBooks Payroll is enabled: employees' time may be refused or need "
+                "payroll items; contractors (vendors) are not affected."
+            )
+        return "success", message
+
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            level, message = self._qbo_check_company()
+        except QboError as error:
+            level, message = "danger", str(error)
+        self.env["qbo.sync.log"]._record(
+            self.company_id,
+            "test",
+            _("Test connection"),
+            message,
+            state="done" if level != "danger" else "failed",
+            realm_id=self.realm_id,
+        )
+        return _notification(_("QuickBooks"), message, level, sticky=level != "success")
+
+    def action_disconnect(self):
+        """Revoke at Intuit, then forget the tokens whatever Intuit says.
+
+        Everything already sent stays in QuickBooks and everything pulled
+        stays in Odoo; reconnecting later resumes.
+        """
+        self.ensure_one()
+        self._check_qbo_manager()
+        connection = self.sudo()
+        token = connection.refresh_token or connection.access_token
+        message = _("Disconnected from QuickBooks.")
+        level = "success"
+        if token:
+            try:
+                self._qbo_oauth_client().revoke(token)
+            except QboConnectionError:
+                level = "warning"
+                message = _(
+                    "Disconnected in Odoo, but QuickBooks could not be reached to revoke "
+                    "the access: remove the app from your Intuit account's connected apps."
+                )
+            except QboError as error:
+                # Already revoked or expired at Intuit: nothing left to revoke.
+                _logger.info("QuickBooks revoke refused: %s", error.code)
+        connection.write(
+            {
+                "state": "disconnected",
+                "access_token": False,
+                "access_token_expires_at": False,
+                "refresh_token": False,
+                "refresh_token_expires_at": False,
+                "last_error": False,
+            }
+        )
+        self.env["qbo.sync.log"]._record(
+            self.company_id, "disconnect", _("Disconnect"), message, realm_id=self.realm_id
+        )
+        return _notification(_("QuickBooks"), message, level, reload=True)
+
+
+def _notification(title, message, level, sticky=False, reload=False):
+    action = {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"title": title, "message": message, "type": level, "sticky": sticky},
+    }
+    if reload:
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+    return action

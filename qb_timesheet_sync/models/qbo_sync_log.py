@@ -1,0 +1,117 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+
+class QboSyncLog(models.Model):
+    """What was exchanged with QuickBooks, when, by whom, and what failed.
+
+    One record per operation (connect, test, resync, send...); its lines hold
+    the per-record outcomes an accountant needs to read afterwards.
+    """
+
+    _name = "qbo.sync.log"
+    _description = "QuickBooks sync log"
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    operation = fields.Selection(
+        [
+            ("connect", "Connect"),
+            ("disconnect", "Disconnect"),
+            ("test", "Test connection"),
+            ("token", "Token refresh"),
+            ("resync", "Resync people and customers"),
+            ("send", "Send timesheets"),
+        ],
+        required=True,
+        index=True,
+    )
+    state = fields.Selection(
+        [
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Done with errors"),
+            ("failed", "Failed"),
+        ],
+        default="running",
+        required=True,
+    )
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    realm_id = fields.Char(string="QuickBooks company ID", readonly=True)
+    summary = fields.Text()
+    count_done = fields.Integer(string="Succeeded")
+    count_refused = fields.Integer(string="Refused")
+    count_failed = fields.Integer(string="Failed")
+    count_remaining = fields.Integer(string="Remaining")
+    line_ids = fields.One2many("qbo.sync.log.line", "log_id", string="Details")
+
+    def _add_lines(self, lines):
+        """Append detail lines: dicts with level, message and optionally
+        record (a recordset of one), code and intuit_tid."""
+        self.ensure_one()
+        vals_list = []
+        for line in lines:
+            record = line.get("record")
+            vals_list.append(
+                {
+                    "log_id": self.id,
+                    "level": line.get("level", "info"),
+                    "message": line["message"],
+                    "res_model": record._name if record else False,
+                    "res_id": record.id if record else False,
+                    "record_name": record.display_name if record else line.get("record_name"),
+                    "qbo_code": line.get("code"),
+                    "intuit_tid": line.get("intuit_tid"),
+                }
+            )
+        return self.env["qbo.sync.log.line"].sudo().create(vals_list)
+
+    @api.model
+    def _record(self, company, operation, name, summary, state="done", realm_id=None, lines=()):
+        """Create a finished log entry in one call."""
+        log = self.sudo().create(
+            {
+                "name": name,
+                "company_id": company.id,
+                "operation": operation,
+                "state": state,
+                "summary": summary,
+                "realm_id": realm_id,
+            }
+        )
+        if lines:
+            log._add_lines(lines)
+        return log
+
+
+class QboSyncLogLine(models.Model):
+    _name = "qbo.sync.log.line"
+    _description = "QuickBooks sync log detail"
+    _order = "id"
+
+    log_id = fields.Many2one("qbo.sync.log", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="log_id.company_id", store=True)
+    level = fields.Selection(
+        [("info", "Info"), ("warning", "Warning"), ("error", "Error")],
+        default="info",
+        required=True,
+    )
+    message = fields.Text(required=True)
+    res_model = fields.Char(string="Record model")
+    res_id = fields.Many2oneReference(string="Record", model_field="res_model")
+    record_name = fields.Char(string="Record name")
+    qbo_code = fields.Char(string="QuickBooks code")
+    intuit_tid = fields.Char(string="Intuit transaction id")
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

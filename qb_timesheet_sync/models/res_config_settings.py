@@ -1,0 +1,72 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+from .qbo_connection import CALLBACK_PATH
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    # App-wide: the Intuit app this database uses.
+    qbo_client_id = fields.Char(
+        string="Intuit client ID", config_parameter="qb_timesheet_sync.client_id"
+    )
+    qbo_client_secret = fields.Char(
+        string="Intuit client secret",
+        config_parameter="qb_timesheet_sync.client_secret",
+        groups="base.group_system",
+    )
+    qbo_environment = fields.Selection(
+        [
+            ("production", "QuickBooks Online (production)"),
+            ("sandbox", "Intuit developer sandbox"),
+            ("custom", "Custom URL (local sandbox)"),
+        ],
+        string="QuickBooks environment",
+        default="production",
+        config_parameter="qb_timesheet_sync.environment",
+    )
+    qbo_custom_base_url = fields.Char(
+        string="Custom base URL",
+        config_parameter="qb_timesheet_sync.custom_base_url",
+        help="Base URL of a server speaking the QuickBooks Online API, such as the local sandbox.",
+    )
+    qbo_redirect_uri = fields.Char(string="Redirect URL", compute="_compute_qbo_redirect_uri")
+
+    # Per company: the connection of the company being edited.
+    qbo_connection_id = fields.Many2one("qbo.connection", compute="_compute_qbo_connection_id")
+    qbo_state = fields.Selection(related="qbo_connection_id.state", string="QuickBooks status")
+    qbo_company_name = fields.Char(related="qbo_connection_id.qbo_company_name")
+    qbo_realm_id = fields.Char(related="qbo_connection_id.realm_id")
+    qbo_connected_at = fields.Datetime(related="qbo_connection_id.connected_at")
+    qbo_connected_by_id = fields.Many2one(related="qbo_connection_id.connected_by_id")
+    qbo_refresh_token_expires_at = fields.Datetime(
+        related="qbo_connection_id.refresh_token_expires_at"
+    )
+    qbo_last_error = fields.Text(related="qbo_connection_id.last_error")
+
+    @api.depends("company_id")
+    def _compute_qbo_redirect_uri(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        for settings in self:
+            settings.qbo_redirect_uri = base_url.rstrip("/") + CALLBACK_PATH
+
+    @api.depends("company_id")
+    def _compute_qbo_connection_id(self):
+        for settings in self:
+            settings.qbo_connection_id = settings.company_id._qbo_connection()
+
+    def _qbo_connection_saved(self):
+        """Save the settings first so Connect uses what the admin just typed."""
+        self.ensure_one()
+        self.execute()
+        return self.company_id._qbo_connection()
+
+    def action_qbo_connect(self):
+        return self._qbo_connection_saved().action_connect()
+
+    def action_qbo_test(self):
+        return self._qbo_connection_saved().action_test_connection()
+
+    def action_qbo_disconnect(self):
+        return self._qbo_connection_saved().action_disconnect()

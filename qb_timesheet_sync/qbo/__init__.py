@@ -1,0 +1,60 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Plain-Python client of QuickBooks Online (no Odoo import here): OAuth,
+the Accounting API, rate limiting and errors a user can act on."""
+
+from .client import BatchItem, BatchResult, QboClient
+from .environments import (
+    INTUIT_SANDBOX,
+    PRODUCTION,
+    QboEnvironment,
+    get_environment,
+    local_environment,
+)
+from .errors import (
+    QboAuthError,
+    QboClosedPeriod,
+    QboConnectionError,
+    QboDuplicateName,
+    QboError,
+    QboFeatureUnavailable,
+    QboNotFound,
+    QboServerUnavailable,
+    QboStaleObject,
+    QboSubscriptionEnded,
+    QboThrottled,
+    QboTimeout,
+    QboValidationError,
+    error_from_response,
+)
+from .oauth import ACCOUNTING_SCOPE, OAuthClient, TokenSet
+from .ratelimit import RealmRateLimiter, limiter_for
+
+__all__ = [
+    "ACCOUNTING_SCOPE",
+    "INTUIT_SANDBOX",
+    "PRODUCTION",
+    "BatchItem",
+    "BatchResult",
+    "OAuthClient",
+    "QboAuthError",
+    "QboClient",
+    "QboClosedPeriod",
+    "QboConnectionError",
+    "QboDuplicateName",
+    "QboEnvironment",
+    "QboError",
+    "QboFeatureUnavailable",
+    "QboNotFound",
+    "QboServerUnavailable",
+    "QboStaleObject",
+    "QboSubscriptionEnded",
+    "QboThrottled",
+    "QboTimeout",
+    "QboValidationError",
+    "RealmRateLimiter",
+    "TokenSet",
+    "error_from_response",
+    "get_environment",
+    "limiter_for",
+    "local_environment",
+]

@@ -1,0 +1,447 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""HTTP client of the QuickBooks Online Accounting API (v3) for one company."""
+
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timezone
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from .errors import (
+    QboConnectionError,
+    QboError,
+    QboServerUnavailable,
+    QboThrottled,
+    QboTimeout,
+    error_from_fault,
+    error_from_response,
+)
+from .ratelimit import limiter_for
+
+_logger = logging.getLogger(__name__)
+
+MAX_BATCH_ITEMS = 30
+MAX_PAGE_SIZE = 1000
+MAX_REQUEST_ID_LENGTH = 50
+MAX_BACKOFF_SECONDS = 30.0
+RETRY_STATUSES = {500, 502, 503, 504}
+BATCH_OPERATIONS = {"create", "update", "delete", "query"}
+# Fixed namespace of the request ids derived for batch chunks: changing it
+# would stop a chunk re-sent after an upgrade from replaying.
+BATCH_REQUEST_ID_NAMESPACE = uuid.UUID("5dfdf1a7-b99b-4191-8ba6-59d63061624f")
+_PAGING_CLAUSE = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
+
+
+@dataclass
+class BatchItem:
+    """One operation of :meth:`QboClient.batch`.
+
+    ``operation`` is create, update, delete or query; ``payload`` is the entity
+    body (``{"Id", "SyncToken"}`` for a delete, ``"sparse": True`` for a sparse
+    update) or the SELECT statement of a query. ``key`` is the caller's own id.
+    """
+
+    operation: str
+    entity: str
+    payload: object
+    request_id: str | None
+    key: object = None
+
+
+@dataclass
+class BatchResult:
+    """What QuickBooks answered for one :class:`BatchItem`: the entity (or the
+    ``QueryResponse`` of a query) in ``data``, or a :class:`QboError`."""
+
+    item: BatchItem
+    data: dict | None = None
+    error: QboError | None = None
+
+    @property
+    def ok(self):
+        return self.error is None
+
+
+class QboClient:
+    """Talks to one QuickBooks company (realm) with one access token.
+
+    ``refresh_callback()`` must return a fresh access token; the caller
+    refreshes and stores the rotated refresh token itself. It is called at most
+    once per request, after a 401. Writes take a ``request_id`` (Intuit's
+    ``requestid``) that every retry of the same write reuses.
+
+    Retries (at most ``max_retries``, with exponential backoff): 429, 500, 502,
+    503, 504, and network failures that happened before the request was sent.
+    A write whose request was sent but got no answer raises
+    :class:`QboTimeout`; it is only retried when ``retry_unknown_writes`` is set
+    and the write has a request id (relying on Intuit's replay of a repeated
+    requestid, which community reports say is not always reliable).
+    """
+
+    def __init__(
+        self,
+        environment,
+        realm_id,
+        access_token,
+        *,
+        refresh_callback=None,
+        minor_version=75,
+        timeout=(5, 60),
+        rate_limiter=None,
+        max_retries=5,
+        backoff_base=0.5,
+        sleep=time.sleep,
+        session=None,
+        retry_unknown_writes=False,
+    ):
+        self.environment = environment
+        self.realm_id = str(realm_id)
+        self.minor_version = minor_version
+        self.timeout = timeout
+        self.rate_limiter = rate_limiter or limiter_for(self.realm_id)
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.retry_unknown_writes = retry_unknown_writes
+        self._access_token = access_token
+        self._refresh_callback = refresh_callback
+        self._sleep = sleep
+        self._session = session or requests.Session()
+        self._company_url = "%s/v3/company/%s/" % (environment.api_base_url, self.realm_id)
+
+    def __repr__(self):
+        return "QboClient(environment=%r, realm_id=%r)" % (self.environment.name, self.realm_id)
+
+    # ------------------------------------------------------------------
+    # Reads
+    # ------------------------------------------------------------------
+    def company_info(self):
+        return self._request("GET", "companyinfo/%s" % self.realm_id)["CompanyInfo"]
+
+    def preferences(self):
+        return self._request("GET", "preferences")["Preferences"]
+
+    def read(self, entity, qbo_id):
+        answer = self._request("GET", "%s/%s" % (entity.lower(), qbo_id))
+        return _entity_from(answer, entity)
+
+    def query(self, statement, page_size=MAX_PAGE_SIZE):
+        """Every row of ``statement`` (a SELECT without STARTPOSITION or
+        MAXRESULTS), fetched page by page."""
+        if _PAGING_CLAUSE.search(statement):
+            raise ValueError("query() adds STARTPOSITION and MAXRESULTS itself.")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError("page_size must be between 1 and %d." % MAX_PAGE_SIZE)
+        rows = []
+        start = 1
+        while True:
+            page = self._query_response(
+                "%s STARTPOSITION %d MAXRESULTS %d" % (statement, start, page_size)
+            )
+            page_rows = next((value for value in page.values() if isinstance(value, list)), [])
+            rows.extend(page_rows)
+            if len(page_rows) < page_size:
+                return rows
+            start += page_size
+
+    def count(self, entity, where=None):
+        statement = "SELECT COUNT(*) FROM %s" % entity
+        if where:
+            statement += " WHERE %s" % where
+        return int(self._query_response(statement).get("totalCount", 0))
+
+    def time_activities_changed_since(self, moment):
+        """Time activities created or changed at or after ``moment`` (naive
+        datetimes are UTC). CDC does not cover TimeActivity, hence a query."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return self.query(
+            "SELECT * FROM TimeActivity WHERE MetaData.LastUpdatedTime >= '%s' "
+            "ORDERBY MetaData.LastUpdatedTime" % moment.isoformat(timespec="seconds")
+        )
+
+    # ------------------------------------------------------------------
+    # Writes
+    # ------------------------------------------------------------------
+    def create(self, entity, payload, request_id):
+        answer = self._request(
+            "POST", entity.lower(), json_body=payload, request_id=request_id, is_write=True
+        )
+        return _entity_from(answer, entity)
+
+    def update(self, entity, payload, request_id, sparse=False):
+        """Full update (writable fields left out are cleared), or sparse update."""
+        body = dict(payload, sparse=True) if sparse else payload
+        answer = self._request(
+            "POST", entity.lower(), json_body=body, request_id=request_id, is_write=True
+        )
+        return _entity_from(answer, entity)
+
+    def delete(self, entity, qbo_id, sync_token, request_id):
+        answer = self._request(
+            "POST",
+            entity.lower(),
+            params={"operation": "delete"},
+            json_body={"Id": str(qbo_id), "SyncToken": str(sync_token)},
+            request_id=request_id,
+            is_write=True,
+        )
+        return _entity_from(answer, entity)
+
+    def batch(self, items):
+        """Send ``items`` (:class:`BatchItem`) in batch requests of up to 30.
+
+        Returns one :class:`BatchResult` per item, in the order of ``items``;
+        an item QuickBooks refused carries the matching :class:`QboError`.
+        Each request's requestid is derived from its items' request ids, so
+        sending the same items again (after a crash) replays instead of
+        duplicating. When a whole request fails, the error is raised; its
+        ``completed_results`` holds the results of the requests already done.
+        """
+        for item in items:
+            if item.operation not in BATCH_OPERATIONS:
+                raise ValueError("Unknown batch operation: %r" % item.operation)
+        results = {}
+        for start in range(0, len(items), MAX_BATCH_ITEMS):
+            chunk = list(range(start, min(start + MAX_BATCH_ITEMS, len(items))))
+            try:
+                self._run_batch_chunk(items, chunk, results)
+            except QboError as error:
+                error.completed_results = [results[index] for index in sorted(results)]
+                raise
+        return [results[index] for index in range(len(items))]
+
+    def _run_batch_chunk(self, items, chunk, results):
+        """Send one chunk; items throttled one by one (fault 3001) are sent
+        again, on their own, after a pause (at most ``max_retries`` times)."""
+        pending = chunk
+        for round_number in range(self.max_retries + 1):
+            pending_items = [items[index] for index in pending]
+            answers, intuit_tid = self._post_batch(pending_items, round_number)
+            throttled = []
+            for position, index in enumerate(pending):
+                result = _batch_result(items[index], answers.get(str(position)), intuit_tid)
+                if isinstance(result.error, QboThrottled) and round_number < self.max_retries:
+                    throttled.append(index)
+                else:
+                    results[index] = result
+            if not throttled:
+                return
+            # Intuit asks to wait a minute once throttled; the limiter's minute
+            # is 60 s in production and shorter in tests.
+            self.rate_limiter.pause_for(self.rate_limiter.minute_seconds)
+            pending = throttled
+
+    def _post_batch(self, batch_items, round_number):
+        """One batch request; returns ({bId: item answer}, intuit_tid)."""
+        entries = [_batch_entry(str(position), item) for position, item in enumerate(batch_items)]
+        response = self._exchange(
+            "POST",
+            "batch",
+            json_body={"BatchItemRequest": entries},
+            request_id=_batch_request_id(batch_items, round_number),
+            is_batch=True,
+            is_write=any(item.operation != "query" for item in batch_items),
+        )
+        answer = _decode(response)
+        answers = {entry.get("bId"): entry for entry in answer.get("BatchItemResponse", [])}
+        return answers, response.headers.get("intuit_tid")
+
+    # ------------------------------------------------------------------
+    # HTTP
+    # ------------------------------------------------------------------
+    def _query_response(self, statement):
+        return self._request("POST", "query", text_body=statement).get("QueryResponse", {})
+
+    def _request(self, method, path, **kwargs):
+        """Decoded JSON answer of one API request (see :meth:`_exchange`)."""
+        return _decode(self._exchange(method, path, **kwargs))
+
+    def _exchange(
+        self,
+        method,
+        path,
+        *,
+        params=None,
+        json_body=None,
+        text_body=None,
+        request_id=None,
+        is_batch=False,
+        is_write=False,
+    ):
+        """Send one API request, retrying as the class documents; returns the
+        successful response or raises the matching :class:`QboError`."""
+        if request_id and len(request_id) > MAX_REQUEST_ID_LENGTH:
+            raise ValueError("A QuickBooks requestid has at most 50 characters.")
+        query = {"minorversion": self.minor_version, **(params or {})}
+        if request_id:
+            query["requestid"] = request_id
+        refreshed = False
+        attempt = 0
+        while True:
+            try:
+                response = self._send(method, path, query, json_body, text_body, is_batch)
+            except requests.RequestException as exc:
+                error, may_retry = self._network_failure(exc, is_write, request_id)
+                _logger.debug(
+                    "QBO %s %s -> %s (requestid=%s)", method, path, type(exc).__name__, request_id
+                )
+                if not may_retry or attempt >= self.max_retries:
+                    raise error from exc
+                self._sleep(self._backoff(attempt))
+                attempt += 1
+                continue
+            status = response.status_code
+            _logger.debug(
+                "QBO %s %s -> %s (intuit_tid=%s, requestid=%s)",
+                method,
+                path,
+                status,
+                response.headers.get("intuit_tid"),
+                request_id,
+            )
+            if status == 401 and self._refresh_callback and not refreshed:
+                refreshed = True
+                self._access_token = self._refresh_callback()
+                continue
+            if (status == 429 or status in RETRY_STATUSES) and attempt < self.max_retries:
+                self._wait_before_retry(response, attempt)
+                attempt += 1
+                continue
+            if status >= 400:
+                raise error_from_response(status, response.content, response.headers)
+            return response
+
+    def _send(self, method, path, query, json_body, text_body, is_batch):
+        headers = {"Authorization": "Bearer %s" % self._access_token, "Accept": "application/json"}
+        data = None
+        if text_body is not None:
+            headers["Content-Type"] = "application/text"
+            data = text_body.encode("utf-8")
+        with self.rate_limiter.slot(is_batch):
+            return self._session.request(
+                method,
+                self._company_url + path,
+                params=query,
+                json=json_body,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+            )
+
+    def _network_failure(self, exc, is_write, request_id):
+        """(error to raise, whether the request may be sent again) for a
+        network failure."""
+        detail = type(exc).__name__
+        if _never_sent(exc):
+            return QboConnectionError(detail=detail), True
+        if is_write:
+            # Sent without an answer: QuickBooks may or may not have saved it.
+            return QboTimeout(detail=detail), bool(self.retry_unknown_writes and request_id)
+        if isinstance(exc, requests.Timeout):
+            message = "QuickBooks did not answer in time; try again in a few minutes."
+            return QboConnectionError(message, detail=detail), True
+        return QboConnectionError(detail=detail), True
+
+    def _wait_before_retry(self, response, attempt):
+        if response.status_code != 429:
+            self._sleep(self._backoff(attempt))
+            return
+        # Intuit documents no Retry-After header and says to wait 60 seconds
+        # after a 429: honour the header when present, else wait the limiter's
+        # minute (60 s in production, shorter in tests). The pause holds back
+        # every request to this company, not only this one.
+        retry_after = _seconds(response.headers.get("Retry-After"))
+        self.rate_limiter.pause_for(
+            retry_after if retry_after is not None else self.rate_limiter.minute_seconds
+        )
+
+    def _backoff(self, attempt):
+        return min(self.backoff_base * 2**attempt, MAX_BACKOFF_SECONDS)
+
+
+def _decode(response):
+    try:
+        answer = response.json()
+    except ValueError:
+        raise QboServerUnavailable(
+            "QuickBooks sent an answer that could not be read; try again in a few minutes.",
+            detail=response.text[:500],
+            intuit_tid=response.headers.get("intuit_tid"),
+            http_status=response.status_code,
+        ) from None
+    # An OK status may still carry a fault (Intuit's error-code page).
+    if isinstance(answer, dict) and "Fault" in answer:
+        raise error_from_response(response.status_code, answer, response.headers)
+    return answer
+
+
+def _never_sent(exc):
+    """True when the request cannot have reached QuickBooks: connection refused,
+    name resolution failure or connect timeout."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    # requests wraps urllib3's MaxRetryError, whose ``reason`` is the cause.
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError)
+
+
+def _seconds(header_value):
+    try:
+        return max(0.0, float(header_value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _entity_from(answer, entity):
+    """The entity of a single-entity answer ``{"Customer": {...}, "time": ...}``."""
+    if entity in answer:
+        return answer[entity]
+    return next(value for key, value in answer.items() if isinstance(value, dict))
+
+
+def _batch_entry(bid, item):
+    if item.operation == "query":
+        return {"bId": bid, "Query": item.payload}
+    return {"bId": bid, "operation": item.operation, item.entity: item.payload}
+
+
+def _batch_request_id(batch_items, round_number):
+    """32 hex characters derived from the items' request ids (None when an item
+    has none: a query-only request must not replay an old answer).
+
+    A retry round after item-level throttling gets its own id: re-using the
+    first one would replay the throttled answers.
+    """
+    if any(not item.request_id for item in batch_items):
+        return None
+    seed = "\n".join(item.request_id for item in batch_items)
+    if round_number:
+        seed += "\nretry %d" % round_number
+    return uuid.uuid5(BATCH_REQUEST_ID_NAMESPACE, seed).hex
+
+
+def _batch_result(item, answer, intuit_tid):
+    if answer is None:
+        return BatchResult(
+            item,
+            error=QboTimeout(
+                "QuickBooks returned no result for this entry, so it is not known whether it "
+                "was saved: it will be checked in QuickBooks before being sent again.",
+                intuit_tid=intuit_tid,
+            ),
+        )
+    if "Fault" in answer:
+        return BatchResult(item, error=error_from_fault(answer["Fault"], intuit_tid=intuit_tid))
+    if item.operation == "query":
+        return BatchResult(item, data=answer.get("QueryResponse", {}))
+    data = answer.get(item.entity)
+    if data is None:
+        data = next((value for value in answer.values() if isinstance(value, dict)), None)
+    return BatchResult(item, data=data)

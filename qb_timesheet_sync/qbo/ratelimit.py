@@ -1,0 +1,120 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Client-side pacing of the requests made to one QuickBooks company (realm).
+
+Intuit's limits (facts section 7): 500 requests per minute per realm, 10
+requests per second (or 10 in flight) per realm and app, and 40 batch requests
+per minute per realm and app. A 429 answer asks to wait before retrying.
+"""
+
+import math
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+
+# Stay a little below Intuit's numbers: our window is not aligned with
+# Intuit's own, the clocks differ, and the per-realm limit is shared with the
+# company's other apps. Hitting a 429 costs a whole minute, a margin costs 5%.
+SAFETY_MARGIN = 0.95
+
+
+class RealmRateLimiter:
+    """Sliding-window limits plus a bound on requests in flight, for one realm.
+
+    ``minute_seconds`` sets the length of a "minute" so tests can shrink time;
+    ``clock`` and ``sleep`` can be replaced by fakes.
+    """
+
+    def __init__(
+        self,
+        requests_per_minute=500,
+        batches_per_minute=40,
+        max_in_flight=10,
+        minute_seconds=60.0,
+        clock=time.monotonic,
+        sleep=time.sleep,
+    ):
+        self.requests_per_minute = max(1, math.floor(requests_per_minute * SAFETY_MARGIN))
+        self.batches_per_minute = max(1, math.floor(batches_per_minute * SAFETY_MARGIN))
+        # Intuit's wording is "10 requests per second" now and "10 concurrent
+        # requests" in 2016: enforce both with the same number.
+        self.max_in_flight = max_in_flight
+        self.requests_per_second = max_in_flight
+        self.minute_seconds = minute_seconds
+        self.second_seconds = minute_seconds / 60.0
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._in_flight = threading.BoundedSemaphore(max_in_flight)
+        self._request_times = deque()
+        self._batch_times = deque()
+        self._paused_until = 0.0
+
+    @contextmanager
+    def slot(self, is_batch=False):
+        """Block until one more request may go, and hold its place while it runs."""
+        with self._in_flight:
+            self._wait_for_turn(is_batch)
+            yield
+
+    def pause_for(self, seconds):
+        """Hold back every request of this realm for ``seconds`` (after a 429)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def _wait_for_turn(self, is_batch):
+        while True:
+            with self._lock:
+                now = self._clock()
+                wait = self._wait_needed(now, is_batch)
+                if wait <= 0:
+                    self._request_times.append(now)
+                    if is_batch:
+                        self._batch_times.append(now)
+                    return
+            self._sleep(wait)
+
+    def _wait_needed(self, now, is_batch):
+        """Seconds to wait before a request may start at ``now`` (0 when it may)."""
+        _forget_before(self._request_times, now - self.minute_seconds)
+        _forget_before(self._batch_times, now - self.minute_seconds)
+        limits = [
+            (self._request_times, self.requests_per_minute, self.minute_seconds),
+            (self._request_times, self.requests_per_second, self.second_seconds),
+        ]
+        if is_batch:
+            limits.append((self._batch_times, self.batches_per_minute, self.minute_seconds))
+        waits = [_window_wait(times, limit, window, now) for times, limit, window in limits]
+        return max([self._paused_until - now, *waits])
+
+
+def _forget_before(times, threshold):
+    while times and times[0] <= threshold:
+        times.popleft()
+
+
+def _window_wait(times, limit, window, now):
+    """Seconds until fewer than ``limit`` of the (sorted) ``times`` fall in the
+    last ``window``: until the start that makes the window full has left it."""
+    in_window = [moment for moment in times if moment > now - window]
+    if len(in_window) < limit:
+        return 0.0
+    return in_window[len(in_window) - limit] + window - now
+
+
+_registry = {}
+_registry_lock = threading.Lock()
+
+
+def limiter_for(realm_id, **kwargs):
+    """The process-wide limiter of ``realm_id``, created on first use.
+
+    Every client of the same QuickBooks company in this process shares it, so
+    parallel jobs stay under the company's limits together. ``kwargs`` (see
+    :class:`RealmRateLimiter`) are only used when the limiter is created.
+    """
+    with _registry_lock:
+        limiter = _registry.get(realm_id)
+        if limiter is None:
+            limiter = _registry[realm_id] = RealmRateLimiter(**kwargs)
+        return limiter

@@ -1,0 +1,379 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Rules for sending one Odoo timesheet line to QuickBooks as a TimeActivity.
+
+Plain Python on purpose (no ``odoo`` import, no I/O): the Odoo side gathers the
+facts of a line in :class:`LineFacts`, asks :func:`refusal` whether it may be
+sent, and builds the request body with :func:`build_time_activity`. Every
+refusal has a stable ``code`` and an English sentence from :data:`MESSAGES`.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+EMPLOYEE = "Employee"
+VENDOR = "Vendor"
+
+# QuickBooks refuses time entries of 24 hours or more; the product stops at 23h55.
+MAX_MINUTES = 23 * 60 + 55
+DESCRIPTION_MAX = 4000  # TimeActivity.Description (facts 3.1)
+
+ROUNDING_METHODS = {"up": ROUND_CEILING, "nearest": ROUND_HALF_UP, "down": ROUND_FLOOR}
+# Floats from Odoo carry noise (1.1 h is 66.00000000000001 min); six decimals of a
+# minute keep every real duration and drop the noise before a step rounds up.
+MINUTE_PRECISION = Decimal("0.000001")
+
+# Line states that may be sent. "queued" is sendable because the background
+# sender itself evaluates the lines it queued; "sent" and "edited" already have
+# a TimeActivity in QuickBooks and go through an update instead.
+SENDABLE_STATES = ("not_sent", "queued", "error")
+
+# Where the hourly rate came from, in order of precedence.
+RATE_SOURCES = ("project_employee", "project", "employee", "company")
+
+MESSAGES = {
+    "not_connected": (
+        "This company is not connected to QuickBooks: connect it in the QuickBooks settings "
+        "before sending time."
+    ),
+    "no_time_tracking": (
+        "The QuickBooks plan of this company has no time tracking: QuickBooks Online "
+        "Essentials or better is needed, with time tracking turned on."
+    ),
+    "already_sent": "The line was already sent to QuickBooks: it is never sent twice.",
+    "edited_after_sending": (
+        "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
+        "instead of sending the line again."
+    ),
+    "no_project": (
+        "The line has no project: only lines that belong to a project can be sent to "
+        "QuickBooks. Set a project on the line."
+    ),
+    "no_employee": "The line has no employee: set the employee on the line.",
+    "employee_not_mapped": (
+        "The employee %(employee)s is not matched with a QuickBooks employee or vendor: match "
+        "them in the employee form or run 'Check for new users and customers'."
+    ),
+    "project_not_mapped": (
+        "The project %(project)s is not matched with a QuickBooks customer: match it in the "
+        "project form or run 'Check for new users and customers'."
+    ),
+    "employee_other_company": (
+        "The employee %(employee)s is matched in another QuickBooks company than the one this "
+        "company is connected to: match them again in the employee form or run 'Check for "
+        "new users and customers'."
+    ),
+    "project_other_company": (
+        "The project %(project)s is matched in another QuickBooks company than the one this "
+        "company is connected to: match it again in the project form or run 'Check for new "
+        "users and customers'."
+    ),
+    "not_approved": "The line is not approved yet: approve it before sending it to QuickBooks.",
+    "not_billable": (
+        "The line is not billable and only billable time is sent: mark it billable or turn "
+        "on sending non-billable time in the QuickBooks settings."
+    ),
+    "no_duration": (
+        "The line has no time to send (%(duration)s once rounded): enter a positive duration."
+    ),
+    "too_long": (
+        "The line lasts %(duration)s once rounded, longer than the 23h55 QuickBooks accepts "
+        "for one entry: split it into several lines."
+    ),
+    "books_closed": (
+        "The line is dated %(date)s, on or before the QuickBooks closing date %(close_date)s: "
+        "move it to a later date or ask your accountant to reopen the period in QuickBooks."
+    ),
+    "no_rate": (
+        "The line is billable but no hourly rate was found for %(employee)s on %(project)s: "
+        "set a rate on the project, the employee or in the QuickBooks settings."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+
+
+def _refusal(code, **params):
+    return Refusal(code, MESSAGES[code] % params)
+
+
+# ---------------------------------------------------------------------------
+# Durations
+# ---------------------------------------------------------------------------
+
+
+def hours_to_minutes(hours):
+    """Return ``hours`` as an exact Decimal number of minutes (1.1 h is 66 min)."""
+    return Decimal(str(hours)) * 60
+
+
+def round_minutes(minutes, step=None, method="up"):
+    """Round a duration in minutes to a whole number of minutes.
+
+    ``step`` (1, 6, 15, 30, ...) rounds to a multiple of it with ``method``
+    "up", "nearest" (half up) or "down". Without a step (None or 0) the
+    duration goes to the nearest whole minute, half up: 59.5 min is 60.
+    """
+    if step is not None and step < 0:
+        raise ValueError(f"The rounding step cannot be negative: {step!r}")
+    exact = Decimal(str(minutes)).quantize(MINUTE_PRECISION, rounding=ROUND_HALF_UP)
+    if not step:
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        rounding = ROUNDING_METHODS[method]
+    except KeyError:
+        raise ValueError(f"Unknown rounding method: {method!r}") from None
+    return int((exact / step).quantize(Decimal(1), rounding=rounding)) * step
+
+
+def split_hours_minutes(total_minutes):
+    """Return ``(hours, minutes)`` of a whole, non-negative number of minutes."""
+    if total_minutes < 0:
+        raise ValueError(f"A duration cannot be negative: {total_minutes!r}")
+    return divmod(int(total_minutes), 60)
+
+
+def format_duration(total_minutes):
+    """Return a duration as the "7h05" form used in the messages."""
+    sign = "-" if total_minutes < 0 else ""
+    hours, minutes = divmod(abs(int(total_minutes)), 60)
+    return f"{sign}{hours}h{minutes:02d}"
+
+
+# ---------------------------------------------------------------------------
+# Rates
+# ---------------------------------------------------------------------------
+
+
+def resolve_hourly_rate(
+    project_employee_rate=None, project_rate=None, employee_rate=None, company_rate=None
+):
+    """Return ``(rate, source)`` of the first rate set above zero, else ``(None, None)``.
+
+    The most specific rate wins: the employee's rate on the project, the
+    project's rate, the employee's rate, then the company default.
+    """
+    rates = (project_employee_rate, project_rate, employee_rate, company_rate)
+    for rate, source in zip(rates, RATE_SOURCES, strict=True):
+        if rate and rate > 0:
+            return rate, source
+    return None, None
+
+
+# ---------------------------------------------------------------------------
+# May this line be sent?
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineFacts:
+    """Everything :func:`refusal` needs to know about one timesheet line.
+
+    Realms are the QuickBooks company ids: ``employee_realm`` and
+    ``project_realm`` are those the mappings were made in. ``minutes`` is the
+    duration once rounded, as it would be sent; None means the duration rounded
+    to the nearest minute. ``time_tracking_enabled`` None means "not known":
+    QuickBooks then has the last word.
+    """
+
+    # What decides: no defaults, so a forgotten fact cannot let a line through.
+    qbo_state: str  # not_sent, queued, sent, error or edited
+    connected: bool
+    time_tracking_enabled: bool | None
+    has_project: bool
+    project_qbo_id: str | None
+    has_employee: bool
+    employee_qbo_id: str | None
+    approval_required: bool
+    approved: bool
+    billable: bool
+    send_non_billable: bool
+    unit_amount_hours: float
+    date: date
+    # Optional facts and what the messages show.
+    minutes: int | None = None
+    book_close_date: date | None = None
+    hourly_rate: float | Decimal | None = None
+    company_realm: str | None = None
+    project_realm: str | None = None
+    employee_realm: str | None = None
+    employee_name: str = ""
+    project_name: str = ""
+
+    @property
+    def rounded_minutes(self):
+        if self.minutes is not None:
+            return self.minutes
+        return round_minutes(hours_to_minutes(self.unit_amount_hours))
+
+
+def _other_realm(mapped_realm, company_realm):
+    # A mapping without a realm predates the check: let QuickBooks judge it.
+    return bool(mapped_realm and company_realm and mapped_realm != company_realm)
+
+
+def refusal(facts):
+    """Return why the line cannot be sent, or None when it can.
+
+    Only the first reason is given, in this order: first what blocks the whole
+    company (not connected, no time tracking), then the state of the line
+    (already sent or edited), what it is attached to (project, employee, their
+    QuickBooks matches and company), the approval and billable policy, the
+    duration (zero, too long), the closing date, and last the rate. So the
+    message names the fix that unblocks the most lines first.
+    """
+    employee = f"'{facts.employee_name or '?'}'"
+    project = f"'{facts.project_name or '?'}'"
+    if not facts.connected:
+        return _refusal("not_connected")
+    if facts.time_tracking_enabled is False:
+        return _refusal("no_time_tracking")
+    if facts.qbo_state == "edited":
+        return _refusal("edited_after_sending")
+    if facts.qbo_state not in SENDABLE_STATES:
+        return _refusal("already_sent")
+    if not facts.has_project:
+        return _refusal("no_project")
+    if not facts.has_employee:
+        return _refusal("no_employee")
+    if not facts.employee_qbo_id:
+        return _refusal("employee_not_mapped", employee=employee)
+    if not facts.project_qbo_id:
+        return _refusal("project_not_mapped", project=project)
+    if _other_realm(facts.employee_realm, facts.company_realm):
+        return _refusal("employee_other_company", employee=employee)
+    if _other_realm(facts.project_realm, facts.company_realm):
+        return _refusal("project_other_company", project=project)
+    if facts.approval_required and not facts.approved:
+        return _refusal("not_approved")
+    if not facts.billable and not facts.send_non_billable:
+        return _refusal("not_billable")
+    minutes = facts.rounded_minutes
+    if facts.unit_amount_hours <= 0 or minutes <= 0:
+        return _refusal("no_duration", duration=format_duration(minutes))
+    if minutes > MAX_MINUTES:
+        return _refusal("too_long", duration=format_duration(minutes))
+    if facts.book_close_date and facts.date <= facts.book_close_date:
+        return _refusal(
+            "books_closed",
+            date=facts.date.isoformat(),
+            close_date=facts.book_close_date.isoformat(),
+        )
+    if facts.billable and not (facts.hourly_rate and facts.hourly_rate > 0):
+        return _refusal("no_rate", employee=employee, project=project)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The TimeActivity body
+# ---------------------------------------------------------------------------
+
+
+def _json_number(value):
+    """Decimals are not JSON; QuickBooks takes rates as plain numbers."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def build_time_activity(
+    *,
+    name_of,
+    person_qbo_id,
+    customer_qbo_id,
+    txn_date,
+    minutes,
+    billable,
+    hourly_rate=None,
+    item_qbo_id=None,
+    description="",
+):
+    """Return ``(payload, description_truncated)`` for a TimeActivity create.
+
+    The duration form (Hours and Minutes, with TxnDate) is used rather than
+    start and end times, whose time zones QuickBooks does not round-trip
+    (facts 3.1). ``minutes`` is the rounded duration. Raises ValueError on
+    values the caller should have refused first (see :func:`refusal`).
+    """
+    if name_of not in (EMPLOYEE, VENDOR):
+        raise ValueError(f"NameOf must be Employee or Vendor, not {name_of!r}")
+    if not person_qbo_id or not customer_qbo_id:
+        raise ValueError("A time activity needs a person and a customer.")
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise ValueError(f"The duration must be a whole number of minutes: {minutes!r}")
+    if not 0 < minutes <= MAX_MINUTES:
+        raise ValueError(f"The duration must be between 1 and {MAX_MINUTES} minutes: {minutes}")
+    if billable and not (hourly_rate and hourly_rate > 0):
+        raise ValueError("A billable time activity needs an hourly rate above zero.")
+    hours, rest = split_hours_minutes(minutes)
+    payload = {
+        "NameOf": name_of,
+        f"{name_of}Ref": {"value": str(person_qbo_id)},
+        "CustomerRef": {"value": str(customer_qbo_id)},
+    }
+    if item_qbo_id:
+        payload["ItemRef"] = {"value": str(item_qbo_id)}
+    payload.update(
+        {
+            "TxnDate": txn_date.isoformat(),
+            "Hours": hours,
+            "Minutes": rest,
+            "BillableStatus": "Billable" if billable else "NotBillable",
+        }
+    )
+    if billable:
+        payload["HourlyRate"] = _json_number(hourly_rate)
+    description = description or ""
+    # UNSURE whether QuickBooks counts characters or UTF-16 units; Python
+    # characters match the documented "4000 characters".
+    truncated = len(description) > DESCRIPTION_MAX
+    if description:
+        payload["Description"] = description[:DESCRIPTION_MAX]
+    return payload, truncated
+
+
+# ---------------------------------------------------------------------------
+# Finding a TimeActivity QuickBooks created for us
+# ---------------------------------------------------------------------------
+
+
+def _ref_value(record, key):
+    return str((record.get(key) or {}).get("value") or "")
+
+
+def _normalize_description(text):
+    # UNSURE whether QuickBooks keeps trailing spaces and CR/LF as sent:
+    # compare without them so a lost response can still be recognised.
+    return (text or "").replace("\r\n", "\n").strip()
+
+
+def payload_fingerprint(payload):
+    """Return the fields of a TimeActivity that QuickBooks echoes back unchanged.
+
+    Works on our payload and on a record read from QuickBooks alike.
+    BillableStatus is left out: QuickBooks turns it into HasBeenBilled once the
+    time is invoiced.
+    """
+    name_of = payload.get("NameOf") or ""
+    return (
+        name_of,
+        _ref_value(payload, f"{name_of}Ref"),
+        _ref_value(payload, "CustomerRef"),
+        payload.get("TxnDate") or "",
+        int(payload.get("Hours") or 0),
+        int(payload.get("Minutes") or 0),
+        _normalize_description(payload.get("Description")),
+    )
+
+
+def matches_time_activity(payload, qbo_record):
+    """Tell whether ``qbo_record`` is the TimeActivity ``payload`` created.
+
+    Used after a crash, when the response of a create was lost, to find the
+    record QuickBooks made instead of creating a second one.
+    """
+    if qbo_record.get("status") == "Deleted":
+        return False
+    return payload_fingerprint(payload) == payload_fingerprint(qbo_record)

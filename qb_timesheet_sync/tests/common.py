@@ -1,0 +1,108 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Shared fixtures: one local QuickBooks sandbox per test run, on 127.0.0.1.
+
+The sandbox is the repository's ``tests/qbo_sandbox`` package (beside the
+addon); it runs in a thread of the test process, so each test can reset and
+seed it, and talks real HTTP like QuickBooks Online.
+"""
+
+import functools
+import os
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+from odoo.tests import TransactionCase
+
+REALM_A = "9130350000000001"
+REALM_B = "9130350000000002"
+CLIENT_ID = "odoo-test-client"
+CLIENT_SECRET = "odoo-test-secret"
+
+
+def base_seed():
+    """Two QuickBooks companies, so realm changes and multi-company can be tested."""
+    return {
+        "realms": [
+            {
+                "realm_id": REALM_A,
+                "company_name": "Test Company A",
+                "Employee": [{"GivenName": "Emily", "FamilyName": "Platt", "DisplayName": "Emily Platt"}],
+                "Customer": [{"DisplayName": "Cool Cars", "children": [{"DisplayName": "Website"}]}],
+                "Item": [{"Name": "Hours", "Type": "Service", "UnitPrice": 100}],
+            },
+            {
+                "realm_id": REALM_B,
+                "company_name": "Test Company B",
+                "Employee": [{"GivenName": "John", "FamilyName": "Doe", "DisplayName": "John Doe"}],
+            },
+        ]
+    }
+
+
+@functools.cache
+def qbo_sandbox():
+    """Start the sandbox once for the whole test run."""
+    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if repo_root not in sys.path:
+        sys.path.insert(0, repo_root)
+    from tests.qbo_sandbox import SandboxConfig, SandboxServer  # noqa: PLC0415
+
+    server = SandboxServer(
+        SandboxConfig(port=0, auto_approve=True, clients={CLIENT_ID: CLIENT_SECRET})
+    )
+    server.start()
+    return server
+
+
+class QboCase(TransactionCase):
+    """A company pointed at a freshly seeded local QuickBooks sandbox."""
+
+    qbo_connect_realm = None  # set to a realm id to start each test connected
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = qbo_sandbox()
+        cls.qbo_set_params(cls.env, cls.sandbox.url)
+        cls.company = cls.env.company
+
+    @classmethod
+    def qbo_set_params(cls, env, base_url):
+        params = env["ir.config_parameter"].sudo()
+        params.set_param("qb_timesheet_sync.environment", "custom")
+        params.set_param("qb_timesheet_sync.custom_base_url", base_url)
+        params.set_param("qb_timesheet_sync.client_id", CLIENT_ID)
+        params.set_param("qb_timesheet_sync.client_secret", CLIENT_SECRET)
+
+    @classmethod
+    def qbo_seed(cls):
+        return base_seed()
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
+        self.sandbox.reset(seed=self.qbo_seed())
+        self.connection = self.company._qbo_connection()
+        if self.qbo_connect_realm:
+            self.qbo_connect(self.connection, self.qbo_connect_realm)
+
+    def qbo_authorize(self, connection, realm_id):
+        """Walk the consent step the way a browser would; returns the callback
+        query (code, state, realmId) the sandbox sends back."""
+        url = connection.action_connect()["url"]
+        response = requests.get(
+            url, params={"realm_id": realm_id}, allow_redirects=False, timeout=10
+        )
+        self.assertEqual(response.status_code, 302, response.text)
+        query = parse_qs(urlparse(response.headers["Location"]).query)
+        return {key: values[0] for key, values in query.items()}
+
+    def qbo_connect(self, connection, realm_id):
+        callback = self.qbo_authorize(connection, realm_id)
+        connection._qbo_finish_connect(callback["code"], callback["realmId"])
+        return callback
+
+    def sandbox_stats(self):
+        return requests.get(self.sandbox.url + "/_sandbox/stats", timeout=10).json()

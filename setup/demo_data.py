@@ -1,0 +1,46 @@
+# Demo data for the README's first command, run through `odoo-bin shell`.
+# Points Odoo at the local QuickBooks sandbox and creates employees, clients,
+# projects and a few weeks of timesheets named like the sandbox's demo
+# company, so a newcomer can match, resync and send without typing anything.
+from datetime import date, timedelta
+
+ICP = env["ir.config_parameter"]  # noqa: F821 (provided by odoo shell)
+ICP.set_param("qb_timesheet_sync.environment", "custom")
+ICP.set_param("qb_timesheet_sync.client_id", "sandbox-client-id")
+ICP.set_param("qb_timesheet_sync.client_secret", "sandbox-client-secret")
+
+admin = env.ref("base.user_admin")  # noqa: F821
+admin.groups_id |= env.ref("hr_timesheet.group_timesheet_manager")  # noqa: F821
+
+EMPLOYEES = ["Emily Platt", "John Johnson", "Mark Cho", "Sara Lopez"]
+PROJECTS = {"Cool Cars": ["Website Redesign", "Fleet App"], "Amy's Bird Sanctuary": ["Bird Census"]}
+
+employees = env["hr.employee"].create([{"name": name} for name in EMPLOYEES])  # noqa: F821
+projects = env["project.project"]  # noqa: F821
+for client_name, project_names in PROJECTS.items():
+    client = env["res.partner"].create({"name": client_name, "is_company": True})  # noqa: F821
+    for project_name in project_names:
+        projects |= env["project.project"].create(  # noqa: F821
+            {"name": project_name, "partner_id": client.id, "allow_timesheets": True}
+        )
+
+start = date.today() - timedelta(days=21)
+lines = []
+for day in range(21):
+    day_date = start + timedelta(days=day)
+    if day_date.weekday() >= 5:
+        continue
+    for index, employee in enumerate(employees):
+        project = projects[(day + index) % len(projects)]
+        lines.append(
+            {
+                "name": f"Work on {project.name}",
+                "project_id": project.id,
+                "employee_id": employee.id,
+                "date": day_date,
+                "unit_amount": 2 + (day + index) % 5 * 0.75,
+            }
+        )
+env["account.analytic.line"].create(lines)  # noqa: F821
+env.cr.commit()  # noqa: F821
+print(f"Demo data: {len(employees)} employees, {len(projects)} projects, {len(lines)} timesheet lines.")

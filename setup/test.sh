@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: the plain-Python tier (QuickBooks sandbox,
+# client, mapping rules) always; the Odoo tier (the addon's tests, browser
+# tours included) when an Odoo 18.0 source tree is available.
+#
+#   bash setup/test.sh            # everything
+#   QBTS_TIERS=python bash setup/test.sh   # one tier: python | odoo
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set +e
+
+tiers="${QBTS_TIERS:-python,odoo}"
+summary=()
+total_passed=0
+total_failed=0
+status=0
+
+ensure_system_packages || die "Could not install the system packages."
+have_odoo=1
+find_odoo_src fetch || have_odoo=0
+if [ $have_odoo -eq 1 ]; then ensure_venv odoo; else ensure_venv; fi || die "Could not install the Python packages."
+PY="$QBTS_VENV/bin/python"
+export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+LOG_DIR="${QBTS_LOG_DIR:-$QBTS_HOME/test-logs}"
+mkdir -p "$LOG_DIR"
+
+# --- Tier 1: plain Python -------------------------------------------------
+if [[ ",$tiers," == *",python,"* ]]; then
+    say "Plain-Python tier: pytest tests/"
+    (cd "$REPO_ROOT" && "$PY" -m pytest tests -q -p no:cacheprovider -o addopts="" \
+        --junitxml="$LOG_DIR/python-junit.xml") 2>&1 | tee "$LOG_DIR/python.log"
+    rc=${PIPESTATUS[0]}
+    read -r p f s < <("$PY" "$REPO_ROOT/setup/junit_counts.py" "$LOG_DIR/python-junit.xml")
+    total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+    if [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
+    summary+=("Plain-Python tier: ran, $p passed, $f failed, $s skipped (exit $rc)")
+fi
+
+# --- Tier 2: Odoo -----------------------------------------------------------
+if [[ ",$tiers," == *",odoo,"* ]]; then
+    if [ $have_odoo -eq 0 ]; then
+        summary+=("ODOO TIER SKIPPED: no Odoo 18.0 source found (set ODOO_SRC, or put one at $ODOO_DEFAULT_SRC). Only the plain-Python tier ran.")
+    else
+        ensure_postgres
+        db="qbts_test_$$"
+        http_port="$(free_port)"
+        say "Odoo tier: installing qb_timesheet_sync in a fresh database ($db) and running its tests"
+        "$PY" "$ODOO_SRC/odoo-bin" \
+            --database="$db" \
+            --addons-path="$ODOO_SRC/odoo/addons,$REPO_ROOT" \
+            --init=qb_timesheet_sync \
+            --test-tags="/qb_timesheet_sync" \
+            --without-demo=all \
+            --http-port="$http_port" \
+            --gevent-port="$(free_port)" \
+            --stop-after-init \
+            --log-level=info \
+            --logfile="$LOG_DIR/odoo.log"
+        rc=$?
+        dropdb --if-exists "$db" >/dev/null 2>&1
+        rm -rf "$HOME/.local/share/Odoo/filestore/$db"
+        read -r p f s problems < <("$PY" "$REPO_ROOT/setup/odoo_log_counts.py" "$LOG_DIR/odoo.log")
+        grep -E "(WARNING|ERROR|CRITICAL) $db " "$LOG_DIR/odoo.log" | tail -40
+        total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+        if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$problems" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
+        summary+=("Odoo tier: ran, $p passed, $f failed, $s skipped, $problems warning/error log lines (exit $rc; log: $LOG_DIR/odoo.log)")
+    fi
+fi
+
+echo
+echo "==================== qb_timesheet_sync test summary ===================="
+for line in "${summary[@]}"; do echo "$line"; done
+echo "$total_passed passed, $total_failed failed"
+exit $status

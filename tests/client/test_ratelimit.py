@@ -1,0 +1,157 @@
+"""Unit tests of the per-realm rate limiter, on a fake clock."""
+
+import threading
+import time
+
+import pytest
+
+from qb_timesheet_sync.qbo.ratelimit import RealmRateLimiter, limiter_for
+
+
+class FakeClock:
+    """A clock that only moves when the limiter sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+def make_limiter(clock, **kwargs):
+    return RealmRateLimiter(clock=clock, sleep=clock.sleep, **kwargs)
+
+
+def take(limiter, count, is_batch=False):
+    for _ in range(count):
+        with limiter.slot(is_batch):
+            pass
+
+
+def test_limits_sit_a_little_below_intuit_numbers():
+    limiter = RealmRateLimiter()
+    assert 450 <= limiter.requests_per_minute < 500
+    assert 36 <= limiter.batches_per_minute < 40
+    assert limiter.max_in_flight == 10
+
+
+def test_minute_window_blocks_until_the_oldest_request_leaves_it():
+    clock = FakeClock()
+    limiter = make_limiter(clock, requests_per_minute=100, max_in_flight=1000)
+    allowed = limiter.requests_per_minute
+    take(limiter, allowed)
+    assert clock.sleeps == []
+    clock.advance(10)
+    take(limiter, 1)
+    # The first request started at t=0: the next one may start at t=60.
+    assert clock.now == pytest.approx(60.0)
+    assert sum(clock.sleeps) == pytest.approx(50.0)
+
+
+def test_window_slides_instead_of_resetting_each_minute():
+    clock = FakeClock()
+    limiter = make_limiter(clock, requests_per_minute=20, max_in_flight=1000)
+    allowed = limiter.requests_per_minute  # 19
+    take(limiter, 10)
+    clock.advance(30)
+    take(limiter, allowed - 10)
+    assert clock.sleeps == []
+    take(limiter, 1)
+    # The ten requests of t=0 leave the window at t=60; those of t=30 stay until t=90.
+    assert clock.now == pytest.approx(60.0)
+    take(limiter, 9)
+    assert clock.now == pytest.approx(60.0)
+    take(limiter, 1)
+    assert clock.now == pytest.approx(90.0)
+
+
+def test_at_most_max_in_flight_requests_start_per_second():
+    clock = FakeClock()
+    limiter = make_limiter(clock, max_in_flight=10, minute_seconds=60.0)
+    take(limiter, 10)
+    assert clock.now == 0.0
+    take(limiter, 1)
+    assert clock.now == pytest.approx(1.0)
+
+
+def test_batch_requests_have_their_own_per_minute_limit():
+    clock = FakeClock()
+    limiter = make_limiter(clock, batches_per_minute=40)
+    allowed = limiter.batches_per_minute  # 38
+    for _ in range(allowed):
+        take(limiter, 1, is_batch=True)
+        clock.advance(1)
+    start = clock.now
+    take(limiter, 1)  # an ordinary request is not held back by the batch limit
+    assert clock.now == start
+    take(limiter, 1, is_batch=True)
+    assert clock.now == pytest.approx(60.0)
+
+
+def test_time_scale_follows_minute_seconds():
+    clock = FakeClock()
+    limiter = make_limiter(clock, requests_per_minute=20, max_in_flight=1000, minute_seconds=0.6)
+    take(limiter, limiter.requests_per_minute + 1)
+    assert clock.now == pytest.approx(0.6)
+
+
+def test_pause_holds_back_every_request():
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    take(limiter, 1)
+    limiter.pause_for(5)
+    limiter.pause_for(2)  # a shorter pause does not cut the longer one
+    take(limiter, 1)
+    assert clock.now == pytest.approx(5.0)
+    take(limiter, 1)
+    assert clock.now == pytest.approx(5.0)
+
+
+def test_in_flight_requests_are_bounded_across_threads():
+    limiter = RealmRateLimiter(max_in_flight=3, minute_seconds=0.06)
+    lock = threading.Lock()
+    running = 0
+    peak = 0
+
+    def work():
+        nonlocal running, peak
+        with limiter.slot():
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.02)
+            with lock:
+                running -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert peak == 3
+
+
+def test_limiter_for_shares_one_limiter_per_realm():
+    created = []
+
+    def fetch():
+        created.append(limiter_for("ratelimit-test-realm", minute_seconds=1.0))
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(limiter) for limiter in created}) == 1
+    assert created[0].minute_seconds == 1.0
+    assert limiter_for("ratelimit-test-realm") is created[0]
+    assert limiter_for("ratelimit-test-other-realm") is not created[0]

@@ -1,0 +1,69 @@
+"""Runtime configuration of the QuickBooks Online sandbox."""
+
+import dataclasses
+
+REQUESTID_MODES = ("replay", "ignore", "fault")
+RATE_FIELDS = ("fail_rate", "drop_rate", "slow_rate")
+# The listening address is fixed once the server runs.
+STARTUP_ONLY_FIELDS = ("host", "port")
+
+
+def default_clients():
+    return {"sandbox-client-id": "sandbox-client-secret"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxConfig:
+    """Everything that can be tuned, at start-up or later with ``configure()``.
+
+    Durations are in seconds unless the name says ``_ms``. ``minute_seconds`` is the
+    length of the "minute" used by the per-minute rate limits, so tests can shrink it.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    clients: dict = dataclasses.field(default_factory=default_clients)
+    auto_approve: bool = False
+    access_token_ttl: float = 3600
+    refresh_token_ttl: float = 8726400
+    refresh_grace_seconds: float = 86400
+    minute_seconds: float = 60.0
+    requests_per_minute: int = 500
+    batches_per_minute: int = 40
+    max_concurrent: int = 10
+    enforce_limits: bool = True
+    latency_ms: int = 0
+    batch_latency_ms: int = 0
+    requestid_mode: str = "replay"
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    slow_after_commit_ms: int = 0
+    slow_rate: float = 0.0
+    random_seed: int | None = None
+    seed: dict | None = None
+    state_file: str | None = None
+
+    def __post_init__(self):
+        if self.requestid_mode not in REQUESTID_MODES:
+            raise ValueError(
+                f"requestid_mode must be one of {REQUESTID_MODES}, not {self.requestid_mode!r}"
+            )
+        for name in RATE_FIELDS:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if self.minute_seconds <= 0:
+            raise ValueError("minute_seconds must be positive")
+
+    @classmethod
+    def field_names(cls):
+        return [field.name for field in dataclasses.fields(cls)]
+
+    def replace(self, **changes):
+        """Return a copy with ``changes`` applied; unknown keys raise ``ValueError``."""
+        unknown = sorted(set(changes) - set(self.field_names()))
+        if unknown:
+            raise ValueError(f"unknown sandbox config keys: {', '.join(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)

@@ -1,0 +1,551 @@
+"""Business rules of the emulated entities: create, read, update and delete.
+
+Every function works on a ``Realm`` (see ``state.py``) and must be called with the state
+lock held. Rules and codes follow qbo-api-facts.md sections 3, 4 and 8; where the facts
+are UNSURE the choice is commented next to the code.
+"""
+
+import copy
+import datetime
+
+from . import faults
+
+NAME_ENTITIES = ("Customer", "Employee", "Vendor")
+LIST_ENTITIES = (*NAME_ENTITIES, "Item")
+ENTITIES = (*LIST_ENTITIES, "TimeActivity")
+ENTITY_BY_PATH = {name.lower(): name for name in ENTITIES}
+
+NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+# Current QBO reference limits (facts 3.2-3.4), not the older desktop XSD values.
+NAME_LENGTHS = {
+    "DisplayName": 500,
+    "Title": 16,
+    "Suffix": 16,
+    "GivenName": 100,
+    "MiddleName": 100,
+    "FamilyName": 100,
+    "CompanyName": 100,
+    "PrintOnCheckName": 110,
+    "Notes": 2000,
+}
+NO_SEPARATOR_FIELDS = (*NAME_PARTS, "DisplayName", "PrintOnCheckName")
+FORBIDDEN_NAME_CHARS = (":", "\t", "\n", "\r")
+# Customer levels are 0 (top) to 4: five levels in all (facts 3.2).
+MAX_CUSTOMER_LEVEL = 4
+ITEM_TYPES = ("Service", "Inventory", "NonInventory")
+PAYROLL_UNSUPPORTED_EMPLOYEE_FIELDS = ("Title", "Suffix", "PrintOnCheckName", "BillRate")
+
+# Fields the server owns; a client cannot set them (they are dropped from payloads).
+SERVER_FIELDS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status")
+READ_ONLY_FIELDS = {
+    "Customer": ("FullyQualifiedName", "Level", "IsProject", "BalanceWithJobs"),
+    "Employee": ("V4IDPseudonym",),
+    "Vendor": (),
+    "Item": ("FullyQualifiedName", "Level"),
+    "TimeActivity": (),
+}
+# Fields a full update keeps although the client left them out (write-on-create or owned).
+KEPT_ON_FULL_UPDATE = {
+    "Customer": ("IsProject", "Balance", "BalanceWithJobs"),
+    "Employee": ("V4IDPseudonym",),
+    "Vendor": ("Balance",),
+    "Item": (),
+    "TimeActivity": (),
+}
+
+TIME_ACTIVITY_NAME_OF = {"Employee": "EmployeeRef", "Vendor": "VendorRef"}
+BILLABLE_STATUSES = ("Billable", "NotBillable")
+MAX_HOURS = 8760
+MAX_DESCRIPTION = 4000
+
+
+class WriteContext:
+    """Per-request facts the rules need: seeding mode and the ids a batch created.
+
+    Batch items cannot rely on each other (facts 6), so references to records created
+    earlier in the same batch are refused as if those records did not exist yet.
+    """
+
+    def __init__(self, seeding=False):
+        self.seeding = seeding
+        self.created_ids = set()
+
+
+def is_deleted(record):
+    return record.get("status") == "Deleted"
+
+
+def read(realm, entity, record_id):
+    record = realm.records[entity].get(str(record_id))
+    if record is None:
+        raise faults.object_not_found(f"{entity} with Id {record_id} was not found.", "Id")
+    if is_deleted(record):
+        raise faults.object_not_found("Another user has deleted this transaction.", "Id")
+    return copy.deepcopy(record)
+
+
+def create(realm, entity, payload, context=None):
+    context = context or WriteContext()
+    payload = _check_payload(payload)
+    if not context.seeding:
+        check_writable(realm, entity)
+    record = _strip_server_fields(entity, payload, keep_seed_fields=context.seeding)
+    record = VALIDATORS[entity](realm, record, None, context)
+    record_id = realm.allocate_id(record.pop("Id", None) if context.seeding else None)
+    now = realm.meta_time()
+    stored = {
+        **record,
+        "Id": record_id,
+        "SyncToken": "0",
+        "domain": "QBO",
+        "sparse": False,
+        "MetaData": {"CreateTime": now, "LastUpdatedTime": now},
+    }
+    realm.records[entity][record_id] = stored
+    context.created_ids.add(record_id)
+    return copy.deepcopy(stored)
+
+
+def update(realm, entity, payload, context=None):
+    context = context or WriteContext()
+    payload = _check_payload(payload)
+    check_writable(realm, entity)
+    existing = _existing_for_write(realm, entity, payload)
+    changes = _strip_server_fields(entity, payload, keep_seed_fields=False)
+    if payload.get("sparse") is True:
+        # Sparse updates merge; the facts are UNSURE whether TimeActivity and Employee
+        # accept them, so the sandbox accepts them for every entity.
+        record = {key: value for key, value in existing.items() if key not in SERVER_FIELDS}
+        record.update(changes)
+    else:
+        # A full update sets every writable field left out to null (facts 4.1).
+        kept = {key: existing[key] for key in KEPT_ON_FULL_UPDATE[entity] if key in existing}
+        record = {**kept, **changes}
+    record = {key: value for key, value in record.items() if value is not None}
+    record = VALIDATORS[entity](realm, record, existing, context)
+    stored = {
+        **record,
+        "Id": existing["Id"],
+        "SyncToken": str(int(existing["SyncToken"]) + 1),
+        "domain": "QBO",
+        "sparse": False,
+        "MetaData": {
+            "CreateTime": existing["MetaData"]["CreateTime"],
+            "LastUpdatedTime": realm.meta_time(),
+        },
+    }
+    realm.records[entity][existing["Id"]] = stored
+    if entity == "Customer":
+        _refresh_descendants(realm, existing["Id"])
+    return copy.deepcopy(stored)
+
+
+def delete(realm, entity, payload):
+    payload = _check_payload(payload)
+    if entity in LIST_ENTITIES:
+        # Name lists are never deleted, only made inactive (facts 4.4).
+        raise faults.unsupported_operation(
+            f"Operation Delete is not supported for {entity}. "
+            "Make the record inactive (Active=false) instead."
+        )
+    check_writable(realm, entity)
+    existing = _existing_for_write(realm, entity, payload)
+    _check_books_open(realm, existing.get("TxnDate"))
+    tombstone = copy.deepcopy(existing)
+    tombstone["status"] = "Deleted"
+    tombstone["MetaData"]["LastUpdatedTime"] = realm.meta_time()
+    realm.records[entity][existing["Id"]] = tombstone
+    return {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}
+
+
+def check_writable(realm, entity):
+    if realm.subscription_blocks_writes():
+        raise faults.invalid_company_status()
+    if entity == "TimeActivity" and not realm.time_tracking_enabled():
+        raise faults.permission_denied()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_payload(payload):
+    if not isinstance(payload, dict):
+        raise faults.invalid_property("The request body is not a JSON object")
+    return payload
+
+
+def _strip_server_fields(entity, payload, keep_seed_fields):
+    removed = set(SERVER_FIELDS) | set(READ_ONLY_FIELDS[entity])
+    if keep_seed_fields:
+        # Seeds may fix the Id and mark projects, which the v3 API itself cannot create.
+        removed -= {"Id", "IsProject"}
+    return {key: copy.deepcopy(value) for key, value in payload.items() if key not in removed}
+
+
+def _existing_for_write(realm, entity, payload):
+    record_id = payload.get("Id")
+    if record_id in (None, ""):
+        raise faults.required_param("Id")
+    existing = realm.records[entity].get(str(record_id))
+    if existing is None:
+        raise faults.object_not_found(f"{entity} with Id {record_id} was not found.", "Id")
+    if is_deleted(existing):
+        raise faults.object_not_found("Another user has deleted this transaction.", "Id")
+    sync_token = payload.get("SyncToken")
+    if sync_token in (None, ""):
+        # UNSURE (facts 4.2): the code for a missing SyncToken; 2020 is the likely one.
+        raise faults.required_param("SyncToken")
+    if str(sync_token) != existing["SyncToken"]:
+        raise faults.stale_object(entity)
+    return existing
+
+
+def _check_text(record, field, maximum):
+    value = record.get(field)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise faults.invalid_property(field, field)
+    if len(value) > maximum:
+        raise faults.invalid_string_length(field, maximum, len(value))
+
+
+def _check_name_characters(record, fields):
+    for field in fields:
+        value = record.get(field)
+        if isinstance(value, str) and any(char in value for char in FORBIDDEN_NAME_CHARS):
+            raise faults.invalid_characters(field)
+
+
+def _name_key(name):
+    # UNSURE (facts 3.2): whether uniqueness ignores case. QBO's name lists behave
+    # case-insensitively in the UI, so "acme" and "Acme" collide here.
+    return " ".join(name.split()).casefold()
+
+
+def _check_unique_display_name(realm, display_name, own_id):
+    # Inactive records keep their name: the facts are UNSURE whether inactivating frees it,
+    # and keeping it forces clients to look at inactive records before creating duplicates.
+    key = _name_key(display_name)
+    for entity in NAME_ENTITIES:
+        for record in realm.records[entity].values():
+            if record["Id"] != own_id and _name_key(record.get("DisplayName", "")) == key:
+                raise faults.duplicate_name()
+
+
+def _resolve_ref(realm, entity, ref, element, context):
+    """Return the active record ``ref`` points to, or raise 2500 / 610."""
+    if not isinstance(ref, dict) or not str(ref.get("value") or "").strip():
+        raise faults.invalid_property(element, element)
+    value = str(ref["value"]).strip()
+    record = realm.records[entity].get(value)
+    if record is None or value in context.created_ids:
+        raise faults.invalid_reference(entity, value, element)
+    if is_deleted(record):
+        raise faults.object_not_found("Another user has deleted this transaction.", element)
+    if record.get("Active") is False:
+        raise faults.inactive_reference(element)
+    return record
+
+
+def _reference(record, name_field):
+    return {"value": record["Id"], "name": record.get(name_field, "")}
+
+
+def _validate_name_list(realm, record, existing, context, entity):
+    for field, maximum in NAME_LENGTHS.items():
+        _check_text(record, field, maximum)
+    _check_name_characters(record, NO_SEPARATOR_FIELDS)
+    if entity == "Employee" and realm.payroll_enabled() and not context.seeding:
+        for field in PAYROLL_UNSUPPORTED_EMPLOYEE_FIELDS:
+            if field in record:
+                raise faults.invalid_property(f"{field} (not supported with payroll)", field)
+        # With payroll the display name is read-only and built from the name parts.
+        record.pop("DisplayName", None)
+    if entity == "Employee" and not (record.get("GivenName") or record.get("FamilyName")):
+        # DISAGREEMENT in the reference (facts 3.3): the field table's "at least one of
+        # GivenName or FamilyName" is enforced, not the stricter "both".
+        raise faults.required_param("GivenName or FamilyName", "GivenName")
+    display_name = (record.get("DisplayName") or "").strip()
+    if not display_name:
+        parts = NAME_PARTS if entity != "Employee" else ("GivenName", "MiddleName", "FamilyName")
+        display_name = " ".join(record[part].strip() for part in parts if record.get(part))
+    if not display_name:
+        raise faults.no_name_provided()
+    record["DisplayName"] = display_name
+    _check_unique_display_name(realm, display_name, existing["Id"] if existing else None)
+    record.setdefault("PrintOnCheckName", display_name)
+    record.setdefault("Active", True)
+    if not isinstance(record["Active"], bool):
+        raise faults.invalid_property("Active", "Active")
+    return record
+
+
+def _validate_customer(realm, record, existing, context):
+    record = _validate_name_list(realm, record, existing, context, "Customer")
+    own_id = existing["Id"] if existing else None
+    parent_ref = record.get("ParentRef")
+    if record.get("Job") and not parent_ref:
+        raise faults.parent_ref_required()
+    if parent_ref:
+        parent = _resolve_ref(realm, "Customer", parent_ref, "ParentRef", context)
+        if own_id and (parent["Id"] == own_id or own_id in _ancestor_ids(realm, parent)):
+            raise faults.business_validation(
+                "A customer cannot be its own parent or sub-customer.", "ParentRef"
+            )
+        level = parent["Level"] + 1
+        subtree_depth = _subtree_depth(realm, own_id) if own_id else 0
+        if level + subtree_depth > MAX_CUSTOMER_LEVEL:
+            raise faults.sub_level_limit()
+        record["ParentRef"] = _reference(parent, "FullyQualifiedName")
+        record["Job"] = True
+        record.setdefault("BillWithParent", False)
+        record["Level"] = level
+        record["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{record['DisplayName']}"
+    else:
+        record["Job"] = False
+        record["Level"] = 0
+        record["FullyQualifiedName"] = record["DisplayName"]
+        record.pop("BillWithParent", None)
+    record.setdefault("IsProject", False)
+    record.setdefault("Taxable", False)
+    record.setdefault("Balance", 0)
+    record.setdefault("BalanceWithJobs", record["Balance"])
+    return record
+
+
+def _ancestor_ids(realm, customer):
+    ids = []
+    while customer.get("ParentRef"):
+        customer = realm.records["Customer"][customer["ParentRef"]["value"]]
+        ids.append(customer["Id"])
+    return ids
+
+
+def _children(realm, customer_id):
+    return [
+        record
+        for record in realm.records["Customer"].values()
+        if (record.get("ParentRef") or {}).get("value") == customer_id
+    ]
+
+
+def _subtree_depth(realm, customer_id):
+    children = _children(realm, customer_id)
+    return 1 + max(_subtree_depth(realm, child["Id"]) for child in children) if children else 0
+
+
+def _refresh_descendants(realm, customer_id):
+    """Recompute Level, FullyQualifiedName and ParentRef names below a changed customer."""
+    parent = realm.records["Customer"][customer_id]
+    for child in _children(realm, customer_id):
+        child["Level"] = parent["Level"] + 1
+        child["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{child['DisplayName']}"
+        child["ParentRef"] = _reference(parent, "FullyQualifiedName")
+        _refresh_descendants(realm, child["Id"])
+
+
+def _validate_employee(realm, record, existing, context):
+    record = _validate_name_list(realm, record, existing, context, "Employee")
+    record.setdefault("BillableTime", False)
+    return record
+
+
+def _validate_vendor(realm, record, existing, context):
+    record = _validate_name_list(realm, record, existing, context, "Vendor")
+    record.setdefault("Vendor1099", False)
+    record.setdefault("Balance", 0)
+    return record
+
+
+def _validate_item(realm, record, existing, context):
+    name = record.get("Name")
+    if not isinstance(name, str) or not name.strip():
+        raise faults.required_param("Name")
+    name = name.strip()
+    _check_text(record, "Name", 100)
+    _check_text(record, "Description", 4000)
+    _check_name_characters(record, ("Name",))
+    item_type = record.get("Type")
+    if not item_type:
+        # Item.Type must be sent explicitly since minor version 4 (facts 3.5).
+        raise faults.required_param("Type")
+    if item_type not in ITEM_TYPES:
+        raise faults.invalid_enumeration(item_type, "Type")
+    own_id = existing["Id"] if existing else None
+    key = _name_key(name)
+    for other in realm.records["Item"].values():
+        if other["Id"] != own_id and _name_key(other["Name"]) == key:
+            raise faults.duplicate_name("product or service")
+    # IncomeAccountRef is required for Service items in QBO, but the sandbox has no chart
+    # of accounts, so it is optional here and kept as sent.
+    record["Name"] = name
+    record["FullyQualifiedName"] = name
+    record["Level"] = 0
+    record.setdefault("Active", True)
+    record.setdefault("UnitPrice", 0)
+    record.setdefault("Taxable", False)
+    return record
+
+
+def _validate_time_activity(realm, record, existing, context):
+    if existing is not None:
+        _check_books_open(realm, existing.get("TxnDate"))
+    billable_status = record.get("BillableStatus", "NotBillable")
+    if billable_status == "HasBeenBilled":
+        raise faults.invalid_enumeration("HAS_BEEN_BILLED", "BillableStatus")
+    if billable_status not in BILLABLE_STATUSES:
+        raise faults.QboFault(
+            6320, "InvalidBillable", "Invalid billable status.", "BillableStatus"
+        )
+    record["BillableStatus"] = billable_status
+    _check_time_activity_name(realm, record, context)
+    if record.get("CustomerRef"):
+        customer = _resolve_ref(realm, "Customer", record["CustomerRef"], "CustomerRef", context)
+        record["CustomerRef"] = _reference(customer, "FullyQualifiedName")
+    elif billable_status == "Billable":
+        raise faults.QboFault(
+            6310,
+            "MissingCustomer",
+            "A customer is needed when the time activity is billable.",
+            "CustomerRef",
+        )
+    if record.get("ItemRef"):
+        item = _resolve_ref(realm, "Item", record["ItemRef"], "ItemRef", context)
+        record["ItemRef"] = _reference(item, "Name")
+    if billable_status == "Billable":
+        rate = record.get("HourlyRate")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
+            raise faults.QboFault(
+                6330, "MissingBillingRate", "Invalid hourly rate.", "HourlyRate"
+            )
+    _check_duration(realm, record)
+    description = record.get("Description")
+    if description is not None:
+        _check_text(record, "Description", MAX_DESCRIPTION)
+    record["TxnDate"] = _txn_date(realm, record.get("TxnDate"))
+    _check_books_open(realm, record["TxnDate"])
+    record.setdefault("Taxable", False)
+    return record
+
+
+def _check_time_activity_name(realm, record, context):
+    name_of = record.get("NameOf")
+    present = [ref for ref in ("EmployeeRef", "VendorRef") if record.get(ref)]
+    if len(present) > 1:
+        raise faults.QboFault(
+            6290,
+            "InvalidEmployeeOrVendor",
+            "Give an employee or a vendor, not both.",
+            "NameOf",
+        )
+    ref_field = TIME_ACTIVITY_NAME_OF.get(name_of)
+    if ref_field is None or present != [ref_field]:
+        raise faults.QboFault(
+            6300,
+            "InvalidEmployeeOrVendorName",
+            "The employee or vendor name is missing or invalid; NameOf should be Employee "
+            "or Vendor, with the matching EmployeeRef or VendorRef.",
+            "NameOf",
+        )
+    person = _resolve_ref(realm, name_of, record[ref_field], ref_field, context)
+    record[ref_field] = _reference(person, "DisplayName")
+
+
+def _check_duration(realm, record):
+    has_duration = "Hours" in record or "Minutes" in record
+    has_times = "StartTime" in record or "EndTime" in record
+    if has_duration and has_times:
+        raise faults.QboFault(
+            6390,
+            "InvalidMultipleDurations",
+            "Give a total elapsed time (Hours and Minutes) or a StartTime and EndTime, "
+            "not both.",
+            "Hours",
+        )
+    if has_times:
+        _check_start_end(record, _txn_date(realm, record.get("TxnDate")))
+        return
+    if not has_duration:
+        raise faults.QboFault(
+            6350, "MissingTime", "Hours and Minutes, or StartTime and EndTime, are required."
+        )
+    hours = record.setdefault("Hours", 0)
+    minutes = record.setdefault("Minutes", 0)
+    for field, value, maximum in (("Hours", hours, MAX_HOURS), ("Minutes", minutes, 59)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+            raise _invalid_duration(field)
+    if hours == MAX_HOURS and minutes:
+        raise _invalid_duration("Minutes")
+
+
+def _invalid_duration(field):
+    return faults.QboFault(
+        6380,
+        "InvalidDuration",
+        f"{field} is out of range: Hours must be 0 to {MAX_HOURS} and Minutes 0 to 59.",
+        field,
+    )
+
+
+def _parse_moment(value, txn_date):
+    """A StartTime/EndTime: a full date-time, or a time of day taken on the TxnDate.
+
+    The documented create example sends "08:00:00-08:00" along with a TxnDate (facts 3.1).
+    """
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        moment = datetime.time.fromisoformat(value)
+        return datetime.datetime.combine(datetime.date.fromisoformat(txn_date), moment)
+
+
+def _check_start_end(record, txn_date):
+    try:
+        start = _parse_moment(record["StartTime"], txn_date)
+        end = _parse_moment(record["EndTime"], txn_date)
+        break_minutes = int(record.get("BreakHours", 0)) * 60 + int(record.get("BreakMinutes", 0))
+    except (KeyError, TypeError, ValueError) as error:
+        raise faults.QboFault(
+            6340, "InvalidTime", "StartTime and EndTime must both be valid date-times."
+        ) from error
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        raise faults.QboFault(
+            6340, "InvalidTime", "StartTime and EndTime must use the same time-zone form."
+        )
+    if end <= start:
+        raise faults.QboFault(
+            6370, "StartTimeAfterEndTime", "StartTime must be before EndTime.", "StartTime"
+        )
+    if datetime.timedelta(minutes=break_minutes) >= end - start:
+        raise faults.QboFault(
+            6360,
+            "InvalidStartOrEndTime",
+            "The break is longer than the elapsed time.",
+            "BreakHours",
+        )
+
+
+def _txn_date(realm, value):
+    if value is None:
+        # Without TxnDate the server's current date is used (facts 3.1).
+        return realm.today().isoformat()
+    try:
+        return datetime.date.fromisoformat(str(value)).isoformat()
+    except ValueError as error:
+        raise faults.invalid_property(f"TxnDate ({value})", "TxnDate") from error
+
+
+def _check_books_open(realm, txn_date):
+    close_date = realm.settings.get("BookCloseDate")
+    if txn_date and close_date and txn_date <= close_date:
+        raise faults.account_period_closed()
+
+
+VALIDATORS = {
+    "Customer": _validate_customer,
+    "Employee": _validate_employee,
+    "Vendor": _validate_vendor,
+    "Item": _validate_item,
+    "TimeActivity": _validate_time_activity,
+}

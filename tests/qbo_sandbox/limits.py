@@ -1,0 +1,56 @@
+"""Per-realm throttling: requests and batches per "minute", and requests in flight.
+
+Facts section 7: 500 requests per minute per realm, 40 batch requests per minute, and
+"10 requests per second" (current page) versus "10 concurrent" (2016 blog). The sandbox
+enforces 10 in flight plus the per-minute counts. A batch counts once in each of the
+two per-minute windows (UNSURE whether QBO counts a batch as one request or as N).
+"""
+
+import collections
+import threading
+import time
+
+
+class RealmLimiter:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._requests = collections.defaultdict(collections.deque)
+            self._batches = collections.defaultdict(collections.deque)
+            self._in_flight = collections.Counter()
+            self.max_in_flight_seen = 0
+
+    def acquire(self, realm_id, is_batch, config):
+        """Admit one request; return False when it must be throttled (answer 429).
+
+        An admitted request must be released with ``release()`` once answered.
+        """
+        now = time.monotonic()
+        with self._lock:
+            requests = self._prune(self._requests[realm_id], now, config.minute_seconds)
+            batches = self._prune(self._batches[realm_id], now, config.minute_seconds)
+            if config.enforce_limits and (
+                self._in_flight[realm_id] >= config.max_concurrent
+                or len(requests) >= config.requests_per_minute
+                or (is_batch and len(batches) >= config.batches_per_minute)
+            ):
+                return False
+            requests.append(now)
+            if is_batch:
+                batches.append(now)
+            self._in_flight[realm_id] += 1
+            self.max_in_flight_seen = max(self.max_in_flight_seen, self._in_flight[realm_id])
+            return True
+
+    def release(self, realm_id):
+        with self._lock:
+            self._in_flight[realm_id] -= 1
+
+    @staticmethod
+    def _prune(window, now, minute_seconds):
+        while window and window[0] <= now - minute_seconds:
+            window.popleft()
+        return window
