@@ -18,6 +18,9 @@
         "views/res_config_settings_views.xml",
         "views/qb_timesheet_sync_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }

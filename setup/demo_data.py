@@ -43,4 +43,4 @@ for day in range(21):
         )
 env["account.analytic.line"].create(lines)  # noqa: F821
 env.cr.commit()  # noqa: F821
-print(f"Demo data: {len(employees)} employees, {len(projects)} projects, {len(lines)} timesheet lines.")
+print(f"Demo data: {len(employees)} employees, {len(projects)} projects, {len(lines)} lines.")

@@ -14,29 +14,45 @@ _logger = logging.getLogger(__name__)
 
 class QboOAuthController(http.Controller):
     @http.route("/qb_timesheet_sync/oauth/callback", type="http", auth="user")
-    def qbo_oauth_callback(self, code=None, state=None, realmId=None, error=None, **kwargs):  # noqa: N803
+    def qbo_oauth_callback(self, code=None, state=None, realmId=None, error=None, **kwargs):
         """Intuit sends the browser back here after the consent page."""
         if not request.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
-            _logger.warning("QuickBooks callback refused: user %s is not a QuickBooks manager.", request.env.uid)
+            _logger.warning(
+                "QuickBooks callback refused: user %s is not a QuickBooks manager.", request.env.uid
+            )
             raise Forbidden()
         connection = request.env["qbo.connection"]._qbo_connection_from_state(state)
         if not connection:
-            return self._finish(None, _("This QuickBooks answer is not valid for your session (bad state): nothing was changed. Start again from Settings."), "danger")
+            return self._finish(
+                None,
+                _(
+                    "This QuickBooks answer is not valid for your session (bad state): "
+                    "nothing was changed. Start again from Settings."
+                ),
+                "danger",
+            )
         if error:
             message = (
                 _("QuickBooks access was not granted: nothing was changed.")
                 if error == "access_denied"
-                else _("QuickBooks returned an error (%(error)s): nothing was changed.", error=error)
+                else _(
+                    "QuickBooks returned an error (%(error)s): nothing was changed.", error=error
+                )
             )
             return self._finish(connection, message, "danger")
         if not code or not realmId:
-            return self._finish(connection, _("QuickBooks did not return a company: nothing was changed."), "danger")
+            return self._finish(
+                connection, _("QuickBooks did not return a company: nothing was changed."), "danger"
+            )
         try:
             message = connection._qbo_finish_connect(code, realmId)
         except QboError as exc:
             return self._finish(
                 connection,
-                _("Connecting to QuickBooks failed: %(reason)s Nothing was changed.", reason=str(exc)),
+                _(
+                    "Connecting to QuickBooks failed: %(reason)s Nothing was changed.",
+                    reason=str(exc),
+                ),
                 "danger",
             )
         return self._finish(connection, message, "success")

@@ -5,7 +5,9 @@ from odoo import fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    qbo_connection_ids = fields.One2many("qbo.connection", "company_id", string="QuickBooks connection")
+    qbo_connection_ids = fields.One2many(
+        "qbo.connection", "company_id", string="QuickBooks connection"
+    )
 
     def _qbo_connection(self):
         """This company's QuickBooks connection (created on first use)."""

@@ -6,7 +6,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -75,11 +75,12 @@ class QboClient:
     ``requestid``) that every retry of the same write reuses.
 
     Retries (at most ``max_retries``, with exponential backoff): 429, 500, 502,
-    503, 504, and network failures that happened before the request was sent.
-    A write whose request was sent but got no answer raises
-    :class:`QboTimeout`; it is only retried when ``retry_unknown_writes`` is set
-    and the write has a request id (relying on Intuit's replay of a repeated
-    requestid, which community reports say is not always reliable).
+    503, 504 and network failures; for writes, only the network failures that
+    happened before the request was sent. A write that was sent but got no
+    answer raises :class:`QboTimeout`; it is only retried when
+    ``retry_unknown_writes`` is set and the write has a request id (relying on
+    Intuit's replay of a repeated requestid, which community reports say is
+    not always reliable).
     """
 
     def __init__(
@@ -110,22 +111,22 @@ class QboClient:
         self._refresh_callback = refresh_callback
         self._sleep = sleep
         self._session = session or requests.Session()
-        self._company_url = "%s/v3/company/%s/" % (environment.api_base_url, self.realm_id)
+        self._company_url = f"{environment.api_base_url}/v3/company/{self.realm_id}/"
 
     def __repr__(self):
-        return "QboClient(environment=%r, realm_id=%r)" % (self.environment.name, self.realm_id)
+        return f"QboClient(environment={self.environment.name!r}, realm_id={self.realm_id!r})"
 
     # ------------------------------------------------------------------
     # Reads
     # ------------------------------------------------------------------
     def company_info(self):
-        return self._request("GET", "companyinfo/%s" % self.realm_id)["CompanyInfo"]
+        return self._request("GET", f"companyinfo/{self.realm_id}")["CompanyInfo"]
 
     def preferences(self):
         return self._request("GET", "preferences")["Preferences"]
 
     def read(self, entity, qbo_id):
-        answer = self._request("GET", "%s/%s" % (entity.lower(), qbo_id))
+        answer = self._request("GET", f"{entity.lower()}/{qbo_id}")
         return _entity_from(answer, entity)
 
     def query(self, statement, page_size=MAX_PAGE_SIZE):
@@ -134,13 +135,11 @@ class QboClient:
         if _PAGING_CLAUSE.search(statement):
             raise ValueError("query() adds STARTPOSITION and MAXRESULTS itself.")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError("page_size must be between 1 and %d." % MAX_PAGE_SIZE)
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}.")
         rows = []
         start = 1
         while True:
-            page = self._query_response(
-                "%s STARTPOSITION %d MAXRESULTS %d" % (statement, start, page_size)
-            )
+            page = self._query_response(f"{statement} STARTPOSITION {start} MAXRESULTS {page_size}")
             page_rows = next((value for value in page.values() if isinstance(value, list)), [])
             rows.extend(page_rows)
             if len(page_rows) < page_size:
@@ -148,19 +147,20 @@ class QboClient:
             start += page_size
 
     def count(self, entity, where=None):
-        statement = "SELECT COUNT(*) FROM %s" % entity
+        statement = f"SELECT COUNT(*) FROM {entity}"
         if where:
-            statement += " WHERE %s" % where
+            statement += f" WHERE {where}"
         return int(self._query_response(statement).get("totalCount", 0))
 
     def time_activities_changed_since(self, moment):
         """Time activities created or changed at or after ``moment`` (naive
         datetimes are UTC). CDC does not cover TimeActivity, hence a query."""
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
+        since = moment.isoformat(timespec="seconds")
         return self.query(
-            "SELECT * FROM TimeActivity WHERE MetaData.LastUpdatedTime >= '%s' "
-            "ORDERBY MetaData.LastUpdatedTime" % moment.isoformat(timespec="seconds")
+            f"SELECT * FROM TimeActivity WHERE MetaData.LastUpdatedTime >= '{since}' "
+            "ORDERBY MetaData.LastUpdatedTime"
         )
 
     # ------------------------------------------------------------------
@@ -203,7 +203,7 @@ class QboClient:
         """
         for item in items:
             if item.operation not in BATCH_OPERATIONS:
-                raise ValueError("Unknown batch operation: %r" % item.operation)
+                raise ValueError(f"Unknown batch operation: {item.operation!r}")
         results = {}
         for start in range(0, len(items), MAX_BATCH_ITEMS):
             chunk = list(range(start, min(start + MAX_BATCH_ITEMS, len(items))))
@@ -316,7 +316,7 @@ class QboClient:
             return response
 
     def _send(self, method, path, query, json_body, text_body, is_batch):
-        headers = {"Authorization": "Bearer %s" % self._access_token, "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self._access_token}", "Accept": "application/json"}
         data = None
         if text_body is not None:
             headers["Content-Type"] = "application/text"
@@ -403,7 +403,7 @@ def _entity_from(answer, entity):
     """The entity of a single-entity answer ``{"Customer": {...}, "time": ...}``."""
     if entity in answer:
         return answer[entity]
-    return next(value for key, value in answer.items() if isinstance(value, dict))
+    return next((value for value in answer.values() if isinstance(value, dict)), None)
 
 
 def _batch_entry(bid, item):
@@ -423,7 +423,7 @@ def _batch_request_id(batch_items, round_number):
         return None
     seed = "\n".join(item.request_id for item in batch_items)
     if round_number:
-        seed += "\nretry %d" % round_number
+        seed += f"\nretry {round_number}"
     return uuid.uuid5(BATCH_REQUEST_ID_NAMESPACE, seed).hex
 
 
@@ -433,7 +433,7 @@ def _batch_result(item, answer, intuit_tid):
             item,
             error=QboTimeout(
                 "QuickBooks returned no result for this entry, so it is not known whether it "
-                "was saved: it will be checked in QuickBooks before being sent again.",
+                "was saved there: check QuickBooks before sending it again.",
                 intuit_tid=intuit_tid,
             ),
         )
@@ -441,7 +441,4 @@ def _batch_result(item, answer, intuit_tid):
         return BatchResult(item, error=error_from_fault(answer["Fault"], intuit_tid=intuit_tid))
     if item.operation == "query":
         return BatchResult(item, data=answer.get("QueryResponse", {}))
-    data = answer.get(item.entity)
-    if data is None:
-        data = next((value for value in answer.values() if isinstance(value, dict)), None)
-    return BatchResult(item, data=data)
+    return BatchResult(item, data=_entity_from(answer, item.entity))

@@ -63,11 +63,11 @@ def local_environment(base_url):
     base_url = (base_url or "").strip().rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("The QuickBooks server address must be an http(s) URL: %r" % base_url)
+        raise ValueError(f"The QuickBooks server address must be an http(s) URL: {base_url!r}")
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise ValueError(
-            "The QuickBooks server address must use https unless it is on this machine: %r"
-            % base_url
+            "The QuickBooks server address must use https unless it is on this machine: "
+            f"{base_url!r}"
         )
     return QboEnvironment(
         name="custom",
@@ -87,4 +87,4 @@ def get_environment(kind, base_url=None):
         return INTUIT_SANDBOX
     if kind == "custom":
         return local_environment(base_url)
-    raise ValueError("Unknown QuickBooks environment: %r" % kind)
+    raise ValueError(f"Unknown QuickBooks environment: {kind!r}")

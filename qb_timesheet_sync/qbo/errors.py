@@ -44,12 +44,9 @@ class QboError(Exception):
         return self.message
 
     def __repr__(self):
-        return "%s(code=%r, http_status=%r, intuit_tid=%r, message=%r)" % (
-            type(self).__name__,
-            self.code,
-            self.http_status,
-            self.intuit_tid,
-            self.message,
+        return (
+            f"{type(self).__name__}(code={self.code!r}, http_status={self.http_status!r}, "
+            f"intuit_tid={self.intuit_tid!r}, message={self.message!r})"
         )
 
 
@@ -135,7 +132,7 @@ class QboTimeout(QboError):
 
     default_message = (
         "QuickBooks did not answer in time, so it is not known whether the entry was "
-        "saved: it will be checked in QuickBooks before being sent again."
+        "saved there: check QuickBooks before sending it again."
     )
 
 
@@ -205,10 +202,10 @@ def error_from_response(status, body, headers=None):
         body = _decode_text(body)
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return _token_error(status, body, intuit_tid)
-    fault = _fault_from_document(body) if isinstance(body, dict) else body
-    if not isinstance(fault, dict):
-        raw = body if isinstance(body, str) else None
-        return _error_without_fault(status, raw, intuit_tid)
+    fault = _fault_from_document(body) if isinstance(body, dict) else None
+    if fault is None:
+        raw_text = body if isinstance(body, str) else None
+        return _error_without_fault(status, raw_text, intuit_tid)
     return error_from_fault(fault, http_status=status, intuit_tid=intuit_tid)
 
 
@@ -232,16 +229,16 @@ def error_from_fault(fault, http_status=None, intuit_tid=None):
         "intuit_tid": intuit_tid,
         "http_status": http_status,
     }
+    # Fault types vary in case and spelling (AUTHENTICATION, AuthorizatonFault...).
     fault_type = str(fault.get("type") or "").lower()
+    is_auth_type = "authentication" in fault_type or "authoriz" in fault_type
     if http_status and http_status >= 500 and code != "3001":
         return QboServerUnavailable(**context)
     if http_status == 429 or code in _CLASS_BY_CODE:
         error_class = _CLASS_BY_CODE.get(code, QboThrottled)
         message = _not_found_message(detail) if error_class is QboNotFound else None
         return error_class(message, **context)
-    if http_status in (401, 403) or code in _AUTH_MESSAGES or code == "3200":
-        return QboAuthError(_AUTH_MESSAGES.get(code), **context)
-    if "authentication" in fault_type or "authoriz" in fault_type:
+    if http_status in (401, 403) or code in _AUTH_MESSAGES or code == "3200" or is_auth_type:
         return QboAuthError(_AUTH_MESSAGES.get(code), **context)
     if fault_type == "systemfault" or code == "10000":
         return QboServerUnavailable(**context)
@@ -267,7 +264,7 @@ def _validation_message(error):
     if not reason:
         return None
     reason = reason.rstrip(".")
-    return "QuickBooks refused the entry: %s." % reason
+    return f"QuickBooks refused the entry: {reason}."
 
 
 def _token_error(status, body, intuit_tid):
@@ -284,8 +281,7 @@ def _token_error(status, body, intuit_tid):
         return QboServerUnavailable(**context)
     message = _TOKEN_ERROR_MESSAGES.get(
         error_code,
-        "QuickBooks refused the connection request (%s): check the Intuit app settings."
-        % error_code,
+        f"QuickBooks refused the connection request ({error_code}): check the Intuit app settings.",
     )
     return QboError(message, **context)
 
@@ -299,7 +295,7 @@ def _error_without_fault(status, raw_text, intuit_tid):
         return QboAuthError(**context)
     if status and status >= 500:
         return QboServerUnavailable(**context)
-    message = "QuickBooks answered with an unexpected error (HTTP %s)." % status
+    message = f"QuickBooks answered with an unexpected error (HTTP {status})."
     return QboError(message, **context)
 
 

@@ -183,7 +183,12 @@ class Problem:
 
 
 def _problem(code, *, qbo_id=None, odoo_key=None, **params):
-    return Problem(code=code, message=_sentence(code, **params), qbo_id=qbo_id, odoo_key=odoo_key)
+    return Problem(
+        code=code,
+        message=_sentence(code, qbo_id=qbo_id, **params),
+        qbo_id=qbo_id,
+        odoo_key=odoo_key,
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 from oauthlib.oauth2 import OAuth2Error
@@ -62,7 +62,7 @@ class OAuthClient:
         self.timeout = timeout
 
     def __repr__(self):
-        return "OAuthClient(client_id=%r, environment=%r)" % (self.client_id, self.environment.name)
+        return f"OAuthClient(client_id={self.client_id!r}, environment={self.environment.name!r})"
 
     def authorization_url(self, state, scopes=(ACCOUNTING_SCOPE,)):
         """The Intuit consent page URL; ``state`` comes back unchanged to the redirect URI."""
@@ -170,7 +170,7 @@ class OAuthClient:
 
 
 def _token_set(token, intuit_tid):
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     refresh_lifetimes = [
         int(token[key])
         for key in ("x_refresh_token_expires_in", "x_refresh_token_hard_expires_in")

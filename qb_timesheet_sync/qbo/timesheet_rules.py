@@ -14,7 +14,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 EMPLOYEE = "Employee"
 VENDOR = "Vendor"
 
-# QuickBooks refuses time entries of 24 hours or more; the product stops at 23h55.
+# Product rule: one line lasts at most 23h55. QuickBooks itself takes up to 8760
+# hours per entry (facts 3.1), but a longer line is a typing mistake, not a day.
 MAX_MINUTES = 23 * 60 + 55
 DESCRIPTION_MAX = 4000  # TimeActivity.Description (facts 3.1)
 
@@ -120,13 +121,12 @@ def round_minutes(minutes, step=None, method="up"):
     """
     if step is not None and step < 0:
         raise ValueError(f"The rounding step cannot be negative: {step!r}")
+    if method not in ROUNDING_METHODS:
+        raise ValueError(f"Unknown rounding method: {method!r}")
     exact = Decimal(str(minutes)).quantize(MINUTE_PRECISION, rounding=ROUND_HALF_UP)
     if not step:
         return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    try:
-        rounding = ROUNDING_METHODS[method]
-    except KeyError:
-        raise ValueError(f"Unknown rounding method: {method!r}") from None
+    rounding = ROUNDING_METHODS[method]
     return int((exact / step).quantize(Decimal(1), rounding=rounding)) * step
 
 

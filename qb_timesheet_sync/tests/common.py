@@ -28,8 +28,12 @@ def base_seed():
             {
                 "realm_id": REALM_A,
                 "company_name": "Test Company A",
-                "Employee": [{"GivenName": "Emily", "FamilyName": "Platt", "DisplayName": "Emily Platt"}],
-                "Customer": [{"DisplayName": "Cool Cars", "children": [{"DisplayName": "Website"}]}],
+                "Employee": [
+                    {"GivenName": "Emily", "FamilyName": "Platt", "DisplayName": "Emily Platt"}
+                ],
+                "Customer": [
+                    {"DisplayName": "Cool Cars", "children": [{"DisplayName": "Website"}]}
+                ],
                 "Item": [{"Name": "Hours", "Type": "Service", "UnitPrice": 100}],
             },
             {
@@ -47,7 +51,7 @@ def qbo_sandbox():
     repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if repo_root not in sys.path:
         sys.path.insert(0, repo_root)
-    from tests.qbo_sandbox import SandboxConfig, SandboxServer  # noqa: PLC0415
+    from tests.qbo_sandbox import SandboxConfig, SandboxServer
 
     server = SandboxServer(
         SandboxConfig(port=0, auto_approve=True, clients={CLIENT_ID: CLIENT_SECRET})
@@ -60,10 +64,15 @@ class QboCase(TransactionCase):
     """A company pointed at a freshly seeded local QuickBooks sandbox."""
 
     qbo_connect_realm = None  # set to a realm id to start each test connected
+    qbo_create_connection = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Token refreshes run in a cursor of their own (registry.cursor());
+        # in test mode that cursor shares the test transaction.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.sandbox = qbo_sandbox()
         cls.qbo_set_params(cls.env, cls.sandbox.url)
         cls.company = cls.env.company
@@ -84,6 +93,8 @@ class QboCase(TransactionCase):
         super().setUp()
         self.sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
         self.sandbox.reset(seed=self.qbo_seed())
+        if not self.qbo_create_connection:
+            return
         self.connection = self.company._qbo_connection()
         if self.qbo_connect_realm:
             self.qbo_connect(self.connection, self.qbo_connect_realm)

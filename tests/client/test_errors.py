@@ -30,22 +30,47 @@ def fault_body(code, message, detail, element="", fault_type="ValidationFault"):
 @pytest.mark.parametrize(
     ("code", "detail", "error_class", "words"),
     [
-        ("6210", "The account period has closed and the account books cannot be updated "
-         "through the QBO Services API.", QboClosedPeriod, "books are closed"),
+        (
+            "6210",
+            "The account period has closed and the account books cannot be updated "
+            "through the QBO Services API.",
+            QboClosedPeriod,
+            "books are closed",
+        ),
         ("6200", "Account Period Closed Error", QboClosedPeriod, "books are closed"),
         ("6240", "The name supplied already exists.", QboDuplicateName, "already has"),
-        ("5010", "Stale Object Error : You and Ann were working on this at the same time.",
-         QboStaleObject, "changed in QuickBooks"),
-        ("610", "Object Not Found : Something you're trying to use has been made inactive.",
-         QboNotFound, "made inactive"),
-        ("610", "Object Not Found : Another user has deleted this transaction.",
-         QboNotFound, "was deleted"),
-        ("2500", "Invalid Reference Id : Something you're trying to use has been made "
-         "inactive.", QboNotFound, "made inactive"),
+        (
+            "5010",
+            "Stale Object Error : You and Ann were working on this at the same time.",
+            QboStaleObject,
+            "changed in QuickBooks",
+        ),
+        (
+            "610",
+            "Object Not Found : Something you're trying to use has been made inactive.",
+            QboNotFound,
+            "made inactive",
+        ),
+        (
+            "610",
+            "Object Not Found : Another user has deleted this transaction.",
+            QboNotFound,
+            "was deleted",
+        ),
+        (
+            "2500",
+            "Invalid Reference Id : Something you're trying to use has been made inactive.",
+            QboNotFound,
+            "made inactive",
+        ),
         ("5020", "Permission Denied", QboFeatureUnavailable, "time tracking"),
         ("5030", "Feature Not Supported", QboFeatureUnavailable, "time tracking"),
-        ("6190", "Subscription period has ended or canceled or there was a billing problem",
-         QboSubscriptionEnded, "subscription"),
+        (
+            "6190",
+            "Subscription period has ended or canceled or there was a billing problem",
+            QboSubscriptionEnded,
+            "subscription",
+        ),
     ],
 )
 def test_fault_codes_become_specific_errors(code, detail, error_class, words):
@@ -93,8 +118,14 @@ def test_lower_case_gateway_envelope_is_an_auth_error():
 def test_missing_scope_is_an_auth_error_with_its_own_message():
     body = {
         "fault": {
-            "error": [{"message": "message=AuthorizationFailed", "detail": "The access token "
-                       "does not have sufficient scope", "code": "3100", "element": None}],
+            "error": [
+                {
+                    "message": "message=AuthorizationFailed",
+                    "detail": "The access token does not have sufficient scope",
+                    "code": "3100",
+                    "element": None,
+                }
+            ],
             "type": "SERVICE",
         }
     }
@@ -128,8 +159,12 @@ def test_html_503_page():
 
 
 def test_internal_server_fault_is_server_unavailable_not_auth():
-    body = fault_body("3100", "message=InternalServerError; errorCode=003100; statusCode=500",
-                      "", fault_type="SERVICE")
+    body = fault_body(
+        "3100",
+        "message=InternalServerError; errorCode=003100; statusCode=500",
+        "",
+        fault_type="SERVICE",
+    )
     assert type(error_from_response(500, body, {})) is QboServerUnavailable
 
 
@@ -137,8 +172,11 @@ def test_internal_server_fault_is_server_unavailable_not_auth():
     ("status", "body", "words"),
     [
         (400, b'{"error":"invalid_grant"}', "expired or was revoked"),
-        (400, {"error_description": "Incorrect or invalid refresh token",
-               "error": "invalid_grant"}, "expired or was revoked"),
+        (
+            400,
+            {"error_description": "Incorrect or invalid refresh token", "error": "invalid_grant"},
+            "expired or was revoked",
+        ),
         (401, b'{"error":"invalid_client"}', "client ID or client secret"),
     ],
 )

@@ -6,24 +6,7 @@ import time
 import pytest
 
 from qb_timesheet_sync.qbo.ratelimit import RealmRateLimiter, limiter_for
-
-
-class FakeClock:
-    """A clock that only moves when the limiter sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds):
-        self.now += seconds
+from tests.client.helpers import FakeClock
 
 
 def make_limiter(clock, **kwargs):

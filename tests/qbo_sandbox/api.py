@@ -15,6 +15,8 @@ BATCH_OPERATIONS = ("create", "update", "delete")
 def classify(method, segments):
     """A short name for the kind of request, used by the stats."""
     head = segments[0].lower() if segments else ""
+    if method not in ("GET", "POST"):
+        return "unsupported"
     if head == "query":
         return "query"
     if head == "batch" and method == "POST":

@@ -45,10 +45,12 @@ READ_ONLY_FIELDS = {
     "TimeActivity": (),
 }
 # Fields a full update keeps although the client left them out (write-on-create or owned).
+# Write-on-create fields: an update cannot change them.
+WRITE_ON_CREATE_FIELDS = ("Balance", "CurrencyRef")
 KEPT_ON_FULL_UPDATE = {
-    "Customer": ("IsProject", "Balance", "BalanceWithJobs"),
+    "Customer": ("IsProject", "Balance", "BalanceWithJobs", "CurrencyRef"),
     "Employee": ("V4IDPseudonym",),
-    "Vendor": ("Balance",),
+    "Vendor": ("Balance", "CurrencyRef"),
     "Item": (),
     "TimeActivity": (),
 }
@@ -112,16 +114,19 @@ def update(realm, entity, payload, context=None):
     check_writable(realm, entity)
     existing = _existing_for_write(realm, entity, payload)
     changes = _strip_server_fields(entity, payload, keep_seed_fields=False)
+    for field in WRITE_ON_CREATE_FIELDS:
+        changes.pop(field, None)
     if payload.get("sparse") is True:
         # Sparse updates merge; the facts are UNSURE whether TimeActivity and Employee
         # accept them, so the sandbox accepts them for every entity.
         record = {key: value for key, value in existing.items() if key not in SERVER_FIELDS}
         record.update(changes)
+        # A null in a sparse update clears that field.
+        record = {key: value for key, value in record.items() if payload.get(key, 0) is not None}
     else:
         # A full update sets every writable field left out to null (facts 4.1).
         kept = {key: existing[key] for key in KEPT_ON_FULL_UPDATE[entity] if key in existing}
         record = {**kept, **changes}
-    record = {key: value for key, value in record.items() if value is not None}
     record = VALIDATORS[entity](realm, record, existing, context)
     stored = {
         **record,
@@ -179,7 +184,12 @@ def _strip_server_fields(entity, payload, keep_seed_fields):
     if keep_seed_fields:
         # Seeds may fix the Id and mark projects, which the v3 API itself cannot create.
         removed -= {"Id", "IsProject"}
-    return {key: copy.deepcopy(value) for key, value in payload.items() if key not in removed}
+    # Properties without a value are simply absent in QBO (facts 3.0).
+    return {
+        key: copy.deepcopy(value)
+        for key, value in payload.items()
+        if key not in removed and value is not None
+    }
 
 
 def _existing_for_write(realm, entity, payload):
@@ -395,9 +405,7 @@ def _validate_time_activity(realm, record, existing, context):
     if billable_status == "HasBeenBilled":
         raise faults.invalid_enumeration("HAS_BEEN_BILLED", "BillableStatus")
     if billable_status not in BILLABLE_STATUSES:
-        raise faults.QboFault(
-            6320, "InvalidBillable", "Invalid billable status.", "BillableStatus"
-        )
+        raise faults.QboFault(6320, "InvalidBillable", "Invalid billable status.", "BillableStatus")
     record["BillableStatus"] = billable_status
     _check_time_activity_name(realm, record, context)
     if record.get("CustomerRef"):
@@ -416,9 +424,7 @@ def _validate_time_activity(realm, record, existing, context):
     if billable_status == "Billable":
         rate = record.get("HourlyRate")
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
-            raise faults.QboFault(
-                6330, "MissingBillingRate", "Invalid hourly rate.", "HourlyRate"
-            )
+            raise faults.QboFault(6330, "MissingBillingRate", "Invalid hourly rate.", "HourlyRate")
     _check_duration(realm, record)
     description = record.get("Description")
     if description is not None:
@@ -459,8 +465,7 @@ def _check_duration(realm, record):
         raise faults.QboFault(
             6390,
             "InvalidMultipleDurations",
-            "Give a total elapsed time (Hours and Minutes) or a StartTime and EndTime, "
-            "not both.",
+            "Give a total elapsed time (Hours and Minutes) or a StartTime and EndTime, not both.",
             "Hours",
         )
     if has_times:

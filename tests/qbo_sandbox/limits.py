@@ -14,19 +14,22 @@ import time
 class RealmLimiter:
     def __init__(self):
         self._lock = threading.Lock()
+        self._generation = 0
         self.reset()
 
     def reset(self):
+        """Start afresh. Requests still running from before no longer count (see release)."""
         with self._lock:
+            self._generation += 1
             self._requests = collections.defaultdict(collections.deque)
             self._batches = collections.defaultdict(collections.deque)
             self._in_flight = collections.Counter()
             self.max_in_flight_seen = 0
 
     def acquire(self, realm_id, is_batch, config):
-        """Admit one request; return False when it must be throttled (answer 429).
+        """Admit one request; return None when it must be throttled (answer 429).
 
-        An admitted request must be released with ``release()`` once answered.
+        Otherwise return a ticket to hand to ``release()`` once the request is answered.
         """
         now = time.monotonic()
         with self._lock:
@@ -37,17 +40,19 @@ class RealmLimiter:
                 or len(requests) >= config.requests_per_minute
                 or (is_batch and len(batches) >= config.batches_per_minute)
             ):
-                return False
+                return None
             requests.append(now)
             if is_batch:
                 batches.append(now)
             self._in_flight[realm_id] += 1
             self.max_in_flight_seen = max(self.max_in_flight_seen, self._in_flight[realm_id])
-            return True
+            return self._generation
 
-    def release(self, realm_id):
+    def release(self, realm_id, ticket):
         with self._lock:
-            self._in_flight[realm_id] -= 1
+            # A request admitted before the last reset was already forgotten by it.
+            if ticket == self._generation:
+                self._in_flight[realm_id] -= 1
 
     @staticmethod
     def _prune(window, now, minute_seconds):

@@ -208,7 +208,9 @@ def _issue_tokens(state, config, grant_id, rotate):
         "expires_in": int(config.access_token_ttl),
         "refresh_token": refresh_token,
         "x_refresh_token_expires_in": max(0, int(refresh_expires_at - now)),
-        "hard_expires_in": max(0, int(grant["created"] + REFRESH_HARD_LIFETIME - now)),
+        "x_refresh_token_hard_expires_in": max(
+            0, int(grant["created"] + REFRESH_HARD_LIFETIME - now)
+        ),
     }
 
 

@@ -47,8 +47,8 @@ SCOPE_LABELS = {
 
 def _page(title, body):
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
         "<header>intuit<small>QuickBooks Online sandbox (local)</small></header>"
         f"<main>{body}</main></body></html>"
@@ -84,7 +84,7 @@ def consent_page(app_name, scope, realms, consent_id, needs_company):
         f'<form method="post" action="/connect/oauth2/decide" id="consent-form">'
         f'<input type="hidden" name="consent_id" value="{escape(consent_id)}">'
         f"{company_block}"
-        f"<h2>{escape(app_name)} will be able to:</h2><ul class=\"scopes\">{scope_items}</ul>"
+        f'<h2>{escape(app_name)} will be able to:</h2><ul class="scopes">{scope_items}</ul>'
         '<div class="actions">'
         '<button type="submit" id="cancel" name="decision" value="cancel">Cancel</button>'
         f'<button type="submit" id="connect" name="decision" value="connect" '
@@ -132,7 +132,7 @@ def _person_rows(people, kind):
 
 def _time_rows(activities):
     rows = []
-    for activity in sorted(activities, key=lambda record: int(record["Id"]), reverse=True):
+    for activity in sorted(activities, key=lambda record: record["Id"].zfill(20), reverse=True):
         css = ' class="deleted"' if activity.get("status") == "Deleted" else ""
         person = activity.get("EmployeeRef") or activity.get("VendorRef") or {}
         duration = f"{activity.get('Hours', 0)}h{activity.get('Minutes', 0):02d}"
@@ -169,10 +169,10 @@ def admin_page(realms):
             "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th>"
             f"<th>Duration</th><th>Billable</th><th>Description</th></tr>"
             f"{_time_rows(records['TimeActivity'].values())}</table>"
-            "<h2 style=\"margin-top:20px\">Customers and projects</h2>"
+            '<h2 style="margin-top:20px">Customers and projects</h2>'
             "<table><tr><th>Id</th><th>Name</th><th>Full name</th><th>Active</th></tr>"
             f"{_customer_rows(records['Customer'].values())}</table>"
-            "<h2 style=\"margin-top:20px\">Employees and vendors</h2>"
+            '<h2 style="margin-top:20px">Employees and vendors</h2>'
             "<table><tr><th>Id</th><th>Type</th><th>Name</th><th>Active</th></tr>"
             f"{people}</table></div>"
         )

@@ -94,8 +94,7 @@ def _tokenize(text):
             if text[position:].strip() == "":
                 break
             raise faults.query_parse_error(
-                f"Encountered \"{text[position:position + 10].strip()}\" at column "
-                f"{position + 1}."
+                f'Encountered "{text[position : position + 10].strip()}" at column {position + 1}.'
             )
         kind = match.lastgroup
         value = match.group(kind)
@@ -219,7 +218,7 @@ class _Parser:
             if not isinstance(value, str):
                 raise faults.query_invalid("LIKE needs a quoted string.")
             return Condition(field, "LIKE", [value])
-        kind, operator = self.next()
+        _kind, operator = self.next()
         if operator not in COMPARISON_OPERATORS:
             raise faults.query_parse_error(f'Encountered "{operator}", expected an operator.')
         return Condition(field, operator, [self._value()])
@@ -322,9 +321,7 @@ def _candidates(realm, query):
     if query.entity == "Preferences":
         return [realm.preferences()]
     records = [
-        record
-        for record in realm.records[query.entity].values()
-        if not entities.is_deleted(record)
+        record for record in realm.records[query.entity].values() if not entities.is_deleted(record)
     ]
     filters_active = any(condition.field == "Active" for condition in query.conditions)
     if query.entity in entities.LIST_ENTITIES and not filters_active:

@@ -8,7 +8,8 @@
 - ``state.records(realm_id, entity)`` lists copies of the records of one entity;
 - ``state.grants``, ``state.access_tokens``, ``state.refresh_tokens``, ``state.auth_codes``
   hold the OAuth data (see ``oauth.py``);
-- ``state.stats`` holds the counters served by ``GET /_sandbox/stats``.
+- ``state.stats`` holds the counters served by ``GET /_sandbox/stats`` (which adds
+  ``max_concurrent_seen`` from the rate limiter).
 
 Hold ``state.lock`` while reading or changing anything.
 """
@@ -58,7 +59,6 @@ def new_stats():
         "creates": {},
         "updates": {},
         "deletes": {},
-        "max_concurrent_seen": 0,
     }
 
 
@@ -170,9 +170,13 @@ class Realm:
         return {
             "CompanyName": self.company_name,
             "LegalName": self.company_name,
-            "CompanyAddr": {"Line1": "1 Sandbox Way", "City": "Mountain View",
-                            "CountrySubDivisionCode": "CA", "PostalCode": "94043",
-                            "Country": "US"},
+            "CompanyAddr": {
+                "Line1": "1 Sandbox Way",
+                "City": "Mountain View",
+                "CountrySubDivisionCode": "CA",
+                "PostalCode": "94043",
+                "Country": "US",
+            },
             "Country": "US",
             "Email": {"Address": "noreply@sandbox.invalid"},
             "FiscalYearStartMonth": "January",
@@ -253,6 +257,8 @@ class SandboxState:
 
     def __init__(self):
         self.lock = threading.RLock()
+        # Only ever grows, so a save after a reset is never skipped.
+        self.revision = 0
         self.clear()
 
     def clear(self):
@@ -264,7 +270,7 @@ class SandboxState:
             self.access_tokens = {}
             self.refresh_tokens = {}
             self.stats = new_stats()
-            self.revision = 0
+            self.changed()
 
     def changed(self):
         """Note a change worth persisting."""
@@ -323,9 +329,7 @@ class SandboxState:
         if parent_id is not None:
             record["ParentRef"] = {"value": parent_id}
             record["Job"] = True
-        customer = entities.create(
-            realm, "Customer", record, entities.WriteContext(seeding=True)
-        )
+        customer = entities.create(realm, "Customer", record, entities.WriteContext(seeding=True))
         for child in children:
             self._load_customer_seed(realm, child, customer["Id"])
 

@@ -1,0 +1,137 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import time
+from concurrent.futures import Future
+from urllib.parse import urlencode
+
+import requests
+
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import ChromeBrowser
+
+from .common import REALM_A, QboCase, qbo_sandbox
+
+SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
+CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
+
+
+class QboHttpCase(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = qbo_sandbox()
+        QboCase.qbo_set_params(cls.env, cls.sandbox.url)
+        # The OAuth state is bound to the user who clicks Connect.
+        cls.connection = cls.env.company._qbo_connection().with_user(cls.env.ref("base.user_admin"))
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.configure(auto_approve=True)
+        self.sandbox.reset(seed=QboCase.qbo_seed())
+        self.authenticate("admin", "admin")
+
+    def _authorize(self, realm_id=REALM_A):
+        """What the sandbox sends back to Odoo after the consent page."""
+        url = self.connection.action_connect()["url"]
+        response = requests.get(
+            url, params={"realm_id": realm_id}, allow_redirects=False, timeout=10
+        )
+        location = response.headers["Location"]
+        return location[location.index("?") + 1 :]
+
+
+@tagged("post_install", "-at_install")
+class TestOAuthCallback(QboHttpCase):
+    def test_good_callback_connects_and_goes_back_to_settings(self):
+        response = self.url_open(CALLBACK_PATH + "?" + self._authorize(), allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(SETTINGS_PATH, response.headers["Location"])
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "connected")
+        self.assertEqual(self.connection.qbo_company_name, "Test Company A")
+
+    def test_forged_state_changes_nothing(self):
+        query = self._authorize().replace("sig%22%3A%22", "sig%22%3A%22forged")
+        response = self.url_open(CALLBACK_PATH + "?" + query)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("bad state", response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+
+    def test_denied_access_changes_nothing(self):
+        state = self.connection._qbo_oauth_state()
+        response = self.url_open(
+            CALLBACK_PATH + "?" + urlencode({"error": "access_denied", "state": state})
+        )
+        self.assertIn("access was not granted", response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+
+    def test_replayed_code_changes_nothing(self):
+        query = self._authorize()
+        self.url_open(CALLBACK_PATH + "?" + query, allow_redirects=False)
+        self.connection.invalidate_recordset()
+        tokens = self.connection.sudo().read(["access_token", "refresh_token"])
+        response = self.url_open(CALLBACK_PATH + "?" + query)
+        self.assertIn("Connecting to QuickBooks failed", response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.sudo().read(["access_token", "refresh_token"]), tokens)
+
+    def test_callback_requires_a_quickbooks_manager(self):
+        query = self._authorize()
+        self.authenticate(None, None)
+        response = self.url_open(CALLBACK_PATH + "?" + query, allow_redirects=False)
+        self.assertNotEqual(response.status_code, 200)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+
+
+@tagged("post_install", "-at_install")
+class TestConnectTour(QboHttpCase):
+    """Settings → Connect → the sandbox's consent page → back in Odoo →
+    Connected → Test connection → Disconnect, in a real browser."""
+
+    def test_connect_tour(self):
+        self.sandbox.configure(auto_approve=False)
+        self.env["ir.config_parameter"].set_param("qb_timesheet_sync.client_id", "")
+        self.env["ir.config_parameter"].set_param("web.base.url", self.base_url())
+        browser = ChromeBrowser(self, headless=True, success_signal="tour succeeded")
+        try:
+            self.authenticate("admin", "admin", browser=browser)
+            self.cr.flush()
+            self.cr.clear()
+            self._run_tour(browser, "qbo_connect_tour")
+            # The consent page is not Odoo: click it the way a person would.
+            self._wait_for_location(browser, self.sandbox.url)
+            self._evaluate(browser, "document.querySelector('#connect').click()")
+            self._wait_for_location(browser, self.base_url() + "/odoo")
+            self._run_tour(browser, "qbo_connected_tour")
+        finally:
+            browser.stop()
+            self._wait_remaining_requests()
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+        self.assertEqual(self.connection.realm_id, REALM_A)
+
+    def _run_tour(self, browser, tour_name):
+        # ChromeBrowser reports one success per page session: arm it again.
+        browser._result = Future()
+        url = self.base_url() + SETTINGS_PATH
+        if not self._evaluate(browser, "location.href").startswith(url):
+            browser.navigate_to(url, wait_stop=False)
+        self.assertTrue(browser._wait_ready(f"odoo.isTourReady({tour_name!r})"))
+        browser._wait_code_ok(f"odoo.startTour({tour_name!r}, {{'stepDelay': 0}})", timeout=60)
+
+    def _evaluate(self, browser, expression):
+        result = browser._websocket_request(
+            "Runtime.evaluate", params={"expression": expression, "returnByValue": True}
+        )
+        return result["result"].get("value")
+
+    def _wait_for_location(self, browser, prefix, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            href = self._evaluate(browser, "document.readyState === 'complete' && location.href")
+            if isinstance(href, str) and href.startswith(prefix):
+                return href
+            time.sleep(0.2)
+        self.fail(f"The browser never reached {prefix}")

@@ -1,0 +1,657 @@
+"""The HTTP server: OAuth endpoints, the Accounting API pipeline and the admin API."""
+
+import datetime
+import http.server
+import ipaddress
+import json
+import logging
+import os
+import random
+import secrets
+import socket
+import tempfile
+import threading
+import time
+import urllib.parse
+
+from . import api, entities, faults, oauth, pages
+from .config import STARTUP_ONLY_FIELDS, SandboxConfig
+from .limits import RealmLimiter
+from .state import SandboxState
+
+_logger = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json;charset=UTF-8"
+HTML_TYPE = "text/html;charset=utf-8"
+# requestid limits (facts 1.4): 50 characters, 36 for a batch.
+REQUEST_ID_MAX = 50
+BATCH_REQUEST_ID_MAX = 36
+# A repeated requestid waits at most this long for the first request to finish
+# (a little over QBO's 120 s request timeout).
+REPLAY_WAIT_SECONDS = 130
+DISCOVERY_PATHS = (
+    "/.well-known/openid_configuration",
+    "/.well-known/openid_sandbox_configuration",
+)
+UNAVAILABLE_PAGE = (
+    "<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
+    "<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"
+)
+
+
+def new_intuit_tid():
+    return f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+
+
+def utc_time_text():
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+class SandboxServer:
+    """A local QuickBooks Online: start it, point a client at ``url``, inspect ``state``."""
+
+    def __init__(self, config=None):
+        self.config = config or SandboxConfig()
+        self.state = SandboxState()
+        self.limiter = RealmLimiter()
+        # (realm_id, requestid) -> Event set when the first request with that id is done.
+        self.pending_requests = {}
+        self._random = random.Random(self.config.random_seed)
+        self._random_lock = threading.Lock()
+        self._save_lock = threading.Lock()
+        self._saved_revision = None
+        self._httpd = None
+        self._thread = None
+        state_file = self.config.state_file
+        if state_file and os.path.exists(state_file):
+            with open(state_file, encoding="utf-8") as handle:
+                self.state.load_dict(json.load(handle))
+            self._saved_revision = self.state.revision
+        elif self.config.seed:
+            self.state.load_seed(self.config.seed)
+
+    # Life cycle
+
+    def start(self):
+        if self._httpd is not None:
+            raise RuntimeError("the sandbox is already running")
+        self._httpd = _HTTPServer((self.config.host, self.config.port), _Handler)
+        self._httpd.sandbox = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="qbo-sandbox", daemon=True
+        )
+        self._thread.start()
+        self.persist()
+        return self
+
+    def stop(self):
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd.close_connections()
+        self._thread.join(timeout=10)
+        self._httpd = None
+        self._thread = None
+
+    @property
+    def url(self):
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not running")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # Control
+
+    def reset(self, seed=None):
+        """Wipe every company, token, cache and counter; then load ``seed`` if given."""
+        with self.state.lock:
+            self.state.clear()
+            self.pending_requests.clear()
+            if seed:
+                self.state.load_seed(seed)
+        self.limiter.reset()
+        with self._random_lock:
+            self._random = random.Random(self.config.random_seed)
+        self.persist()
+
+    def seed(self, seed_dict):
+        """Add the companies and records of ``seed_dict`` to the current state."""
+        self.state.load_seed(seed_dict)
+        self.persist()
+
+    def configure(self, **changes):
+        """Change runtime configuration (the keys of ``SandboxConfig``)."""
+        fixed = [
+            key
+            for key in STARTUP_ONLY_FIELDS
+            if key in changes and changes[key] != getattr(self.config, key)
+        ]
+        if fixed and self._httpd is not None:
+            raise ValueError(f"cannot change {', '.join(fixed)} while the sandbox runs")
+        self.config = self.config.replace(**changes)
+        if "random_seed" in changes:
+            with self._random_lock:
+                self._random = random.Random(self.config.random_seed)
+        return self.config
+
+    def chance(self, rate):
+        if rate <= 0:
+            return False
+        with self._random_lock:
+            return self._random.random() < rate
+
+    def stats(self):
+        with self.state.lock:
+            stats = json.loads(json.dumps(self.state.stats))
+        stats["max_concurrent_seen"] = self.limiter.max_in_flight_seen
+        return stats
+
+    def persist(self):
+        """Write the state file (atomically) when something changed since the last save."""
+        path = self.config.state_file
+        if not path:
+            return
+        with self._save_lock:
+            with self.state.lock:
+                if self.state.revision == self._saved_revision:
+                    return
+                revision = self.state.revision
+                text = json.dumps(self.state.to_dict())
+            directory = os.path.dirname(os.path.abspath(path))
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".qbo-sandbox-")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(temporary, path)
+            self._saved_revision = revision
+
+
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self):
+        """Cut kept-alive connections, so a stopped sandbox really stops answering."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                continue
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "qbo-sandbox"
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, format, *args):
+        # Paths only: query strings can carry authorization codes.
+        _logger.debug("%s %s", self.command, urllib.parse.urlsplit(self.path).path)
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def do_PATCH(self):
+        self._dispatch("PATCH")
+
+    # Plumbing
+
+    def _dispatch(self, method):
+        self.sandbox = self.server.sandbox
+        self.state = self.sandbox.state
+        self.intuit_tid = new_intuit_tid()
+        url = urllib.parse.urlsplit(self.path)
+        self.route = url.path
+        self.params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            if self.route.startswith("/v3/company/"):
+                self._api(method)
+            elif self.route == "/_sandbox" or self.route.startswith("/_sandbox/"):
+                self._admin(method)
+            else:
+                self._public(method)
+        except ConnectionError:
+            # The client hung up (for example it timed out on a slow answer).
+            self.close_connection = True
+        except Exception:
+            _logger.exception("qbo sandbox failed on %s %s", method, self.route)
+            fault = faults.QboFault(
+                10000,
+                "An application error has occurred while processing your request",
+                "System Failure Error: the sandbox hit an internal error.",
+                status=500,
+                fault_type="SystemFault",
+            )
+            self._send_json(500, fault.body(utc_time_text()))
+        finally:
+            self.sandbox.persist()
+
+    def _send(self, status, body=b"", content_type=JSON_TYPE, headers=()):
+        self.send_response(status)
+        self.send_header("intuit_tid", self.intuit_tid)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_json(self, status, payload, headers=(), compact=False):
+        separators = (",", ":") if compact else None
+        self._send(status, json.dumps(payload, separators=separators).encode(), headers=headers)
+
+    def _send_html(self, status, text):
+        self._send(status, text.encode(), HTML_TYPE)
+
+    def _redirect(self, location):
+        self._send(302, b"", HTML_TYPE, headers=[("Location", location)])
+
+    def _json_body(self):
+        return json.loads(self.body.decode("utf-8")) if self.body.strip() else None
+
+    def _base_url(self):
+        # Follow the Host the caller used, so a browser on "localhost" stays on it.
+        return f"http://{self.headers.get('Host') or self.sandbox.url[7:]}"
+
+    # OAuth and discovery
+
+    def _public(self, method):
+        route = self.route.rstrip("/") or "/"
+        handlers = {
+            ("GET", "/connect/oauth2"): self._authorize,
+            ("POST", "/connect/oauth2/decide"): self._decide,
+            ("POST", "/oauth2/v1/tokens/bearer"): self._token,
+            ("POST", "/v2/oauth2/tokens/revoke"): self._revoke,
+            ("GET", "/v1/openid_connect/userinfo"): self._userinfo,
+            ("GET", "/op/v1/jwks"): lambda: self._send_json(200, {"keys": []}),
+            ("GET", "/"): lambda: self._redirect("/_sandbox/"),
+        }
+        if method == "GET" and route in DISCOVERY_PATHS:
+            self._discovery()
+        elif (method, route) in handlers:
+            handlers[(method, route)]()
+        else:
+            self._send_json(404, {"error": "not_found"})
+
+    def _discovery(self):
+        self.state.count("requests", "discovery")
+        base = self._base_url()
+        self._send_json(
+            200,
+            {
+                "issuer": base,
+                "authorization_endpoint": f"{base}/connect/oauth2",
+                "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+                "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+                "revocation_endpoint": f"{base}/v2/oauth2/tokens/revoke",
+                "jwks_uri": f"{base}/op/v1/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": sorted(oauth.KNOWN_SCOPES),
+                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                "claims_supported": ["sub", "email", "givenName", "familyName"],
+            },
+        )
+
+    def _authorize(self):
+        self.state.count("requests", "oauth_authorize")
+        config = self.sandbox.config
+        try:
+            request = oauth.check_authorization_request(config, self.params)
+        except oauth.AuthorizeError as error:
+            self._authorize_error(error)
+            return
+        if not config.auto_approve:
+            with self.state.lock:
+                realms = list(self.state.realms.values())
+                consent_id = secrets.token_urlsafe(24)
+                self.state.consents[consent_id] = request
+            page = pages.consent_page(
+                request["client_id"],
+                request["scope"],
+                realms,
+                consent_id,
+                oauth.wants_company(request["scope"]),
+            )
+            self._send_html(200, page)
+            return
+        with self.state.lock:
+            realm_id = self.params.get("realm_id") or next(iter(self.state.realms), None)
+            location = self._approve(request, realm_id)
+        if location is None:
+            self._send_html(
+                400, pages.error_page("No such company", "The sandbox has no such company.")
+            )
+        else:
+            self._redirect(location)
+
+    def _authorize_error(self, error):
+        if error.redirect:
+            params = {"error": error.error, "state": self.params.get("state", "")}
+            self._redirect(oauth.callback_url(self.params["redirect_uri"], params))
+        else:
+            self._send_html(400, pages.error_page("Cannot connect", error.description))
+
+    def _approve(self, request, realm_id):
+        """Issue a code; return the callback URL, or None when the company is unknown."""
+        needs_company = oauth.wants_company(request["scope"])
+        if needs_company and self.state.realm(realm_id or "") is None:
+            return None
+        code = oauth.issue_code(self.state, request, realm_id)
+        params = {"code": code, "state": request["state"]}
+        if needs_company:
+            params["realmId"] = realm_id
+        return oauth.callback_url(request["redirect_uri"], params)
+
+    def _decide(self):
+        form = dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
+        connect = form.get("decision") == "connect"
+        location = None
+        with self.state.lock:
+            request = self.state.consents.pop(form.get("consent_id", ""), None)
+            if request is not None and connect:
+                location = self._approve(request, form.get("realm_id"))
+        if request is None:
+            self._send_html(
+                400,
+                pages.error_page(
+                    "Request expired", "Start the connection again from the application."
+                ),
+            )
+        elif not connect:
+            params = {"error": "access_denied", "state": request["state"]}
+            self._redirect(oauth.callback_url(request["redirect_uri"], params))
+        elif location is None:
+            self._send_html(
+                400, pages.error_page("No company selected", "Select a company to connect.")
+            )
+        else:
+            self._redirect(location)
+
+    def _token(self):
+        self.state.count("requests", "oauth_token")
+        config = self.sandbox.config
+        client_id, secret = oauth.parse_basic_auth(self.headers.get("Authorization"))
+        form = dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
+        grant_type = form.get("grant_type")
+        try:
+            oauth.check_client(config, client_id, secret)
+            with self.state.lock:
+                if grant_type == "authorization_code":
+                    answer = oauth.exchange_code(
+                        self.state, config, client_id, form.get("code"), form.get("redirect_uri")
+                    )
+                elif grant_type == "refresh_token":
+                    answer = oauth.refresh(self.state, config, client_id, form.get("refresh_token"))
+                else:
+                    raise oauth.OAuthError(400, "unsupported_grant_type")
+        except oauth.OAuthError as error:
+            self.state.count("token_errors")
+            self._send_json(error.status, {"error": error.error}, compact=True)
+            return
+        # The hard expiry is opt-in through a request header (facts 2.4).
+        if self.headers.get("x-include-refresh-token-hard-expires-in", "").lower() != "true":
+            del answer["x_refresh_token_hard_expires_in"]
+        self._send_json(200, answer, headers=[("Cache-Control", "no-store")])
+
+    def _revoke(self):
+        self.state.count("requests", "oauth_revoke")
+        client_id, secret = oauth.parse_basic_auth(self.headers.get("Authorization"))
+        try:
+            oauth.check_client(self.sandbox.config, client_id, secret)
+        except oauth.OAuthError as error:
+            self._send_json(error.status, {"error": error.error}, compact=True)
+            return
+        try:
+            payload = self._json_body()
+        except ValueError:
+            # Intuit's SDKs send JSON; a form body (token=...) is accepted as well.
+            payload = dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
+        token = payload.get("token") if isinstance(payload, dict) else None
+        if not token:
+            self._send_json(400, {"error": "invalid_request"}, compact=True)
+            return
+        with self.state.lock:
+            oauth.revoke(self.state, client_id, token)
+        self._send(200)
+
+    def _userinfo(self):
+        header = self.headers.get("Authorization") or ""
+        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        with self.state.lock:
+            entry = self.state.access_tokens.get(token)
+            valid = (
+                entry is not None
+                and not self.state.grants[entry["grant_id"]]["revoked"]
+                and time.time() <= entry["expires_at"]
+            )
+        if not valid:
+            self._send_json(401, {"error": "invalid_token"}, compact=True)
+            return
+        self._send_json(
+            200,
+            {
+                "sub": entry["grant_id"],
+                "email": "sandbox.admin@example.com",
+                "emailVerified": True,
+                "givenName": "Sandbox",
+                "familyName": "Admin",
+            },
+        )
+
+    # Accounting API
+
+    def _api(self, method):
+        parts = [part for part in self.route.split("/")[3:] if part]
+        if not parts:
+            self._send_fault(None, faults.unsupported_operation("No company (realmId) given."))
+            return
+        realm_id, segments = parts[0], parts[1:]
+        kind = api.classify(method, segments)
+        self.state.count("requests", kind)
+        config = self.sandbox.config
+        try:
+            with self.state.lock:
+                oauth.authenticate(self.state, self.headers.get("Authorization"), realm_id)
+        except faults.GatewayFault as fault:
+            headers = []
+            if fault.status == 401:
+                headers.append(("WWW-Authenticate", 'Bearer realm="Intuit", error="invalid_token"'))
+            self._send_json(fault.status, fault.body(), headers=headers)
+            return
+        limiter = self.sandbox.limiter
+        ticket = limiter.acquire(realm_id, kind == "batch", config)
+        if ticket is None:
+            self.state.count("throttled")
+            self._send_fault(realm_id, faults.throttled())
+            return
+        try:
+            self._api_admitted(method, realm_id, segments, kind, config)
+        finally:
+            limiter.release(realm_id, ticket)
+
+    def _api_admitted(self, method, realm_id, segments, kind, config):
+        # Injected failures happen before any work, as a load balancer's would.
+        if self.sandbox.chance(config.drop_rate):
+            self.state.count("injected_faults", "drop")
+            self.close_connection = True
+            return
+        if self.sandbox.chance(config.fail_rate):
+            self._inject_server_error(realm_id)
+            return
+        status, text = self._run_once(method, realm_id, segments, kind, config)
+        if config.slow_after_commit_ms and self.sandbox.chance(config.slow_rate):
+            # The work is done; the answer comes late ("saved in QuickBooks, client timed out").
+            self.state.count("injected_faults", "slow")
+            time.sleep(config.slow_after_commit_ms / 1000)
+        self._send(status, text.encode())
+
+    def _inject_server_error(self, realm_id):
+        if self.sandbox.chance(0.5):
+            self.state.count("injected_faults", "503")
+            self._send_html(503, UNAVAILABLE_PAGE)
+        else:
+            self.state.count("injected_faults", "500")
+            self._send_fault(realm_id, faults.internal_server_error())
+
+    def _send_fault(self, realm_id, fault):
+        with self.state.lock:
+            realm = self.state.realm(realm_id or "")
+            time_text = realm.envelope_time() if realm else utc_time_text()
+        self._send_json(fault.status, fault.body(time_text))
+
+    def _run_once(self, method, realm_id, segments, kind, config):
+        """Run the request, honouring ``requestid`` per ``config.requestid_mode``.
+
+        In replay mode the first response is stored per company and sent back for every
+        repeat, whatever the repeat's body (the facts do not say; QBO keys on the id).
+        A repeat that arrives while the first is still running waits for it.
+        """
+        request_id = self.params.get("requestid")
+        mode = config.requestid_mode
+        delay_ms = config.latency_ms + (config.batch_latency_ms if kind == "batch" else 0)
+        if not request_id or mode == "ignore":
+            return self._execute(method, realm_id, segments, delay_ms)
+        limit = BATCH_REQUEST_ID_MAX if kind == "batch" else REQUEST_ID_MAX
+        if len(request_id) > limit:
+            return self._fault_text(
+                realm_id, faults.invalid_string_length("requestid", limit, len(request_id))
+            )
+        key = (realm_id, request_id)
+        with self.state.lock:
+            realm = self.state.realm(realm_id)
+            first = realm.request_log.get(request_id)
+            running = self.sandbox.pending_requests.get(key) if first is None else None
+            done = None
+            if first is None and running is None:
+                done = self.sandbox.pending_requests[key] = threading.Event()
+        if running is not None and mode == "replay":
+            running.wait(REPLAY_WAIT_SECONDS)
+            with self.state.lock:
+                first = realm.request_log.get(request_id)
+        if first is not None or running is not None:
+            if mode == "fault":
+                return self._fault_text(realm_id, faults.duplicate_request_id(request_id))
+            if first is not None:
+                self.state.count("requestid_replays")
+                return first["status"], first["body"]
+            return self._execute(method, realm_id, segments, delay_ms)
+        try:
+            status, text = self._execute(method, realm_id, segments, delay_ms)
+            with self.state.lock:
+                realm.request_log[request_id] = {"status": status, "body": text}
+                self.state.changed()
+            return status, text
+        finally:
+            with self.state.lock:
+                self.sandbox.pending_requests.pop(key, None)
+            done.set()
+
+    def _execute(self, method, realm_id, segments, delay_ms):
+        # The latency stands for QuickBooks' processing time, so a repeated requestid
+        # arriving meanwhile finds the first request still running.
+        if delay_ms:
+            time.sleep(delay_ms / 1000)
+        full_url = f"{self._base_url()}{self.path}"
+        with self.state.lock:
+            realm = self.state.realm(realm_id)
+            try:
+                answer = api.handle(
+                    self.state, realm, method, segments, self.params, self.body, full_url
+                )
+            except faults.QboFault as fault:
+                return fault.status, json.dumps(fault.body(realm.envelope_time()))
+            return 200, json.dumps(answer)
+
+    def _fault_text(self, realm_id, fault):
+        with self.state.lock:
+            time_text = self.state.realm(realm_id).envelope_time()
+        return fault.status, json.dumps(fault.body(time_text))
+
+    # Admin API
+
+    def _admin(self, method):
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            self._send_json(403, {"error": "the admin API only answers loopback clients"})
+            return
+        self.state.count("requests", "admin")
+        parts = [part for part in self.route.split("/")[2:] if part]
+        try:
+            self._admin_route(method, parts)
+        except (ValueError, TypeError, KeyError, faults.QboFault) as error:
+            self._send_json(400, {"error": str(error)})
+
+    def _admin_route(self, method, parts):
+        sandbox = self.sandbox
+        if method == "GET" and not parts:
+            with self.state.lock:
+                page = pages.admin_page(list(self.state.realms.values()))
+            self._send_html(200, page)
+        elif method == "GET" and parts == ["stats"]:
+            self._send_json(200, sandbox.stats())
+        elif parts == ["config"] and method in ("GET", "POST"):
+            if method == "POST":
+                sandbox.configure(**(self._json_body() or {}))
+            self._send_json(200, sandbox.config.to_dict())
+        elif method == "POST" and parts == ["reset"]:
+            sandbox.reset(self._json_body())
+            self._send_json(200, {"realms": sorted(self.state.realms)})
+        elif method == "POST" and parts == ["seed"]:
+            sandbox.seed(self._json_body() or {})
+            self._send_json(200, {"realms": sorted(self.state.realms)})
+        elif len(parts) >= 3 and parts[0] == "realms":
+            self._admin_realm(method, parts[1], parts[2:])
+        else:
+            self._send_json(404, {"error": "not_found"})
+
+    def _admin_realm(self, method, realm_id, parts):
+        with self.state.lock:
+            status, payload = self._admin_realm_answer(method, realm_id, parts)
+        self._send_json(status, payload)
+
+    def _admin_realm_answer(self, method, realm_id, parts):
+        realm = self.state.realm(realm_id)
+        if realm is None:
+            return 404, {"error": f"unknown realm {realm_id}"}
+        if method == "POST" and parts == ["settings"]:
+            realm.apply_settings(self._json_body() or {})
+            self.state.changed()
+            return 200, dict(realm.settings)
+        if method == "GET" and len(parts) == 2 and parts[0] == "entities":
+            entity = entities.ENTITY_BY_PATH.get(parts[1].lower())
+            if entity is None:
+                return 404, {"error": f"unknown entity {parts[1]}"}
+            return 200, self.state.records(realm_id, entity)
+        if method == "POST" and parts == ["expire-access-tokens"]:
+            return 200, {"expired": oauth.expire_access_tokens(self.state, realm_id)}
+        return 404, {"error": "not_found"}

@@ -1,0 +1,182 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import dataclasses
+from datetime import date
+
+import pytest
+
+from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, LineFacts, refusal
+
+SENDABLE = LineFacts(
+    qbo_state="not_sent",
+    connected=True,
+    time_tracking_enabled=True,
+    has_project=True,
+    project_qbo_id="22",
+    has_employee=True,
+    employee_qbo_id="55",
+    approval_required=True,
+    approved=True,
+    billable=True,
+    send_non_billable=False,
+    unit_amount_hours=7.5,
+    date=date(2026, 7, 1),
+    book_close_date=date(2026, 6, 30),
+    hourly_rate=120,
+    company_realm="9130",
+    project_realm="9130",
+    employee_realm="9130",
+    employee_name="Jane Doe",
+    project_name="Website",
+)
+
+
+def facts(**changes):
+    return dataclasses.replace(SENDABLE, **changes)
+
+
+def test_a_complete_line_may_be_sent():
+    assert refusal(SENDABLE) is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"qbo_state": "error"},  # a failed line may be sent again
+        {"qbo_state": "queued"},  # the background sender evaluates queued lines
+        {"billable": False, "send_non_billable": True, "hourly_rate": None},
+        {"approval_required": False, "approved": False},
+        {"book_close_date": None},
+        {"time_tracking_enabled": None},  # unknown: QuickBooks decides
+        {"employee_realm": None, "project_realm": None},  # links older than the realm check
+        {"unit_amount_hours": 23 + 55 / 60},
+        {"unit_amount_hours": 24.5, "minutes": 1435},  # the rounded minutes decide
+        {"date": date(2026, 7, 1), "book_close_date": date(2026, 6, 30)},
+    ],
+)
+def test_sendable_variants(changes):
+    assert refusal(facts(**changes)) is None
+
+
+CASES = {
+    "not_connected": {"connected": False},
+    "no_time_tracking": {"time_tracking_enabled": False},
+    "already_sent": {"qbo_state": "sent"},
+    "edited_after_sending": {"qbo_state": "edited"},
+    "no_project": {"has_project": False, "project_qbo_id": None},
+    "no_employee": {"has_employee": False, "employee_qbo_id": None},
+    "employee_not_mapped": {"employee_qbo_id": None},
+    "project_not_mapped": {"project_qbo_id": ""},
+    "employee_other_company": {"employee_realm": "1111"},
+    "project_other_company": {"project_realm": "1111"},
+    "not_approved": {"approved": False},
+    "not_billable": {"billable": False},
+    "no_duration": {"unit_amount_hours": 0},
+    "too_long": {"unit_amount_hours": 23.99},
+    "books_closed": {"date": date(2026, 6, 30)},
+    "no_rate": {"hourly_rate": None},
+}
+MESSAGE_PARAMS = {
+    "employee": "'Jane Doe'",
+    "project": "'Website'",
+    "date": "2026-06-30",
+    "close_date": "2026-06-30",
+}
+DURATIONS = {"no_duration": "0h00", "too_long": "23h59"}  # 23.99 h is 23h59 once rounded
+
+
+@pytest.mark.parametrize(("code", "changes"), CASES.items(), ids=list(CASES))
+def test_each_refusal(code, changes):
+    result = refusal(facts(**changes))
+    assert result.code == code
+    params = dict(MESSAGE_PARAMS, duration=DURATIONS.get(code))
+    assert result.message == MESSAGES[code] % params
+
+
+def test_every_code_is_tested():
+    assert set(CASES) == set(MESSAGES)
+
+
+def test_messages_name_the_fix():
+    assert refusal(facts(employee_qbo_id=None)).message == (
+        "The employee 'Jane Doe' is not matched with a QuickBooks employee or vendor: match "
+        "them in the employee form or run 'Check for new users and customers'."
+    )
+    assert refusal(facts(project_qbo_id=None)).message == (
+        "The project 'Website' is not matched with a QuickBooks customer: match it in the "
+        "project form or run 'Check for new users and customers'."
+    )
+    assert refusal(facts(date=date(2026, 5, 2))).message == (
+        "The line is dated 2026-05-02, on or before the QuickBooks closing date 2026-06-30: "
+        "move it to a later date or ask your accountant to reopen the period in QuickBooks."
+    )
+    assert refusal(facts(hourly_rate=0)).message == (
+        "The line is billable but no hourly rate was found for 'Jane Doe' on 'Website': set "
+        "a rate on the project, the employee or in the QuickBooks settings."
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "duration"),
+    [
+        ({"unit_amount_hours": 0}, "0h00"),
+        ({"unit_amount_hours": -1.5}, "-1h30"),
+        # 20 seconds round to no minute at all.
+        ({"unit_amount_hours": 20 / 3600}, "0h00"),
+        ({"unit_amount_hours": 0.5, "minutes": 0}, "0h00"),
+    ],
+)
+def test_no_duration(changes, duration):
+    result = refusal(facts(**changes))
+    assert result.code == "no_duration"
+    assert f"({duration} once rounded)" in result.message
+
+
+def test_too_long_is_judged_after_rounding():
+    # 23h55 exactly is accepted; 23h55 rounded up to 6 minutes is 24h00.
+    assert refusal(facts(unit_amount_hours=23 + 55 / 60, minutes=1435)) is None
+    result = refusal(facts(unit_amount_hours=23 + 55 / 60, minutes=1440))
+    assert result.code == "too_long"
+    assert "lasts 24h00 once rounded" in result.message
+    assert refusal(facts(unit_amount_hours=23 + 55.5 / 60)).code == "too_long"
+
+
+def test_closing_date_is_inclusive():
+    assert refusal(facts(date=date(2026, 6, 30))).code == "books_closed"
+    assert refusal(facts(date=date(2026, 7, 1))) is None
+
+
+def test_non_billable_line_needs_no_rate():
+    assert refusal(facts(billable=False, send_non_billable=True, hourly_rate=None)) is None
+
+
+def test_missing_names_do_not_break_messages():
+    result = refusal(facts(employee_qbo_id=None, employee_name=""))
+    assert result.message.startswith("The employee '?' is not matched")
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"connected": False, "has_project": False, "hourly_rate": None}, "not_connected"),
+        ({"time_tracking_enabled": False, "qbo_state": "sent"}, "no_time_tracking"),
+        ({"qbo_state": "sent", "has_project": False}, "already_sent"),
+        ({"has_project": False, "has_employee": False}, "no_project"),
+        ({"has_employee": False, "employee_qbo_id": None, "project_qbo_id": None}, "no_employee"),
+        ({"employee_qbo_id": None, "project_qbo_id": None}, "employee_not_mapped"),
+        ({"project_qbo_id": None, "employee_realm": "1"}, "project_not_mapped"),
+        ({"employee_realm": "1", "project_realm": "1"}, "employee_other_company"),
+        ({"project_realm": "1", "approved": False}, "project_other_company"),
+        ({"approved": False, "billable": False}, "not_approved"),
+        ({"billable": False, "unit_amount_hours": 0}, "not_billable"),
+        ({"unit_amount_hours": 0, "date": date(2026, 1, 1)}, "no_duration"),
+        ({"unit_amount_hours": 30, "date": date(2026, 1, 1)}, "too_long"),
+        ({"date": date(2026, 1, 1), "hourly_rate": None}, "books_closed"),
+    ],
+)
+def test_first_reason_wins(changes, code):
+    assert refusal(facts(**changes)).code == code
+
+
+def test_facts_have_no_permissive_defaults():
+    with pytest.raises(TypeError):
+        LineFacts(qbo_state="not_sent", unit_amount_hours=1.0, date=date(2026, 7, 1))

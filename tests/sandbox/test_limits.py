@@ -1,0 +1,71 @@
+"""Throttling per realm: requests and batches per "minute", requests in flight."""
+
+import concurrent.futures
+import time
+
+from tests.qbo_sandbox.testing import api
+
+OTHER_REALM = {"realms": [{"realm_id": "123146000000001", "company_name": "Other Co"}]}
+
+
+def parallel_statuses(sandbox_api, count):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(sandbox_api.get, "preferences") for _ in range(count)]
+        return sorted(future.result().status_code for future in futures)
+
+
+def assert_throttled(response):
+    assert response.status_code == 429
+    assert response.headers["intuit_tid"]
+    fault = response.json()["Fault"]
+    assert fault["type"] == "SERVICE"
+    error = fault["Error"][0]
+    assert error["code"] == "3001"
+    assert error["Message"] == "message=ThrottleExceeded; errorCode=003001; statusCode=429"
+    assert error["Detail"] == "The request limit was reached.  Try again later"
+
+
+def test_requests_per_minute(sandbox, sandbox_api):
+    sandbox.configure(minute_seconds=1.0, requests_per_minute=5)
+    started = time.monotonic()
+    statuses = [sandbox_api.get("preferences").status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    throttled = sandbox_api.get("preferences")
+    assert time.monotonic() - started < 1.0, "the test machine is too slow for this window"
+    assert_throttled(throttled)
+    assert sandbox.stats()["throttled"] == 1
+    time.sleep(1.1)
+    assert sandbox_api.get("preferences").status_code == 200
+
+
+def test_limits_are_per_realm(sandbox, sandbox_api):
+    sandbox.seed(OTHER_REALM)
+    other = api(sandbox, "123146000000001")
+    sandbox.configure(minute_seconds=30, requests_per_minute=2)
+    assert [sandbox_api.get("preferences").status_code for _ in range(3)] == [200, 200, 429]
+    assert other.get("preferences").status_code == 200
+
+
+def test_batches_per_minute(sandbox, sandbox_api):
+    sandbox.configure(minute_seconds=30, batches_per_minute=2)
+    batch = {"BatchItemRequest": [{"bId": "q", "Query": "select * from Item"}]}
+    assert [sandbox_api.post("batch", json=batch).status_code for _ in range(2)] == [200, 200]
+    assert_throttled(sandbox_api.post("batch", json=batch))
+    # Ordinary calls still go through.
+    assert sandbox_api.get("preferences").status_code == 200
+
+
+def test_concurrent_requests_limit(sandbox, sandbox_api):
+    sandbox.configure(max_concurrent=3, latency_ms=400)
+    statuses = parallel_statuses(sandbox_api, 8)
+    assert statuses.count(200) >= 3
+    assert statuses.count(429) >= 1
+    assert set(statuses) == {200, 429}
+    assert sandbox.stats()["max_concurrent_seen"] == 3
+
+
+def test_limits_can_be_switched_off(sandbox, sandbox_api):
+    sandbox.configure(max_concurrent=2, requests_per_minute=1, latency_ms=400, enforce_limits=False)
+    assert parallel_statuses(sandbox_api, 6) == [200] * 6
+    assert sandbox.stats()["max_concurrent_seen"] > 2
+    assert sandbox.stats()["throttled"] == 0
