@@ -26,7 +26,7 @@ mkdir -p "$LOG_DIR"
 # --- Tier 1: plain Python -------------------------------------------------
 if [[ ",$tiers," == *",python,"* ]]; then
     say "Plain-Python tier: pytest tests/"
-    (cd "$REPO_ROOT" && "$PY" -m pytest tests -q -p no:cacheprovider -o addopts="" \
+    (cd "$REPO_ROOT" && "$PY" -m pytest tests -q -p no:cacheprovider -p no:odoo -o addopts="" \
         --junitxml="$LOG_DIR/python-junit.xml") 2>&1 | tee "$LOG_DIR/python.log"
     rc=${PIPESTATUS[0]}
     read -r p f s < <("$PY" "$REPO_ROOT/setup/junit_counts.py" "$LOG_DIR/python-junit.xml")
