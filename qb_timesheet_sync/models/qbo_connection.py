@@ -254,7 +254,12 @@ class QboConnection(models.Model):
         return token
 
     def _qbo_refresh_locked(self, cr, rejected_token):
-        cr.execute("SELECT id FROM qbo_connection WHERE id = %s FOR UPDATE", [self.id])
+        # A serialization failure here is expected (and retried): not an error to log.
+        cr.execute(
+            "SELECT id FROM qbo_connection WHERE id = %s FOR UPDATE",
+            [self.id],
+            log_exceptions=False,
+        )
         connection = api.Environment(cr, SUPERUSER_ID, {})["qbo.connection"].browse(self.id)
         fresh_enough = (
             connection.access_token
