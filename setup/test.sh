@@ -43,6 +43,7 @@ if [[ ",$tiers," == *",odoo,"* ]]; then
         ensure_postgres
         db="qbts_test_$$"
         http_port="$(free_port)"
+        rm -f "$LOG_DIR/odoo.log"  # odoo-bin appends to its log file
         say "Odoo tier: installing qb_timesheet_sync in a fresh database ($db) and running its tests"
         "$PY" "$ODOO_SRC/odoo-bin" \
             --database="$db" \
