@@ -12,16 +12,29 @@ ICP.set_param("qb_timesheet_sync.client_secret", "sandbox-client-secret")
 admin = env.ref("base.user_admin")  # noqa: F821
 admin.groups_id |= env.ref("hr_timesheet.group_timesheet_manager")  # noqa: F821
 
-EMPLOYEES = ["Emily Platt", "John Johnson", "Mark Cho", "Sara Lopez"]
-PROJECTS = {"Cool Cars": ["Website Redesign", "Fleet App"], "Amy's Bird Sanctuary": ["Bird Census"]}
+# Named like the sandbox's demo company (tests/qbo_sandbox/seeds/demo.json),
+# so "Check for new users and customers" matches them; "Internal Training"
+# exists only in Odoo.
+EMPLOYEES = ["Alice Martin", "Bruno Keller", "Chloé Dubois", "David Okafor"]
+CONTRACTORS = ["Jordan Blake"]
+PROJECTS = {
+    "Acme Corporation": ["Website Redesign"],
+    "Globex Ltd": ["ERP Rollout", "Support Retainer"],
+    None: ["Internal Training"],
+}
 
-employees = env["hr.employee"].create([{"name": name} for name in EMPLOYEES])  # noqa: F821
+employees = env["hr.employee"].create(  # noqa: F821
+    [{"name": name} for name in EMPLOYEES]
+    + [{"name": name, "employee_type": "freelance"} for name in CONTRACTORS]
+)
 projects = env["project.project"]  # noqa: F821
 for client_name, project_names in PROJECTS.items():
-    client = env["res.partner"].create({"name": client_name, "is_company": True})  # noqa: F821
+    client = client_name and env["res.partner"].create(  # noqa: F821
+        {"name": client_name, "is_company": True}
+    )
     for project_name in project_names:
         projects |= env["project.project"].create(  # noqa: F821
-            {"name": project_name, "partner_id": client.id, "allow_timesheets": True}
+            {"name": project_name, "partner_id": client and client.id, "allow_timesheets": True}
         )
 
 start = date.today() - timedelta(days=21)

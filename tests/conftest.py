@@ -12,8 +12,19 @@ Helpers to import: ``from tests.conftest import sandbox_token, api`` (or from
 
 import copy
 import dataclasses
+import sys
+import types
+from pathlib import Path
 
 import pytest
+
+# The addon's ``__init__`` imports its Odoo models, while its plain-Python
+# package ``qb_timesheet_sync.qbo`` needs none of that: register a bare parent
+# package for it, unless the real addon is already imported.
+if "qb_timesheet_sync" not in sys.modules:
+    _addon = types.ModuleType("qb_timesheet_sync")
+    _addon.__path__ = [str(Path(__file__).resolve().parents[1] / "qb_timesheet_sync")]
+    sys.modules["qb_timesheet_sync"] = _addon
 
 from tests.qbo_sandbox import DEMO_REALM_ID, SandboxConfig, SandboxServer, load_demo_seed
 from tests.qbo_sandbox.config import STARTUP_ONLY_FIELDS

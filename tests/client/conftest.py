@@ -1,27 +1,13 @@
-"""Fixtures of the QuickBooks client tests.
-
-The addon's ``__init__`` imports its Odoo models, while ``qb_timesheet_sync.qbo``
-needs none of that: register a bare parent package for it, unless the real
-addon package is already imported.
-"""
+"""Fixtures of the QuickBooks client tests (the bare addon package that lets
+``qb_timesheet_sync.qbo`` load without Odoo is set up in ``tests/conftest.py``)."""
 
 import socket
-import sys
-import types
-from pathlib import Path
 
 import pytest
 
-ADDON_DIR = Path(__file__).resolve().parents[2] / "qb_timesheet_sync"
-
-if "qb_timesheet_sync" not in sys.modules:
-    addon_package = types.ModuleType("qb_timesheet_sync")
-    addon_package.__path__ = [str(ADDON_DIR)]
-    sys.modules["qb_timesheet_sync"] = addon_package
-
-from qb_timesheet_sync.qbo import QboClient, RealmRateLimiter, local_environment  # noqa: E402
-from tests.client.helpers import stored_records  # noqa: E402
-from tests.conftest import DEMO_REALM_ID, sandbox_token  # noqa: E402
+from qb_timesheet_sync.qbo import QboClient, RealmRateLimiter, local_environment
+from tests.client.helpers import stored_records
+from tests.conftest import DEMO_REALM_ID, sandbox_token
 
 
 @pytest.fixture
