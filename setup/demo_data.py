@@ -37,6 +37,10 @@ for client_name, project_names in PROJECTS.items():
             {"name": project_name, "partner_id": client and client.id, "allow_timesheets": True}
         )
 
+# Rates of billable time: the company default, and one project's own rate.
+env.company.qbo_default_hourly_rate = 95.0  # noqa: F821
+projects.filtered(lambda project: project.name == "Website Redesign").qbo_hourly_rate = 120.0
+
 start = date.today() - timedelta(days=21)
 lines = []
 for day in range(21):

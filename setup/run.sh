@@ -19,7 +19,8 @@ ensure_venv odoo
 ensure_postgres
 PY="$QBTS_VENV/bin/python"
 export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
-ODOO=("$PY" "$ODOO_SRC/odoo-bin" --database="$DB" --addons-path="$ODOO_SRC/odoo/addons,$REPO_ROOT")
+ODOO_BIN=("$PY" "$ODOO_SRC/odoo-bin")
+ODOO_ARGS=(--database="$DB" --addons-path="$ODOO_SRC/odoo/addons,$REPO_ROOT")
 
 # The QuickBooks sandbox, in the background, keeping its data between runs.
 if ! "$PY" -c "import urllib.request; urllib.request.urlopen('$SANDBOX_URL/_sandbox/config', timeout=2)" 2>/dev/null; then
@@ -36,11 +37,15 @@ fi
 # The database, once: the addon, then the demo data and settings.
 if ! psql -d postgres -Atc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
     say "Creating the Odoo database '$DB' with qb_timesheet_sync (a few minutes, first run only)"
-    "${ODOO[@]}" --init=qb_timesheet_sync --without-demo=all --stop-after-init --log-level=warn
-    "${ODOO[@]}" shell --no-http --log-level=warn <"$REPO_ROOT/setup/demo_data.py" \
-        || die "Loading the demo data failed."
+    if ! "${ODOO_BIN[@]}" "${ODOO_ARGS[@]}" --init=qb_timesheet_sync --without-demo=all \
+            --stop-after-init --log-level=warn \
+        || ! "${ODOO_BIN[@]}" shell "${ODOO_ARGS[@]}" --no-http --log-level=warn \
+            <"$REPO_ROOT/setup/demo_data.py"; then
+        dropdb --if-exists "$DB"
+        die "Creating the database '$DB' failed (see the lines above); nothing was kept."
+    fi
 fi
-"${ODOO[@]}" shell --no-http --log-level=warn <<PYEOF >/dev/null
+"${ODOO_BIN[@]}" shell "${ODOO_ARGS[@]}" --no-http --log-level=warn <<PYEOF >/dev/null
 env["ir.config_parameter"].set_param("web.base.url", "http://localhost:$ODOO_PORT")
 env["ir.config_parameter"].set_param("qb_timesheet_sync.custom_base_url", "$SANDBOX_URL")
 env.cr.commit()
@@ -54,4 +59,4 @@ cat <<MSG
   Stop with Ctrl+C (the sandbox keeps running in the background; its data is saved).
 
 MSG
-exec "${ODOO[@]}" --http-port="$ODOO_PORT" --gevent-port="$(free_port)" --log-level=info
+exec "${ODOO_BIN[@]}" "${ODOO_ARGS[@]}" --http-port="$ODOO_PORT" --gevent-port="$(free_port)" --log-level=info

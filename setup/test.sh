@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the plain-Python tier (QuickBooks sandbox,
 # client, mapping rules) always; the Odoo tier (the addon's tests, browser
-# tours included) when an Odoo 18.0 source tree is available.
+# tours included) and the system tier (odoo-bin and the sandbox as processes,
+# killed and restarted mid-send) when an Odoo 18.0 source tree is available.
 #
 #   bash setup/test.sh            # everything
-#   QBTS_TIERS=python bash setup/test.sh   # one tier: python | odoo
+#   QBTS_TIERS=python bash setup/test.sh   # one tier: python | odoo | system
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 
-tiers="${QBTS_TIERS:-python,odoo}"
+tiers="${QBTS_TIERS:-python,odoo,system}"
 summary=()
 total_passed=0
 total_failed=0
@@ -25,8 +26,9 @@ mkdir -p "$LOG_DIR"
 
 # --- Tier 1: plain Python -------------------------------------------------
 if [[ ",$tiers," == *",python,"* ]]; then
-    say "Plain-Python tier: pytest tests/"
+    say "Plain-Python tier: pytest tests/ (tests/system apart)"
     (cd "$REPO_ROOT" && "$PY" -m pytest tests -q -p no:cacheprovider -p no:odoo -o addopts="" \
+        --ignore=tests/system \
         --junitxml="$LOG_DIR/python-junit.xml") 2>&1 | tee "$LOG_DIR/python.log"
     rc=${PIPESTATUS[0]}
     read -r p f s < <("$PY" "$REPO_ROOT/setup/junit_counts.py" "$LOG_DIR/python-junit.xml")
@@ -65,6 +67,23 @@ if [[ ",$tiers," == *",odoo,"* ]]; then
         total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
         if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$problems" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
         summary+=("Odoo tier: ran, $p passed, $f failed, $s skipped, $problems warning/error log lines (exit $rc; log: $LOG_DIR/odoo.log)")
+    fi
+fi
+
+# --- Tier 3: system (real processes) ---------------------------------------
+if [[ ",$tiers," == *",system,"* ]]; then
+    if [ $have_odoo -eq 0 ]; then
+        summary+=("SYSTEM TIER SKIPPED: no Odoo 18.0 source found (set ODOO_SRC, or put one at $ODOO_DEFAULT_SRC).")
+    else
+        ensure_postgres
+        say "System tier: pytest tests/system (odoo-bin and the sandbox as processes)"
+        (cd "$REPO_ROOT" && "$PY" -m pytest tests/system -q -p no:cacheprovider -p no:odoo -o addopts="" \
+            --junitxml="$LOG_DIR/system-junit.xml") 2>&1 | tee "$LOG_DIR/system.log"
+        rc=${PIPESTATUS[0]}
+        read -r p f s < <("$PY" "$REPO_ROOT/setup/junit_counts.py" "$LOG_DIR/system-junit.xml")
+        total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+        if [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
+        summary+=("System tier: ran, $p passed, $f failed, $s skipped (exit $rc)")
     fi
 fi
 

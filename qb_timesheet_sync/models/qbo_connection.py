@@ -268,7 +268,9 @@ class QboConnection(models.Model):
             and connection.access_token_expires_at > fields.Datetime.now() + ACCESS_TOKEN_MARGIN
         )
         token = connection.access_token if fresh_enough else connection._qbo_spend_refresh_token()
-        cr.commit()
+        # Our own token cursor, not the business transaction: the rotated
+        # refresh token must survive whatever happens to the caller.
+        cr.commit()  # pylint: disable=invalid-commit
         return token
 
     def _qbo_spend_refresh_token(self):

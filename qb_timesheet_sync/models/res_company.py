@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -8,6 +8,99 @@ class ResCompany(models.Model):
     qbo_connection_ids = fields.One2many(
         "qbo.connection", "company_id", string="QuickBooks connection"
     )
+    qbo_create_missing = fields.Boolean(
+        string="Create missing records in QuickBooks",
+        help="When checking for new users and customers, also create in QuickBooks the "
+        "employees, clients and projects that exist only in Odoo.",
+    )
+    # Sending time (see account.analytic.line._qbo_plans).
+    qbo_default_hourly_rate = fields.Monetary(
+        string="Default hourly rate",
+        currency_field="currency_id",
+        help="Rate of billable time when neither the project nor the employee has one.",
+    )
+    qbo_default_item_ref_id = fields.Many2one(
+        "qbo.item",
+        string="Default service item",
+        domain="[('company_id', '=', id)]",
+        help="Service item of the time sent to QuickBooks when its project has none.",
+    )
+    qbo_default_item_id = fields.Char(
+        compute="_compute_qbo_default_item_id",
+        help="QuickBooks id of the default service item, for the connected QuickBooks company.",
+    )
+    qbo_rounding_step = fields.Selection(
+        [
+            ("none", "No rounding"),
+            ("6", "6 minutes"),
+            ("15", "15 minutes"),
+            ("30", "30 minutes"),
+        ],
+        string="Round durations to",
+        default="none",
+        required=True,
+    )
+    qbo_rounding_method = fields.Selection(
+        [("up", "Up"), ("nearest", "To the nearest")],
+        string="Rounding",
+        default="up",
+        required=True,
+    )
+    qbo_send_non_billable = fields.Boolean(
+        string="Send non-billable time",
+        help="Also send time that is not billable, as not billable in QuickBooks.",
+    )
+    qbo_approved_only = fields.Boolean(
+        string="Send approved timesheets only",
+        default=True,
+        help="When timesheets are approved in Odoo (validated timesheets or timesheet "
+        "sheets), only approved lines are sent.",
+    )
+    qbo_edit_policy = fields.Selection(
+        [
+            ("mark", "Allow, and mark the line as edited after sending"),
+            ("refuse", "Refuse the change"),
+        ],
+        string="Editing sent time",
+        default="mark",
+        required=True,
+    )
+
+    @api.depends("qbo_default_item_ref_id", "qbo_connection_ids.realm_id")
+    def _compute_qbo_default_item_id(self):
+        for company in self:
+            item = company.qbo_default_item_ref_id
+            realm_id = company.qbo_connection_ids.realm_id
+            company.qbo_default_item_id = item._qbo_id_for(realm_id) if item else False
+
+    # Background and scheduled sending (see account.analytic.line._qbo_queue).
+    qbo_background_threshold = fields.Integer(
+        string="Send in the background above",
+        default=200,
+        help="Selections of more lines than this are sent in the background, with the "
+        "progress in the sync log, so the browser never waits for them.",
+    )
+    qbo_auto_send = fields.Boolean(
+        string="Scheduled sending",
+        help="Every few hours, send the timesheet lines of a saved filter.",
+    )
+    qbo_auto_send_interval = fields.Integer(string="Send every (hours)", default=24)
+    qbo_auto_send_filter_id = fields.Many2one(
+        "ir.filters",
+        string="Lines to send",
+        domain=[("model_id", "=", "account.analytic.line")],
+        help="A saved filter of the timesheet list, for example: billable, validated, older "
+        "than one day. Only its lines that may be sent are sent.",
+    )
+    qbo_auto_send_last = fields.Datetime(string="Last scheduled send", readonly=True)
+
+    _sql_constraints = [
+        (
+            "qbo_auto_send_interval_positive",
+            "CHECK(qbo_auto_send_interval > 0)",
+            "The scheduled send interval must be at least one hour.",
+        ),
+    ]
 
     def _qbo_connection(self):
         """This company's QuickBooks connection (created on first use)."""

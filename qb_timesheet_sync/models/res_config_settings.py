@@ -44,6 +44,33 @@ class ResConfigSettings(models.TransientModel):
         related="qbo_connection_id.refresh_token_expires_at"
     )
     qbo_last_error = fields.Text(related="qbo_connection_id.last_error")
+    qbo_create_missing = fields.Boolean(related="company_id.qbo_create_missing", readonly=False)
+    qbo_currency_id = fields.Many2one(related="company_id.currency_id")
+    qbo_default_hourly_rate = fields.Monetary(
+        related="company_id.qbo_default_hourly_rate",
+        currency_field="qbo_currency_id",
+        readonly=False,
+    )
+    qbo_default_item_ref_id = fields.Many2one(
+        related="company_id.qbo_default_item_ref_id", readonly=False
+    )
+    qbo_rounding_step = fields.Selection(related="company_id.qbo_rounding_step", readonly=False)
+    qbo_rounding_method = fields.Selection(related="company_id.qbo_rounding_method", readonly=False)
+    qbo_send_non_billable = fields.Boolean(
+        related="company_id.qbo_send_non_billable", readonly=False
+    )
+    qbo_approved_only = fields.Boolean(related="company_id.qbo_approved_only", readonly=False)
+    qbo_edit_policy = fields.Selection(related="company_id.qbo_edit_policy", readonly=False)
+    qbo_background_threshold = fields.Integer(
+        related="company_id.qbo_background_threshold", readonly=False
+    )
+    qbo_auto_send = fields.Boolean(related="company_id.qbo_auto_send", readonly=False)
+    qbo_auto_send_interval = fields.Integer(
+        related="company_id.qbo_auto_send_interval", readonly=False
+    )
+    qbo_auto_send_filter_id = fields.Many2one(
+        related="company_id.qbo_auto_send_filter_id", readonly=False
+    )
 
     @api.depends("company_id")
     def _compute_qbo_redirect_uri(self):
@@ -68,5 +95,27 @@ class ResConfigSettings(models.TransientModel):
     def action_qbo_test(self):
         return self._qbo_connection_saved().action_test_connection()
 
+    def action_qbo_refresh_items(self):
+        """Read the service items again from QuickBooks."""
+        connection = self._qbo_connection_saved()
+        connection._check_qbo_manager()
+        count = self.env["qbo.item"]._qbo_refresh(self.company_id)
+        message = self.env._("%(count)s service items read from QuickBooks.", count=count)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def action_qbo_disconnect(self):
         return self._qbo_connection_saved().action_disconnect()
+
+    def action_qbo_resync(self):
+        """Check for new users and customers, and show the report."""
+        self._qbo_connection_saved()
+        wizard = self.env["qbo.resync.wizard"].create({"company_id": self.company_id.id})
+        return wizard.action_check()

@@ -27,7 +27,7 @@ from .errors import (
     error_from_response,
 )
 from .oauth import ACCOUNTING_SCOPE, OAuthClient, TokenSet
-from .ratelimit import RealmRateLimiter, limiter_for
+from .ratelimit import RealmRateLimiter, forget_limiters, limiter_for
 
 __all__ = [
     "ACCOUNTING_SCOPE",
@@ -54,6 +54,7 @@ __all__ = [
     "RealmRateLimiter",
     "TokenSet",
     "error_from_response",
+    "forget_limiters",
     "get_environment",
     "limiter_for",
     "local_environment",

@@ -118,3 +118,10 @@ def limiter_for(realm_id, **kwargs):
         if limiter is None:
             limiter = _registry[realm_id] = RealmRateLimiter(**kwargs)
         return limiter
+
+
+def forget_limiters():
+    """Drop every limiter. For tests, which reset the QuickBooks side between
+    tests and need this side to start afresh too."""
+    with _registry_lock:
+        _registry.clear()

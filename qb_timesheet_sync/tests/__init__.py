@@ -1,2 +1,10 @@
-from . import test_connection
-from . import test_connection_ui
+from . import (
+    test_connection,
+    test_connection_ui,
+    test_items,
+    test_mapping,
+    test_resync,
+    test_send,
+    test_send_background,
+    test_send_rules,
+)

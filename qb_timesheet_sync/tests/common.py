@@ -15,6 +15,8 @@ import requests
 
 from odoo.tests import TransactionCase
 
+from ..qbo import forget_limiters
+
 REALM_A = "9130350000000001"
 REALM_B = "9130350000000002"
 CLIENT_ID = "odoo-test-client"
@@ -93,6 +95,7 @@ class QboCase(TransactionCase):
         super().setUp()
         self.sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
         self.sandbox.reset(seed=self.qbo_seed())
+        forget_limiters()
         if not self.qbo_create_connection:
             return
         self.connection = self.company._qbo_connection()

@@ -277,7 +277,7 @@ class TestConcurrentRefresh(QboCase):
                     "refresh_token": tokens.refresh_token,
                 }
             )
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             connection_id = connection.id
         grants_before = self.sandbox_stats()["token_grants"]["refresh_token"]
         results, errors = [], []
@@ -321,4 +321,4 @@ class TestConcurrentRefresh(QboCase):
         finally:
             with db_connect(db_name).cursor() as cr:
                 cr.execute("DELETE FROM qbo_connection WHERE id = %s", [connection_id])
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit

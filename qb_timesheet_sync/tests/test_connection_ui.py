@@ -8,6 +8,7 @@ import requests
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
+from ..qbo import forget_limiters
 from .common import REALM_A, QboCase, qbo_sandbox
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
@@ -27,6 +28,7 @@ class QboHttpCase(HttpCase):
         super().setUp()
         self.sandbox.configure(auto_approve=True)
         self.sandbox.reset(seed=QboCase.qbo_seed())
+        forget_limiters()
         self.authenticate("admin", "admin")
 
     def _authorize(self, realm_id=REALM_A):

@@ -1,0 +1,84 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+ITEMS_QUERY = "SELECT * FROM Item WHERE Type = 'Service'"
+
+
+class QboItem(models.Model):
+    """A QuickBooks service item, as last read from QuickBooks.
+
+    Kept per company and QuickBooks company, so the service item of the time
+    sent is picked from a list instead of typed as an id, and an item of a
+    previously connected QuickBooks company is never sent to another one.
+    """
+
+    _name = "qbo.item"
+    _description = "QuickBooks service item"
+    _order = "name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True)
+    qbo_id = fields.Char(string="QuickBooks ID", required=True, readonly=True, index=True)
+    realm_id = fields.Char(string="QuickBooks company ID", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    unit_price = fields.Float(string="Rate in QuickBooks", readonly=True)
+    active = fields.Boolean(default=True, readonly=True)
+
+    _sql_constraints = [
+        (
+            "qbo_id_uniq",
+            "unique(company_id, realm_id, qbo_id)",
+            "A QuickBooks item is listed once per company.",
+        ),
+    ]
+
+    def _compute_display_name(self):
+        for item in self:
+            item.display_name = item.name if item.active else f"{item.name} (inactive)"
+
+    def _qbo_id_for(self, realm_id):
+        """The QuickBooks id to send, or None when the item belongs to another
+        QuickBooks company than ``realm_id``."""
+        self.ensure_one()
+        return self.qbo_id if self.realm_id == realm_id else None
+
+    @api.model
+    def _qbo_store(self, company, realm_id, rows):
+        """Create, update and archive the items of ``company`` from the rows
+        QuickBooks returned (the active service items)."""
+        known = {
+            item.qbo_id: item
+            for item in self.with_context(active_test=False).search(
+                [("company_id", "=", company.id), ("realm_id", "=", realm_id)]
+            )
+        }
+        seen = set()
+        new_values = []
+        for row in rows:
+            values = {
+                "name": row.get("Name") or row["Id"],
+                "unit_price": row.get("UnitPrice") or 0.0,
+            }
+            item = known.get(row["Id"])
+            seen.add(row["Id"])
+            if item is None:
+                new_values.append(
+                    {**values, "qbo_id": row["Id"], "realm_id": realm_id, "company_id": company.id}
+                )
+            elif (item.name, item.unit_price, item.active) != (
+                values["name"],
+                values["unit_price"],
+                True,
+            ):
+                item.write({**values, "active": True})
+        self.create(new_values)
+        gone = [item.id for qbo_id, item in known.items() if qbo_id not in seen and item.active]
+        self.browse(gone).write({"active": False})
+        return len(rows)
+
+    @api.model
+    def _qbo_refresh(self, company):
+        """Read the service items of ``company``'s QuickBooks company."""
+        connection = company._qbo_connection()
+        client = connection._qbo_client()
+        return self.sudo()._qbo_store(company, connection.realm_id, client.query(ITEMS_QUERY))

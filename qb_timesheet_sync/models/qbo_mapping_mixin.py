@@ -1,0 +1,269 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import uuid
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.osv import expression
+
+from ..qbo import BatchItem, BatchResult, QboError
+from ..qbo.mapping import check_new_qbo_name, clean_display_name, normalize_name
+
+# Fixed namespace of the request ids of the records a resync creates in
+# QuickBooks: the same record sent again gets the same requestid.
+CREATE_REQUEST_ID_NAMESPACE = uuid.UUID("0b6f2f5e-8a51-4f7d-9a57-3d4c1e0b2f61")
+
+# Categories of the outcomes a resync reports (see qbo.resync.wizard).
+MATCHED = "matched"
+CREATED_ODOO = "created_odoo"
+CREATED_QBO = "created_qbo"
+UPDATED = "updated"
+UNMATCHED = "unmatched"
+AMBIGUOUS = "ambiguous"
+INACTIVE = "inactive"
+FAILED = "failed"
+
+
+def outcome(category, message, record=None, level="info", record_name=None, logged=True):
+    """One outcome of a resync: what happened to which record, and why.
+
+    Unchanged links are counted but not ``logged``, so the sync log lists
+    what changed and what needs attention, not every record.
+    """
+    return {
+        "category": category,
+        "level": level,
+        "message": message,
+        "record": record,
+        "record_name": record_name,
+        "logged": logged,
+    }
+
+
+def names_by_key(qbo_names):
+    """Index ``(kind, display_name)`` pairs by normalized name, so that a name
+    is checked against its few look-alikes instead of the whole list."""
+    index = {}
+    for kind, display_name in qbo_names:
+        index.setdefault(normalize_name(display_name), []).append((kind, display_name))
+    return index
+
+
+class QboMappingMixin(models.AbstractModel):
+    """Link of an Odoo record with a record of one QuickBooks company (realm).
+
+    A link is only valid for the realm it was made in: connecting another
+    QuickBooks company never reuses it. Only QuickBooks managers may change it.
+    """
+
+    _name = "qbo.mapping.mixin"
+    _description = "Link with a QuickBooks record"
+
+    # Name of the field holding the QuickBooks id, and every mapping field.
+    _qbo_id_field = None
+    _qbo_mapping_fields = frozenset()
+
+    qbo_realm_id = fields.Char(
+        string="QuickBooks company ID",
+        copy=False,
+        readonly=True,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="The QuickBooks company the link was made for; it is not used with another one.",
+    )
+    qbo_mapped = fields.Boolean(
+        string="Mapped to QuickBooks",
+        compute="_compute_qbo_mapped",
+        search="_search_qbo_mapped",
+        groups="qb_timesheet_sync.group_qbo_user",
+    )
+
+    @api.depends(lambda self: ("qbo_realm_id", self._qbo_id_field) if self._qbo_id_field else ())
+    @api.depends_context("allowed_company_ids")
+    def _compute_qbo_mapped(self):
+        realm_ids = self._qbo_current_realm_ids()
+        for record in self:
+            record.qbo_mapped = (
+                bool(record[self._qbo_id_field]) and record.qbo_realm_id in realm_ids
+            )
+
+    def _search_qbo_mapped(self, operator, value):
+        if operator not in ("=", "!="):
+            raise NotImplementedError(self.env._("Unsupported search on the QuickBooks mapping."))
+        realm_ids = list(self._qbo_current_realm_ids())
+        if (operator == "=") == bool(value):
+            if not realm_ids:
+                return expression.FALSE_DOMAIN
+            return [(self._qbo_id_field, "!=", False), ("qbo_realm_id", "in", realm_ids)]
+        if not realm_ids:
+            return expression.TRUE_DOMAIN
+        return ["|", (self._qbo_id_field, "=", False), ("qbo_realm_id", "not in", realm_ids)]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(self._qbo_mapping_fields & vals.keys() for vals in vals_list):
+            self._check_qbo_mapping_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self._qbo_mapping_fields & vals.keys():
+            self._check_qbo_mapping_access()
+        return super().write(vals)
+
+    def action_qbo_choose_mapping(self):
+        """Pick the QuickBooks record by hand, from a list fetched live."""
+        self.ensure_one()
+        self._check_qbo_mapping_access()
+        return self.env["qbo.map.wizard"]._qbo_open_for(self)
+
+    def action_qbo_clear_mapping(self):
+        self._qbo_write_each({record: record._qbo_clear_values() for record in self})
+        return True
+
+    @api.model
+    def _check_qbo_mapping_access(self):
+        if self.env.su or self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
+            return
+        raise AccessError(
+            self.env._("Only QuickBooks managers may change the link with QuickBooks.")
+        )
+
+    @api.model
+    def _qbo_current_realm_ids(self):
+        """QuickBooks companies of the companies the user works in."""
+        connections = (
+            self.env["qbo.connection"]
+            .sudo()
+            .search([("company_id", "in", self.env.companies.ids), ("realm_id", "!=", False)])
+        )
+        return set(connections.mapped("realm_id"))
+
+    def _qbo_mapping_values(self, realm_id, choice):
+        """Values linking a record to the QuickBooks record ``choice``
+        (a qbo.map.wizard.choice)."""
+        raise NotImplementedError
+
+    def _qbo_same_link_domain(self, realm_id, choice):
+        """Domain of the other records linked to the QuickBooks record ``choice``."""
+        return [
+            (self._qbo_id_field, "=", choice.qbo_id),
+            ("qbo_realm_id", "=", realm_id),
+            ("id", "not in", self.ids),
+        ]
+
+    def _qbo_clear_values(self):
+        return dict.fromkeys(self._qbo_mapping_fields, False)
+
+    def _qbo_company(self):
+        """The Odoo company whose QuickBooks connection the link belongs to."""
+        self.ensure_one()
+        return self.env.company
+
+    def _qbo_write_each(self, values_by_record):
+        """Write different values on many records ({record: values}): links,
+        and the changes a resync follows from QuickBooks.
+
+        A QuickBooks manager may not have the HR or project rights to write
+        these records: the values are written as superuser once that right is
+        checked. The writes are buffered and flushed together (one UPDATE per
+        set of fields, not one per record).
+        """
+        if not values_by_record:
+            return
+        self._check_qbo_mapping_access()
+        for record, values in values_by_record.items():
+            record.sudo().write(values)
+
+    @api.model
+    def _qbo_request_id(self, realm_id, record, name):
+        """Stable requestid of the QuickBooks record created for ``record``."""
+        seed = f"{realm_id}|{record._name}|{record.id}|{name}"
+        return uuid.uuid5(CREATE_REQUEST_ID_NAMESPACE, seed).hex
+
+    @api.model
+    def _qbo_send_batch(self, client, items):
+        """Results of ``client.batch(items)``, one per item (find the item's
+        record in ``result.item.key``), even when a whole batch request fails:
+        the items without an answer then carry that error."""
+        if not items:
+            return []
+        try:
+            return client.batch(items)
+        except QboError as error:
+            done = list(error.completed_results)
+            answered = {id(result.item) for result in done}
+            return done + [
+                BatchResult(item, error=error) for item in items if id(item) not in answered
+            ]
+
+    def _qbo_create_customers(self, client, company, qbo_names, odoo_kind):
+        """Create these records in QuickBooks as customers and link them.
+
+        Names QuickBooks would refuse (``check_new_qbo_name``, against the
+        look-alikes in ``qbo_names``) are reported with what to rename;
+        ``qbo_names`` gets the names created. ``odoo_kind`` names the records
+        in the sentences ("client", "project").
+        """
+        realm_id = client.realm_id
+        outcomes = []
+        items = []
+        for record in self:
+            problem = check_new_qbo_name(
+                record.name,
+                qbo_names.get(normalize_name(clean_display_name(record.name)), []),
+                odoo_kind=odoo_kind,
+            )
+            if problem:
+                outcomes.append(
+                    outcome(UNMATCHED, problem.message, record.sudo(False), level="warning")
+                )
+                continue
+            name = clean_display_name(record.name)
+            qbo_names.setdefault(normalize_name(name), []).append(("Customer", name))
+            items.append(
+                BatchItem(
+                    "create",
+                    "Customer",
+                    record._qbo_new_customer_payload(company, realm_id, name),
+                    self._qbo_request_id(realm_id, record, name),
+                    key=record,
+                )
+            )
+        values_by_record = {}
+        for result in self._qbo_send_batch(client, items):
+            record = result.item.key
+            if not result.ok:
+                outcomes.append(
+                    outcome(
+                        FAILED,
+                        self.env._(
+                            "The %(kind)s '%(name)s' could not be created in QuickBooks: "
+                            "%(reason)s",
+                            kind=odoo_kind,
+                            name=record.name,
+                            reason=str(result.error),
+                        ),
+                        record.sudo(False),
+                        level="error",
+                    )
+                )
+                continue
+            values_by_record[record] = record._qbo_created_values(realm_id, result.data)
+            outcomes.append(
+                outcome(
+                    CREATED_QBO,
+                    self.env._(
+                        "Created in QuickBooks as the customer '%(name)s'.",
+                        name=result.data.get("FullyQualifiedName") or result.data["DisplayName"],
+                    ),
+                    record.sudo(False),
+                )
+            )
+        self._qbo_write_each(values_by_record)
+        return outcomes
+
+    def _qbo_new_customer_payload(self, company, realm_id, display_name):
+        """QuickBooks Customer body that creates this record there."""
+        return {"DisplayName": display_name}
+
+    def _qbo_created_values(self, realm_id, data):
+        """Mapping values of this record once QuickBooks created ``data``."""
+        return {self._qbo_id_field: str(data["Id"]), "qbo_realm_id": realm_id}

@@ -1,0 +1,61 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    """A client: the QuickBooks (parent) customer of its projects.
+
+    Contacts are usually shared by all companies, while each company connects
+    its own QuickBooks company: the link is company-dependent.
+    """
+
+    _name = "res.partner"
+    _inherit = ["res.partner", "qbo.mapping.mixin"]
+
+    _qbo_id_field = "qbo_customer_id"
+    _qbo_mapping_fields = frozenset({"qbo_customer_id", "qbo_realm_id"})
+
+    qbo_customer_id = fields.Char(
+        string="QuickBooks customer ID",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups="qb_timesheet_sync.group_qbo_user",
+    )
+    qbo_realm_id = fields.Char(company_dependent=True)
+
+    def _qbo_customer_ref(self, realm_id):
+        """QuickBooks customer id of this client in QuickBooks company
+        ``realm_id`` (for the current company), or None."""
+        self.ensure_one()
+        if not self.qbo_customer_id or self.qbo_realm_id != str(realm_id):
+            return None
+        return self.qbo_customer_id
+
+    def _qbo_mapping_values(self, realm_id, choice):
+        return {"qbo_customer_id": choice.qbo_id, "qbo_realm_id": realm_id}
+
+    @api.model
+    def _qbo_resync_candidates(self, company, realm_id, projects):
+        """The Odoo clients a resync of ``company`` looks at: those linked in
+        ``realm_id`` (archived ones too), the companies of the address book and
+        the clients of ``projects``. Runs as superuser, in one search."""
+        partners = (
+            self.sudo()
+            .with_company(company)
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("company_id", "in", [company.id, False]),
+                    "|",
+                    ("qbo_customer_id", "!=", False),
+                    "&",
+                    ("is_company", "=", True),
+                    ("parent_id", "=", False),
+                ]
+            )
+        )
+        partners |= projects.partner_id.commercial_partner_id
+        return partners.filtered(
+            lambda partner: partner._qbo_customer_ref(realm_id) or partner.active
+        )

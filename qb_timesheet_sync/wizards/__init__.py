@@ -1,0 +1,3 @@
+from . import qbo_map_wizard
+from . import qbo_resync_wizard
+from . import qbo_send_wizard

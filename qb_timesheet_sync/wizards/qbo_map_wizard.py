@@ -1,0 +1,159 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..qbo import QboError
+from ..qbo.mapping import EMPLOYEE, VENDOR, normalize_name
+
+CUSTOMER = "Customer"
+
+
+class QboMapWizard(models.TransientModel):
+    """Link one employee, project or client with a QuickBooks record chosen
+    from the list QuickBooks returns now."""
+
+    _name = "qbo.map.wizard"
+    _description = "Link with a QuickBooks record"
+
+    res_model = fields.Char(required=True, readonly=True)
+    res_id = fields.Many2oneReference(model_field="res_model", required=True, readonly=True)
+    record_name = fields.Char(string="Odoo record", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    realm_id = fields.Char(string="QuickBooks company ID", required=True, readonly=True)
+    choice_ids = fields.One2many("qbo.map.wizard.choice", "wizard_id", readonly=True)
+    choice_id = fields.Many2one(
+        "qbo.map.wizard.choice",
+        string="QuickBooks record",
+        domain="[('wizard_id', '=', id)]",
+    )
+
+    @api.model
+    def _qbo_open_for(self, record):
+        """Fetch the QuickBooks records ``record`` may be linked to and open
+        the wizard on them."""
+        record.ensure_one()
+        company = record._qbo_company()
+        connection = company._qbo_connection()
+        client = connection._qbo_client()
+        try:
+            choices = self._qbo_fetch_choices(client, record._name)
+        except QboError as error:
+            raise UserError(str(error)) from error
+        wizard = self.create(
+            {
+                "res_model": record._name,
+                "res_id": record.id,
+                "record_name": record.display_name,
+                "company_id": company.id,
+                "realm_id": connection.realm_id,
+                "choice_ids": [Command.create(values) for values in choices],
+            }
+        )
+        wizard.choice_id = wizard._qbo_suggested_choice(record)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Link with QuickBooks"),
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    @api.model
+    def _qbo_fetch_choices(self, client, model_name):
+        """Values of the choices: active QuickBooks employees and vendors for
+        an employee, active customers (with their full name) otherwise."""
+        if model_name == "hr.employee":
+            return [
+                {
+                    "qbo_id": str(row["Id"]),
+                    "kind": kind,
+                    "name": row.get("DisplayName") or "",
+                    "email": (row.get("PrimaryEmailAddr") or {}).get("Address"),
+                }
+                for kind in (EMPLOYEE, VENDOR)
+                for row in client.query(f"SELECT * FROM {kind} WHERE Active = true")
+            ]
+        return [
+            {
+                "qbo_id": str(row["Id"]),
+                "kind": CUSTOMER,
+                "name": row.get("FullyQualifiedName") or row.get("DisplayName") or "",
+            }
+            for row in client.query("SELECT * FROM Customer WHERE Active = true")
+        ]
+
+    def _qbo_suggested_choice(self, record):
+        """The current link, else the only QuickBooks record named like ``record``."""
+        current_id = record[record._qbo_id_field]
+        if current_id and record.qbo_realm_id == self.realm_id:
+            current = self.choice_ids.filtered(
+                lambda choice: (
+                    choice.qbo_id == current_id
+                    and (record._name != "hr.employee" or choice.kind == record.qbo_kind)
+                )
+            )
+            if current:
+                return current[:1]
+        key = normalize_name(record.name)
+        same_name = self.choice_ids.filtered(
+            lambda choice: normalize_name(choice.name.rpartition(":")[2]) == key
+        )
+        return same_name if len(same_name) == 1 else self.choice_ids.browse()
+
+    def _qbo_record(self):
+        self.ensure_one()
+        return self.env[self.res_model].with_company(self.company_id).browse(self.res_id).exists()
+
+    def action_apply(self):
+        self.ensure_one()
+        record = self._qbo_record()
+        if not record:
+            raise UserError(self.env._("The record to link no longer exists."))
+        if not self.choice_id:
+            raise UserError(self.env._("Choose the QuickBooks record to link."))
+        record._check_qbo_mapping_access()
+        other = (
+            record.sudo()
+            .with_context(active_test=False)
+            .search(record._qbo_same_link_domain(self.realm_id, self.choice_id), limit=1)
+        )
+        if other:
+            raise UserError(
+                self.env._(
+                    "'%(qbo_name)s' is already linked to '%(other)s': clear that link first.",
+                    qbo_name=self.choice_id.name,
+                    other=other.display_name,
+                )
+            )
+        record._qbo_write_each({record: record._qbo_mapping_values(self.realm_id, self.choice_id)})
+        return {"type": "ir.actions.act_window_close"}
+
+    def action_clear(self):
+        self.ensure_one()
+        self._qbo_record().action_qbo_clear_mapping()
+        return {"type": "ir.actions.act_window_close"}
+
+
+class QboMapWizardChoice(models.TransientModel):
+    _name = "qbo.map.wizard.choice"
+    _description = "QuickBooks record to link"
+    _order = "name, id"
+
+    wizard_id = fields.Many2one("qbo.map.wizard", required=True, ondelete="cascade", index=True)
+    qbo_id = fields.Char(string="QuickBooks ID", required=True)
+    kind = fields.Selection(
+        [(EMPLOYEE, "Employee"), (VENDOR, "Vendor"), (CUSTOMER, "Customer")],
+        required=True,
+    )
+    name = fields.Char(required=True)
+    email = fields.Char()
+
+    @api.depends("name", "kind")
+    def _compute_display_name(self):
+        for choice in self:
+            if choice.kind == CUSTOMER:
+                choice.display_name = choice.name
+            else:
+                kinds = dict(self._fields["kind"]._description_selection(self.env))
+                choice.display_name = f"{choice.name} ({kinds[choice.kind]})"

@@ -1,0 +1,92 @@
+# Benchmark of "Check for new users and customers", run through `odoo-bin shell`:
+#
+#   PYTHONPATH=. odoo-bin shell -d <db> --addons-path=... < setup/bench_resync.py
+#
+# Starts the local QuickBooks sandbox in this process, seeds one company with
+# 5,000 customers (1,000 clients of 4 projects each) and 500 employees, gives
+# Odoo 500 employees and half of the clients with their projects, connects,
+# and times a first resync (links and creates) and a second one (nothing to
+# do). Everything is rolled back at the end. Sizes can be changed with the
+# environment variables BENCH_CLIENTS, BENCH_PROJECTS and BENCH_EMPLOYEES.
+import os
+import time
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+from tests.qbo_sandbox import SandboxConfig, SandboxServer
+
+env = env  # noqa: F821 (provided by odoo shell)
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", 1000))
+PROJECTS = int(os.environ.get("BENCH_PROJECTS", 4))
+EMPLOYEES = int(os.environ.get("BENCH_EMPLOYEES", 500))
+REALM = "9130350000000099"
+CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
+
+seed = {
+    "realms": [
+        {
+            "realm_id": REALM,
+            "company_name": "Benchmark Company",
+            "Employee": [
+                {"GivenName": "Person", "FamilyName": str(number)} for number in range(EMPLOYEES)
+            ],
+            "Customer": [
+                {
+                    "DisplayName": f"Client {client}",
+                    "children": [
+                        {"DisplayName": f"Project {client}-{project}"}
+                        for project in range(PROJECTS)
+                    ],
+                }
+                for client in range(CLIENTS)
+            ],
+        }
+    ]
+}
+started = time.monotonic()
+server = SandboxServer(
+    SandboxConfig(port=0, auto_approve=True, clients={CLIENT_ID: CLIENT_SECRET}, seed=seed)
+)
+server.start()
+print(f"Sandbox seeded in {time.monotonic() - started:.1f} s")
+
+try:
+    params = env["ir.config_parameter"].sudo()
+    params.set_param("qb_timesheet_sync.environment", "custom")
+    params.set_param("qb_timesheet_sync.custom_base_url", server.url)
+    params.set_param("qb_timesheet_sync.client_id", CLIENT_ID)
+    params.set_param("qb_timesheet_sync.client_secret", CLIENT_SECRET)
+    company = env.company
+    env["hr.employee"].create([{"name": f"Person {number}"} for number in range(EMPLOYEES)])
+    for client in range(0, CLIENTS, 2):
+        partner = env["res.partner"].create({"name": f"Client {client}", "is_company": True})
+        env["project.project"].create(
+            [
+                {"name": f"Project {client}-{project}", "partner_id": partner.id}
+                for project in range(PROJECTS)
+            ]
+        )
+    env.flush_all()
+
+    connection = company._qbo_connection()
+    url = connection.action_connect()["url"]
+    answer = requests.get(url, params={"realm_id": REALM}, allow_redirects=False, timeout=10)
+    callback = {
+        key: values[0]
+        for key, values in parse_qs(urlparse(answer.headers["Location"]).query).items()
+    }
+    connection._qbo_finish_connect(callback["code"], callback["realmId"])
+
+    for run in ("first", "second"):
+        queries = env.cr.sql_log_count
+        started = time.monotonic()
+        wizard = env["qbo.resync.wizard"]._qbo_run(company)
+        env.flush_all()
+        print(
+            f"{run} resync: {time.monotonic() - started:.1f} s, "
+            f"{env.cr.sql_log_count - queries} queries; {wizard.summary}"
+        )
+finally:
+    env.cr.rollback()
+    server.stop()

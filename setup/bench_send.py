@@ -1,0 +1,260 @@
+# Benchmark of sending timesheets to QuickBooks, run through `odoo-bin shell`
+# on a scratch database where qb_timesheet_sync is installed (it commits):
+#
+#   PYTHONPATH=. odoo-bin shell -d <scratch db> --addons-path=... < setup/bench_send.py
+#
+# Starts the local QuickBooks sandbox as a separate process with QuickBooks'
+# limits (500 requests, 40 batches a minute, 10 in flight), 200 ms per request
+# and 800 ms more per batch request, all on a time scale (BENCH_SCALE, 5: a
+# "minute" lasts 12 s and the latencies shrink alike). For each N in
+# BENCH_SIZES (1000,10000) it seeds N lines and sends them the addon's way
+# (queued, then the cron's sender, called as the cron calls it), then N other
+# lines the naive way (one request per line, in sequence; at most
+# BENCH_NAIVE_LINES of them, 1000: its time grows linearly with N, and 10,000
+# lines would take 20 minutes), and prints the
+# throughput in lines per scaled minute, its share of QuickBooks' ceiling, the
+# speed-up, the Odoo-side CPU per line, the SQL queries per batch request and
+# the memory the send needed.
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+import odoo
+from odoo.tools import split_every
+
+from odoo.addons.qb_timesheet_sync.qbo import limiter_for
+
+env = env  # noqa: F821 (provided by odoo shell)
+SCALE = float(os.environ.get("BENCH_SCALE", 5))
+SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,10000").split(",")]
+NAIVE_LINES = int(os.environ.get("BENCH_NAIVE_LINES", 1000))
+MINUTE = 60.0 / SCALE
+LATENCY_MS, BATCH_LATENCY_MS = 200, 800
+REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE, IN_FLIGHT = 500, 40, 30, 10
+REALM = "9130350000000077"
+CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
+PORT = int(os.environ.get("BENCH_PORT", 8097))
+SANDBOX = f"http://127.0.0.1:{PORT}"
+
+
+def start_sandbox():
+    seed_path = f"/tmp/bench_send_seed_{os.getpid()}.json"
+    seed = {
+        "realms": [
+            {
+                "realm_id": REALM,
+                "company_name": "Benchmark Company",
+                "Employee": [{"Id": "55", "GivenName": "Emily", "FamilyName": "Platt"}],
+                "Customer": [{"Id": "21", "DisplayName": "Cool Cars"}],
+            }
+        ]
+    }
+    with open(seed_path, "w", encoding="utf-8") as seed_file:
+        json.dump(seed, seed_file)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.qbo_sandbox", "--port", str(PORT), "--seed", seed_path],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.readline()  # "QBO sandbox ready at ..."
+    config = {
+        "auto_approve": True,
+        "clients": {CLIENT_ID: CLIENT_SECRET},
+        "minute_seconds": MINUTE,
+        "requests_per_minute": REQUESTS_PER_MINUTE,
+        "batches_per_minute": BATCHES_PER_MINUTE,
+        "max_concurrent": IN_FLIGHT,
+        "latency_ms": round(LATENCY_MS / SCALE),
+        "batch_latency_ms": round(BATCH_LATENCY_MS / SCALE),
+    }
+    requests.post(f"{SANDBOX}/_sandbox/config", json=config, timeout=10).raise_for_status()
+    return process
+
+
+def sandbox_stats():
+    return requests.get(f"{SANDBOX}/_sandbox/stats", timeout=10).json()
+
+
+def rss_kb():
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Measure:
+    """Wall time, CPU of this thread (the Odoo side: ORM, HTTP client; the
+    sandbox and PostgreSQL are other processes), SQL queries, and the peak
+    of the resident memory above where it started."""
+
+    def __enter__(self):
+        self.rss_start = self.rss_peak = rss_kb()
+        self._sampling = True
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+        self.queries = odoo.sql_db.sql_counter
+        self.cpu = time.thread_time()
+        self.wall = time.monotonic()
+        self.batches = sandbox_stats()["requests"].get("batch", 0)
+        return self
+
+    def _sample(self):
+        while self._sampling:
+            self.rss_peak = max(self.rss_peak, rss_kb())
+            time.sleep(0.05)
+
+    def __exit__(self, *exc):
+        self.wall = time.monotonic() - self.wall
+        self.cpu = time.thread_time() - self.cpu
+        self.queries = odoo.sql_db.sql_counter - self.queries
+        self.batches = sandbox_stats()["requests"].get("batch", 0) - self.batches
+        self._sampling = False
+        self._sampler.join()
+
+
+def connect(company):
+    params = env["ir.config_parameter"].sudo()
+    params.set_param("qb_timesheet_sync.environment", "custom")
+    params.set_param("qb_timesheet_sync.custom_base_url", SANDBOX)
+    params.set_param("qb_timesheet_sync.client_id", CLIENT_ID)
+    params.set_param("qb_timesheet_sync.client_secret", CLIENT_SECRET)
+    connection = company._qbo_connection()
+    url = connection.action_connect()["url"]
+    answer = requests.get(url, params={"realm_id": REALM}, allow_redirects=False, timeout=10)
+    query = parse_qs(urlparse(answer.headers["Location"]).query)
+    connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
+
+
+def seed_lines(employee, project, count):
+    lines = env["account.analytic.line"]
+    for numbers in split_every(2000, range(count)):
+        lines |= lines.create(
+            [
+                {
+                    "name": f"Work item {number}",
+                    "project_id": project.id,
+                    "employee_id": employee.id,
+                    "date": date(2026, 1, 1) + timedelta(days=number % 300),
+                    "unit_amount": 0.25 + number % 16 / 4,
+                }
+                for number in numbers
+            ]
+        )
+    env.cr.commit()
+    return lines
+
+
+def send_the_addon_way(company):
+    cron = env.ref("qb_timesheet_sync.ir_cron_qbo_send_queued")
+    Line = env["account.analytic.line"]
+    remaining = True
+    while remaining:
+        cron_with_progress, progress = cron._add_progress()
+        Line.with_context(cron_with_progress.env.context)._qbo_cron_send_queued()
+        remaining = progress.remaining
+        env.cr.commit()
+
+
+def send_the_naive_way(lines, company):
+    Line = env["account.analytic.line"]
+    send_context = Line._qbo_send_context(company)
+    for line_ids in split_every(300, lines.ids):
+        for plan in Line.browse(line_ids)._qbo_plans(send_context):
+            request_id = uuid.uuid4().hex
+            activity = send_context.client.create("TimeActivity", plan.payload, request_id)
+            plan.line._qbo_mark_sent(activity, plan.payload, request_id, send_context.realm_id)
+        env.cr.commit()
+        env.invalidate_all()
+
+
+def report(size, addon, naive):
+    ceiling = min(
+        BATCHES_PER_MINUTE * BATCH_SIZE,
+        # Each batch request is one request (facts section 6: UNSURE), so the
+        # request limit only binds when batches are fewer than it.
+        REQUESTS_PER_MINUTE * BATCH_SIZE,
+        IN_FLIGHT * 60.0 / ((LATENCY_MS + BATCH_LATENCY_MS) / 1000) * BATCH_SIZE,
+    )
+    mixed_ceiling = ceiling + (REQUESTS_PER_MINUTE - BATCHES_PER_MINUTE)
+    rate = size / (addon.wall / MINUTE)
+    naive_count = min(size, NAIVE_LINES)
+    naive_rate = naive_count / (naive.wall / MINUTE)
+    print(f"\n=== N = {size} lines (time scale {SCALE:g}: a minute lasts {MINUTE:g} s) ===")
+    print(
+        f"Ceiling = min(40 batches/min x 30, 500 req/min x 30, 10 in flight x 60 s / "
+        f"{(LATENCY_MS + BATCH_LATENCY_MS) / 1000:g} s per batch x 30) = {ceiling:.0f} lines/min"
+        f" (batch requests only; adding single requests for the other 460 req/min would"
+        f" give {mixed_ceiling:.0f})"
+    )
+    print(
+        f"Addon:  {addon.wall:.1f} s = {addon.wall / MINUTE:.2f} min -> {rate:.0f} lines/min"
+        f" = {rate / ceiling:.0%} of the ceiling ({rate / mixed_ceiling:.0%} of {mixed_ceiling})"
+    )
+    # One request at a time cannot beat 60 s / latency, whatever this
+    # machine's own overhead per request: compare with that bound too.
+    naive_bound = min(60.0 / (LATENCY_MS / 1000), REQUESTS_PER_MINUTE)
+    print(
+        f"Naive:  {naive_count} lines in {naive.wall:.1f} s -> {naive_rate:.0f} lines/min measured"
+        f" (at best 60 s / {LATENCY_MS} ms = {naive_bound:.0f}); speed-up"
+        f" {rate / naive_rate:.1f}x measured, {rate / naive_bound:.1f}x against the best case"
+    )
+    print(
+        f"Odoo side (addon way): {addon.cpu * 1000 / size:.2f} ms CPU per line,"
+        f" {addon.queries / max(addon.batches, 1):.0f} SQL queries per batch request"
+        f" ({addon.batches} batch requests, {addon.queries} queries),"
+        f" memory peak +{(addon.rss_peak - addon.rss_start) / 1024:.0f} MB"
+        f" (process {addon.rss_peak / 1024:.0f} MB)"
+    )
+    if size < BATCHES_PER_MINUTE * BATCH_SIZE:
+        print(
+            "Note: fewer lines than one minute's worth of batches: QuickBooks' per-minute"
+            " window is not full, so the rate can exceed the per-minute ceiling."
+        )
+
+
+sandbox = start_sandbox()
+try:
+    # The client's pacing on the same time scale as the sandbox (created
+    # before any client, since the first one fixes it for the process).
+    limiter_for(REALM, minute_seconds=MINUTE)
+    company = env.company
+    connect(company)
+    company.qbo_background_threshold = 0
+    employee = env["hr.employee"].create(
+        {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
+    )
+    project = env["project.project"].create(
+        {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
+    )
+    project.qbo_billable = False
+    company.qbo_send_non_billable = True
+    env.cr.commit()
+    for size in SIZES:
+        addon_lines = seed_lines(employee, project, size)
+        naive_lines = seed_lines(employee, project, min(size, NAIVE_LINES))
+        # Queuing is the user's click; what is measured is the sending.
+        addon_lines._qbo_queue(company)
+        env.cr.commit()
+        env.invalidate_all()
+        with Measure() as addon:
+            send_the_addon_way(company)
+        assert set(addon_lines.mapped("qbo_state")) == {"sent"}, "every line sent"
+        # Let QuickBooks' minute window empty before the next run.
+        time.sleep(MINUTE)
+        with Measure() as naive:
+            send_the_naive_way(naive_lines, company)
+        time.sleep(MINUTE)
+        report(size, addon, naive)
+    print(f"\nSandbox: {sandbox_stats()}")
+finally:
+    sandbox.terminate()
+    sandbox.wait(timeout=10)

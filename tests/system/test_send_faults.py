@@ -1,0 +1,192 @@
+"""Background sending survives a killed Odoo worker and a restarted
+QuickBooks: every line ends *sent* exactly once, or *error* with a reason."""
+
+import time
+
+import pytest
+
+from .odoo_process import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OdooServer,
+    SandboxProcess,
+    odoo_shell,
+    psql,
+    wait_for,
+)
+
+REALM = "9130350000000055"
+EMPLOYEE_ID, CUSTOMER_ID = "55", "21"
+LINE_COUNT = 2000
+# QuickBooks' limits on a 3-second "minute": 2,000 lines take about 6 s.
+MINUTE_SECONDS = 3.0
+SEED = {
+    "realms": [
+        {
+            "realm_id": REALM,
+            "company_name": "System Test Company",
+            "Employee": [{"Id": EMPLOYEE_ID, "GivenName": "Emily", "FamilyName": "Platt"}],
+            "Customer": [{"Id": CUSTOMER_ID, "DisplayName": "Cool Cars"}],
+        }
+    ]
+}
+
+# Run in odoo-bin shell: connect the company to the sandbox (as the browser
+# would), map an employee and a project, and queue LINE_COUNT new lines for
+# the background sender. Prints the sync log entry following the send.
+SETUP_SCRIPT = """
+import requests
+from urllib.parse import parse_qs, urlparse
+params = env["ir.config_parameter"].sudo()
+params.set_param("qb_timesheet_sync.environment", "custom")
+params.set_param("qb_timesheet_sync.custom_base_url", {url!r})
+params.set_param("qb_timesheet_sync.client_id", {client_id!r})
+params.set_param("qb_timesheet_sync.client_secret", {client_secret!r})
+company = env.company
+connection = company._qbo_connection()
+answer = requests.get(
+    connection.action_connect()["url"], params={{"realm_id": {realm!r}}},
+    allow_redirects=False, timeout=10,
+)
+query = parse_qs(urlparse(answer.headers["Location"]).query)
+connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
+company.qbo_send_non_billable = True
+employee = env["hr.employee"].create({{"name": "Emily Platt"}})
+employee.write({{"qbo_id": {employee_id!r}, "qbo_kind": "Employee", "qbo_realm_id": {realm!r}}})
+project = env["project.project"].create({{"name": "Cool Cars", "qbo_billable": False}})
+project.write({{"qbo_customer_id": {customer_id!r}, "qbo_realm_id": {realm!r}}})
+import datetime
+lines = env["account.analytic.line"].create([
+    {{"name": f"Task {{number}}", "project_id": project.id, "employee_id": employee.id,
+      "date": datetime.date(2026, 1, 1) + datetime.timedelta(days=number % 300),
+      "unit_amount": 0.5 + number % 8 / 4}}
+    for number in range({count})
+])
+log = lines._qbo_queue(company)
+print("QUEUE_LOG", log.id)
+"""
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    process = SandboxProcess(
+        tmp_path / "sandbox.json",
+        SEED,
+        {
+            "minute_seconds": MINUTE_SECONDS,
+            "latency_ms": 5,
+            "batch_latency_ms": 30,
+            # The harshest case: QuickBooks does not replay repeated requestids,
+            # so only the lookup of interrupted sends prevents duplicates.
+            "requestid_mode": "ignore",
+        },
+    ).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def odoo(odoo_database, tmp_path):
+    server = OdooServer(odoo_database, REALM, MINUTE_SECONDS, tmp_path / "odoo.log")
+    yield server
+    server.stop()
+
+
+def queue_lines(odoo_database, sandbox):
+    output = odoo_shell(
+        odoo_database,
+        SETUP_SCRIPT.format(
+            url=sandbox.url,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            realm=REALM,
+            employee_id=EMPLOYEE_ID,
+            customer_id=CUSTOMER_ID,
+            count=LINE_COUNT,
+        ),
+    )
+    return int(output.split("QUEUE_LOG")[1].split()[0])
+
+
+def count_in_state(db_name, log_id, state):
+    rows = psql(
+        db_name,
+        f"SELECT count(*) FROM account_analytic_line"
+        f" WHERE qbo_queue_log_id = {log_id} AND qbo_state = '{state}'",
+    )
+    return int(rows[0][0])
+
+
+def wait_until_sent(odoo, log_id, timeout):
+    def nothing_queued():
+        # A retry may be planned a minute ahead; nudging the cron is harmless.
+        odoo.wake_cron()
+        return count_in_state(odoo.db_name, log_id, "queued") == 0
+
+    wait_for(nothing_queued, timeout, "every queued line to be sent", interval=2)
+
+
+def assert_each_line_sent_once(db_name, log_id, sandbox):
+    rows = psql(
+        db_name,
+        "SELECT id, qbo_state, coalesce(qbo_time_activity_id, ''), coalesce(qbo_last_error, '')"
+        f" FROM account_analytic_line WHERE qbo_queue_log_id = {log_id}",
+    )
+    assert len(rows) == LINE_COUNT
+    activity_ids = [activity["Id"] for activity in sandbox.time_activities(REALM)]
+    assert len(activity_ids) == len(set(activity_ids))
+    sent = {line_id: activity_id for line_id, state, activity_id, _error in rows if state == "sent"}
+    failed = [(line_id, error) for line_id, state, _id, error in rows if state == "error"]
+    assert len(sent) + len(failed) == LINE_COUNT, "no line left queued or untouched"
+    assert all(error for _line_id, error in failed), "each failed line says why"
+    assert len(set(sent.values())) == len(sent), "no time activity shared by two lines"
+    assert set(sent.values()) == set(activity_ids), "no time activity made twice, none lost"
+    log = psql(
+        db_name,
+        f"SELECT state, count_done, count_failed, count_remaining FROM qbo_sync_log"
+        f" WHERE id = {log_id}",
+    )[0]
+    assert log == ["done" if not failed else "partial", str(len(sent)), str(len(failed)), "0"]
+
+
+def test_odoo_worker_killed_mid_send_then_restarted(odoo_database, sandbox, odoo):
+    odoo.start()
+    log_id = queue_lines(odoo_database, sandbox)
+    odoo.wake_cron()
+    wait_for(
+        lambda: count_in_state(odoo_database, log_id, "sent") >= 300,
+        120,
+        "the send to be under way",
+        interval=0.05,
+    )
+    odoo.kill()
+    sent_at_kill = count_in_state(odoo_database, log_id, "sent")
+    assert sent_at_kill < LINE_COUNT, "killed in the middle of the send"
+
+    odoo.start()
+    odoo.wake_cron()
+    wait_until_sent(odoo, log_id, 300)
+    assert_each_line_sent_once(odoo_database, log_id, sandbox)
+    assert len(sandbox.time_activities(REALM)) == LINE_COUNT
+
+
+def test_quickbooks_restarted_mid_send(odoo_database, sandbox, odoo):
+    odoo.start()
+    log_id = queue_lines(odoo_database, sandbox)
+    odoo.wake_cron()
+    wait_for(
+        lambda: count_in_state(odoo_database, log_id, "sent") >= 300,
+        120,
+        "the send to be under way",
+        interval=0.05,
+    )
+    sandbox.kill()
+    assert count_in_state(odoo_database, log_id, "sent") < LINE_COUNT, "QuickBooks died mid-send"
+    # Connections are refused for a while, then QuickBooks is back with
+    # what it had saved.
+    time.sleep(1)
+    sandbox.start()
+    wait_until_sent(odoo, log_id, 300)
+    assert_each_line_sent_once(odoo_database, log_id, sandbox)
+    stats = sandbox.stats()
+    assert stats["requests"].get("batch"), "the send went on after the restart"
