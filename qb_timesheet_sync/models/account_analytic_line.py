@@ -28,6 +28,7 @@ from ..qbo.timesheet_rules import (
     hours_to_minutes,
     matches_time_activity,
     payload_fingerprint,
+    preferences_facts,
     refusal,
     resolve_hourly_rate,
     round_minutes,
@@ -120,19 +121,6 @@ class PendingAttempt:
     request_id: str
     payload: dict
     attempted_at: datetime
-
-
-def preferences_facts(preferences):
-    """(time tracking enabled, closing date) from a QuickBooks Preferences
-    document; None where QuickBooks does not say."""
-    other_prefs = {
-        item.get("Name"): item.get("Value")
-        for item in (preferences.get("OtherPrefs") or {}).get("NameValue", [])
-    }
-    tracking = other_prefs.get("TimeTrackingFeatureEnabled")
-    time_tracking_enabled = None if tracking is None else str(tracking).lower() == "true"
-    close_date = (preferences.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
-    return time_tracking_enabled, fields.Date.to_date(close_date) if close_date else None
 
 
 class AccountAnalyticLine(models.Model):

@@ -19,6 +19,7 @@ from ..qbo import (
     get_environment,
     limiter_for,
 )
+from ..qbo.timesheet_rules import preferences_facts
 
 _logger = logging.getLogger(__name__)
 
@@ -361,10 +362,6 @@ class QboConnection(models.Model):
         name_values = {
             item.get("Name"): item.get("Value") for item in company_info.get("NameValue", [])
         }
-        other_prefs = {
-            item.get("Name"): item.get("Value")
-            for item in preferences.get("OtherPrefs", {}).get("NameValue", [])
-        }
         name = company_info.get("CompanyName") or self.qbo_company_name
         subscription = (name_values.get("SubscriptionStatus") or "").upper()
         if subscription in ("CANCELLED", "EXPIRED", "SUSPENDED"):
@@ -374,7 +371,8 @@ class QboConnection(models.Model):
                 name=name,
                 status=subscription,
             )
-        if str(other_prefs.get("TimeTrackingFeatureEnabled", "true")).lower() != "true":
+        time_tracking_enabled, _close_date = preferences_facts(preferences)
+        if time_tracking_enabled is False:
             return "danger", _(
                 "%(name)s: this QuickBooks plan (%(plan)s) has no time tracking. Time "
                 "activities need QuickBooks Online Essentials or better.",

@@ -377,3 +377,16 @@ def matches_time_activity(payload, qbo_record):
     if qbo_record.get("status") == "Deleted":
         return False
     return payload_fingerprint(payload) == payload_fingerprint(qbo_record)
+
+
+def preferences_facts(preferences):
+    """(time tracking enabled, closing date) from a QuickBooks Preferences
+    document (facts 3.7); None where QuickBooks does not say."""
+    other_prefs = {
+        item.get("Name"): item.get("Value")
+        for item in (preferences.get("OtherPrefs") or {}).get("NameValue", [])
+    }
+    tracking = other_prefs.get("TimeTrackingFeatureEnabled")
+    time_tracking_enabled = None if tracking is None else str(tracking).lower() == "true"
+    close_date = (preferences.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+    return time_tracking_enabled, date.fromisoformat(close_date[:10]) if close_date else None

@@ -69,7 +69,9 @@ class TestSendBackground(QboSendCase):
         """One call of the cron, as the cron worker makes it; returns its progress."""
         cron, progress = self.cron._add_progress()
         try:
-            self.env["account.analytic.line"].with_context(**cron.env.context)._qbo_cron_send_queued()
+            self.env["account.analytic.line"].with_context(
+                **cron.env.context
+            )._qbo_cron_send_queued()
         finally:
             # The senders wrote in transactions of their own.
             self.env.invalidate_all()
