@@ -741,6 +741,27 @@ def _report_links(records, plan, odoo_kind, report):
             )
 
 
+def _propose_by_name(planned, same_name, ambiguity_code, proposals, to_create, report):
+    """Note what the Odoo namesakes of one QuickBooks customer mean: a link to
+    propose when there is one, a report when there are several (never a
+    guess), a creation when there is none. Returns False when ambiguous."""
+    if len(same_name) == 1:
+        proposals[planned.qbo_id] = same_name[0]
+    elif same_name:
+        report.append(
+            _problem(
+                ambiguity_code,
+                qbo_id=planned.qbo_id,
+                qbo_name=planned.display_name,
+                odoo_names=_quoted(record.name for record in same_name),
+            )
+        )
+        return False
+    else:
+        to_create.append(planned)
+    return True
+
+
 def _match_clients(plan, odoo_clients, report):
     """Return (client actions, Odoo client keys by QuickBooks id, unresolved QuickBooks ids).
 
@@ -761,20 +782,10 @@ def _match_clients(plan, odoo_clients, report):
         if not planned.as_client or client_keys.get(planned.qbo_id):
             continue
         same_name = unlinked_by_name.get(normalize_name(planned.display_name), [])
-        if len(same_name) == 1:
-            proposals[planned.qbo_id] = same_name[0]
-        elif same_name:
+        if not _propose_by_name(
+            planned, same_name, "ambiguous_client_name", proposals, to_create, report
+        ):
             unresolved.add(planned.qbo_id)
-            report.append(
-                _problem(
-                    "ambiguous_client_name",
-                    qbo_id=planned.qbo_id,
-                    qbo_name=planned.display_name,
-                    odoo_names=_quoted(client.name for client in same_name),
-                )
-            )
-        else:
-            to_create.append(planned)
 
     accepted = _settle_claims(proposals, "contested_client", plan, report)
     unresolved.update(set(proposals) - set(accepted))
@@ -887,19 +898,7 @@ def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report
             for project in unlinked_by_name.get(normalize_name(planned.display_name), [])
             if project.client_key in wanted_clients
         ]
-        if len(same_name) == 1:
-            proposals[planned.qbo_id] = same_name[0]
-        elif same_name:
-            report.append(
-                _problem(
-                    "ambiguous_project_name",
-                    qbo_id=planned.qbo_id,
-                    qbo_name=planned.display_name,
-                    odoo_names=_quoted(project.name for project in same_name),
-                )
-            )
-        else:
-            to_create.append(planned)
+        _propose_by_name(planned, same_name, "ambiguous_project_name", proposals, to_create, report)
 
     accepted = _settle_claims(proposals, "contested_project", plan, report)
     for qbo_id, project in accepted.items():
