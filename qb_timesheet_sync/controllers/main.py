@@ -5,6 +5,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import Forbidden
 
 from odoo import _, http
+from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..qbo import QboError
@@ -46,7 +47,7 @@ class QboOAuthController(http.Controller):
             )
         try:
             message = connection._qbo_finish_connect(code, realmId)
-        except QboError as exc:
+        except (QboError, UserError) as exc:
             return self._finish(
                 connection,
                 _(

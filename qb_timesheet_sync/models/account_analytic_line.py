@@ -73,6 +73,7 @@ BACKGROUND_MAX_SECONDS = 300
 BACKGROUND_MAX_REALMS = 4
 # When a run leaves lines waiting (QuickBooks unreachable, realm busy).
 BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
+CLOSE_WIZARD = {"type": "ir.actions.act_window_close"}
 # First key of the realm advisory locks (the second one is the realm's hash),
 # so they cannot collide with the locks of other modules.
 REALM_LOCK_NAMESPACE = 0x0B05
@@ -583,30 +584,18 @@ class AccountAnalyticLine(models.Model):
         return log
 
     def _qbo_queued_notification(self, logs):
-        links = []
-        for log in logs:
-            if len(logs) > 1:
-                label = _("Follow it in the sync log of %(company)s", company=log.company_id.name)
-            else:
-                label = _("Follow it in the sync log")
-            links.append({"label": label, "url": f"/odoo/qbo.sync.log/{log.id}"})
         message = _(
             "%(count)s lines are being sent to QuickBooks in the background; you will be "
             "notified when it is done.",
             count=sum(logs.mapped("count_remaining")),
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("QuickBooks"),
-                "message": " ".join([message] + ["%s"] * len(links)),
-                "links": links,
-                "type": "info",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return logs._qbo_notification(
+            message,
+            "info",
+            sticky=False,
+            next_action=CLOSE_WIZARD,
+            link_label=_("Follow it in the sync log"),
+        )
 
     @api.model
     def _qbo_cron_send_queued(self):
@@ -1158,23 +1147,4 @@ class AccountAnalyticLine(models.Model):
             refused=counts["refused"],
             failed=counts["failed"],
         )
-        links = []
-        for log in logs:
-            if len(logs) > 1:
-                label = _("Sync log of %(company)s", company=log.company_id.name)
-            else:
-                label = _("Open the sync log")
-            links.append({"label": label, "url": f"/odoo/qbo.sync.log/{log.id}"})
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("QuickBooks"),
-                # The web client puts the links in place of the %s.
-                "message": " ".join([message] + ["%s"] * len(links)),
-                "links": links,
-                "type": level,
-                "sticky": level != "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return logs._qbo_notification(message, level, next_action=CLOSE_WIZARD)

@@ -31,6 +31,7 @@ ACCESS_TOKEN_MARGIN = timedelta(minutes=5)
 # One number, not a (connect, read) pair: Odoo's test harness compares the
 # timeout with a number. QuickBooks itself gives up on requests after 120 s.
 API_TIMEOUT = 60
+SOFT_RELOAD = {"type": "ir.actions.client", "tag": "soft_reload"}
 TOKEN_LOCK_ATTEMPTS = 3
 TOKEN_FIELDS = [
     "access_token",
@@ -393,7 +394,7 @@ class QboConnection(models.Model):
             level, message = self._qbo_check_company()
         except QboError as error:
             level, message = "danger", str(error)
-        self.env["qbo.sync.log"]._record(
+        log = self.env["qbo.sync.log"]._record(
             self.company_id,
             "test",
             _("Test connection"),
@@ -401,7 +402,7 @@ class QboConnection(models.Model):
             state="done" if level != "danger" else "failed",
             realm_id=self.realm_id,
         )
-        return _notification(_("QuickBooks"), message, level, sticky=level != "success")
+        return log._qbo_notification(message, level)
 
     def action_disconnect(self):
         """Revoke at Intuit, then forget the tokens whatever Intuit says.
@@ -437,18 +438,7 @@ class QboConnection(models.Model):
                 "last_error": False,
             }
         )
-        self.env["qbo.sync.log"]._record(
+        log = self.env["qbo.sync.log"]._record(
             self.company_id, "disconnect", _("Disconnect"), message, realm_id=self.realm_id
         )
-        return _notification(_("QuickBooks"), message, level, reload=True)
-
-
-def _notification(title, message, level, sticky=False, reload=False):
-    action = {
-        "type": "ir.actions.client",
-        "tag": "display_notification",
-        "params": {"title": title, "message": message, "type": level, "sticky": sticky},
-    }
-    if reload:
-        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
-    return action
+        return log._qbo_notification(message, level, sticky=False, next_action=SOFT_RELOAD)

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 
 class QboSyncLog(models.Model):
@@ -69,6 +69,28 @@ class QboSyncLog(models.Model):
                 }
             )
         return self.env["qbo.sync.log.line"].sudo().create(vals_list)
+
+    def _qbo_notification(self, message, level, sticky=None, next_action=None, link_label=None):
+        """The notification that ends a QuickBooks operation, with a link to
+        each of these log entries (none when ``self`` is empty)."""
+        links = []
+        for log in self:
+            if len(self) > 1:
+                label = _("Sync log of %(company)s", company=log.company_id.name)
+            else:
+                label = link_label or _("Open the sync log")
+            links.append({"label": label, "url": f"/odoo/qbo.sync.log/{log.id}"})
+        params = {
+            "title": _("QuickBooks"),
+            # The web client puts the links in place of the %s.
+            "message": " ".join([message] + ["%s"] * len(links)),
+            "links": links,
+            "type": level,
+            "sticky": level != "success" if sticky is None else sticky,
+        }
+        if next_action:
+            params["next"] = next_action
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     @api.model
     def _record(self, company, operation, name, summary, state="done", realm_id=None, lines=()):

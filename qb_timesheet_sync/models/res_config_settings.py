@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
-from .qbo_connection import CALLBACK_PATH
+from .qbo_connection import CALLBACK_PATH, SOFT_RELOAD
 
 
 class ResConfigSettings(models.TransientModel):
@@ -101,15 +101,9 @@ class ResConfigSettings(models.TransientModel):
         connection._check_qbo_manager()
         count = self.env["qbo.item"]._qbo_refresh(self.company_id)
         message = self.env._("%(count)s service items read from QuickBooks.", count=count)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self.env["qbo.sync.log"]._qbo_notification(
+            message, "success", next_action=SOFT_RELOAD
+        )
 
     def action_qbo_disconnect(self):
         return self._qbo_connection_saved().action_disconnect()

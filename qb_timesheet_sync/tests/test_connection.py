@@ -156,6 +156,8 @@ class TestConnection(QboCase):
             connection.realm_id, REALM_A, "the realm is kept so a reconnect can resume"
         )
         self.assertEqual(self.sandbox_stats()["revokes"], 1)
+        log = self.env["qbo.sync.log"].search([("operation", "=", "disconnect")], limit=1)
+        self.assertEqual(action["params"]["links"][0]["url"], f"/odoo/qbo.sync.log/{log.id}")
         with self.assertRaisesRegex(UserError, "not connected"):
             self.connection._qbo_client()
 

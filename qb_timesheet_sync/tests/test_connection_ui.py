@@ -78,6 +78,15 @@ class TestOAuthCallback(QboHttpCase):
         self.connection.invalidate_recordset()
         self.assertEqual(self.connection.sudo().read(["access_token", "refresh_token"]), tokens)
 
+    def test_app_credentials_removed_meanwhile_is_a_sentence_not_a_traceback(self):
+        query = self._authorize()
+        self.env["ir.config_parameter"].set_param("qb_timesheet_sync.client_secret", "")
+        response = self.url_open(CALLBACK_PATH + "?" + query)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("client ID and client secret", response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+
     def test_callback_requires_a_quickbooks_manager(self):
         query = self._authorize()
         self.authenticate(None, None)

@@ -149,7 +149,8 @@ def assert_each_line_sent_once(db_name, log_id, sandbox):
     assert log == ["done" if not failed else "partial", str(len(sent)), str(len(failed)), "0"]
 
 
-def test_odoo_worker_killed_mid_send_then_restarted(odoo_database, sandbox, odoo):
+def start_send_and_wait_until_under_way(odoo_database, sandbox, odoo):
+    """Start Odoo, queue the lines and return once 300 of them are sent."""
     odoo.start()
     log_id = queue_lines(odoo_database, sandbox)
     odoo.wake_cron()
@@ -159,6 +160,11 @@ def test_odoo_worker_killed_mid_send_then_restarted(odoo_database, sandbox, odoo
         "the send to be under way",
         interval=0.05,
     )
+    return log_id
+
+
+def test_odoo_worker_killed_mid_send_then_restarted(odoo_database, sandbox, odoo):
+    log_id = start_send_and_wait_until_under_way(odoo_database, sandbox, odoo)
     odoo.kill()
     sent_at_kill = count_in_state(odoo_database, log_id, "sent")
     assert sent_at_kill < LINE_COUNT, "killed in the middle of the send"
@@ -171,15 +177,7 @@ def test_odoo_worker_killed_mid_send_then_restarted(odoo_database, sandbox, odoo
 
 
 def test_quickbooks_restarted_mid_send(odoo_database, sandbox, odoo):
-    odoo.start()
-    log_id = queue_lines(odoo_database, sandbox)
-    odoo.wake_cron()
-    wait_for(
-        lambda: count_in_state(odoo_database, log_id, "sent") >= 300,
-        120,
-        "the send to be under way",
-        interval=0.05,
-    )
+    log_id = start_send_and_wait_until_under_way(odoo_database, sandbox, odoo)
     sandbox.kill()
     assert count_in_state(odoo_database, log_id, "sent") < LINE_COUNT, "QuickBooks died mid-send"
     # Connections are refused for a while, then QuickBooks is back with
