@@ -93,6 +93,10 @@ class SandboxServer:
         self._thread.join(timeout=10)
         self._httpd = None
         self._thread = None
+        # A handler may still be saving what it answered: wait for it (the
+        # save lock), and save what is left, so a stopped sandbox has written
+        # its state file and left no temporary file behind.
+        self.persist()
 
     @property
     def url(self):
