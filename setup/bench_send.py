@@ -155,11 +155,11 @@ def seed_lines(employee, project, count):
 
 def send_the_addon_way(company):
     cron = env.ref("qb_timesheet_sync.ir_cron_qbo_send_queued")
-    Line = env["account.analytic.line"]
+    queue = env["qbo.send.queue"]
     remaining = True
     while remaining:
         cron_with_progress, progress = cron._add_progress()
-        Line.with_context(cron_with_progress.env.context)._qbo_cron_send_queued()
+        queue.with_context(cron_with_progress.env.context)._qbo_cron_send_queued()
         remaining = progress.remaining
         env.cr.commit()
 
@@ -242,7 +242,7 @@ try:
         addon_lines = seed_lines(employee, project, size)
         naive_lines = seed_lines(employee, project, min(size, NAIVE_LINES))
         # Queuing is the user's click; what is measured is the sending.
-        addon_lines._qbo_queue(company)
+        env["qbo.send.queue"]._qbo_queue(addon_lines, company)
         env.cr.commit()
         env.invalidate_all()
         with Measure() as addon:

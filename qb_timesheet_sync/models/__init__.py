@@ -7,6 +7,8 @@ from . import (
     qbo_mapping_mixin,
     qbo_project_rate,
     qbo_send_attempt,
+    qbo_send_queue,
+    qbo_sender,
     qbo_sync_log,
     res_company,
     res_config_settings,

@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 
+# How an operation that ended in each state is shown to the user.
+NOTIFICATION_LEVELS = {"done": "success", "partial": "warning", "failed": "danger"}
+
 
 class QboSyncLog(models.Model):
     """What was exchanged with QuickBooks, when, by whom, and what failed.
@@ -47,6 +50,10 @@ class QboSyncLog(models.Model):
     count_refused = fields.Integer(string="Refused")
     count_failed = fields.Integer(string="Failed")
     count_remaining = fields.Integer(string="Remaining")
+    count_moved = fields.Integer(
+        string="Taken by another send",
+        help="Queued lines that a later send took over; its own sync log tells how they went.",
+    )
     line_ids = fields.One2many("qbo.sync.log.line", "log_id", string="Details")
 
     def _add_lines(self, lines):
@@ -69,6 +76,83 @@ class QboSyncLog(models.Model):
                 }
             )
         return self.env["qbo.sync.log.line"].sudo().create(vals_list)
+
+    @api.model
+    def _qbo_error_detail(self, error, record=None, message=None):
+        """The detail line of a :class:`QboError` (on ``record``, if any)."""
+        return {
+            "level": "error",
+            "message": message or str(error),
+            "code": error.code,
+            "intuit_tid": error.intuit_tid,
+            "record": record,
+        }
+
+    @api.model
+    def _qbo_refusal_detail(self, refusal, record):
+        """The detail line of a line the sending rules refuse."""
+        return {
+            "level": "warning",
+            "message": refusal.message,
+            "code": refusal.code,
+            "record": record,
+        }
+
+    @api.model
+    def _qbo_state_of(self, counts):
+        """The state an operation ends in, from its outcome counts ({"done",
+        "refused", "failed", "remaining"}, missing ones are 0): failed when
+        nothing got through of what failed or is left, partial when some did
+        or when something was refused, done otherwise."""
+        if counts.get("failed") or counts.get("remaining"):
+            return "partial" if counts.get("done") else "failed"
+        return "partial" if counts.get("refused") else "done"
+
+    @api.model
+    def _qbo_outcome(self, counts):
+        """(summary, notification level) of a send's outcome ``counts``."""
+        summary = _(
+            "%(done)s sent, %(refused)s not sent, %(failed)s failed.",
+            done=counts.get("done", 0),
+            refused=counts.get("refused", 0),
+            failed=counts.get("failed", 0),
+        )
+        if counts.get("moved"):
+            summary += " " + _(
+                "%(moved)s taken over by a later send.", moved=counts["moved"]
+            )
+        return summary, NOTIFICATION_LEVELS[self._qbo_state_of(counts)]
+
+    def _qbo_close(self, counts, reason=None):
+        """End this send with its outcome ``counts``: state, counts and
+        summary (after ``reason``, when it stopped early); returns
+        (summary, notification level)."""
+        self.ensure_one()
+        summary, level = self._qbo_outcome(counts)
+        if reason:
+            summary = f"{reason} {summary}"
+        self.sudo().write(
+            {
+                "state": self._qbo_state_of(counts),
+                "summary": summary,
+                "count_done": counts.get("done", 0),
+                "count_refused": counts.get("refused", 0),
+                "count_failed": counts.get("failed", 0),
+                "count_remaining": counts.get("remaining", 0),
+            }
+        )
+        return summary, level
+
+    def _qbo_counts(self):
+        """The outcome counts this log holds, as :meth:`_qbo_close` takes them."""
+        self.ensure_one()
+        return {
+            "done": self.count_done,
+            "refused": self.count_refused,
+            "failed": self.count_failed,
+            "remaining": self.count_remaining,
+            "moved": self.count_moved,
+        }
 
     def _qbo_notification(self, message, level, sticky=None, next_action=None, link_label=None):
         """The notification that ends a QuickBooks operation, with a link to

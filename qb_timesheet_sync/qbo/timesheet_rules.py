@@ -98,8 +98,10 @@ class Refusal:
     message: str
 
 
-def _refusal(code, **params):
+def refusal_for(code, **params):
+    """The :class:`Refusal` of ``code`` (a key of :data:`MESSAGES`)."""
     return Refusal(code, MESSAGES[code] % params)
+
 
 
 # ---------------------------------------------------------------------------
@@ -229,42 +231,42 @@ def refusal(facts):
     employee = f"'{facts.employee_name or '?'}'"
     project = f"'{facts.project_name or '?'}'"
     if not facts.connected:
-        return _refusal("not_connected")
+        return refusal_for("not_connected")
     if facts.time_tracking_enabled is False:
-        return _refusal("no_time_tracking")
+        return refusal_for("no_time_tracking")
     if facts.qbo_state == "edited":
-        return _refusal("edited_after_sending")
+        return refusal_for("edited_after_sending")
     if facts.qbo_state not in SENDABLE_STATES:
-        return _refusal("already_sent")
+        return refusal_for("already_sent")
     if not facts.has_project:
-        return _refusal("no_project")
+        return refusal_for("no_project")
     if not facts.has_employee:
-        return _refusal("no_employee")
+        return refusal_for("no_employee")
     if not facts.employee_qbo_id:
-        return _refusal("employee_not_mapped", employee=employee)
+        return refusal_for("employee_not_mapped", employee=employee)
     if not facts.project_qbo_id:
-        return _refusal("project_not_mapped", project=project)
+        return refusal_for("project_not_mapped", project=project)
     if _other_realm(facts.employee_realm, facts.company_realm):
-        return _refusal("employee_other_company", employee=employee)
+        return refusal_for("employee_other_company", employee=employee)
     if _other_realm(facts.project_realm, facts.company_realm):
-        return _refusal("project_other_company", project=project)
+        return refusal_for("project_other_company", project=project)
     if facts.approval_required and not facts.approved:
-        return _refusal("not_approved")
+        return refusal_for("not_approved")
     if not facts.billable and not facts.send_non_billable:
-        return _refusal("not_billable")
+        return refusal_for("not_billable")
     minutes = facts.rounded_minutes
     if facts.unit_amount_hours <= 0 or minutes <= 0:
-        return _refusal("no_duration", duration=format_duration(minutes))
+        return refusal_for("no_duration", duration=format_duration(minutes))
     if minutes > MAX_MINUTES:
-        return _refusal("too_long", duration=format_duration(minutes))
+        return refusal_for("too_long", duration=format_duration(minutes))
     if facts.book_close_date and facts.date <= facts.book_close_date:
-        return _refusal(
+        return refusal_for(
             "books_closed",
             date=facts.date.isoformat(),
             close_date=facts.book_close_date.isoformat(),
         )
     if facts.billable and not (facts.hourly_rate and facts.hourly_rate > 0):
-        return _refusal("no_rate", employee=employee, project=project)
+        return refusal_for("no_rate", employee=employee, project=project)
     return None
 
 

@@ -318,8 +318,8 @@ class TestSend(QboSendCase):
         self.sandbox.configure(requestid_mode="replay")
         lines = self.line() | self.line(unit_amount=1.0)
         self.send_and_crash(lines)
-        line_class = type(lines)
-        with patch.object(line_class, "_qbo_find_time_activities", return_value={}):
+        sender_class = type(self.env["qbo.sender"])
+        with patch.object(sender_class, "_qbo_find_time_activities", return_value={}):
             self.send(lines)
         self.assertEqual(self.sandbox_stats()["requestid_replays"], 1)
         self.assertEqual(len(self.time_activities()), 2)
@@ -440,10 +440,10 @@ class TestSend(QboSendCase):
         writes its journal in real transactions and finds the sandbox."""
         db_name = self.env.cr.dbname
         environment = get_environment("custom", base_url=self.sandbox.url)
-        line_class = type(self.env["account.analytic.line"])
+        sender_class = type(self.env["qbo.sender"])
         connection_class = type(self.env["qbo.connection"])
         return (
-            patch.object(line_class, "_qbo_journal_cursor", lambda _: db_connect(db_name).cursor()),
+            patch.object(sender_class, "_qbo_journal_cursor", lambda _: db_connect(db_name).cursor()),
             patch.object(connection_class, "_qbo_environment", lambda _: environment),
         )
 

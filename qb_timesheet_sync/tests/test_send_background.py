@@ -15,8 +15,11 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 from odoo.tests.common import _super_send
 
-from ..models import account_analytic_line as line_module
+from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
+
 from ..models import qbo_connection as connection_module
+from ..models import qbo_send_queue as queue_module
+from ..models import qbo_sender as sender_module
 from ..qbo import QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
 from .common import REALM_B
 from .common_send import REALM_A, QboSendCase, send_seed
@@ -66,16 +69,27 @@ class TestSendBackground(QboSendCase):
         )
 
     def run_cron(self):
-        """One call of the cron, as the cron worker makes it; returns its progress."""
-        cron, progress = self.cron._add_progress()
-        try:
-            self.env["account.analytic.line"].with_context(
-                **cron.env.context
-            )._qbo_cron_send_queued()
-        finally:
-            # The senders wrote in transactions of their own.
-            self.env.invalidate_all()
-        return progress
+        """One run of the cron job, as the cron worker makes it (see
+        ``ir.cron._run_job``): calls again while a call reports lines done
+        and lines remaining, up to ten calls; returns the progress of the
+        run (done summed over the calls, remaining after the last one)."""
+        run_progress = None
+        for _call in range(MAX_BATCH_PER_CRON_JOB):
+            cron, progress = self.cron._add_progress()
+            try:
+                self.env["qbo.send.queue"].with_context(**cron.env.context)._qbo_cron_send_queued()
+            finally:
+                # The sender wrote in transactions of its own.
+                self.env.invalidate_all()
+            if run_progress is None:
+                run_progress = progress
+            else:
+                run_progress.write(
+                    {"done": run_progress.done + progress.done, "remaining": progress.remaining}
+                )
+            if not (progress.done and progress.remaining):
+                break
+        return run_progress
 
     def run_cron_and_die(self):
         """A cron call whose worker dies: what it committed stays, the rest
@@ -93,13 +107,13 @@ class TestSendBackground(QboSendCase):
         and a rollback would take it too: nothing is rolled back here, which
         leaves the lines as a killed worker does (it wrote nothing on them
         before the request left, see TestSend.test_journal_survives_a_real_rollback)."""
-        line_class = type(self.env["account.analytic.line"])
+        queue_class = type(self.env["qbo.send.queue"])
 
-        def in_test_transaction(lines, company_id, deadline):
-            return lines._qbo_send_queue(lines.env["res.company"].browse(company_id), deadline)
+        def in_test_transaction(queue, company_id, deadline):
+            return queue._qbo_send_queue(queue.env["res.company"].browse(company_id), deadline)
 
         with (
-            patch.object(line_class, "_qbo_send_queue_in_thread", in_test_transaction),
+            patch.object(queue_class, "_qbo_send_queue_in_own_transaction", in_test_transaction),
             patch.object(self.env.cr, "commit", lambda: None),
             patch.object(self.env.cr, "rollback", lambda: None),
             batch_then(WorkerCrash()),
@@ -184,7 +198,7 @@ class TestSendBackground(QboSendCase):
             return real_batch(client, items)
 
         with (
-            patch.object(line_module, "BACKGROUND_CHUNK_SIZE", 5),
+            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 5),
             patch.object(QboClient, "batch", batch_dying_third),
         ):
             self.run_cron_and_die()
@@ -199,7 +213,8 @@ class TestSendBackground(QboSendCase):
     def test_a_run_stops_when_its_time_is_up(self):
         lines = self.lines(12)
         self.send(lines)
-        with patch.object(type(lines), "_qbo_cron_time_budget", return_value=0):
+        queue_class = type(self.env["qbo.send.queue"])
+        with patch.object(queue_class, "_qbo_cron_time_budget", return_value=0):
             progress = self.run_cron()
         self.assertRecordValues(progress, [{"done": 0, "remaining": 12}])
         self.assertEqual(set(lines.mapped("qbo_state")), {"queued"})
@@ -232,6 +247,50 @@ class TestSendBackground(QboSendCase):
             ],
         )
 
+    def test_lines_taken_by_a_later_send_leave_the_queue_counted(self):
+        lines = self.lines(12)
+        self.send(lines)
+        log = self.queued_log(lines)
+        # A manager sends three of the queued lines at once, before the cron runs.
+        taken = lines[:3]
+        self.send(taken)
+        self.assertEqual(set(taken.mapped("qbo_state")), {"sent"})
+        self.assertFalse(taken.qbo_queue_log_id, "they left the background send")
+        self.assertRecordValues(
+            log, [{"state": "running", "count_moved": 3, "count_remaining": 9}]
+        )
+        self.assertIn(self.last_send_log().name, log.line_ids[-1].message)
+
+        self.run_cron()
+        self.assert_sent_once(lines)
+        self.assertRecordValues(
+            log,
+            [
+                {
+                    "state": "done",
+                    "count_done": 9,
+                    "count_refused": 0,
+                    "count_failed": 0,
+                    "count_moved": 3,
+                    "count_remaining": 0,
+                }
+            ],
+        )
+        self.assertIn("3 taken over", log.summary)
+
+    def test_sending_wakes_the_cron_when_lines_wait_in_the_queue(self):
+        lines = self.lines(6)
+        self.send(lines)
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        triggers.unlink()
+        # As after a few timeouts: the cron waits for its next interval.
+        self.cron.nextcall = fields.Datetime.now() + timedelta(hours=1)
+        self.send(self.line())
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]),
+            "the cron is woken up",
+        )
+
     def test_each_quickbooks_company_is_sent_by_one_sender_at_a_time(self):
         lines = self.lines(6)
         self.send(lines)
@@ -239,7 +298,7 @@ class TestSendBackground(QboSendCase):
         with db_connect(self.env.cr.dbname).cursor() as other_worker:
             other_worker.execute(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                [line_module.REALM_LOCK_NAMESPACE, REALM_A],
+                [sender_module.REALM_LOCK_NAMESPACE, REALM_A],
             )
             progress = self.run_cron()
             other_worker.rollback()
@@ -378,7 +437,7 @@ class TestSendBackground(QboSendCase):
         lines = self.lines(40)
         self.send(lines)
         with (
-            patch.object(line_module, "BACKGROUND_CHUNK_SIZE", 10),
+            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 10),
             patch.object(QboClient, "_backoff", lambda client, attempt: 0.01),
         ):
             for _run in range(5):
@@ -392,11 +451,12 @@ class TestSendBackground(QboSendCase):
     def test_access_token_expiring_mid_send(self):
         lines = self.lines(12)
         self.send(lines)
-        real_chunk = type(lines)._qbo_send_chunk
+        sender_class = type(self.env["qbo.sender"])
+        real_chunk = sender_class._qbo_send_chunk
         chunks = []
 
-        def chunk_then_expire(chunk_lines, log, send_context=None):
-            counts = real_chunk(chunk_lines, log, send_context)
+        def chunk_then_expire(sender, chunk_lines, log, send_context=None):
+            counts = real_chunk(sender, chunk_lines, log, send_context)
             if not chunks:
                 requests.post(
                     f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
@@ -407,8 +467,8 @@ class TestSendBackground(QboSendCase):
 
         refreshes_before = self.sandbox_stats()["token_grants"].get("refresh_token", 0)
         with (
-            patch.object(line_module, "BACKGROUND_CHUNK_SIZE", 6),
-            patch.object(type(lines), "_qbo_send_chunk", chunk_then_expire),
+            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 6),
+            patch.object(sender_class, "_qbo_send_chunk", chunk_then_expire),
         ):
             self.run_cron()
         self.assertEqual(len(chunks), 2)
@@ -440,7 +500,7 @@ class TestSendBackground(QboSendCase):
         today = self.lines(1, date=fields.Date.context_today(self.env.user))
         unmapped = self.lines(1, employee_id=self.env["hr.employee"].create({"name": "X"}).id)
 
-        self.env["account.analytic.line"]._qbo_cron_auto_send()
+        self.env["qbo.send.queue"]._qbo_cron_auto_send()
         self.assertEqual(set(to_send.mapped("qbo_state")), {"queued"})
         self.assertEqual(today.qbo_state, "not_sent", "not matched by the filter")
         self.assertEqual(unmapped.qbo_state, "not_sent", "refused lines wait to be fixed")
@@ -450,8 +510,8 @@ class TestSendBackground(QboSendCase):
 
         # Not again before the interval has passed.
         later = self.lines(1)
-        self.env["account.analytic.line"]._qbo_cron_auto_send()
+        self.env["qbo.send.queue"]._qbo_cron_auto_send()
         self.assertEqual(later.qbo_state, "not_sent")
         self.company.qbo_auto_send_last -= timedelta(hours=7)
-        self.env["account.analytic.line"]._qbo_cron_auto_send()
+        self.env["qbo.send.queue"]._qbo_cron_auto_send()
         self.assertEqual(later.qbo_state, "queued")

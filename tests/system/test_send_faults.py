@@ -62,7 +62,7 @@ lines = env["account.analytic.line"].create([
       "unit_amount": 0.5 + number % 8 / 4}}
     for number in range({count})
 ])
-log = lines._qbo_queue(company)
+log = env["qbo.send.queue"]._qbo_queue(lines, company)
 print("QUEUE_LOG", log.id)
 """
 

@@ -1,0 +1,384 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""How a timesheet line gets to QuickBooks, read from top to bottom.
+
+1. :meth:`QboSender._qbo_send`: the lines a manager confirmed, per company;
+   a large selection goes to the background queue (``qbo_send_queue.py``),
+   which calls the same :meth:`QboSender._qbo_send_chunk` chunk by chunk.
+2. :meth:`QboSender._qbo_send_company`: one sync log, one sender per
+   QuickBooks company (the realm lock), every line locked before anything
+   leaves, then chunk after chunk.
+3. :meth:`QboSender._qbo_send_chunk`: the plan of each line (refused, or the
+   time activity to create, see ``account.analytic.line._qbo_plans``).
+4. :meth:`QboSender._qbo_deliver`: the journal committed before the request
+   leaves, then the batch requests, each answer recorded on its line.
+5. Interrupted attempts found in the journal are first looked for in
+   QuickBooks (:meth:`QboSender._qbo_settle_pending`), so nothing is sent
+   twice after a crash.
+"""
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from odoo import _, api, models
+from odoo.tools import SQL, split_every
+
+from ..qbo import BatchItem, QboError
+from ..qbo.timesheet_rules import matches_time_activity, payload_fingerprint
+
+# Lines locked and sent together: ten batch requests of 30.
+SEND_CHUNK_SIZE = 300
+# Clock difference allowed between Odoo and QuickBooks when looking for the
+# time activities of an interrupted send.
+RECONCILE_MARGIN = timedelta(minutes=10)
+# First key of the realm advisory locks (the second one is the realm's hash),
+# so they cannot collide with the locks of other modules.
+REALM_LOCK_NAMESPACE = 0x0B05
+CLOSE_WIZARD = {"type": "ir.actions.act_window_close"}
+
+
+@dataclass
+class PendingAttempt:
+    """An earlier attempt of a line whose outcome was never recorded."""
+
+    request_id: str
+    payload: dict
+    attempted_at: datetime
+
+
+class QboSender(models.AbstractModel):
+    """Sends timesheet lines to QuickBooks as time activities: once, and only
+    once, even after a crash or when two managers send at the same moment."""
+
+    _name = "qbo.sender"
+    _description = "QuickBooks sender of timesheets"
+
+    @api.model
+    def _qbo_send(self, lines):
+        """Send ``lines`` (of any company) and say how it went. A company's
+        selection larger than its background threshold is queued for the
+        background sender instead."""
+        lines._qbo_check_send_access()
+        queue = self.env["qbo.send.queue"]
+        queue._qbo_wake_sender()
+        logs = queued_logs = self.env["qbo.sync.log"]
+        totals = Counter(done=0, refused=0, failed=0, remaining=0)
+        for company, company_lines in lines._qbo_by_company().items():
+            if len(company_lines) > company.sudo().qbo_background_threshold:
+                queued_logs |= queue._qbo_queue(company_lines, company)
+                continue
+            log, counts = self._qbo_send_company(company_lines, company)
+            logs |= log
+            totals.update(counts)
+        if queued_logs and not logs:
+            return queue._qbo_queued_notification(queued_logs)
+        notification = self._qbo_send_notification(logs | queued_logs, totals)
+        if queued_logs:
+            notification["params"]["message"] = (
+                _(
+                    "%(count)s lines were queued and are being sent in the background.",
+                    count=sum(queued_logs.mapped("count_remaining")),
+                )
+                + " "
+                + notification["params"]["message"]
+            )
+        return notification
+
+    @api.model
+    def _qbo_send_company(self, lines, company):
+        """Send ``lines`` of ``company`` chunk by chunk, in one sync log;
+        returns (log, counts)."""
+        log = self.env["qbo.sync.log"]._record(
+            company,
+            "send",
+            _("Send timesheets"),
+            _("Sending %(count)s timesheet lines.", count=len(lines)),
+            state="running",
+            realm_id=company._qbo_connection().realm_id,
+        )
+        counts = Counter(done=0, refused=0, failed=0)
+        failure = None
+        try:
+            # One sender per QuickBooks company: wait for a background run to
+            # finish its chunk rather than exceed the company's limits together.
+            self._qbo_lock_realm(company, wait=True)
+            send_context = lines._qbo_send_context(company)
+            # Lock every line before the first request leaves, so that a
+            # serialization failure (and Odoo's retry) comes before anything
+            # was sent rather than between two chunks.
+            self._qbo_lock_lines(lines)
+            for line_ids in split_every(SEND_CHUNK_SIZE, lines.ids):
+                counts.update(self._qbo_send_chunk(lines.browse(line_ids), log, send_context))
+        except QboError as error:
+            failure = error
+            log._add_lines([log._qbo_error_detail(error)])
+        counts["remaining"] = len(lines) - counts["done"] - counts["refused"] - counts["failed"]
+        log._qbo_close(counts, reason=failure and str(failure))
+        return log, counts
+
+    @api.model
+    def _qbo_lock_realm(self, company, wait=False):
+        """Take the lock of ``company``'s QuickBooks company until the end of
+        the transaction: one sender per QuickBooks company, across workers and
+        servers, so that together they stay under its rate limits (each
+        process paces its own requests). Returns whether it was taken; with
+        ``wait``, waits for it."""
+        realm_key = company.sudo()._qbo_connection().realm_id or f"company-{company.id}"
+        function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s(%s, hashtext(%s))",
+                SQL.identifier(function),
+                REALM_LOCK_NAMESPACE,
+                realm_key,
+            )
+        )
+        return wait or self.env.cr.fetchone()[0]
+
+    @api.model
+    def _qbo_lock_lines(self, lines):
+        """Lock ``lines`` until the end of the transaction; return those
+        locked, leaving out the lines another transaction holds (it is
+        sending them). ``NO KEY UPDATE`` still lets the journal refer to them.
+
+        A line changed by a transaction committed since this one started
+        raises a serialization failure: Odoo then retries the whole request,
+        before anything was sent.
+        """
+        if not lines:
+            return lines
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                SQL.identifier(lines._table),
+                tuple(lines.ids),
+            ),
+            log_exceptions=False,  # the serialization failure above is expected
+        )
+        locked_ids = {row[0] for row in self.env.cr.fetchall()}
+        locked = lines.filtered(lambda line: line.id in locked_ids)
+        # Read what the lines hold now that no one else can change them.
+        locked.invalidate_recordset()
+        return locked
+
+    @api.model
+    def _qbo_send_chunk(self, lines, log, send_context=None):
+        """Send ``lines``, all of one company, each at most once.
+
+        The unit of work of a send: the background sender calls it for each
+        chunk of its queue (with the queue's ``log``) and commits between
+        chunks. The lines stay locked by the current transaction until it
+        ends, so a concurrent send skips them. Returns the counts
+        ``{"done", "refused", "failed"}`` and adds the details to ``log``.
+        """
+        company = lines.company_id
+        company.ensure_one()
+        send_context = send_context or lines._qbo_send_context(company)
+        counts = Counter(done=0, refused=0, failed=0)
+        locked = self._qbo_lock_lines(lines)
+        details = [
+            {
+                "level": "warning",
+                "message": _("Another user is sending this line to QuickBooks right now."),
+                "record": line,
+            }
+            for line in lines - locked
+        ]
+        counts["refused"] += len(lines) - len(locked)
+        to_send = []
+        for plan in locked._qbo_plans(send_context):
+            if not plan.refusal:
+                to_send.append(plan)
+                continue
+            counts["refused"] += 1
+            details.append(log._qbo_refusal_detail(plan.refusal, plan.line))
+            # A queued line that may not be sent leaves the queue, with the
+            # reason, or the background sender would take it up again and again.
+            if plan.line.qbo_queue_log_id and plan.line.qbo_state == "queued":
+                plan.line._qbo_write_state(
+                    {"qbo_state": "error", "qbo_last_error": plan.refusal.message}
+                )
+        # Lines this send takes from another (background) send leave its queue.
+        self.env["qbo.send.queue"]._qbo_release(locked, log)
+        if to_send:
+            self._qbo_deliver(to_send, send_context, counts, details)
+        log._add_lines(details)
+        return counts
+
+    def _qbo_journal_cursor(self):
+        """Cursor of the send journal: its own transaction, committed before
+        a request leaves (tests of concurrency replace it)."""
+        return self.env.registry.cursor()
+
+    @api.model
+    def _qbo_deliver(self, plans, send_context, counts, details):
+        """Create the time activities of ``plans`` in QuickBooks."""
+        realm_id = send_context.realm_id
+        pending = self._qbo_pending_attempts(plans, realm_id)
+        if pending:
+            plans = self._qbo_settle_pending(plans, pending, send_context, counts, details)
+        if not plans:
+            return
+        request_ids = {
+            plan.line.id: pending[plan.line.id].request_id
+            if plan.line.id in pending
+            else uuid.uuid4().hex
+            for plan in plans
+        }
+        # Committed before the request leaves, so that if this transaction
+        # dies the next send knows to look in QuickBooks and reuses the ids.
+        with self._qbo_journal_cursor() as cr:
+            self.env(cr=cr, su=True)["qbo.send.attempt"].create(
+                [
+                    {
+                        "line_id": plan.line.id,
+                        "realm_id": realm_id,
+                        "request_id": request_ids[plan.line.id],
+                        "payload": plan.payload,
+                    }
+                    for plan in plans
+                ]
+            )
+        items = [
+            BatchItem("create", "TimeActivity", plan.payload, request_ids[plan.line.id], key=plan)
+            for plan in plans
+        ]
+        log = self.env["qbo.sync.log"]
+        for result in self.env["qbo.mapping.mixin"]._qbo_send_batch(send_context.client, items):
+            plan = result.item.key
+            if result.ok:
+                plan.line._qbo_mark_sent(
+                    result.data, plan.payload, result.item.request_id, realm_id
+                )
+                counts["done"] += 1
+                details.append(self._qbo_sent_detail(plan))
+            else:
+                plan.line._qbo_mark_failed(result.error, result.item.request_id)
+                counts["failed"] += 1
+                details.append(log._qbo_error_detail(result.error, plan.line))
+
+    # ------------------------------------------------------------------
+    # Interrupted attempts: looked for in QuickBooks before sending again
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_pending_attempts(self, plans, realm_id):
+        """{line id: PendingAttempt} for the lines of ``plans`` whose last
+        attempt has no recorded outcome: the answer never came back, or the
+        transaction that sent it died before recording it.
+
+        Read in a transaction of its own, started after the lines were
+        locked, so it sees every attempt committed by an earlier send.
+        """
+        lines = self.env["account.analytic.line"].browse(plan.line.id for plan in plans).sudo()
+        with self._qbo_journal_cursor() as cr:
+            latest = self.env(cr=cr, su=True)["qbo.send.attempt"]._latest_by_line(
+                lines.ids, realm_id
+            )
+            attempts = {
+                line_id: PendingAttempt(attempt.request_id, attempt.payload, attempt.attempted_at)
+                for line_id, attempt in latest.items()
+            }
+        pending = {}
+        for line in lines:
+            attempt = attempts.get(line.id)
+            settled = attempt is None or (
+                line.qbo_request_id == attempt.request_id and line.qbo_state != "queued"
+            )
+            if not settled:
+                pending[line.id] = attempt
+        return pending
+
+    @api.model
+    def _qbo_settle_pending(self, plans, pending, send_context, counts, details):
+        """Look in QuickBooks for the time activities of interrupted attempts
+        and record those found; returns the plans still to send."""
+        pending_plans = [plan for plan in plans if plan.line.id in pending]
+        try:
+            found = self._qbo_find_time_activities(send_context, pending_plans, pending)
+        except QboError as error:
+            # Without knowing whether they reached QuickBooks, sending them
+            # again could create a second time activity: leave them for later.
+            reason = _(
+                "An earlier send of this line was interrupted and QuickBooks could not be "
+                "checked for it (%(reason)s); it will be checked on the next send.",
+                reason=str(error),
+            )
+            log = self.env["qbo.sync.log"]
+            for plan in pending_plans:
+                counts["failed"] += 1
+                details.append(log._qbo_error_detail(error, plan.line, message=reason))
+            return [plan for plan in plans if plan.line.id not in pending]
+        for plan in pending_plans:
+            activity = found.get(plan.line.id)
+            if not activity:
+                continue
+            attempt = pending[plan.line.id]
+            plan.line._qbo_mark_sent(
+                activity,
+                attempt.payload,
+                attempt.request_id,
+                send_context.realm_id,
+                edited=payload_fingerprint(attempt.payload) != payload_fingerprint(plan.payload),
+            )
+            counts["done"] += 1
+            details.append(
+                {
+                    "level": "info",
+                    "message": _(
+                        "Found in QuickBooks as time activity %(id)s, created by an earlier "
+                        "send that was interrupted: not sent again.",
+                        id=activity["Id"],
+                    ),
+                    "record": plan.line,
+                }
+            )
+        return [plan for plan in plans if plan.line.id not in found]
+
+    @api.model
+    def _qbo_find_time_activities(self, send_context, plans, pending):
+        """{line id: time activity} of the pending attempts QuickBooks saved,
+        matched on what was sent; a time activity already linked to another
+        line is never taken twice."""
+        since = min(pending[plan.line.id].attempted_at for plan in plans) - RECONCILE_MARGIN
+        activities = send_context.client.time_activities_changed_since(since)
+        taken = set(
+            self.env["account.analytic.line"]
+            .sudo()
+            .search(
+                [
+                    ("qbo_realm_id", "=", send_context.realm_id),
+                    ("qbo_time_activity_id", "in", [str(act["Id"]) for act in activities]),
+                ]
+            )
+            .mapped("qbo_time_activity_id")
+        )
+        found = {}
+        for plan in plans:
+            payload = pending[plan.line.id].payload
+            for activity in activities:
+                activity_id = str(activity["Id"])
+                if activity_id not in taken and matches_time_activity(payload, activity):
+                    found[plan.line.id] = activity
+                    taken.add(activity_id)
+                    break
+        return found
+
+    # ------------------------------------------------------------------
+    # Telling the user
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_sent_detail(self, plan):
+        message = _(
+            "Sent as time activity %(id)s: %(hours)s h.",
+            id=plan.line.qbo_time_activity_id,
+            hours=round(plan.hours, 2),
+        )
+        if plan.description_truncated:
+            message += " " + _("The description was cut to the 4000 characters QuickBooks keeps.")
+        return {"level": "info", "message": message, "record": plan.line}
+
+    @api.model
+    def _qbo_send_notification(self, logs, counts):
+        summary, level = logs._qbo_outcome(counts)
+        return logs._qbo_notification(summary, level, next_action=CLOSE_WIZARD)
