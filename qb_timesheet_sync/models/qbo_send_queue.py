@@ -145,21 +145,19 @@ class QboSendQueue(models.AbstractModel):
         already due: after a few crashes or timeouts Odoo would otherwise
         wait for its full interval."""
         cron = self.env.ref(SEND_CRON, raise_if_not_found=False)
-        if not cron:
+        if not cron or cron.sudo().nextcall <= fields.Datetime.now():
             return
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT EXISTS(SELECT 1 FROM account_analytic_line
-                               WHERE qbo_state = 'queued' AND qbo_queue_log_id IS NOT NULL)
-                   AND NOT EXISTS(SELECT 1 FROM ir_cron_trigger WHERE cron_id = %(cron)s)
-                   AND NOT EXISTS(SELECT 1 FROM ir_cron
-                                   WHERE id = %(cron)s AND nextcall <= now() at time zone 'UTC')
-                """,
-                cron=cron.id,
+        queued = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search_count(
+                [("qbo_state", "=", "queued"), ("qbo_queue_log_id", "!=", False)], limit=1
             )
         )
-        if self.env.cr.fetchone()[0]:
+        triggered = (
+            self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)], limit=1)
+        )
+        if queued and not triggered:
             cron._trigger()
 
     # ------------------------------------------------------------------
