@@ -172,9 +172,7 @@ class QboSendQueue(models.AbstractModel):
         done = 0
         waiting = False
         for company_id in self._qbo_companies_to_serve():
-            settled, company_waiting = self._qbo_send_queue_in_own_transaction(
-                company_id, deadline
-            )
+            settled, company_waiting = self._qbo_send_queue_in_own_transaction(company_id, deadline)
             done += settled
             waiting = waiting or company_waiting
             if settled or time.monotonic() >= deadline:

@@ -118,9 +118,7 @@ class QboSyncLog(models.Model):
             failed=counts.get("failed", 0),
         )
         if counts.get("moved"):
-            summary += " " + _(
-                "%(moved)s taken over by a later send.", moved=counts["moved"]
-            )
+            summary += " " + _("%(moved)s taken over by a later send.", moved=counts["moved"])
         return summary, NOTIFICATION_LEVELS[self._qbo_state_of(counts)]
 
     def _qbo_close(self, counts, reason=None):

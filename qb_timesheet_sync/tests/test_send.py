@@ -443,7 +443,9 @@ class TestSend(QboSendCase):
         sender_class = type(self.env["qbo.sender"])
         connection_class = type(self.env["qbo.connection"])
         return (
-            patch.object(sender_class, "_qbo_journal_cursor", lambda _: db_connect(db_name).cursor()),
+            patch.object(
+                sender_class, "_qbo_journal_cursor", lambda _: db_connect(db_name).cursor()
+            ),
             patch.object(connection_class, "_qbo_environment", lambda _: environment),
         )
 

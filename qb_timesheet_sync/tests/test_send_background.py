@@ -256,9 +256,7 @@ class TestSendBackground(QboSendCase):
         self.send(taken)
         self.assertEqual(set(taken.mapped("qbo_state")), {"sent"})
         self.assertFalse(taken.qbo_queue_log_id, "they left the background send")
-        self.assertRecordValues(
-            log, [{"state": "running", "count_moved": 3, "count_remaining": 9}]
-        )
+        self.assertRecordValues(log, [{"state": "running", "count_moved": 3, "count_remaining": 9}])
         self.assertIn(self.last_send_log().name, log.line_ids[-1].message)
 
         self.run_cron()
