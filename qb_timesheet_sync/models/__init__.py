@@ -6,6 +6,7 @@ from . import (
     qbo_item,
     qbo_mapping_mixin,
     qbo_project_rate,
+    qbo_resync,
     qbo_send_attempt,
     qbo_send_queue,
     qbo_sender,

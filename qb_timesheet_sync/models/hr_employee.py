@@ -1,34 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
-from ..qbo import BatchItem
-from ..qbo.mapping import AMBIGUOUS as PERSON_AMBIGUOUS
-from ..qbo.mapping import (
-    EMPLOYEE,
-    MATCHED,
-    VENDOR,
-    OdooPerson,
-    QboPerson,
-    check_new_qbo_name,
-    clean_display_name,
-    match_people,
-    normalize_name,
-)
-from .qbo_mapping_mixin import (
-    AMBIGUOUS,
-    CREATED_QBO,
-    FAILED,
-    INACTIVE,
-    UNMATCHED,
-    UPDATED,
-    outcome,
-)
-from .qbo_mapping_mixin import MATCHED as MATCHED_OUTCOME
+from ..qbo.lists import EMPLOYEE, VENDOR, people_from_rows, person_payload
+from ..qbo.mapping import AMBIGUOUS, MATCHED, OdooPerson, match_people
+from .qbo_resync import Report, outcome
 
 # Employee types that are usually QuickBooks vendors rather than employees.
 CONTRACTOR_TYPES = ("contractor", "freelance")
-# QuickBooks limit of GivenName and FamilyName (facts 3.3).
-NAME_PART_MAX = 100
 
 
 class HrEmployee(models.Model):
@@ -36,6 +14,9 @@ class HrEmployee(models.Model):
     _inherit = ["hr.employee", "qbo.mapping.mixin"]
 
     _qbo_id_field = "qbo_id"
+    _qbo_kind_field = "qbo_kind"
+    _qbo_name_field = "qbo_display_name"
+    _qbo_odoo_kind = "employee"
     _qbo_mapping_fields = frozenset({"qbo_id", "qbo_kind", "qbo_display_name", "qbo_realm_id"})
 
     qbo_id = fields.Char(
@@ -67,28 +48,9 @@ class HrEmployee(models.Model):
         help="Hourly rate of this employee's billable time when the project sets none.",
     )
 
-    def _qbo_person_ref(self, realm_id):
-        """(kind, QuickBooks id) of this employee in QuickBooks company
-        ``realm_id``, or None when it is not mapped there."""
-        self.ensure_one()
-        if not self.qbo_id or not self.qbo_kind or self.qbo_realm_id != str(realm_id):
-            return None
-        return (self.qbo_kind, self.qbo_id)
-
     def _qbo_company(self):
         self.ensure_one()
         return self.company_id
-
-    def _qbo_mapping_values(self, realm_id, choice):
-        return {
-            "qbo_id": choice.qbo_id,
-            "qbo_kind": choice.kind,
-            "qbo_display_name": choice.name,
-            "qbo_realm_id": realm_id,
-        }
-
-    def _qbo_same_link_domain(self, realm_id, choice):
-        return [*super()._qbo_same_link_domain(realm_id, choice), ("qbo_kind", "=", choice.kind)]
 
     def _qbo_is_contractor(self):
         self.ensure_one()
@@ -107,29 +69,19 @@ class HrEmployee(models.Model):
         Returns the outcomes (see ``outcome()``).
         """
         realm_id = client.realm_id
-        qbo_people = [
-            QboPerson(
-                qbo_id=str(row["Id"]),
-                kind=kind,
-                display_name=row.get("DisplayName") or "",
-                email=(row.get("PrimaryEmailAddr") or {}).get("Address"),
-                active=row.get("Active", True),
-            )
-            for kind in (EMPLOYEE, VENDOR)
-            for row in qbo_rows[kind]
-        ]
+        qbo_people = people_from_rows(qbo_rows)
         # Archived employees keep their link (their lines can still be sent)
         # but are never matched anew.
         employees = (
             self.sudo()
             .with_context(active_test=False)
             .search([("company_id", "=", company.id)])
-            .filtered(lambda employee: employee.active or employee._qbo_person_ref(realm_id))
+            .filtered(lambda employee: employee.active or employee._qbo_ref(realm_id))
         )
         already_mapped = {
-            employee.id: employee._qbo_person_ref(realm_id)
+            employee.id: employee._qbo_ref(realm_id)
             for employee in employees
-            if employee._qbo_person_ref(realm_id)
+            if employee._qbo_ref(realm_id)
         }
         odoo_people = [
             OdooPerson(
@@ -155,32 +107,30 @@ class HrEmployee(models.Model):
             elif match.reason_code == "no_match" and create_missing:
                 missing_ids.append(employee.id)
             else:
-                category = AMBIGUOUS if match.status == PERSON_AMBIGUOUS else UNMATCHED
+                category = Report.AMBIGUOUS if match.status == AMBIGUOUS else Report.UNMATCHED
                 outcomes.append(outcome(category, match.reason, employee, level="warning"))
         self._qbo_write_each(values_by_employee)
         if missing_ids:
-            outcomes += self.browse(missing_ids)._qbo_create_in_quickbooks(client, qbo_names)
+            outcomes += self.browse(missing_ids)._qbo_create_in_quickbooks(
+                client, company, qbo_names
+            )
         return outcomes
 
     def _qbo_apply_person_match(self, match, realm_id, kept, values_by_employee):
         """Outcomes of a match; queues the values to write in ``values_by_employee``."""
         self.ensure_one()
         qbo = match.qbo
-        values = {
-            "qbo_id": qbo.qbo_id,
-            "qbo_kind": qbo.kind,
-            "qbo_display_name": qbo.display_name,
-            "qbo_realm_id": realm_id,
-        }
         # An inactive person's reason already says it is matched: one line.
-        outcomes = [outcome(MATCHED_OUTCOME, match.reason, self, logged=not kept and qbo.active)]
+        outcomes = [outcome(Report.MATCHED, match.reason, self, logged=not kept and qbo.active)]
         if not kept:
-            values_by_employee[self] = values
+            values_by_employee[self] = self._qbo_link_values(
+                realm_id, qbo.qbo_id, name=qbo.display_name, kind=qbo.kind
+            )
         elif self.qbo_display_name != qbo.display_name:
             values_by_employee[self] = {"qbo_display_name": qbo.display_name}
             outcomes.append(
                 outcome(
-                    UPDATED,
+                    Report.UPDATED,
                     self.env._(
                         "Renamed in QuickBooks from '%(old)s' to '%(new)s': the link follows "
                         "the QuickBooks record.",
@@ -191,84 +141,11 @@ class HrEmployee(models.Model):
                 )
             )
         if not qbo.active:
-            outcomes.append(outcome(INACTIVE, match.reason, self, level="warning"))
+            outcomes.append(outcome(Report.INACTIVE, match.reason, self, level="warning"))
         return outcomes
 
-    def _qbo_create_in_quickbooks(self, client, qbo_names):
-        """Create these employees in QuickBooks (contractors as vendors) and
-        link them; names QuickBooks would refuse are reported instead."""
-        realm_id = client.realm_id
-        outcomes = []
-        items = []
-        for employee in self:
-            problem = check_new_qbo_name(
-                employee.name,
-                qbo_names.get(normalize_name(clean_display_name(employee.name)), []),
-                odoo_kind="employee",
-            )
-            if problem:
-                outcomes.append(outcome(UNMATCHED, problem.message, employee, level="warning"))
-                continue
-            kind = VENDOR if employee._qbo_is_contractor() else EMPLOYEE
-            name = clean_display_name(employee.name)
-            qbo_names.setdefault(normalize_name(name), []).append((kind, name))
-            items.append(
-                BatchItem(
-                    "create",
-                    kind,
-                    employee._qbo_person_payload(name),
-                    self._qbo_request_id(realm_id, employee, name),
-                    key=employee,
-                )
-            )
-        values_by_employee = {}
-        for result in self._qbo_send_batch(client, items):
-            employee = result.item.key
-            if not result.ok:
-                outcomes.append(
-                    outcome(
-                        FAILED,
-                        self.env._(
-                            "'%(name)s' could not be created in QuickBooks: %(reason)s",
-                            name=employee.name,
-                            reason=str(result.error),
-                        ),
-                        employee,
-                        level="error",
-                    )
-                )
-                continue
-            values_by_employee[employee] = {
-                "qbo_id": str(result.data["Id"]),
-                "qbo_kind": result.item.entity,
-                "qbo_display_name": result.data.get("DisplayName")
-                or result.item.payload["DisplayName"],
-                "qbo_realm_id": realm_id,
-            }
-            outcomes.append(
-                outcome(
-                    CREATED_QBO,
-                    self.env._(
-                        "Created in QuickBooks as the %(kind)s '%(name)s'.",
-                        kind=result.item.entity.lower(),
-                        name=values_by_employee[employee]["qbo_display_name"],
-                    ),
-                    employee,
-                )
-            )
-        self._qbo_write_each(values_by_employee)
-        return outcomes
-
-    def _qbo_person_payload(self, display_name):
-        """QuickBooks Employee/Vendor body; the employee rules need a given or
-        family name (facts 3.3), split here from the display name."""
+    def _qbo_new_record(self, company, realm_id, display_name):
+        """A contractor becomes a QuickBooks vendor, anyone else an employee."""
         self.ensure_one()
-        given_name, _sep, family_name = display_name.rpartition(" ")
-        if not given_name:
-            given_name, family_name = family_name, ""
-        payload = {"DisplayName": display_name, "GivenName": given_name[:NAME_PART_MAX]}
-        if family_name:
-            payload["FamilyName"] = family_name[:NAME_PART_MAX]
-        if self.work_email:
-            payload["PrimaryEmailAddr"] = {"Address": self.work_email}
-        return payload
+        kind = VENDOR if self._qbo_is_contractor() else EMPLOYEE
+        return kind, person_payload(display_name, self.work_email)

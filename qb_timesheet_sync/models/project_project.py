@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..qbo.lists import CUSTOMER, customer_from_row, customer_full_name, customer_payload
 from ..qbo.mapping import (
     ARCHIVE,
     CREATE,
@@ -8,31 +9,21 @@ from ..qbo.mapping import (
     UPDATE,
     OdooClient,
     OdooProject,
-    QboCustomer,
     match_projects,
     normalize_name,
     plan_customer_tree,
 )
-from .qbo_mapping_mixin import (
-    AMBIGUOUS,
-    CREATED_ODOO,
-    FAILED,
-    INACTIVE,
-    MATCHED,
-    UNMATCHED,
-    UPDATED,
-    outcome,
-)
+from .qbo_resync import Report, outcome
 
 # Outcome category of each problem code of qbo.mapping.match_projects.
 PROBLEM_CATEGORIES = {
-    "ambiguous_client_name": AMBIGUOUS,
-    "ambiguous_project_name": AMBIGUOUS,
-    "contested_client": AMBIGUOUS,
-    "contested_project": AMBIGUOUS,
-    "inactive_client": INACTIVE,
-    "renamed": UPDATED,
-    "no_longer_project": UPDATED,
+    "ambiguous_client_name": Report.AMBIGUOUS,
+    "ambiguous_project_name": Report.AMBIGUOUS,
+    "contested_client": Report.AMBIGUOUS,
+    "contested_project": Report.AMBIGUOUS,
+    "inactive_client": Report.INACTIVE,
+    "renamed": Report.UPDATED,
+    "no_longer_project": Report.UPDATED,
 }
 # Problem codes about QuickBooks data, not something an Odoo user must fix.
 INFO_PROBLEMS = {"renamed", "no_longer_project", "inactive_client"}
@@ -40,17 +31,6 @@ INFO_PROBLEMS = {"renamed", "no_longer_project", "inactive_client"}
 # collide, so each key names its model.
 PROJECT = "project.project"
 CLIENT = "res.partner"
-
-
-def _qbo_customer(row):
-    return QboCustomer(
-        qbo_id=str(row["Id"]),
-        display_name=row.get("DisplayName") or "",
-        parent_id=str((row.get("ParentRef") or {}).get("value") or "") or None,
-        active=row.get("Active", True),
-        is_project=row.get("IsProject", False),
-        fully_qualified_name=row.get("FullyQualifiedName"),
-    )
 
 
 class ProjectProject(models.Model):
@@ -61,6 +41,8 @@ class ProjectProject(models.Model):
     _inherit = ["project.project", "qbo.mapping.mixin"]
 
     _qbo_id_field = "qbo_customer_id"
+    _qbo_name_field = "qbo_fully_qualified_name"
+    _qbo_odoo_kind = "project"
     _qbo_mapping_fields = frozenset({"qbo_customer_id", "qbo_fully_qualified_name", "qbo_realm_id"})
 
     qbo_customer_id = fields.Char(
@@ -116,24 +98,9 @@ class ProjectProject(models.Model):
             realm_id = (project.company_id or self.env.company).qbo_connection_ids.realm_id
             project.qbo_item_id = item._qbo_id_for(realm_id) if item else False
 
-    def _qbo_customer_ref(self, realm_id):
-        """QuickBooks customer id of this project in QuickBooks company
-        ``realm_id``, or None when it is not mapped there."""
-        self.ensure_one()
-        if not self.qbo_customer_id or self.qbo_realm_id != str(realm_id):
-            return None
-        return self.qbo_customer_id
-
     def _qbo_company(self):
         self.ensure_one()
         return self.company_id or self.env.company
-
-    def _qbo_mapping_values(self, realm_id, choice):
-        return {
-            "qbo_customer_id": choice.qbo_id,
-            "qbo_fully_qualified_name": choice.name,
-            "qbo_realm_id": realm_id,
-        }
 
     def _qbo_is_sendable(self, company):
         """Projects whose time can go to QuickBooks: timesheets allowed, and
@@ -150,18 +117,19 @@ class ProjectProject(models.Model):
     # Resync
     # ------------------------------------------------------------------
     @api.model
-    def _qbo_resync_customers(self, company, client, customer_rows, qbo_names, create_missing):
-        """Mirror the QuickBooks customers of ``customer_rows`` as the clients
+    def _qbo_resync_customers(self, company, client, qbo_rows, qbo_names, create_missing):
+        """Mirror the QuickBooks customers of ``qbo_rows`` as the clients
         and projects of ``company`` (the rules are in qbo.mapping), then
         create in QuickBooks the projects and clients that exist only in Odoo
         when ``create_missing``. Returns the outcomes (see ``outcome()``)."""
         realm_id = client.realm_id
-        plan = plan_customer_tree(_qbo_customer(row) for row in customer_rows)
+        customer_rows = qbo_rows[CUSTOMER]
+        plan = plan_customer_tree(customer_from_row(row) for row in customer_rows)
         projects = (
             self.sudo()
             .with_context(active_test=False)
             .search([("company_id", "in", [company.id, False])])
-            .filtered(lambda project: project.active or project._qbo_customer_ref(realm_id))
+            .filtered(lambda project: project.active or project._qbo_ref(realm_id))
         )
         clients = self.env["res.partner"]._qbo_resync_candidates(company, realm_id, projects)
         result = match_projects(
@@ -173,7 +141,7 @@ class ProjectProject(models.Model):
                     client_key=(CLIENT, project.partner_id.commercial_partner_id.id)
                     if project.partner_id
                     else None,
-                    qbo_id=project._qbo_customer_ref(realm_id),
+                    qbo_id=project._qbo_ref(realm_id),
                     active=project.active,
                 )
                 for project in projects
@@ -182,7 +150,7 @@ class ProjectProject(models.Model):
                 OdooClient(
                     key=(CLIENT, partner.id),
                     name=partner.name,
-                    qbo_id=partner._qbo_customer_ref(realm_id),
+                    qbo_id=partner._qbo_ref(realm_id),
                 )
                 for partner in clients
             ],
@@ -197,7 +165,7 @@ class ProjectProject(models.Model):
             company, realm_id, plan, projects, result.projects, client_by_qbo_id
         )
         outcomes += project_outcomes
-        names = {str(row["Id"]): row.get("FullyQualifiedName") or "" for row in customer_rows}
+        names = {str(row["Id"]): customer_full_name(row) for row in customer_rows}
         reported = set()
         for problem in result.report:
             if problem.odoo_key in renamed_keys:
@@ -206,7 +174,7 @@ class ProjectProject(models.Model):
             record = records.get(problem.odoo_key)
             outcomes.append(
                 outcome(
-                    PROBLEM_CATEGORIES.get(problem.code, UNMATCHED),
+                    PROBLEM_CATEGORIES.get(problem.code, Report.UNMATCHED),
                     problem.message,
                     record.sudo(False) if record else None,
                     level="info" if problem.code in INFO_PROBLEMS else "warning",
@@ -223,7 +191,7 @@ class ProjectProject(models.Model):
         }
         odoo_only = projects.filtered(
             lambda project: (
-                not project._qbo_customer_ref(realm_id)
+                not project._qbo_ref(realm_id)
                 and (PROJECT, project.id) not in reported
                 and normalize_name(project.name) not in ambiguous_names
             )
@@ -233,7 +201,7 @@ class ProjectProject(models.Model):
         else:
             outcomes += [
                 outcome(
-                    UNMATCHED,
+                    Report.UNMATCHED,
                     self.env._(
                         "The Odoo project '%(name)s' has no QuickBooks customer: link it by "
                         "hand, or turn on 'Create missing records in QuickBooks'.",
@@ -254,22 +222,22 @@ class ProjectProject(models.Model):
         outcomes = []
         client_by_qbo_id = {}
         for partner in clients.sorted("id"):
-            qbo_id = partner._qbo_customer_ref(realm_id)
+            qbo_id = partner._qbo_ref(realm_id)
             if not qbo_id or qbo_id in client_by_qbo_id:
                 continue
             client_by_qbo_id[qbo_id] = partner
             planned = plan.customers.get(qbo_id)
             if planned and planned.as_client and planned.active:
-                outcomes.append(outcome(MATCHED, "", partner.sudo(False), logged=False))
+                outcomes.append(outcome(Report.MATCHED, "", partner.sudo(False), logged=False))
 
         links = {}
         to_create = []
         for action in actions:
             if action.action == LINK:
                 partner = records[action.odoo_key]
-                links[partner] = {"qbo_customer_id": action.qbo_id, "qbo_realm_id": realm_id}
+                links[partner] = partner_model._qbo_link_values(realm_id, action.qbo_id)
                 client_by_qbo_id.setdefault(action.qbo_id, partner)
-                outcomes.append(outcome(MATCHED, action.reason, partner.sudo(False)))
+                outcomes.append(outcome(Report.MATCHED, action.reason, partner.sudo(False)))
             elif action.action == CREATE:
                 to_create.append(action)
         partner_model._qbo_write_each(links)
@@ -278,15 +246,14 @@ class ProjectProject(models.Model):
                 {
                     "name": action.name,
                     "is_company": True,
-                    "qbo_customer_id": action.qbo_id,
-                    "qbo_realm_id": realm_id,
+                    **partner_model._qbo_link_values(realm_id, action.qbo_id),
                 }
                 for action in to_create
             ]
         )
         for action, partner in zip(to_create, created, strict=True):
             client_by_qbo_id[action.qbo_id] = partner
-            outcomes.append(outcome(CREATED_ODOO, action.reason, partner.sudo(False)))
+            outcomes.append(outcome(Report.CREATED_ODOO, action.reason, partner.sudo(False)))
         return outcomes, client_by_qbo_id
 
     @api.model
@@ -305,29 +272,29 @@ class ProjectProject(models.Model):
             project = projects.browse(action.odoo_key[1])
             planned = plan.customers[action.qbo_id]
             values = values_by_project.setdefault(project, {})
-            category = UPDATED
+            category = Report.UPDATED
             if action.action == LINK:
-                category = MATCHED
+                category = Report.MATCHED
                 values.update(
-                    qbo_customer_id=action.qbo_id,
-                    qbo_fully_qualified_name=planned.fully_qualified_name,
-                    qbo_realm_id=realm_id,
+                    self._qbo_link_values(
+                        realm_id, action.qbo_id, name=planned.fully_qualified_name
+                    )
                 )
             elif action.action == UPDATE:
                 client = client_by_qbo_id.get(action.client_qbo_id)
                 values["partner_id"] = client.id if client else False
             elif action.action == ARCHIVE:
-                category = INACTIVE
+                category = Report.INACTIVE
                 values["active"] = False
             outcomes.append(outcome(category, action.reason, project.sudo(False)))
 
         renamed_keys = set()
         for project in projects:
-            planned = plan.customers.get(project._qbo_customer_ref(realm_id))
+            planned = plan.customers.get(project._qbo_ref(realm_id))
             if not planned or not planned.as_project:
                 continue
             if planned.active:
-                outcomes.append(outcome(MATCHED, "", project.sudo(False), logged=False))
+                outcomes.append(outcome(Report.MATCHED, "", project.sudo(False), logged=False))
             values = project._qbo_follow_customer(planned)
             if values:
                 values_by_project.setdefault(project, {}).update(values)
@@ -335,7 +302,7 @@ class ProjectProject(models.Model):
                     renamed_keys.add((PROJECT, project.id))
                     outcomes.append(
                         outcome(
-                            UPDATED,
+                            Report.UPDATED,
                             self.env._(
                                 "The QuickBooks customer was renamed '%(name)s': the Odoo "
                                 "project '%(old)s' follows it.",
@@ -359,15 +326,17 @@ class ProjectProject(models.Model):
                     if action.client_qbo_id
                     else False,
                     "company_id": company.id,
-                    "qbo_customer_id": action.qbo_id,
-                    "qbo_fully_qualified_name": plan.customers[action.qbo_id].fully_qualified_name,
-                    "qbo_realm_id": realm_id,
+                    **self._qbo_link_values(
+                        realm_id,
+                        action.qbo_id,
+                        name=plan.customers[action.qbo_id].fully_qualified_name,
+                    ),
                 }
                 for action in to_create
             ]
         )
         for action, project in zip(to_create, created, strict=True):
-            outcomes.append(outcome(CREATED_ODOO, action.reason, project.sudo(False)))
+            outcomes.append(outcome(Report.CREATED_ODOO, action.reason, project.sudo(False)))
         return outcomes, renamed_keys
 
     def _qbo_follow_customer(self, planned):
@@ -401,16 +370,16 @@ class ProjectProject(models.Model):
             .with_company(company)
             .browse(self.partner_id.commercial_partner_id.ids)
         )
-        new_clients = clients.filtered(lambda partner: not partner._qbo_customer_ref(realm_id))
-        outcomes = new_clients._qbo_create_customers(client, company, qbo_names, "client")
+        new_clients = clients.filtered(lambda partner: not partner._qbo_ref(realm_id))
+        outcomes = new_clients._qbo_create_in_quickbooks(client, company, qbo_names)
 
         ready = self.browse()
         for project in self:
             partner = clients.browse(project.partner_id.commercial_partner_id.id)
-            if partner and not partner._qbo_customer_ref(realm_id):
+            if partner and not partner._qbo_ref(realm_id):
                 outcomes.append(
                     outcome(
-                        FAILED,
+                        Report.FAILED,
                         self.env._(
                             "The Odoo project '%(name)s' was not created in QuickBooks because "
                             "its client '%(client)s' could not be created there.",
@@ -423,23 +392,14 @@ class ProjectProject(models.Model):
                 )
             else:
                 ready |= project
-        outcomes += ready._qbo_create_customers(client, company, qbo_names, "project")
-        return outcomes
-
-    def _qbo_new_customer_payload(self, company, realm_id, display_name):
-        self.ensure_one()
-        payload = {"DisplayName": display_name}
-        partner = self.partner_id.commercial_partner_id.with_company(company)
-        if partner:
-            payload.update(
-                ParentRef={"value": partner._qbo_customer_ref(realm_id)},
-                Job=True,
-            )
-        return payload
-
-    def _qbo_created_values(self, realm_id, data):
-        values = super()._qbo_created_values(realm_id, data)
-        values["qbo_fully_qualified_name"] = data.get("FullyQualifiedName") or data.get(
-            "DisplayName"
+        return outcomes + super(ProjectProject, ready)._qbo_create_in_quickbooks(
+            client, company, qbo_names
         )
-        return values
+
+    def _qbo_new_record(self, company, realm_id, display_name):
+        """A sub-customer of the client's customer, or a top-level customer."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id.with_company(company)
+        return CUSTOMER, customer_payload(
+            display_name, partner._qbo_ref(realm_id) if partner else None
+        )

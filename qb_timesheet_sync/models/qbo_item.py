@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
-ITEMS_QUERY = "SELECT * FROM Item WHERE Type = 'Service'"
+from ..qbo.lists import ITEMS_QUERY, item_from_row
 
 
 class QboItem(models.Model):
@@ -55,15 +55,13 @@ class QboItem(models.Model):
         seen = set()
         new_values = []
         for row in rows:
-            values = {
-                "name": row.get("Name") or row["Id"],
-                "unit_price": row.get("UnitPrice") or 0.0,
-            }
-            item = known.get(row["Id"])
-            seen.add(row["Id"])
+            values = item_from_row(row)
+            qbo_id = values.pop("qbo_id")
+            item = known.get(qbo_id)
+            seen.add(qbo_id)
             if item is None:
                 new_values.append(
-                    {**values, "qbo_id": row["Id"], "realm_id": realm_id, "company_id": company.id}
+                    {**values, "qbo_id": qbo_id, "realm_id": realm_id, "company_id": company.id}
                 )
             elif (item.name, item.unit_price, item.active) != (
                 values["name"],

@@ -6,46 +6,13 @@ from odoo.exceptions import AccessError
 from odoo.osv import expression
 
 from ..qbo import BatchItem, BatchResult, QboError
+from ..qbo.lists import created_name
 from ..qbo.mapping import check_new_qbo_name, clean_display_name, normalize_name
+from .qbo_resync import Report, outcome
 
 # Fixed namespace of the request ids of the records a resync creates in
 # QuickBooks: the same record sent again gets the same requestid.
 CREATE_REQUEST_ID_NAMESPACE = uuid.UUID("0b6f2f5e-8a51-4f7d-9a57-3d4c1e0b2f61")
-
-# Categories of the outcomes a resync reports (see qbo.resync.wizard).
-MATCHED = "matched"
-CREATED_ODOO = "created_odoo"
-CREATED_QBO = "created_qbo"
-UPDATED = "updated"
-UNMATCHED = "unmatched"
-AMBIGUOUS = "ambiguous"
-INACTIVE = "inactive"
-FAILED = "failed"
-
-
-def outcome(category, message, record=None, level="info", record_name=None, logged=True):
-    """One outcome of a resync: what happened to which record, and why.
-
-    Unchanged links are counted but not ``logged``, so the sync log lists
-    what changed and what needs attention, not every record.
-    """
-    return {
-        "category": category,
-        "level": level,
-        "message": message,
-        "record": record,
-        "record_name": record_name,
-        "logged": logged,
-    }
-
-
-def names_by_key(qbo_names):
-    """Index ``(kind, display_name)`` pairs by normalized name, so that a name
-    is checked against its few look-alikes instead of the whole list."""
-    index = {}
-    for kind, display_name in qbo_names:
-        index.setdefault(normalize_name(display_name), []).append((kind, display_name))
-    return index
 
 
 class QboMappingMixin(models.AbstractModel):
@@ -58,9 +25,14 @@ class QboMappingMixin(models.AbstractModel):
     _name = "qbo.mapping.mixin"
     _description = "Link with a QuickBooks record"
 
-    # Name of the field holding the QuickBooks id, and every mapping field.
+    # Fields of the link: the QuickBooks id, and optionally the QuickBooks
+    # entity (Employee or Vendor, for people) and name; every mapping field.
     _qbo_id_field = None
+    _qbo_kind_field = None
+    _qbo_name_field = None
     _qbo_mapping_fields = frozenset()
+    # What the records are called in the sentences of a resync.
+    _qbo_odoo_kind = None
 
     qbo_realm_id = fields.Char(
         string="QuickBooks company ID",
@@ -136,18 +108,43 @@ class QboMappingMixin(models.AbstractModel):
         )
         return set(connections.mapped("realm_id"))
 
-    def _qbo_mapping_values(self, realm_id, choice):
-        """Values linking a record to the QuickBooks record ``choice``
-        (a qbo.map.wizard.choice)."""
-        raise NotImplementedError
+    # ------------------------------------------------------------------
+    # The link
+    # ------------------------------------------------------------------
+    def _qbo_ref(self, realm_id):
+        """What a QuickBooks payload refers to this record by in QuickBooks
+        company ``realm_id``: its id ((kind, id) for people), or None when it
+        is not linked there."""
+        self.ensure_one()
+        qbo_id = self[self._qbo_id_field]
+        if not qbo_id or self.qbo_realm_id != str(realm_id):
+            return None
+        if self._qbo_kind_field:
+            kind = self[self._qbo_kind_field]
+            return (kind, qbo_id) if kind else None
+        return qbo_id
+
+    @api.model
+    def _qbo_link_values(self, realm_id, qbo_id, name=None, kind=None):
+        """Values linking a record to the QuickBooks record ``qbo_id`` (of
+        entity ``kind``, named ``name``) of QuickBooks company ``realm_id``."""
+        values = {self._qbo_id_field: str(qbo_id), "qbo_realm_id": realm_id}
+        if self._qbo_name_field:
+            values[self._qbo_name_field] = name
+        if self._qbo_kind_field:
+            values[self._qbo_kind_field] = kind
+        return values
 
     def _qbo_same_link_domain(self, realm_id, choice):
         """Domain of the other records linked to the QuickBooks record ``choice``."""
-        return [
+        domain = [
             (self._qbo_id_field, "=", choice.qbo_id),
             ("qbo_realm_id", "=", realm_id),
             ("id", "not in", self.ids),
         ]
+        if self._qbo_kind_field:
+            domain.append((self._qbo_kind_field, "=", choice.kind))
+        return domain
 
     def _qbo_clear_values(self):
         return dict.fromkeys(self._qbo_mapping_fields, False)
@@ -194,76 +191,72 @@ class QboMappingMixin(models.AbstractModel):
                 BatchResult(item, error=error) for item in items if id(item) not in answered
             ]
 
-    def _qbo_create_customers(self, client, company, qbo_names, odoo_kind):
-        """Create these records in QuickBooks as customers and link them.
+    # ------------------------------------------------------------------
+    # Creating in QuickBooks what exists only in Odoo
+    # ------------------------------------------------------------------
+    def _qbo_create_in_quickbooks(self, client, company, qbo_names):
+        """Create these records in QuickBooks and link them; returns the
+        outcomes (see ``qbo.resync``).
 
         Names QuickBooks would refuse (``check_new_qbo_name``, against the
         look-alikes in ``qbo_names``) are reported with what to rename;
-        ``qbo_names`` gets the names created. ``odoo_kind`` names the records
-        in the sentences ("client", "project").
+        ``qbo_names`` gets the names created. What is created is per model:
+        :meth:`_qbo_new_record`.
         """
         realm_id = client.realm_id
         outcomes = []
         items = []
         for record in self:
+            name = clean_display_name(record.name)
             problem = check_new_qbo_name(
-                record.name,
-                qbo_names.get(normalize_name(clean_display_name(record.name)), []),
-                odoo_kind=odoo_kind,
+                record.name, qbo_names.get(normalize_name(name), []), odoo_kind=self._qbo_odoo_kind
             )
             if problem:
                 outcomes.append(
-                    outcome(UNMATCHED, problem.message, record.sudo(False), level="warning")
+                    outcome(Report.UNMATCHED, problem.message, record.sudo(False), level="warning")
                 )
                 continue
-            name = clean_display_name(record.name)
-            qbo_names.setdefault(normalize_name(name), []).append(("Customer", name))
-            items.append(
-                BatchItem(
-                    "create",
-                    "Customer",
-                    record._qbo_new_customer_payload(company, realm_id, name),
-                    self._qbo_request_id(realm_id, record, name),
-                    key=record,
-                )
-            )
+            entity, payload = record._qbo_new_record(company, realm_id, name)
+            qbo_names.setdefault(normalize_name(name), []).append((entity, name))
+            request_id = self._qbo_request_id(realm_id, record, name)
+            items.append(BatchItem("create", entity, payload, request_id, key=record))
         values_by_record = {}
         for result in self._qbo_send_batch(client, items):
             record = result.item.key
-            if not result.ok:
-                outcomes.append(
-                    outcome(
-                        FAILED,
-                        self.env._(
-                            "The %(kind)s '%(name)s' could not be created in QuickBooks: "
-                            "%(reason)s",
-                            kind=odoo_kind,
-                            name=record.name,
-                            reason=str(result.error),
-                        ),
-                        record.sudo(False),
-                        level="error",
-                    )
+            if result.ok:
+                name = created_name(result.data, result.item.payload)
+                values_by_record[record] = self._qbo_link_values(
+                    realm_id, result.data["Id"], name=name, kind=result.item.entity
                 )
-                continue
-            values_by_record[record] = record._qbo_created_values(realm_id, result.data)
-            outcomes.append(
-                outcome(
-                    CREATED_QBO,
-                    self.env._(
-                        "Created in QuickBooks as the customer '%(name)s'.",
-                        name=result.data.get("FullyQualifiedName") or result.data["DisplayName"],
-                    ),
-                    record.sudo(False),
-                )
-            )
+            outcomes.append(self._qbo_created_outcome(record, result))
         self._qbo_write_each(values_by_record)
         return outcomes
 
-    def _qbo_new_customer_payload(self, company, realm_id, display_name):
-        """QuickBooks Customer body that creates this record there."""
-        return {"DisplayName": display_name}
+    def _qbo_new_record(self, company, realm_id, display_name):
+        """(entity, body) of the QuickBooks record that stands for this one."""
+        raise NotImplementedError
 
-    def _qbo_created_values(self, realm_id, data):
-        """Mapping values of this record once QuickBooks created ``data``."""
-        return {self._qbo_id_field: str(data["Id"]), "qbo_realm_id": realm_id}
+    @api.model
+    def _qbo_created_outcome(self, record, result):
+        """The outcome of creating ``record`` in QuickBooks (a BatchResult)."""
+        if not result.ok:
+            return outcome(
+                Report.FAILED,
+                self.env._(
+                    "The %(kind)s '%(name)s' could not be created in QuickBooks: %(reason)s",
+                    kind=self._qbo_odoo_kind,
+                    name=record.name,
+                    reason=str(result.error),
+                ),
+                record.sudo(False),
+                level="error",
+            )
+        return outcome(
+            Report.CREATED_QBO,
+            self.env._(
+                "Created in QuickBooks as the %(kind)s '%(name)s'.",
+                kind=result.item.entity.lower(),
+                name=created_name(result.data, result.item.payload),
+            ),
+            record.sudo(False),
+        )

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..qbo.lists import CUSTOMER, customer_payload
+
 
 class ResPartner(models.Model):
     """A client: the QuickBooks (parent) customer of its projects.
@@ -13,6 +15,7 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "qbo.mapping.mixin"]
 
     _qbo_id_field = "qbo_customer_id"
+    _qbo_odoo_kind = "client"
     _qbo_mapping_fields = frozenset({"qbo_customer_id", "qbo_realm_id"})
 
     qbo_customer_id = fields.Char(
@@ -24,16 +27,9 @@ class ResPartner(models.Model):
     )
     qbo_realm_id = fields.Char(company_dependent=True)
 
-    def _qbo_customer_ref(self, realm_id):
-        """QuickBooks customer id of this client in QuickBooks company
-        ``realm_id`` (for the current company), or None."""
-        self.ensure_one()
-        if not self.qbo_customer_id or self.qbo_realm_id != str(realm_id):
-            return None
-        return self.qbo_customer_id
-
-    def _qbo_mapping_values(self, realm_id, choice):
-        return {"qbo_customer_id": choice.qbo_id, "qbo_realm_id": realm_id}
+    def _qbo_new_record(self, company, realm_id, display_name):
+        """A top-level QuickBooks customer."""
+        return CUSTOMER, customer_payload(display_name)
 
     @api.model
     def _qbo_resync_candidates(self, company, realm_id, projects):
@@ -56,6 +52,4 @@ class ResPartner(models.Model):
             )
         )
         partners |= projects.partner_id.commercial_partner_id
-        return partners.filtered(
-            lambda partner: partner._qbo_customer_ref(realm_id) or partner.active
-        )
+        return partners.filtered(lambda partner: partner._qbo_ref(realm_id) or partner.active)

@@ -16,10 +16,9 @@ from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-EMPLOYEE = "Employee"
-VENDOR = "Vendor"
+from .lists import EMPLOYEE, VENDOR, QboPerson
 
-# Person match statuses.
+# Statuses of a person's match (PersonMatch.status).
 MATCHED = "matched"
 AMBIGUOUS = "ambiguous"
 UNMATCHED = "unmatched"
@@ -249,19 +248,6 @@ def check_new_qbo_name(name, existing, odoo_kind="project"):
 
 
 @dataclass(frozen=True)
-class QboPerson:
-    qbo_id: str
-    kind: str  # EMPLOYEE or VENDOR
-    display_name: str
-    email: str | None = None
-    active: bool = True
-
-    @property
-    def ref(self):
-        return (self.kind, self.qbo_id)
-
-
-@dataclass(frozen=True)
 class OdooPerson:
     key: Hashable
     name: str
@@ -453,16 +439,6 @@ def match_people(odoo_people, qbo_people, already_mapped=None):
 # ---------------------------------------------------------------------------
 # Customers: the QuickBooks tree as Odoo clients and projects
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QboCustomer:
-    qbo_id: str
-    display_name: str
-    parent_id: str | None = None
-    active: bool = True
-    is_project: bool = False  # a QuickBooks project, which is a sub-customer too
-    fully_qualified_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

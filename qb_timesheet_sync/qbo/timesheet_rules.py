@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-EMPLOYEE = "Employee"
-VENDOR = "Vendor"
+from .lists import EMPLOYEE, VENDOR
 
 # Product rule: one line lasts at most 23h55. QuickBooks itself takes up to 8760
 # hours per entry (facts 3.1), but a longer line is a typing mistake, not a day.

@@ -69,16 +69,16 @@ class TestMapping(QboCase):
         return wizard
 
     def test_references_belong_to_one_quickbooks_company(self):
-        self.assertIsNone(self.employee._qbo_person_ref(REALM_A))
-        self.assertIsNone(self.project._qbo_customer_ref(REALM_A))
+        self.assertIsNone(self.employee._qbo_ref(REALM_A))
+        self.assertIsNone(self.project._qbo_ref(REALM_A))
         self.employee.write(
             {"qbo_id": "7", "qbo_kind": "Vendor", "qbo_display_name": "E", "qbo_realm_id": REALM_A}
         )
         self.project.write({"qbo_customer_id": "12", "qbo_realm_id": REALM_A})
-        self.assertEqual(self.employee._qbo_person_ref(REALM_A), ("Vendor", "7"))
-        self.assertIsNone(self.employee._qbo_person_ref(REALM_B))
-        self.assertEqual(self.project._qbo_customer_ref(REALM_A), "12")
-        self.assertIsNone(self.project._qbo_customer_ref(REALM_B))
+        self.assertEqual(self.employee._qbo_ref(REALM_A), ("Vendor", "7"))
+        self.assertIsNone(self.employee._qbo_ref(REALM_B))
+        self.assertEqual(self.project._qbo_ref(REALM_A), "12")
+        self.assertIsNone(self.project._qbo_ref(REALM_B))
 
     def test_choose_an_employee_from_the_live_list(self):
         wizard = self.choose(self.employee)
@@ -86,7 +86,7 @@ class TestMapping(QboCase):
         self.assertEqual(names, {"Emily Platt (Employee)", "Riley Stone (Vendor)"}, "active only")
         self.assertEqual(wizard.choice_id.name, "Emily Platt", "suggested by name")
         wizard.action_apply()
-        self.assertEqual(self.employee._qbo_person_ref(REALM_A)[0], "Employee")
+        self.assertEqual(self.employee._qbo_ref(REALM_A)[0], "Employee")
         self.assertEqual(self.employee.qbo_display_name, "Emily Platt")
 
         # The same QuickBooks person cannot be linked to a second employee.
@@ -95,7 +95,7 @@ class TestMapping(QboCase):
             other.action_apply()
         other.choice_id = other.choice_ids.filtered(lambda choice: choice.kind == "Vendor")
         other.action_apply()
-        self.assertEqual(self.other_employee._qbo_person_ref(REALM_A)[0], "Vendor")
+        self.assertEqual(self.other_employee._qbo_ref(REALM_A)[0], "Vendor")
 
         # Reopened, it shows the current link; clearing removes it.
         again = self.choose(self.other_employee)
@@ -108,14 +108,14 @@ class TestMapping(QboCase):
         self.assertEqual(wizard.choice_id.name, "Cool Cars:Website", "full name, suggested")
         wizard.action_apply()
         self.assertEqual(self.project.qbo_fully_qualified_name, "Cool Cars:Website")
-        self.assertTrue(self.project._qbo_customer_ref(REALM_A))
+        self.assertTrue(self.project._qbo_ref(REALM_A))
         self.assertTrue(self.project.with_user(self.qbo_user).qbo_mapped)
 
         self.choose(self.client).action_apply()
-        self.assertTrue(self.client._qbo_customer_ref(REALM_A))
+        self.assertTrue(self.client._qbo_ref(REALM_A))
         # Contacts are shared between companies, each with its own QuickBooks company.
         other_company = self.env["res.company"].create({"name": "Other Company"})
-        self.assertIsNone(self.client.with_company(other_company)._qbo_customer_ref(REALM_A))
+        self.assertIsNone(self.client.with_company(other_company)._qbo_ref(REALM_A))
 
         self.project.with_user(self.qbo_manager).action_qbo_clear_mapping()
         self.assertFalse(self.project.qbo_customer_id or self.project.qbo_fully_qualified_name)

@@ -177,9 +177,9 @@ class ResyncCase(QboCase):
 class TestResyncPeople(ResyncCase):
     def test_people_rules(self):
         wizard = self.resync()
-        self.assertEqual(self.emily._qbo_person_ref(REALM_A)[0], "Employee", "case and spaces")
+        self.assertEqual(self.emily._qbo_ref(REALM_A)[0], "Employee", "case and spaces")
         self.assertEqual(self.emily.qbo_display_name, "Emily Platt")
-        self.assertTrue(self.dana._qbo_person_ref(REALM_A), "a QuickBooks person without e-mail")
+        self.assertTrue(self.dana._qbo_ref(REALM_A), "a QuickBooks person without e-mail")
         self.assertEqual(self.oliver.qbo_display_name, "Oliver Grant", "matched by e-mail")
         self.assertIn("e-mail", self.messages(wizard, self.oliver))
         self.assertEqual(self.riley.qbo_kind, "Vendor", "a freelancer is a vendor")
@@ -192,7 +192,7 @@ class TestResyncPeople(ResyncCase):
         self.assertFalse(self.bell.qbo_id)
         self.assertIn("bell@example.com", self.messages(wizard, self.bell))
         # Inactive in QuickBooks: matched and flagged, the employee stays active.
-        self.assertTrue(self.ian._qbo_person_ref(REALM_A))
+        self.assertTrue(self.ian._qbo_ref(REALM_A))
         self.assertTrue(self.ian.active)
         self.assertIn("inactive", self.messages(wizard, self.ian))
         # Alex Kim twice, C. Bell, and the two Beta Portal projects (one line).
@@ -258,7 +258,7 @@ class TestResyncPeople(ResyncCase):
         self.nina.action_archive()
         self.nina.name = "Unused Person"
         wizard = self.resync(create_missing=True)
-        self.assertTrue(self.dana._qbo_person_ref(REALM_A))
+        self.assertTrue(self.dana._qbo_ref(REALM_A))
         self.assertFalse(self.nina.qbo_id)
         self.assertFalse(self.messages(wizard, self.nina))
 
@@ -364,7 +364,7 @@ class TestResyncCustomers(ResyncCase):
         self.assertIn("rename one of them", self.messages(wizard, qa))
         # A renamed client keeps its Odoo name (contacts are shared) and its link.
         self.assertEqual(self.acme.name, "ACME")
-        self.assertTrue(self.acme._qbo_customer_ref(REALM_A))
+        self.assertTrue(self.acme._qbo_ref(REALM_A))
         self.assertIn("Acme Corporation", self.messages(wizard, self.acme))
         # Re-parented: the project gets its new client.
         self.assertEqual(mobile.partner_id, self.beta)
@@ -429,22 +429,20 @@ class TestResyncRealms(ResyncCase):
     def test_mappings_of_another_quickbooks_company_are_not_used(self):
         self.resync()
         solo = self.project_named("Solo Customer")
-        self.assertEqual(solo._qbo_customer_ref(REALM_A), solo.qbo_customer_id)
+        self.assertEqual(solo._qbo_ref(REALM_A), solo.qbo_customer_id)
         self.qbo_connect(self.connection, REALM_B)
-        self.assertIsNone(self.emily._qbo_person_ref(REALM_B))
-        self.assertIsNone(self.dana._qbo_person_ref(REALM_B))
-        self.assertIsNone(solo._qbo_customer_ref(REALM_B))
-        self.assertIsNone(self.cool_cars._qbo_customer_ref(REALM_B))
+        self.assertIsNone(self.emily._qbo_ref(REALM_B))
+        self.assertIsNone(self.dana._qbo_ref(REALM_B))
+        self.assertIsNone(solo._qbo_ref(REALM_B))
+        self.assertIsNone(self.cool_cars._qbo_ref(REALM_B))
         self.assertFalse(self.Employee.search([("qbo_mapped", "=", True)]))
 
         self.resync()
         self.assertEqual(self.emily.qbo_realm_id, REALM_B)
-        self.assertEqual(self.emily._qbo_person_ref(REALM_B), ("Employee", self.emily.qbo_id))
-        self.assertIsNone(self.emily._qbo_person_ref(REALM_A), "the link of A was replaced")
-        self.assertEqual(
-            solo._qbo_customer_ref(REALM_B), self.qbo_entities("Customer", REALM_B)[0]["Id"]
-        )
-        self.assertIsNone(self.dana._qbo_person_ref(REALM_B), "Dana is not in company B")
+        self.assertEqual(self.emily._qbo_ref(REALM_B), ("Employee", self.emily.qbo_id))
+        self.assertIsNone(self.emily._qbo_ref(REALM_A), "the link of A was replaced")
+        self.assertEqual(solo._qbo_ref(REALM_B), self.qbo_entities("Customer", REALM_B)[0]["Id"])
+        self.assertIsNone(self.dana._qbo_ref(REALM_B), "Dana is not in company B")
         self.assertEqual(self.Employee.search([("qbo_mapped", "=", True)]), self.emily)
 
     def test_resync_from_settings_and_failed_read(self):

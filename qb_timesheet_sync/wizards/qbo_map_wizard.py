@@ -3,9 +3,17 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..qbo import QboError
-from ..qbo.mapping import EMPLOYEE, VENDOR, normalize_name
-
-CUSTOMER = "Customer"
+from ..qbo.lists import (
+    ACTIVE_CUSTOMERS_QUERY,
+    CUSTOMER,
+    EMPLOYEE,
+    PERSON_KINDS,
+    VENDOR,
+    active_people_query,
+    customer_full_name,
+    person_from_row,
+)
+from ..qbo.mapping import normalize_name
 
 
 class QboMapWizard(models.TransientModel):
@@ -64,23 +72,23 @@ class QboMapWizard(models.TransientModel):
         """Values of the choices: active QuickBooks employees and vendors for
         an employee, active customers (with their full name) otherwise."""
         if model_name == "hr.employee":
+            people = [
+                person_from_row(kind, row)
+                for kind in PERSON_KINDS
+                for row in client.query(active_people_query(kind))
+            ]
             return [
                 {
-                    "qbo_id": str(row["Id"]),
-                    "kind": kind,
-                    "name": row.get("DisplayName") or "",
-                    "email": (row.get("PrimaryEmailAddr") or {}).get("Address"),
+                    "qbo_id": person.qbo_id,
+                    "kind": person.kind,
+                    "name": person.display_name,
+                    "email": person.email,
                 }
-                for kind in (EMPLOYEE, VENDOR)
-                for row in client.query(f"SELECT * FROM {kind} WHERE Active = true")
+                for person in people
             ]
         return [
-            {
-                "qbo_id": str(row["Id"]),
-                "kind": CUSTOMER,
-                "name": row.get("FullyQualifiedName") or row.get("DisplayName") or "",
-            }
-            for row in client.query("SELECT * FROM Customer WHERE Active = true")
+            {"qbo_id": str(row["Id"]), "kind": CUSTOMER, "name": customer_full_name(row)}
+            for row in client.query(ACTIVE_CUSTOMERS_QUERY)
         ]
 
     def _qbo_suggested_choice(self, record):
@@ -126,7 +134,14 @@ class QboMapWizard(models.TransientModel):
                     other=other.display_name,
                 )
             )
-        record._qbo_write_each({record: record._qbo_mapping_values(self.realm_id, self.choice_id)})
+        choice = self.choice_id
+        record._qbo_write_each(
+            {
+                record: record._qbo_link_values(
+                    self.realm_id, choice.qbo_id, name=choice.name, kind=choice.kind
+                )
+            }
+        )
         return {"type": "ir.actions.act_window_close"}
 
     def action_clear(self):

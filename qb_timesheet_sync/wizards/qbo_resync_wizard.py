@@ -1,31 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from collections import Counter
-
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
-from ..models.qbo_item import ITEMS_QUERY
-from ..models.qbo_mapping_mixin import (
-    AMBIGUOUS,
-    CREATED_ODOO,
-    CREATED_QBO,
-    FAILED,
-    INACTIVE,
-    MATCHED,
-    UNMATCHED,
-    UPDATED,
-    names_by_key,
-)
-from ..qbo import QboError
-
-# First key of the advisory lock that keeps two resyncs of a company apart.
-RESYNC_LOCK_KEY = 4_917_031
-QUERIES = {
-    "Employee": "SELECT * FROM Employee WHERE Active IN (true, false)",
-    "Vendor": "SELECT * FROM Vendor WHERE Active IN (true, false)",
-    "Customer": "SELECT * FROM Customer WHERE Active IN (true, false)",
-    "Item": ITEMS_QUERY,
-}
+from ..models.qbo_resync import Report
 
 
 class QboResyncWizard(models.TransientModel):
@@ -69,26 +45,13 @@ class QboResyncWizard(models.TransientModel):
             wizard.create_missing = wizard.company_id.qbo_create_missing
 
     def action_check(self):
-        """Pull the QuickBooks lists, apply the matching rules, and show the report."""
+        """Run a resync (see ``qbo.resync``) and show its report."""
         self.ensure_one()
-        connection = self.company_id._qbo_connection()
-        connection._check_qbo_manager()
-        self._qbo_lock_company()
-        client = connection._qbo_client()
-        try:
-            qbo_rows = {entity: client.query(query) for entity, query in QUERIES.items()}
-        except QboError as error:
-            log = self.env["qbo.sync.log"]._record(
-                self.company_id,
-                "resync",
-                self.env._("Check for new users and customers"),
-                self.env._("QuickBooks lists could not be read: %(reason)s", reason=str(error)),
-                state="failed",
-                realm_id=client.realm_id,
-            )
-            self.write({"state": "failed", "log_id": log.id})
-            return self._qbo_reopen()
-        self._qbo_resync(client, qbo_rows)
+        log, counts = self.env["qbo.resync"]._qbo_run(self.company_id, self.create_missing)
+        values = {"state": "failed" if counts is None else "done", "log_id": log.id}
+        if counts is not None:
+            values.update({f"count_{category}": counts[category] for category in Report.ALL})
+        self.write(values)
         return self._qbo_reopen()
 
     def action_create_missing(self):
@@ -96,79 +59,6 @@ class QboResyncWizard(models.TransientModel):
         self.ensure_one()
         wizard = self.create({"company_id": self.company_id.id, "create_missing": True})
         return wizard.action_check()
-
-    def _qbo_lock_company(self):
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [RESYNC_LOCK_KEY, self.company_id.id]
-        )
-        if not self.env.cr.fetchone()[0]:
-            raise UserError(
-                self.env._(
-                    "A resync of %(company)s is already running.", company=self.company_id.name
-                )
-            )
-
-    def _qbo_resync(self, client, qbo_rows):
-        """Apply the rules to ``qbo_rows`` ({entity: rows}) and record the report."""
-        company = self.company_id
-        qbo_names = names_by_key(
-            (entity, row.get("DisplayName") or "")
-            for entity, rows in qbo_rows.items()
-            if entity != "Item"  # items have names of their own, apart from people and customers
-            for row in rows
-        )
-        outcomes = self.env["hr.employee"]._qbo_resync_people(
-            company, client, qbo_rows, qbo_names, self.create_missing
-        )
-        self.env["qbo.item"]._qbo_store(company, client.realm_id, qbo_rows["Item"])
-        outcomes += self.env["project.project"]._qbo_resync_customers(
-            company, client, qbo_rows["Customer"], qbo_names, self.create_missing
-        )
-        counts = Counter(item["category"] for item in outcomes)
-        summary = self.env._(
-            "Matched: %(matched)s. Created in Odoo: %(created_odoo)s. Created in QuickBooks: "
-            "%(created_qbo)s. Updated: %(updated)s. Not matched: %(unmatched)s. Ambiguous: "
-            "%(ambiguous)s. Inactive in QuickBooks: %(inactive)s. Failed: %(failed)s.",
-            matched=counts[MATCHED],
-            created_odoo=counts[CREATED_ODOO],
-            created_qbo=counts[CREATED_QBO],
-            updated=counts[UPDATED],
-            unmatched=counts[UNMATCHED],
-            ambiguous=counts[AMBIGUOUS],
-            inactive=counts[INACTIVE],
-            failed=counts[FAILED],
-        )
-        log = self.env["qbo.sync.log"]._record(
-            company,
-            "resync",
-            self.env._("Check for new users and customers"),
-            summary,
-            state="partial" if counts[FAILED] else "done",
-            realm_id=client.realm_id,
-            lines=[item for item in outcomes if item["logged"]],
-        )
-        log.sudo().write(
-            {
-                "count_done": counts[MATCHED] + counts[CREATED_ODOO] + counts[CREATED_QBO],
-                "count_refused": counts[UNMATCHED] + counts[AMBIGUOUS],
-                "count_failed": counts[FAILED],
-            }
-        )
-        self.write(
-            {
-                "state": "done",
-                "log_id": log.id,
-                "count_matched": counts[MATCHED],
-                "count_created_odoo": counts[CREATED_ODOO],
-                "count_created_qbo": counts[CREATED_QBO],
-                "count_updated": counts[UPDATED],
-                "count_unmatched": counts[UNMATCHED],
-                "count_ambiguous": counts[AMBIGUOUS],
-                "count_inactive": counts[INACTIVE],
-                "count_failed": counts[FAILED],
-            }
-        )
-        return outcomes
 
     def _qbo_reopen(self):
         return {

@@ -4,6 +4,7 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qb_timesheet_sync.qbo.lists import QboCustomer
 from qb_timesheet_sync.qbo.mapping import (
     ARCHIVE,
     CREATE,
@@ -11,7 +12,6 @@ from qb_timesheet_sync.qbo.mapping import (
     UPDATE,
     OdooClient,
     OdooProject,
-    QboCustomer,
     match_projects,
     plan_customer_tree,
 )

@@ -1,0 +1,144 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Check for new users and customers: read the QuickBooks lists, apply the
+matching rules to the employees (``hr.employee._qbo_resync_people``), the
+service items (``qbo.item._qbo_store``) and the clients and projects
+(``project.project._qbo_resync_customers``), and record the report in the
+sync log. The wizard ``qbo.resync.wizard`` only starts it and shows it."""
+
+from collections import Counter
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..qbo import QboError
+from ..qbo.lists import ITEM, display_names, read_resync_lists
+from ..qbo.mapping import normalize_name
+
+# First key of the advisory lock that keeps two resyncs of a company apart.
+RESYNC_LOCK_KEY = 4_917_031
+
+
+class Report:
+    """Categories of the outcomes a resync reports, one count each."""
+
+    MATCHED = "matched"
+    CREATED_ODOO = "created_odoo"
+    CREATED_QBO = "created_qbo"
+    UPDATED = "updated"
+    UNMATCHED = "unmatched"
+    AMBIGUOUS = "ambiguous"
+    INACTIVE = "inactive"
+    FAILED = "failed"
+    ALL = (MATCHED, CREATED_ODOO, CREATED_QBO, UPDATED, UNMATCHED, AMBIGUOUS, INACTIVE, FAILED)
+
+
+def outcome(category, message, record=None, level="info", record_name=None, logged=True):
+    """One outcome of a resync: what happened to which record, and why.
+
+    Unchanged links are counted but not ``logged``, so the sync log lists
+    what changed and what needs attention, not every record.
+    """
+    return {
+        "category": category,
+        "level": level,
+        "message": message,
+        "record": record,
+        "record_name": record_name,
+        "logged": logged,
+    }
+
+
+def names_by_key(qbo_names):
+    """Index ``(kind, display_name)`` pairs by normalized name, so that a name
+    is checked against its few look-alikes instead of the whole list."""
+    index = {}
+    for kind, display_name in qbo_names:
+        index.setdefault(normalize_name(display_name), []).append((kind, display_name))
+    return index
+
+
+class QboResync(models.AbstractModel):
+    _name = "qbo.resync"
+    _description = "QuickBooks resync of people and customers"
+
+    @api.model
+    def _qbo_run(self, company, create_missing):
+        """Resync ``company`` with its QuickBooks company; returns (sync log,
+        {category: count}), the counts None when QuickBooks could not be read."""
+        connection = company._qbo_connection()
+        connection._check_qbo_manager()
+        self._qbo_lock_company(company)
+        client = connection._qbo_client()
+        try:
+            qbo_rows = read_resync_lists(client)
+        except QboError as error:
+            log = self.env["qbo.sync.log"]._record(
+                company,
+                "resync",
+                self.env._("Check for new users and customers"),
+                self.env._("QuickBooks lists could not be read: %(reason)s", reason=str(error)),
+                state="failed",
+                realm_id=client.realm_id,
+            )
+            return log, None
+        outcomes = self._qbo_apply(company, client, qbo_rows, create_missing)
+        counts = Counter(item["category"] for item in outcomes)
+        return self._qbo_record(company, client.realm_id, outcomes, counts), counts
+
+    @api.model
+    def _qbo_lock_company(self, company):
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [RESYNC_LOCK_KEY, company.id]
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                self.env._("A resync of %(company)s is already running.", company=company.name)
+            )
+
+    @api.model
+    def _qbo_apply(self, company, client, qbo_rows, create_missing):
+        """Apply the rules to ``qbo_rows`` ({entity: rows}); returns the outcomes."""
+        qbo_names = names_by_key(display_names(qbo_rows))
+        outcomes = self.env["hr.employee"]._qbo_resync_people(
+            company, client, qbo_rows, qbo_names, create_missing
+        )
+        self.env["qbo.item"]._qbo_store(company, client.realm_id, qbo_rows[ITEM])
+        outcomes += self.env["project.project"]._qbo_resync_customers(
+            company, client, qbo_rows, qbo_names, create_missing
+        )
+        return outcomes
+
+    @api.model
+    def _qbo_record(self, company, realm_id, outcomes, counts):
+        """The sync log of a resync: its summary, counts and details."""
+        summary = self.env._(
+            "Matched: %(matched)s. Created in Odoo: %(created_odoo)s. Created in QuickBooks: "
+            "%(created_qbo)s. Updated: %(updated)s. Not matched: %(unmatched)s. Ambiguous: "
+            "%(ambiguous)s. Inactive in QuickBooks: %(inactive)s. Failed: %(failed)s.",
+            **{category: counts[category] for category in Report.ALL},
+        )
+        log_counts = {
+            "done": counts[Report.MATCHED]
+            + counts[Report.CREATED_ODOO]
+            + counts[Report.CREATED_QBO],
+            "refused": counts[Report.UNMATCHED] + counts[Report.AMBIGUOUS],
+            "failed": counts[Report.FAILED],
+        }
+        log = self.env["qbo.sync.log"]._record(
+            company,
+            "resync",
+            self.env._("Check for new users and customers"),
+            summary,
+            realm_id=realm_id,
+            lines=[item for item in outcomes if item["logged"]],
+        )
+        log.sudo().write(
+            {
+                # Names left unmatched are reported, not a failure of the resync.
+                "state": log._qbo_state_of({**log_counts, "refused": 0}),
+                "count_done": log_counts["done"],
+                "count_refused": log_counts["refused"],
+                "count_failed": log_counts["failed"],
+            }
+        )
+        return log
