@@ -1,10 +1,11 @@
+# The mixin first: models inheriting it are set up after it.
+from . import qbo_mapping_mixin
 from . import (
     account_analytic_line,
     hr_employee,
     project_project,
     qbo_connection,
     qbo_item,
-    qbo_mapping_mixin,
     qbo_project_rate,
     qbo_resync,
     qbo_send_attempt,
