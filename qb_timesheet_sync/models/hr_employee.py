@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 
 from ..qbo.lists import EMPLOYEE, VENDOR, people_from_rows, person_payload
-from ..qbo.mapping import AMBIGUOUS, MATCHED, OdooPerson, match_people
+from ..qbo.people import AMBIGUOUS, MATCHED, OdooPerson, match_people
 from .qbo_resync import Report, outcome
 
 # Employee types that are usually QuickBooks vendors rather than employees.

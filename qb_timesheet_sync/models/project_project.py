@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
-from ..qbo.lists import CUSTOMER, customer_from_row, customer_full_name, customer_payload
-from ..qbo.mapping import (
+from ..qbo.customers import (
     ARCHIVE,
     CREATE,
     LINK,
@@ -10,12 +9,13 @@ from ..qbo.mapping import (
     OdooClient,
     OdooProject,
     match_projects,
-    normalize_name,
     plan_customer_tree,
 )
+from ..qbo.lists import CUSTOMER, customer_from_row, customer_full_name, customer_payload
+from ..qbo.mapping import normalize_name
 from .qbo_resync import Report, outcome
 
-# Outcome category of each problem code of qbo.mapping.match_projects.
+# Outcome category of each problem code of qbo.customers.match_projects.
 PROBLEM_CATEGORIES = {
     "ambiguous_client_name": Report.AMBIGUOUS,
     "ambiguous_project_name": Report.AMBIGUOUS,
@@ -27,7 +27,7 @@ PROBLEM_CATEGORIES = {
 }
 # Problem codes about QuickBooks data, not something an Odoo user must fix.
 INFO_PROBLEMS = {"renamed", "no_longer_project", "inactive_client"}
-# Keys of the Odoo records given to qbo.mapping: project and client ids may
+# Keys of the Odoo records given to qbo.customers: project and client ids may
 # collide, so each key names its model.
 PROJECT = "project.project"
 CLIENT = "res.partner"
@@ -119,7 +119,7 @@ class ProjectProject(models.Model):
     @api.model
     def _qbo_resync_customers(self, company, client, qbo_rows, qbo_names, create_missing):
         """Mirror the QuickBooks customers of ``qbo_rows`` as the clients
-        and projects of ``company`` (the rules are in qbo.mapping), then
+        and projects of ``company`` (the rules are in qbo.customers), then
         create in QuickBooks the projects and clients that exist only in Odoo
         when ``create_missing``. Returns the outcomes (see ``outcome()``)."""
         realm_id = client.realm_id

@@ -19,6 +19,7 @@ from ..qbo import (
     get_environment,
     limiter_for,
 )
+from ..qbo.timesheet_rules import message as rules_message
 from ..qbo.timesheet_rules import preferences_facts
 
 _logger = logging.getLogger(__name__)
@@ -346,10 +347,7 @@ class QboConnection(models.Model):
                 "The QuickBooks connection of %(company)s must be renewed: reconnect in Settings.",
                 company=self.company_id.name,
             )
-        return _(
-            "%(company)s is not connected to QuickBooks: connect it in Settings > QuickBooks.",
-            company=self.company_id.name,
-        )
+        return rules_message("not_connected")
 
     # ------------------------------------------------------------------
     # Test and disconnect

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from .errors import QboFeatureUnavailable
 from .lists import EMPLOYEE, VENDOR
 
 # Product rule: one line lasts at most 23h55. QuickBooks itself takes up to 8760
@@ -33,13 +34,10 @@ RATE_SOURCES = ("project_employee", "project", "employee", "company")
 
 MESSAGES = {
     "not_connected": (
-        "This company is not connected to QuickBooks: connect it in the QuickBooks settings "
-        "before sending time."
+        "This company is not connected to QuickBooks: connect it in Settings > QuickBooks."
     ),
-    "no_time_tracking": (
-        "The QuickBooks plan of this company has no time tracking: QuickBooks Online "
-        "Essentials or better is needed, with time tracking turned on."
-    ),
+    # The sentence of QuickBooks' own refusal, said before sending.
+    "no_time_tracking": QboFeatureUnavailable.default_message,
     "already_sent": "The line was already sent to QuickBooks: it is never sent twice.",
     "edited_after_sending": (
         "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
@@ -97,9 +95,14 @@ class Refusal:
     message: str
 
 
+def message(code, **params):
+    """The sentence of ``code`` (a key of :data:`MESSAGES`)."""
+    return MESSAGES[code] % params
+
+
 def refusal_for(code, **params):
     """The :class:`Refusal` of ``code`` (a key of :data:`MESSAGES`)."""
-    return Refusal(code, MESSAGES[code] % params)
+    return Refusal(code, message(code, **params))
 
 
 # ---------------------------------------------------------------------------

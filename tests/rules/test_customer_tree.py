@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qb_timesheet_sync.qbo.customers import CLIENT, PROJECT, plan_customer_tree
 from qb_timesheet_sync.qbo.lists import QboCustomer
-from qb_timesheet_sync.qbo.mapping import CLIENT, PROJECT, plan_customer_tree
 
 # Acme > Website > Phase 1 > Design > Logo is five levels, the most QuickBooks allows.
 FIVE_LEVELS = [

@@ -4,8 +4,7 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qb_timesheet_sync.qbo.lists import QboCustomer
-from qb_timesheet_sync.qbo.mapping import (
+from qb_timesheet_sync.qbo.customers import (
     ARCHIVE,
     CREATE,
     LINK,
@@ -15,6 +14,7 @@ from qb_timesheet_sync.qbo.mapping import (
     match_projects,
     plan_customer_tree,
 )
+from qb_timesheet_sync.qbo.lists import QboCustomer
 
 # Acme > Website > Phase 1 > Design > Logo, plus Acme > Support and a top-level Walk-in.
 TREE = [

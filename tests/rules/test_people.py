@@ -1,14 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from qb_timesheet_sync.qbo.mapping import (
-    AMBIGUOUS,
-    EMPLOYEE,
-    MATCHED,
-    UNMATCHED,
-    VENDOR,
-    OdooPerson,
-    QboPerson,
-    match_people,
-)
+from qb_timesheet_sync.qbo.lists import EMPLOYEE, VENDOR, QboPerson
+from qb_timesheet_sync.qbo.people import AMBIGUOUS, MATCHED, UNMATCHED, OdooPerson, match_people
 
 JANE = QboPerson("10", EMPLOYEE, "Jane Doe", email="jane@example.com")
 JOHN = QboPerson("11", EMPLOYEE, "John Smith", email="john@example.com")
