@@ -6,7 +6,6 @@ from ..qbo.customers import (
     CREATE,
     LINK,
     UPDATE,
-    OdooClient,
     OdooProject,
     match_projects,
     plan_customer_tree,
@@ -29,8 +28,8 @@ PROBLEM_CATEGORIES = {
 INFO_PROBLEMS = {"renamed", "no_longer_project", "inactive_client"}
 # Keys of the Odoo records given to qbo.customers: project and client ids may
 # collide, so each key names its model.
-PROJECT = "project.project"
-CLIENT = "res.partner"
+PROJECT_MODEL = "project.project"
+CLIENT_MODEL = "res.partner"
 
 
 class ProjectProject(models.Model):
@@ -133,30 +132,10 @@ class ProjectProject(models.Model):
         )
         clients = self.env["res.partner"]._qbo_resync_candidates(company, realm_id, projects)
         result = match_projects(
-            plan,
-            [
-                OdooProject(
-                    key=(PROJECT, project.id),
-                    name=project.name,
-                    client_key=(CLIENT, project.partner_id.commercial_partner_id.id)
-                    if project.partner_id
-                    else None,
-                    qbo_id=project._qbo_ref(realm_id),
-                    active=project.active,
-                )
-                for project in projects
-            ],
-            [
-                OdooClient(
-                    key=(CLIENT, partner.id),
-                    name=partner.name,
-                    qbo_id=partner._qbo_ref(realm_id),
-                )
-                for partner in clients
-            ],
+            plan, projects._qbo_odoo_projects(realm_id), clients._qbo_odoo_clients(realm_id)
         )
-        records = {(PROJECT, project.id): project for project in projects}
-        records.update({(CLIENT, partner.id): partner for partner in clients})
+        records = {(PROJECT_MODEL, project.id): project for project in projects}
+        records.update({(CLIENT_MODEL, partner.id): partner for partner in clients})
 
         outcomes, client_by_qbo_id = self._qbo_apply_client_actions(
             company, realm_id, plan, clients, result.clients, records
@@ -166,22 +145,17 @@ class ProjectProject(models.Model):
         )
         outcomes += project_outcomes
         names = {str(row["Id"]): customer_full_name(row) for row in customer_rows}
-        reported = set()
-        for problem in result.report:
-            if problem.odoo_key in renamed_keys:
-                continue
-            reported.add(problem.odoo_key)
-            record = records.get(problem.odoo_key)
-            outcomes.append(
-                outcome(
-                    PROBLEM_CATEGORIES.get(problem.code, Report.UNMATCHED),
-                    problem.message,
-                    record.sudo(False) if record else None,
-                    level="info" if problem.code in INFO_PROBLEMS else "warning",
-                    record_name=names.get(problem.qbo_id),
-                )
+        problems = [problem for problem in result.report if problem.odoo_key not in renamed_keys]
+        outcomes += [
+            outcome(
+                PROBLEM_CATEGORIES.get(problem.code, Report.UNMATCHED),
+                problem.message,
+                records[problem.odoo_key].sudo(False) if problem.odoo_key in records else None,
+                level="info" if problem.code in INFO_PROBLEMS else "warning",
+                record_name=names.get(problem.qbo_id),
             )
-
+            for problem in problems
+        ]
         # Projects whose name QuickBooks has under several look-alikes were
         # just reported as ambiguous: not again as missing in QuickBooks.
         ambiguous_names = {
@@ -189,30 +163,51 @@ class ProjectProject(models.Model):
             for problem in result.report
             if problem.code == "ambiguous_project_name"
         }
+        reported = {problem.odoo_key for problem in problems}
         odoo_only = projects.filtered(
             lambda project: (
                 not project._qbo_ref(realm_id)
-                and (PROJECT, project.id) not in reported
+                and (PROJECT_MODEL, project.id) not in reported
                 and normalize_name(project.name) not in ambiguous_names
             )
         )._qbo_is_sendable(company)
+        return outcomes + odoo_only._qbo_create_or_report(
+            client, company, qbo_names, create_missing
+        )
+
+    def _qbo_odoo_projects(self, realm_id):
+        """These projects as the matching rules see them."""
+        return [
+            OdooProject(
+                key=(PROJECT_MODEL, project.id),
+                name=project.name,
+                client_key=(CLIENT_MODEL, project.partner_id.commercial_partner_id.id)
+                if project.partner_id
+                else None,
+                qbo_id=project._qbo_ref(realm_id),
+                active=project.active,
+            )
+            for project in self
+        ]
+
+    def _qbo_create_or_report(self, client, company, qbo_names, create_missing):
+        """Create these projects, which exist only in Odoo, in QuickBooks when
+        ``create_missing``; else report each as not matched."""
         if create_missing:
-            outcomes += odoo_only._qbo_create_in_quickbooks(client, company, qbo_names)
-        else:
-            outcomes += [
-                outcome(
-                    Report.UNMATCHED,
-                    self.env._(
-                        "The Odoo project '%(name)s' has no QuickBooks customer: link it by "
-                        "hand, or turn on 'Create missing records in QuickBooks'.",
-                        name=project.name,
-                    ),
-                    project.sudo(False),
-                    level="warning",
-                )
-                for project in odoo_only
-            ]
-        return outcomes
+            return self._qbo_create_in_quickbooks(client, company, qbo_names)
+        return [
+            outcome(
+                Report.UNMATCHED,
+                self.env._(
+                    "The Odoo project '%(name)s' has no QuickBooks customer: link it by "
+                    "hand, or turn on 'Create missing records in QuickBooks'.",
+                    name=project.name,
+                ),
+                project.sudo(False),
+                level="warning",
+            )
+            for project in self
+        ]
 
     @api.model
     def _qbo_apply_client_actions(self, company, realm_id, plan, clients, actions, records):
@@ -287,9 +282,22 @@ class ProjectProject(models.Model):
                 category = Report.INACTIVE
                 values["active"] = False
             outcomes.append(outcome(category, action.reason, project.sudo(False)))
+        follow_outcomes, renamed_keys = projects._qbo_follow_customers(
+            realm_id, plan, values_by_project
+        )
+        self._qbo_write_each(values_by_project)
+        created_outcomes = self._qbo_create_from_quickbooks(
+            company, realm_id, plan, to_create, client_by_qbo_id
+        )
+        return outcomes + follow_outcomes + created_outcomes, renamed_keys
 
+    def _qbo_follow_customers(self, realm_id, plan, values_by_project):
+        """Outcomes of following the QuickBooks customers of these linked
+        projects (their values go to ``values_by_project``), and the keys of
+        the projects renamed."""
+        outcomes = []
         renamed_keys = set()
-        for project in projects:
+        for project in self:
             planned = plan.customers.get(project._qbo_ref(realm_id))
             if not planned or not planned.as_project:
                 continue
@@ -299,7 +307,7 @@ class ProjectProject(models.Model):
             if values:
                 values_by_project.setdefault(project, {}).update(values)
                 if "name" in values:
-                    renamed_keys.add((PROJECT, project.id))
+                    renamed_keys.add((PROJECT_MODEL, project.id))
                     outcomes.append(
                         outcome(
                             Report.UPDATED,
@@ -312,11 +320,14 @@ class ProjectProject(models.Model):
                             project.sudo(False),
                         )
                     )
-        self._qbo_write_each(values_by_project)
+        return outcomes, renamed_keys
 
+    @api.model
+    def _qbo_create_from_quickbooks(self, company, realm_id, plan, actions, client_by_qbo_id):
+        """Create the Odoo projects of the QuickBooks customers of ``actions``."""
         projects_model = self.sudo().with_context(mail_create_nolog=True, tracking_disable=True)
         # Defaults computed once, not once per new project.
-        defaults = projects_model.default_get(["stage_id"]) if to_create else {}
+        defaults = projects_model.default_get(["stage_id"]) if actions else {}
         created = projects_model.create(
             [
                 {
@@ -332,12 +343,13 @@ class ProjectProject(models.Model):
                         name=plan.customers[action.qbo_id].fully_qualified_name,
                     ),
                 }
-                for action in to_create
+                for action in actions
             ]
         )
-        for action, project in zip(to_create, created, strict=True):
-            outcomes.append(outcome(Report.CREATED_ODOO, action.reason, project.sudo(False)))
-        return outcomes, renamed_keys
+        return [
+            outcome(Report.CREATED_ODOO, action.reason, project.sudo(False))
+            for action, project in zip(actions, created, strict=True)
+        ]
 
     def _qbo_follow_customer(self, planned):
         """Values that bring this linked project up to date with its QuickBooks

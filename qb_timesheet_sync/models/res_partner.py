@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..qbo.customers import OdooClient
 from ..qbo.lists import CUSTOMER, customer_payload
+from .project_project import CLIENT_MODEL
 
 
 class ResPartner(models.Model):
@@ -30,6 +32,15 @@ class ResPartner(models.Model):
     def _qbo_new_record(self, company, realm_id, display_name):
         """A top-level QuickBooks customer."""
         return CUSTOMER, customer_payload(display_name)
+
+    def _qbo_odoo_clients(self, realm_id):
+        """These clients as the matching rules see them."""
+        return [
+            OdooClient(
+                key=(CLIENT_MODEL, partner.id), name=partner.name, qbo_id=partner._qbo_ref(realm_id)
+            )
+            for partner in self
+        ]
 
     @api.model
     def _qbo_resync_candidates(self, company, realm_id, projects):
