@@ -7,6 +7,7 @@ from . import (
     qbo_mapping_mixin,
     qbo_project_rate,
     qbo_send_attempt,
+    qbo_state_guard,
     qbo_sync_log,
     res_company,
     res_config_settings,

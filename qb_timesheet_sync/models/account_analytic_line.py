@@ -33,6 +33,7 @@ from ..qbo.timesheet_rules import (
     resolve_hourly_rate,
     round_minutes,
 )
+from .qbo_state_guard import qbo_trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -125,7 +126,11 @@ class PendingAttempt:
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _name = "account.analytic.line"
+    _inherit = ["account.analytic.line", "qbo.state.guard"]
+
+    # Every other qbo_ field is QuickBooks state (see qbo.state.guard).
+    _qbo_user_fields = frozenset({"qbo_billable"})
 
     qbo_state = fields.Selection(
         QBO_STATES,
@@ -265,7 +270,15 @@ class AccountAnalyticLine(models.Model):
                     lines=refused._qbo_line_names(),
                 )
             )
-        self.filtered(lambda line: line.qbo_state == "sent").write({"qbo_state": "edited"})
+        self.filtered(lambda line: line.qbo_state == "sent")._qbo_write_state(
+            {"qbo_state": "edited"}
+        )
+
+    def _qbo_write_state(self, vals):
+        """Write the QuickBooks state of these lines: the one door the sync
+        uses (see qbo.state.guard), whatever the rights of the user sending."""
+        with qbo_trusted():
+            return self.sudo().write(vals)
 
     def _qbo_line_names(self):
         return ", ".join(
@@ -418,6 +431,7 @@ class AccountAnalyticLine(models.Model):
                     employee_realm=employee.qbo_realm_id or None,
                     employee_name=employee.name or "",
                     project_name=project.display_name or "",
+                    time_activity_id=line.qbo_time_activity_id or None,
                 )
             )
             if not plan.refusal:
@@ -568,7 +582,9 @@ class AccountAnalyticLine(models.Model):
         sent = lines.filtered(lambda line: line.qbo_state in SENT_STATES)
         to_queue = lines - sent
         earlier_logs = to_queue.qbo_queue_log_id
-        to_queue.write({"qbo_state": "queued", "qbo_queue_log_id": log.id, "qbo_last_error": False})
+        to_queue._qbo_write_state(
+            {"qbo_state": "queued", "qbo_queue_log_id": log.id, "qbo_last_error": False}
+        )
         already_sent = _("The line was already sent to QuickBooks: it is never sent twice.")
         log._add_lines(
             [{"level": "warning", "message": already_sent, "record": line} for line in sent]
@@ -888,7 +904,7 @@ class AccountAnalyticLine(models.Model):
         # A queued line that may not be sent leaves the queue, with the reason,
         # or the background sender would take it up again and again.
         for line, reason in refused_in_queue.items():
-            line.sudo().write({"qbo_state": "error", "qbo_last_error": reason})
+            line._qbo_write_state({"qbo_state": "error", "qbo_last_error": reason})
         if to_send:
             self._qbo_deliver(to_send, send_context, counts, details)
         log._add_lines(details)
@@ -1091,7 +1107,7 @@ class AccountAnalyticLine(models.Model):
         """Record the time activity QuickBooks made from ``payload``."""
         self.ensure_one()
         minutes = int(payload.get("Hours") or 0) * 60 + int(payload.get("Minutes") or 0)
-        self.sudo().write(
+        self._qbo_write_state(
             {
                 "qbo_state": "edited" if edited else "sent",
                 "qbo_time_activity_id": str(activity["Id"]),
@@ -1117,7 +1133,7 @@ class AccountAnalyticLine(models.Model):
         keep_queued = isinstance(error, UNKNOWN_OUTCOME_ERRORS) or (
             self.qbo_queue_log_id and isinstance(error, TRANSIENT_ERRORS)
         )
-        self.sudo().write(
+        self._qbo_write_state(
             {
                 "qbo_state": "queued" if keep_queued else "error",
                 "qbo_last_error": str(error),
