@@ -22,16 +22,9 @@ class QboOAuthController(http.Controller):
                 "QuickBooks callback refused: user %s is not a QuickBooks manager.", request.env.uid
             )
             raise Forbidden()
-        connection = request.env["qbo.connection"]._qbo_connection_from_state(state)
+        connection, refusal = request.env["qbo.connection"]._qbo_verify_state(state)
         if not connection:
-            return self._finish(
-                None,
-                _(
-                    "This QuickBooks answer is not valid for your session (bad state): "
-                    "nothing was changed. Start again from Settings."
-                ),
-                "danger",
-            )
+            return self._finish(None, refusal, "danger")
         if error:
             message = (
                 _("QuickBooks access was not granted: nothing was changed.")

@@ -28,6 +28,7 @@ from ..qbo.timesheet_rules import (
     resolve_hourly_rate,
     round_minutes,
 )
+from .qbo_state_guard import qbo_trusted
 
 QBO_STATES = [
     ("not_sent", "Not sent"),
@@ -89,7 +90,11 @@ class LinePlan:
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _name = "account.analytic.line"
+    _inherit = ["account.analytic.line", "qbo.state.guard"]
+
+    # Every other qbo_ field is QuickBooks state (see qbo.state.guard).
+    _qbo_user_fields = frozenset({"qbo_billable"})
 
     qbo_state = fields.Selection(
         QBO_STATES,
@@ -409,15 +414,17 @@ class AccountAnalyticLine(models.Model):
             employee_realm=employee.qbo_realm_id or None,
             employee_name=employee.name or "",
             project_name=project.display_name or "",
+            time_activity_id=self.qbo_time_activity_id or None,
         )
 
     # ------------------------------------------------------------------
     # QuickBooks state: written by the addon's own code only, here
     # ------------------------------------------------------------------
     def _qbo_write_state(self, vals):
-        """Write QuickBooks state fields (``qbo_*``) of these lines: every
-        such write of the addon goes through here."""
-        return self.sudo().write(vals)
+        """Write the QuickBooks state of these lines: the one door the sync
+        uses (see qbo.state.guard), whatever the rights of the user sending."""
+        with qbo_trusted():
+            return self.sudo().write(vals)
 
     def _qbo_mark_sent(self, activity, payload, request_id, realm_id, edited=False):
         """Record the time activity QuickBooks made from ``payload``."""

@@ -18,6 +18,9 @@ class HrEmployee(models.Model):
     _qbo_name_field = "qbo_display_name"
     _qbo_odoo_kind = "employee"
     _qbo_mapping_fields = frozenset({"qbo_id", "qbo_kind", "qbo_display_name", "qbo_realm_id"})
+    # The billing rate is HR's to set; every other qbo_ field is the link.
+    _qbo_user_fields = frozenset({"qbo_billing_rate"})
+    _qbo_link_key_columns = ("company_id", "qbo_kind")
 
     qbo_id = fields.Char(
         string="QuickBooks ID",
@@ -44,6 +47,7 @@ class HrEmployee(models.Model):
     qbo_billing_rate = fields.Monetary(
         string="Billing rate in QuickBooks",
         currency_field="currency_id",
+        copy=False,
         groups="hr.group_hr_user",
         help="Hourly rate of this employee's billable time when the project sets none.",
     )

@@ -43,6 +43,13 @@ class ProjectProject(models.Model):
     _qbo_name_field = "qbo_fully_qualified_name"
     _qbo_odoo_kind = "project"
     _qbo_mapping_fields = frozenset({"qbo_customer_id", "qbo_fully_qualified_name", "qbo_realm_id"})
+    # Billing settings of the project; every other qbo_ field is its link.
+    _qbo_user_fields = frozenset(
+        {"qbo_billable", "qbo_hourly_rate", "qbo_item_ref_id", "qbo_rate_ids"}
+    )
+    _qbo_manager_fields = frozenset({"qbo_hourly_rate", "qbo_item_ref_id", "qbo_rate_ids"})
+    # A project shared by all companies has none.
+    _qbo_link_key_columns = ("COALESCE(company_id, 0)",)
 
     qbo_customer_id = fields.Char(
         string="QuickBooks customer ID",
@@ -67,6 +74,7 @@ class ProjectProject(models.Model):
     qbo_hourly_rate = fields.Monetary(
         string="Hourly rate in QuickBooks",
         currency_field="currency_id",
+        copy=False,
         groups="qb_timesheet_sync.group_qbo_user",
         help="Rate of the billable time of this project, unless the employee has a rate of "
         "their own on it.",
@@ -75,6 +83,7 @@ class ProjectProject(models.Model):
         "qbo.item",
         string="QuickBooks service item",
         check_company=True,
+        copy=False,
         groups="qb_timesheet_sync.group_qbo_user",
         help="Service item of the time sent for this project; the company default when empty.",
     )
@@ -236,7 +245,7 @@ class ProjectProject(models.Model):
             elif action.action == CREATE:
                 to_create.append(action)
         partner_model._qbo_write_each(links)
-        created = partner_model.with_context(tracking_disable=True).create(
+        created = partner_model.with_context(tracking_disable=True)._qbo_create_linked(
             [
                 {
                     "name": action.name,
@@ -328,7 +337,7 @@ class ProjectProject(models.Model):
         projects_model = self.sudo().with_context(mail_create_nolog=True, tracking_disable=True)
         # Defaults computed once, not once per new project.
         defaults = projects_model.default_get(["stage_id"]) if actions else {}
-        created = projects_model.create(
+        created = projects_model._qbo_create_linked(
             [
                 {
                     **defaults,

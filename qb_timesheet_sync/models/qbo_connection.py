@@ -1,12 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
 import logging
+import secrets
 from datetime import timedelta
 
 import psycopg2
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.http import request
 from odoo.tools import consteq
 from odoo.tools.misc import hmac
 
@@ -34,6 +36,9 @@ ACCESS_TOKEN_MARGIN = timedelta(minutes=5)
 API_TIMEOUT = 60
 SOFT_RELOAD = {"type": "ir.actions.client", "tag": "soft_reload"}
 TOKEN_LOCK_ATTEMPTS = 3
+# How long a consent started in Settings may take to come back.
+OAUTH_STATE_LIFETIME = timedelta(minutes=10)
+
 TOKEN_FIELDS = [
     "access_token",
     "access_token_expires_at",
@@ -41,6 +46,11 @@ TOKEN_FIELDS = [
     "refresh_token_expires_at",
     "state",
 ]
+
+
+def _session_id():
+    """The browser session of the current request, if any."""
+    return request.session.sid if request and request.session else ""
 
 
 class QboConnection(models.Model):
@@ -83,6 +93,9 @@ class QboConnection(models.Model):
     access_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
     access_token_expires_at = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
     refresh_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
+    # The consent under way: a one-time nonce, kept until the callback uses it.
+    oauth_nonce = fields.Char(groups="base.group_system", copy=False, readonly=True)
+    oauth_nonce_expires_at = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company has one QuickBooks connection."),
@@ -135,28 +148,74 @@ class QboConnection(models.Model):
     # OAuth: connect
     # ------------------------------------------------------------------
     def _qbo_oauth_state(self):
-        """Signed state bound to this connection and the current user."""
+        """Signed state of a consent: bound to this connection, the current
+        user and their browser session, carrying a one-time nonce that
+        expires after OAUTH_STATE_LIFETIME."""
         self.ensure_one()
-        payload = {"cid": self.id, "uid": self.env.uid}
-        payload["sig"] = hmac(
-            self.env(su=True), "qb_timesheet_sync_oauth", (payload["cid"], payload["uid"])
-        )
+        nonce = secrets.token_urlsafe(24)
+        expires_at = fields.Datetime.now() + OAUTH_STATE_LIFETIME
+        self.sudo().write({"oauth_nonce": nonce, "oauth_nonce_expires_at": expires_at})
+        payload = {"cid": self.id, "uid": self.env.uid, "n": nonce}
+        payload["sig"] = self._qbo_state_signature(payload, _session_id())
         return json.dumps(payload, separators=(",", ":"))
 
     @api.model
+    def _qbo_state_signature(self, payload, session_id):
+        message = (payload["cid"], payload["uid"], payload["n"], session_id)
+        return hmac(self.env(su=True), "qb_timesheet_sync_oauth", message)
+
+    @api.model
     def _qbo_connection_from_state(self, state):
-        """Return the connection a callback ``state`` was issued for, or an
-        empty recordset when the state is malformed, forged or issued to
-        another user."""
+        """The connection a callback ``state`` was issued for, or an empty
+        recordset (see :meth:`_qbo_verify_state`)."""
+        return self._qbo_verify_state(state)[0]
+
+    @api.model
+    def _qbo_verify_state(self, state):
+        """(connection, None) when ``state`` is one this user's session was
+        given and has not used yet; (empty, the sentence why not) otherwise.
+        A valid state is spent: it cannot be used twice."""
+        refused = self.browse()
+        bad_state = _(
+            "This QuickBooks answer is not valid for your session (bad state): nothing was "
+            "changed. Start again from Settings."
+        )
         try:
             payload = json.loads(state or "")
-            cid, uid, sig = int(payload["cid"]), int(payload["uid"]), str(payload["sig"])
-        except (ValueError, TypeError, KeyError):
-            return self.browse()
-        expected = hmac(self.env(su=True), "qb_timesheet_sync_oauth", (cid, uid))
-        if uid != self.env.uid or not consteq(sig, expected):
-            return self.browse()
-        return self.browse(cid).exists()
+            payload = {
+                "cid": int(payload["cid"]),
+                "uid": int(payload["uid"]),
+                "n": str(payload["n"]),
+                "sig": str(payload["sig"]),
+            }
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return refused, bad_state
+        # A state issued outside a browser request (a shell, a test) has no
+        # session to be bound to.
+        signed = any(
+            consteq(payload["sig"], self._qbo_state_signature(payload, session_id))
+            for session_id in {_session_id(), ""}
+        )
+        if payload["uid"] != self.env.uid or not signed:
+            return refused, bad_state
+        connection = self.browse(payload["cid"]).exists()
+        if not connection:
+            return refused, bad_state
+        pending = connection.sudo()
+        nonce, expires_at = pending.oauth_nonce, pending.oauth_nonce_expires_at
+        if not nonce or not consteq(payload["n"], nonce):
+            return refused, _(
+                "This QuickBooks answer was already used, or a newer connection was started "
+                "since: nothing was changed. Start again from Settings."
+            )
+        pending.write({"oauth_nonce": False, "oauth_nonce_expires_at": False})
+        if not expires_at or expires_at < fields.Datetime.now():
+            return refused, _(
+                "This QuickBooks answer came too late (the connection must be approved within "
+                "%(minutes)s minutes): nothing was changed. Start again from Settings.",
+                minutes=int(OAUTH_STATE_LIFETIME.total_seconds() // 60),
+            )
+        return connection, None
 
     def _check_qbo_manager(self):
         if not self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):

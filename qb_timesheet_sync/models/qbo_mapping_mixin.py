@@ -4,11 +4,13 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from ..qbo import BatchItem, BatchResult, QboError
 from ..qbo.lists import created_name
 from ..qbo.mapping import check_new_qbo_name, clean_display_name, normalize_name
 from .qbo_resync import Report, outcome
+from .qbo_state_guard import qbo_trusted
 
 # Fixed namespace of the request ids of the records a resync creates in
 # QuickBooks: the same record sent again gets the same requestid.
@@ -23,6 +25,7 @@ class QboMappingMixin(models.AbstractModel):
     """
 
     _name = "qbo.mapping.mixin"
+    _inherit = ["qbo.state.guard"]
     _description = "Link with a QuickBooks record"
 
     # Fields of the link: the QuickBooks id, and optionally the QuickBooks
@@ -48,6 +51,28 @@ class QboMappingMixin(models.AbstractModel):
         groups="qb_timesheet_sync.group_qbo_user",
     )
 
+    # What, besides the realm and the id, tells the links apart in the
+    # unique index: the Odoo company (several Odoo companies may share one
+    # QuickBooks company, each with its own records) and, for employees, the
+    # QuickBooks list (Employee and Vendor ids are numbered apart).
+    _qbo_link_key_columns = ("company_id",)
+
+    def init(self):
+        """One Odoo record per QuickBooks record and company (realm)."""
+        super().init()
+        if not self._qbo_id_field or self._fields[self._qbo_id_field].company_dependent:
+            return
+        columns = ", ".join((*self._qbo_link_key_columns, "qbo_realm_id", self._qbo_id_field))
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) WHERE %s IS NOT NULL",
+                SQL.identifier(f"{self._table}_qbo_link_uniq"),
+                SQL.identifier(self._table),
+                SQL(columns),
+                SQL.identifier(self._qbo_id_field),
+            )
+        )
+
     @api.depends(lambda self: ("qbo_realm_id", self._qbo_id_field) if self._qbo_id_field else ())
     @api.depends_context("allowed_company_ids")
     def _compute_qbo_mapped(self):
@@ -69,17 +94,6 @@ class QboMappingMixin(models.AbstractModel):
             return expression.TRUE_DOMAIN
         return ["|", (self._qbo_id_field, "=", False), ("qbo_realm_id", "not in", realm_ids)]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if any(self._qbo_mapping_fields & vals.keys() for vals in vals_list):
-            self._check_qbo_mapping_access()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if self._qbo_mapping_fields & vals.keys():
-            self._check_qbo_mapping_access()
-        return super().write(vals)
-
     def action_qbo_choose_mapping(self):
         """Pick the QuickBooks record by hand, from a list fetched live."""
         self.ensure_one()
@@ -87,7 +101,17 @@ class QboMappingMixin(models.AbstractModel):
         return self.env["qbo.map.wizard"]._qbo_open_for(self)
 
     def action_qbo_clear_mapping(self):
+        self._check_qbo_mapping_access()
+        linked = self.filtered(lambda record: record[self._qbo_id_field])
         self._qbo_write_each({record: record._qbo_clear_values() for record in self})
+        for record in linked:
+            record._qbo_log_manual_mapping(
+                self.env._(
+                    "%(user)s cleared the QuickBooks link of '%(name)s'.",
+                    user=self.env.user.name,
+                    name=record.display_name,
+                )
+            )
         return True
 
     @api.model
@@ -166,8 +190,38 @@ class QboMappingMixin(models.AbstractModel):
         if not values_by_record:
             return
         self._check_qbo_mapping_access()
-        for record, values in values_by_record.items():
-            record.sudo().write(values)
+        with qbo_trusted():
+            for record, values in values_by_record.items():
+                record.sudo().write(values)
+        self.browse([record.id for record in values_by_record])._qbo_check_link_unique()
+
+    @api.model
+    def _qbo_create_linked(self, vals_list):
+        """Create records that come with their QuickBooks link (a resync
+        mirroring QuickBooks customers), as superuser."""
+        self._check_qbo_mapping_access()
+        with qbo_trusted():
+            records = self.sudo().create(vals_list)
+        records._qbo_check_link_unique()
+        return records
+
+    def _qbo_check_link_unique(self):
+        """Raise when one of these records shares its QuickBooks record with
+        another one. The unique index of ``init`` does it for models whose
+        link is a column; see res.partner for a company-dependent one."""
+
+    def _qbo_log_manual_mapping(self, message):
+        """Keep in the sync log what a QuickBooks manager linked or cleared by hand."""
+        self.ensure_one()
+        company = self._qbo_company()
+        self.env["qbo.sync.log"]._record(
+            company,
+            "mapping",
+            self.env._("Link changed by hand"),
+            message,
+            realm_id=company.sudo()._qbo_connection().realm_id,
+            lines=[{"message": message, "record": self}],
+        )
 
     @api.model
     def _qbo_request_id(self, realm_id, record, name):

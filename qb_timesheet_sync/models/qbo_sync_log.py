@@ -1,5 +1,35 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+# Days the sync log is kept (Settings); empty or 0: kept forever.
+RETENTION_PARAM = "qb_timesheet_sync.log_retention_days"
+
+
+class QboAppendOnly(models.AbstractModel):
+    """An audit trail: written by the addon (as superuser), read by people,
+    changed and deleted by no one; only the retention clean-up removes old
+    entries."""
+
+    _name = "qbo.append.only"
+    _description = "QuickBooks audit trail"
+
+    def write(self, vals):
+        self._qbo_check_append_only()
+        return super().write(vals)
+
+    def unlink(self):
+        self._qbo_check_append_only()
+        return super().unlink()
+
+    def _qbo_check_append_only(self):
+        if not self.env.su:
+            raise AccessError(
+                _("The QuickBooks sync log is an audit trail: it cannot be changed or deleted.")
+            )
+
 
 # How an operation that ended in each state is shown to the user.
 NOTIFICATION_LEVELS = {"done": "success", "partial": "warning", "failed": "danger"}
@@ -13,6 +43,7 @@ class QboSyncLog(models.Model):
     """
 
     _name = "qbo.sync.log"
+    _inherit = ["qbo.append.only"]
     _description = "QuickBooks sync log"
     _order = "create_date desc, id desc"
     _check_company_auto = True
@@ -29,6 +60,7 @@ class QboSyncLog(models.Model):
             ("token", "Token refresh"),
             ("resync", "Resync people and customers"),
             ("send", "Send timesheets"),
+            ("mapping", "Link changed by hand"),
         ],
         required=True,
         index=True,
@@ -191,9 +223,19 @@ class QboSyncLog(models.Model):
             log._add_lines(lines)
         return log
 
+    @api.autovacuum
+    def _gc_expired_logs(self):
+        """Delete the entries older than the retention Settings ask for."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM) or 0)
+        if days <= 0:
+            return
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.sudo().search([("create_date", "<", limit), ("state", "!=", "running")]).unlink()
+
 
 class QboSyncLogLine(models.Model):
     _name = "qbo.sync.log.line"
+    _inherit = ["qbo.append.only"]
     _description = "QuickBooks sync log detail"
     _order = "id"
 

@@ -1,7 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from .qbo_connection import CALLBACK_PATH, SOFT_RELOAD
+from .qbo_sync_log import RETENTION_PARAM
+
+# Secrets of the Intuit app: typed in Settings, stored as system parameters,
+# and never sent back to a browser (not even an admin's): the settings say
+# whether one is saved. ``default_get``/``get_values`` of a settings field
+# with ``config_parameter`` would give the value to anyone who asks, whatever
+# the field's groups, hence these write-only fields.
+SECRET_PARAMS = {
+    "qbo_client_secret": "qb_timesheet_sync.client_secret",
+    "qbo_webhook_verifier": "qb_timesheet_sync.webhook_verifier_token",
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -13,8 +25,25 @@ class ResConfigSettings(models.TransientModel):
     )
     qbo_client_secret = fields.Char(
         string="Intuit client secret",
-        config_parameter="qb_timesheet_sync.client_secret",
         groups="base.group_system",
+        help="Saved when the settings are saved; never shown again. Type a new one to replace it.",
+    )
+    qbo_client_secret_set = fields.Boolean(
+        string="Client secret saved", compute="_compute_qbo_secrets_set"
+    )
+    qbo_webhook_verifier = fields.Char(
+        string="Webhook verifier token",
+        groups="base.group_system",
+        help="The verifier token of your Intuit app's webhooks. Saved when the settings are "
+        "saved; never shown again.",
+    )
+    qbo_webhook_verifier_set = fields.Boolean(
+        string="Webhook verifier token saved", compute="_compute_qbo_secrets_set"
+    )
+    qbo_log_retention_days = fields.Integer(
+        string="Keep the sync log (days)",
+        config_parameter=RETENTION_PARAM,
+        help="Sync log entries older than this are deleted; 0 keeps them forever.",
     )
     qbo_environment = fields.Selection(
         [
@@ -71,6 +100,36 @@ class ResConfigSettings(models.TransientModel):
     qbo_auto_send_filter_id = fields.Many2one(
         related="company_id.qbo_auto_send_filter_id", readonly=False
     )
+
+    def _compute_qbo_secrets_set(self):
+        params = self.env["ir.config_parameter"].sudo()
+        for settings in self:
+            settings.qbo_client_secret_set = bool(
+                params.get_param(SECRET_PARAMS["qbo_client_secret"])
+            )
+            settings.qbo_webhook_verifier_set = bool(
+                params.get_param(SECRET_PARAMS["qbo_webhook_verifier"])
+            )
+
+    def set_values(self):
+        super().set_values()
+        self._qbo_save_secrets()
+
+    def _qbo_save_secrets(self):
+        """Store the secrets typed, then forget them here."""
+        typed = {
+            name: (self.sudo()[name] or "").strip()
+            for name in SECRET_PARAMS
+            if (self.sudo()[name] or "").strip()
+        }
+        if not typed:
+            return
+        if not self.env.user._is_system():
+            raise AccessError(self.env._("Only administrators can change the Intuit app secrets."))
+        params = self.env["ir.config_parameter"].sudo()
+        for name, value in typed.items():
+            params.set_param(SECRET_PARAMS[name], value)
+        self.sudo().write(dict.fromkeys(typed, False))
 
     @api.depends("company_id")
     def _compute_qbo_redirect_uri(self):

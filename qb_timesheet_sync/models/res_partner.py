@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..qbo.customers import OdooClient
 from ..qbo.lists import CUSTOMER, customer_payload
@@ -28,6 +31,32 @@ class ResPartner(models.Model):
         groups="qb_timesheet_sync.group_qbo_user",
     )
     qbo_realm_id = fields.Char(company_dependent=True)
+
+    def _qbo_check_link_unique(self):
+        """One client per QuickBooks customer and company. The link is
+        company-dependent, so no database index can say it: the doors that
+        write links (resync, map, merge) check it, in one query for all the
+        partners they wrote."""
+        linked = self.sudo().filtered("qbo_customer_id")
+        if not linked:
+            return
+        same_ids = linked.with_context(active_test=False).search(
+            [("qbo_customer_id", "in", list(set(linked.mapped("qbo_customer_id"))))]
+        )
+        by_link = defaultdict(lambda: self.browse())
+        for partner in same_ids:
+            by_link[partner.qbo_realm_id, partner.qbo_customer_id] |= partner
+        for partner in linked:
+            others = by_link[partner.qbo_realm_id, partner.qbo_customer_id] - partner
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "The QuickBooks customer %(qbo_id)s is already linked to '%(other)s': "
+                        "clear that link first.",
+                        qbo_id=partner.qbo_customer_id,
+                        other=others[0].display_name,
+                    )
+                )
 
     def _qbo_new_record(self, company, realm_id, display_name):
         """A top-level QuickBooks customer."""

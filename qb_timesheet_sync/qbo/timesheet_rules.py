@@ -206,6 +206,8 @@ class LineFacts:
     employee_realm: str | None = None
     employee_name: str = ""
     project_name: str = ""
+    # The time activity QuickBooks already has for the line, if any.
+    time_activity_id: str | None = None
 
     @property
     def rounded_minutes(self):
@@ -237,7 +239,9 @@ def refusal(facts):
         return refusal_for("no_time_tracking")
     if facts.qbo_state == "edited":
         return refusal_for("edited_after_sending")
-    if facts.qbo_state not in SENDABLE_STATES:
+    if facts.qbo_state not in SENDABLE_STATES or facts.time_activity_id:
+        # A line with a time activity is never created a second time,
+        # whatever its state says.
         return refusal_for("already_sent")
     if not facts.has_project:
         return refusal_for("no_project")

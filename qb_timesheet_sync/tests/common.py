@@ -15,6 +15,7 @@ import requests
 
 from odoo.tests import TransactionCase
 
+from ..models.qbo_state_guard import qbo_trusted
 from ..qbo import forget_limiters
 
 REALM_A = "9130350000000001"
@@ -45,6 +46,13 @@ def base_seed():
             },
         ]
     }
+
+
+def qbo_write(records, vals):
+    """Write QuickBooks state the way the addon's own code does: fixtures
+    that start linked or sent (nobody else may write it, see qbo.state.guard)."""
+    with qbo_trusted():
+        records.write(vals)
 
 
 @functools.cache

@@ -6,7 +6,7 @@ from datetime import date
 
 import requests
 
-from .common import REALM_A, QboCase, base_seed
+from .common import REALM_A, QboCase, base_seed, qbo_write
 
 EMILY_ID = "55"  # QuickBooks employee
 JORDAN_ID = "70"  # QuickBooks vendor (contractor)
@@ -69,29 +69,31 @@ class QboSendCase(QboCase):
             }
         )
         cls.emily = cls.env["hr.employee"].create({"name": "Emily Platt"})
-        cls.emily.write({"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        qbo_write(cls.emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
         cls.jordan = cls.env["hr.employee"].create({"name": "Jordan Blake"})
-        cls.jordan.write({"qbo_id": JORDAN_ID, "qbo_kind": "Vendor", "qbo_realm_id": REALM_A})
+        qbo_write(cls.jordan, {"qbo_id": JORDAN_ID, "qbo_kind": "Vendor", "qbo_realm_id": REALM_A})
         cls.cool_cars = cls.env["res.partner"].create({"name": "Cool Cars", "is_company": True})
         cls.website = cls.env["project.project"].create(
             {"name": "Website", "partner_id": cls.cool_cars.id, "qbo_hourly_rate": 120.0}
         )
-        cls.website.write(
+        qbo_write(
+            cls.website,
             {
                 "qbo_customer_id": WEBSITE_ID,
                 "qbo_fully_qualified_name": "Cool Cars:Website",
                 "qbo_realm_id": REALM_A,
-            }
+            },
         )
         cls.old_shop = cls.env["project.project"].create(
             {"name": "Old Shop", "qbo_hourly_rate": 90.0}
         )
-        cls.old_shop.write(
+        qbo_write(
+            cls.old_shop,
             {
                 "qbo_customer_id": OLD_SHOP_ID,
                 "qbo_fully_qualified_name": "Old Shop",
                 "qbo_realm_id": REALM_A,
-            }
+            },
         )
         cls.hours_item, cls.consulting_item = cls.env["qbo.item"].create(
             [

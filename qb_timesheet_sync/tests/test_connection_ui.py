@@ -74,7 +74,9 @@ class TestOAuthCallback(QboHttpCase):
         self.connection.invalidate_recordset()
         tokens = self.connection.sudo().read(["access_token", "refresh_token"])
         response = self.url_open(CALLBACK_PATH + "?" + query)
-        self.assertIn("Connecting to QuickBooks failed", response.text)
+        # The state is spent by the first answer: a replay is refused before
+        # the code even reaches Intuit.
+        self.assertIn("already used", response.text)
         self.connection.invalidate_recordset()
         self.assertEqual(self.connection.sudo().read(["access_token", "refresh_token"]), tokens)
 

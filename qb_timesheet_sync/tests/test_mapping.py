@@ -2,7 +2,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import REALM_A, REALM_B, QboCase
+from .common import REALM_A, REALM_B, QboCase, qbo_write
 
 
 def mapping_seed():
@@ -71,10 +71,11 @@ class TestMapping(QboCase):
     def test_references_belong_to_one_quickbooks_company(self):
         self.assertIsNone(self.employee._qbo_ref(REALM_A))
         self.assertIsNone(self.project._qbo_ref(REALM_A))
-        self.employee.write(
-            {"qbo_id": "7", "qbo_kind": "Vendor", "qbo_display_name": "E", "qbo_realm_id": REALM_A}
+        qbo_write(
+            self.employee,
+            {"qbo_id": "7", "qbo_kind": "Vendor", "qbo_display_name": "E", "qbo_realm_id": REALM_A},
         )
-        self.project.write({"qbo_customer_id": "12", "qbo_realm_id": REALM_A})
+        qbo_write(self.project, {"qbo_customer_id": "12", "qbo_realm_id": REALM_A})
         self.assertEqual(self.employee._qbo_ref(REALM_A), ("Vendor", "7"))
         self.assertIsNone(self.employee._qbo_ref(REALM_B))
         self.assertEqual(self.project._qbo_ref(REALM_A), "12")
@@ -127,7 +128,7 @@ class TestMapping(QboCase):
         self.assertNotIn(self.project, Project.search([("qbo_mapped", "=", False)]))
         self.assertIn(self.project, Project.search([("qbo_mapped", "=", True)]))
         # Mapped for another QuickBooks company counts as not mapped.
-        self.project.qbo_realm_id = REALM_B
+        qbo_write(self.project, {"qbo_realm_id": REALM_B})
         self.assertIn(self.project, Project.search([("qbo_mapped", "=", False)]))
         self.assertFalse(self.project.qbo_mapped)
 

@@ -13,6 +13,7 @@ from odoo.service.model import retrying
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
+from ..models.qbo_state_guard import qbo_trusted
 from ..qbo import QboAuthError, QboClient, QboServerUnavailable, QboTimeout, get_environment
 from .common_send import (
     EMILY_ID,
@@ -21,6 +22,7 @@ from .common_send import (
     REALM_A,
     WEBSITE_ID,
     QboSendCase,
+    qbo_write,
     send_seed,
 )
 from .test_connection_ui import QboHttpCase
@@ -171,11 +173,11 @@ class TestSend(QboSendCase):
         self.env.user.company_ids |= other_company
         env = self.env(context={"allowed_company_ids": [self.company.id, other_company.id]})
         employee = env["hr.employee"].create({"name": "Sam Reed", "company_id": other_company.id})
-        employee.write({"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        qbo_write(employee, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
         project = env["project.project"].create(
             {"name": "Other site", "company_id": other_company.id, "qbo_hourly_rate": 80.0}
         )
-        project.write({"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
+        qbo_write(project, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
         other_line = env["account.analytic.line"].create(
             {
                 "name": "Other work",
@@ -384,24 +386,25 @@ class TestSend(QboSendCase):
                     "refresh_token": connection.refresh_token,
                 }
             )
-            employee = env["hr.employee"].create(
-                {
-                    "name": "Emily Platt",
-                    "company_id": company.id,
-                    "qbo_id": EMILY_ID,
-                    "qbo_kind": "Employee",
-                    "qbo_realm_id": REALM_A,
-                }
-            )
-            project = env["project.project"].create(
-                {
-                    "name": "Website",
-                    "company_id": company.id,
-                    "qbo_customer_id": WEBSITE_ID,
-                    "qbo_realm_id": REALM_A,
-                    "qbo_hourly_rate": 100.0,
-                }
-            )
+            with qbo_trusted():  # linked as a resync would link them
+                employee = env["hr.employee"].create(
+                    {
+                        "name": "Emily Platt",
+                        "company_id": company.id,
+                        "qbo_id": EMILY_ID,
+                        "qbo_kind": "Employee",
+                        "qbo_realm_id": REALM_A,
+                    }
+                )
+                project = env["project.project"].create(
+                    {
+                        "name": "Website",
+                        "company_id": company.id,
+                        "qbo_customer_id": WEBSITE_ID,
+                        "qbo_realm_id": REALM_A,
+                        "qbo_hourly_rate": 100.0,
+                    }
+                )
             lines = env["account.analytic.line"].create(
                 [
                     {
@@ -550,10 +553,10 @@ class TestSendTour(QboHttpCase):
         callback = dict(parse_qsl(self._authorize()))
         self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
         emily = self.env["hr.employee"].create({"name": "Emily Platt"})
-        emily.write({"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        qbo_write(emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
         nora = self.env["hr.employee"].create({"name": "Nora Quinn"})
         website = self.env["project.project"].create({"name": "Website", "qbo_hourly_rate": 120.0})
-        website.write({"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
+        qbo_write(website, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
         today = fields.Date.context_today(website)
         lines = self.env["account.analytic.line"].create(
             [

@@ -21,7 +21,7 @@ from ..models import qbo_connection as connection_module
 from ..models import qbo_send_queue as queue_module
 from ..models import qbo_sender as sender_module
 from ..qbo import QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
-from .common import REALM_B
+from .common import REALM_B, qbo_write
 from .common_send import REALM_A, QboSendCase, send_seed
 from .test_send import WorkerCrash, batch_then
 
@@ -320,11 +320,11 @@ class TestSendBackground(QboSendCase):
         employee_b = self.env["hr.employee"].create(
             {"name": "John Doe", "company_id": company_b.id}
         )
-        employee_b.write({"qbo_id": JOHN_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_B})
+        qbo_write(employee_b, {"qbo_id": JOHN_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_B})
         project_b = self.env["project.project"].create(
             {"name": "B Co", "company_id": company_b.id, "qbo_hourly_rate": 80.0}
         )
-        project_b.write({"qbo_customer_id": B_CUSTOMER_ID, "qbo_realm_id": REALM_B})
+        qbo_write(project_b, {"qbo_customer_id": B_CUSTOMER_ID, "qbo_realm_id": REALM_B})
         lines_a = self.lines(6)
         lines_b = self.env["account.analytic.line"].create(
             [

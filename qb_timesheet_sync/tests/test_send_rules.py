@@ -8,7 +8,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import REALM_B
+from .common import REALM_B, qbo_write
 from .common_send import CONSULTING_ITEM_ID, HOURS_ITEM_ID, QboSendCase
 
 
@@ -159,9 +159,11 @@ class TestSendRules(QboSendCase):
         unmapped_employee = self.env["hr.employee"].create({"name": "Nora Quinn"})
         unmapped_project = self.env["project.project"].create({"name": "Intranet"})
         other_realm_employee = self.env["hr.employee"].create({"name": "John Doe"})
-        other_realm_employee.write({"qbo_id": "1", "qbo_kind": "Employee", "qbo_realm_id": REALM_B})
+        qbo_write(
+            other_realm_employee, {"qbo_id": "1", "qbo_kind": "Employee", "qbo_realm_id": REALM_B}
+        )
         other_realm_project = self.env["project.project"].create({"name": "Shop B"})
-        other_realm_project.write({"qbo_customer_id": "5", "qbo_realm_id": REALM_B})
+        qbo_write(other_realm_project, {"qbo_customer_id": "5", "qbo_realm_id": REALM_B})
         without_employee = self.line()
         without_employee.employee_id = False
         without_project = self.env["account.analytic.line"].create(
@@ -173,9 +175,9 @@ class TestSendRules(QboSendCase):
             }
         )
         sent = self.line()
-        sent.sudo().qbo_state = "sent"
+        qbo_write(sent, {"qbo_state": "sent"})
         edited = self.line()
-        edited.sudo().qbo_state = "edited"
+        qbo_write(edited, {"qbo_state": "edited"})
         cases = {
             "no_project": without_project,
             "no_employee": without_employee,
@@ -300,11 +302,11 @@ class TestSendRules(QboSendCase):
         ]
         for values in changes:
             with self.subTest(values=values):
-                line.sudo().qbo_state = "sent"
+                qbo_write(line, {"qbo_state": "sent"})
                 line.write(values)
                 self.assertEqual(line.qbo_state, "edited")
                 self.assertTrue(line.qbo_sent, "an edited line is still in QuickBooks")
-        line.sudo().qbo_state = "sent"
+        qbo_write(line, {"qbo_state": "sent"})
         line.write({"name": line.name, "unit_amount": line.unit_amount})
         line.qbo_billable = False
         self.assertEqual(line.qbo_state, "sent", "nothing QuickBooks holds changed")
@@ -315,7 +317,7 @@ class TestSendRules(QboSendCase):
     def test_editing_a_sent_line_can_be_refused(self):
         self.company.qbo_edit_policy = "refuse"
         line = self.line()
-        line.sudo().qbo_state = "sent"
+        qbo_write(line, {"qbo_state": "sent"})
         with self.assertRaises(UserError) as caught:
             line.unit_amount = 3.0
         self.assertIn("sent to QuickBooks", str(caught.exception))
@@ -328,7 +330,7 @@ class TestSendRules(QboSendCase):
 
     def test_sent_lines_cannot_be_deleted(self):
         line = self.line()
-        line.sudo().qbo_state = "sent"
+        qbo_write(line, {"qbo_state": "sent"})
         with self.assertRaises(UserError) as caught:
             line.unlink()
         self.assertIn("cannot be deleted", str(caught.exception))
@@ -337,9 +339,7 @@ class TestSendRules(QboSendCase):
 
     def test_a_copy_of_a_sent_line_is_not_sent(self):
         line = self.line()
-        line.sudo().write(
-            {"qbo_state": "sent", "qbo_time_activity_id": "7", "qbo_request_id": "abc"}
-        )
+        qbo_write(line, {"qbo_state": "sent", "qbo_time_activity_id": "7", "qbo_request_id": "abc"})
         copy = line.copy()
         self.assertEqual(copy.qbo_state, "not_sent")
         self.assertFalse(copy.qbo_time_activity_id or copy.qbo_request_id or copy.qbo_sent)

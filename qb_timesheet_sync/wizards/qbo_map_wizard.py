@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..qbo import QboError
 from ..qbo.lists import (
@@ -47,7 +47,9 @@ class QboMapWizard(models.TransientModel):
             choices = self._qbo_fetch_choices(client, record._name)
         except QboError as error:
             raise UserError(str(error)) from error
-        wizard = self.create(
+        # Created by this code only: the choices are what QuickBooks returned,
+        # never values sent by the browser.
+        wizard = self.sudo().create(
             {
                 "res_model": record._name,
                 "res_id": record.id,
@@ -91,6 +93,11 @@ class QboMapWizard(models.TransientModel):
             for row in client.query(ACTIVE_CUSTOMERS_QUERY)
         ]
 
+    def write(self, vals):
+        if not self.env.su and vals.keys() - {"choice_id"}:
+            raise AccessError(self.env._("Only the QuickBooks record to link can be chosen here."))
+        return super().write(vals)
+
     def _qbo_suggested_choice(self, record):
         """The current link, else the only QuickBooks record named like ``record``."""
         current_id = record[record._qbo_id_field]
@@ -118,9 +125,15 @@ class QboMapWizard(models.TransientModel):
         record = self._qbo_record()
         if not record:
             raise UserError(self.env._("The record to link no longer exists."))
-        if not self.choice_id:
+        if not self.choice_id or self.choice_id.wizard_id != self:
             raise UserError(self.env._("Choose the QuickBooks record to link."))
         record._check_qbo_mapping_access()
+        if self.realm_id != self.company_id.sudo()._qbo_connection().realm_id:
+            raise UserError(
+                self.env._(
+                    "The QuickBooks company changed since this list was read: open it again."
+                )
+            )
         other = (
             record.sudo()
             .with_context(active_test=False)
@@ -141,6 +154,16 @@ class QboMapWizard(models.TransientModel):
                     self.realm_id, choice.qbo_id, name=choice.name, kind=choice.kind
                 )
             }
+        )
+        record._qbo_log_manual_mapping(
+            self.env._(
+                "%(user)s linked '%(name)s' with the QuickBooks record '%(qbo_name)s' (ID "
+                "%(qbo_id)s).",
+                user=self.env.user.name,
+                name=record.display_name,
+                qbo_name=self.choice_id.name,
+                qbo_id=self.choice_id.qbo_id,
+            )
         )
         return {"type": "ir.actions.act_window_close"}
 
