@@ -77,6 +77,16 @@ def _matched(person, qbo, reason_code, **params):
     )
 
 
+def _ambiguous(person, candidates, reason_code, **params):
+    return PersonMatch(
+        key=person.key,
+        status=AMBIGUOUS,
+        candidates=tuple(candidates),
+        reason_code=reason_code,
+        reason=sentence(reason_code, candidates=_describe_candidates(candidates), **params),
+    )
+
+
 def _propose_person(person, by_name, by_email):
     """Match one Odoo person by name, then by e-mail, without looking at the others."""
     email = normalize_email(person.email)
@@ -90,32 +100,12 @@ def _propose_person(person, by_name, by_email):
     if len(name_candidates) == 1:
         return _matched(person, name_candidates[0], "matched_by_name")
     if name_candidates:
-        return PersonMatch(
-            key=person.key,
-            status=AMBIGUOUS,
-            candidates=tuple(name_candidates),
-            reason_code="ambiguous_name",
-            reason=sentence(
-                "ambiguous_name",
-                name=person.name,
-                candidates=_describe_candidates(name_candidates),
-            ),
-        )
+        return _ambiguous(person, name_candidates, "ambiguous_name", name=person.name)
     email_candidates = _preferred(person, by_email.get(email, [])) if email else []
     if len(email_candidates) == 1:
         return _matched(person, email_candidates[0], "matched_by_email", email=person.email)
     if email_candidates:
-        return PersonMatch(
-            key=person.key,
-            status=AMBIGUOUS,
-            candidates=tuple(email_candidates),
-            reason_code="ambiguous_email",
-            reason=sentence(
-                "ambiguous_email",
-                email=person.email,
-                candidates=_describe_candidates(email_candidates),
-            ),
-        )
+        return _ambiguous(person, email_candidates, "ambiguous_email", email=person.email)
     return PersonMatch(
         key=person.key,
         status=UNMATCHED,

@@ -69,31 +69,7 @@ class QboSendWizard(models.TransientModel):
                         Command.create({"line_id": plan.line.id, "reason": plan.refusal.message})
                     )
                     continue
-                line = plan.line
-                project = line.project_id
-                groups = (
-                    ("employee", line.employee_id.id, line.employee_id.name),
-                    (
-                        "customer",
-                        project.id,
-                        project.qbo_fully_qualified_name or project.display_name,
-                    ),
-                )
-                for group, key, name in groups:
-                    total = totals.setdefault(
-                        (group, key),
-                        {
-                            "group": group,
-                            "name": name,
-                            "currency_id": company.currency_id.id,
-                            "line_count": 0,
-                            "hours": 0.0,
-                            "amount": 0.0,
-                        },
-                    )
-                    total["line_count"] += 1
-                    total["hours"] += plan.hours
-                    total["amount"] += plan.amount
+                self._qbo_add_to_totals(totals, plan, company)
         employee_totals = [total for total in totals.values() if total["group"] == "employee"]
         currencies = lines.company_id.currency_id
         return {
@@ -119,6 +95,31 @@ class QboSendWizard(models.TransientModel):
             ],
             "refusal_ids": refusals,
         }
+
+    @api.model
+    def _qbo_add_to_totals(self, totals, plan, company):
+        """Count a line to send in the totals of its employee and its customer."""
+        line = plan.line
+        project = line.project_id
+        groups = (
+            ("employee", line.employee_id.id, line.employee_id.name),
+            ("customer", project.id, project.qbo_fully_qualified_name or project.display_name),
+        )
+        for group, key, name in groups:
+            total = totals.setdefault(
+                (group, key),
+                {
+                    "group": group,
+                    "name": name,
+                    "currency_id": company.currency_id.id,
+                    "line_count": 0,
+                    "hours": 0.0,
+                    "amount": 0.0,
+                },
+            )
+            total["line_count"] += 1
+            total["hours"] += plan.hours
+            total["amount"] += plan.amount
 
     def action_confirm(self):
         self.ensure_one()
