@@ -79,7 +79,7 @@ class QboSendQueue(models.AbstractModel):
         sent = lines.filtered(lambda line: line.qbo_state in SENT_STATES)
         to_queue = lines - sent
         # Lines queued again move to this send.
-        self._qbo_release(to_queue, log)
+        self._qbo_release(to_queue.filtered(lambda line: line.qbo_state == "queued"), log)
         to_queue._qbo_write_state(
             {"qbo_state": "queued", "qbo_queue_log_id": log.id, "qbo_last_error": False}
         )
@@ -94,9 +94,9 @@ class QboSendQueue(models.AbstractModel):
 
     @api.model
     def _qbo_release(self, lines, log):
-        """Take ``lines`` out of the background sends that queued them, for
-        the send of ``log``: each earlier send counts them as taken over, and
-        ends when none of its lines is queued any more."""
+        """Take ``lines``, queued by background sends, out of them for the
+        send of ``log``: each earlier send counts them as taken over, and ends
+        when none of its lines is queued any more."""
         taken = lines.sudo().filtered(
             lambda line: line.qbo_queue_log_id and line.qbo_queue_log_id != log
         )

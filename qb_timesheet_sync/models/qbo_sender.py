@@ -186,6 +186,14 @@ class QboSender(models.AbstractModel):
             for line in lines - locked
         ]
         counts["refused"] += len(lines) - len(locked)
+        # Lines this send takes from a background send still under way.
+        taken = locked.filtered(
+            lambda line: (
+                line.qbo_state == "queued"
+                and line.qbo_queue_log_id
+                and line.qbo_queue_log_id != log
+            )
+        )
         to_send = []
         for plan in locked._qbo_plans(send_context):
             if not plan.refusal:
@@ -199,8 +207,7 @@ class QboSender(models.AbstractModel):
                 plan.line._qbo_write_state(
                     {"qbo_state": "error", "qbo_last_error": plan.refusal.message}
                 )
-        # Lines this send takes from another (background) send leave its queue.
-        self.env["qbo.send.queue"]._qbo_release(locked, log)
+        self.env["qbo.send.queue"]._qbo_release(taken, log)
         if to_send:
             self._qbo_deliver(to_send, send_context, counts, details)
         log._add_lines(details)

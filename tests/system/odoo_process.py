@@ -173,7 +173,8 @@ class OdooServer:
             raise AssertionError(f"odoo-bin exited; see {self.log_path}")
         try:
             return requests.get(f"http://127.0.0.1:{self.port}/web/health", timeout=2).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not up yet, or too busy loading to answer: ask again.
             return False
 
     def wake_cron(self):

@@ -51,10 +51,18 @@ answer = requests.get(
 query = parse_qs(urlparse(answer.headers["Location"]).query)
 connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
 company.qbo_send_non_billable = True
-employee = env["hr.employee"].create({{"name": "Emily Platt"}})
-employee.write({{"qbo_id": {employee_id!r}, "qbo_kind": "Employee", "qbo_realm_id": {realm!r}}})
-project = env["project.project"].create({{"name": "Cool Cars", "qbo_billable": False}})
-project.write({{"qbo_customer_id": {customer_id!r}, "qbo_realm_id": {realm!r}}})
+# The tests share a database: the second one finds them already there.
+employee = env["hr.employee"].search([("name", "=", "Emily Platt")], limit=1) or env[
+    "hr.employee"
+].create({{"name": "Emily Platt"}})
+# Linked as the map wizard links them.
+employee._qbo_write_each(
+    {{employee: employee._qbo_link_values({realm!r}, {employee_id!r}, kind="Employee")}}
+)
+project = env["project.project"].search([("name", "=", "Cool Cars")], limit=1) or env[
+    "project.project"
+].create({{"name": "Cool Cars", "qbo_billable": False}})
+project._qbo_write_each({{project: project._qbo_link_values({realm!r}, {customer_id!r})}})
 import datetime
 lines = env["account.analytic.line"].create([
     {{"name": f"Task {{number}}", "project_id": project.id, "employee_id": employee.id,
