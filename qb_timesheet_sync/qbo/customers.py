@@ -100,6 +100,75 @@ def _anomaly(chain, walk_problem):
     return None
 
 
+def _chains(customers):
+    """(chains, skipped ids, report): the chain of ancestors of each customer
+    (itself first), leaving out and reporting those with an anomaly."""
+    by_id = {customer.qbo_id: customer for customer in customers}
+    chains = {}
+    report = []
+    skipped = set()
+    for customer in customers:
+        chain, walk_problem = _ancestry(customer, by_id)
+        anomaly = _anomaly(chain, walk_problem)
+        if not anomaly:
+            chains[customer.qbo_id] = chain
+            continue
+        skipped.add(customer.qbo_id)
+        parent = by_id.get(customer.parent_id)
+        report.append(
+            make_problem(
+                anomaly,
+                qbo_id=customer.qbo_id,
+                qbo_name=customer.fully_qualified_name or customer.display_name,
+                parent_id=customer.parent_id,
+                parent_name=parent.display_name if parent else "",
+                max_levels=MAX_CUSTOMER_LEVELS,
+            )
+        )
+    return chains, skipped, report
+
+
+def _roles(chains):
+    """{QuickBooks id: roles}: client when it has active sub-customers,
+    project when it has none, both in the middle of the tree."""
+    active_children = defaultdict(int)
+    for chain in chains.values():
+        if chain[0].active and chain[0].parent_id:
+            active_children[chain[0].parent_id] += 1
+    roles = {}
+    for qbo_id, chain in chains.items():
+        if not active_children[qbo_id]:
+            roles[qbo_id] = (PROJECT,)
+        elif chain[0].parent_id:
+            roles[qbo_id] = (CLIENT, PROJECT)  # in the middle of the tree
+        else:
+            roles[qbo_id] = (CLIENT,)
+    return roles
+
+
+def _planned(chain, roles):
+    """The :class:`PlannedCustomer` of the first customer of ``chain``."""
+    customer = chain[0]
+    client_qbo_id = None
+    if PROJECT in roles[customer.qbo_id]:
+        # Only an inactive customer can sit under an ancestor that is no client.
+        client_qbo_id = next(
+            (ancestor.qbo_id for ancestor in chain[1:] if CLIENT in roles[ancestor.qbo_id]),
+            None,
+        )
+    return PlannedCustomer(
+        qbo_id=customer.qbo_id,
+        display_name=customer.display_name,
+        roles=roles[customer.qbo_id],
+        client_qbo_id=client_qbo_id,
+        parent_id=customer.parent_id,
+        fully_qualified_name=":".join(c.display_name for c in reversed(chain)),
+        level=len(chain) - 1,
+        active=customer.active,
+        qbo_is_project=customer.is_project,
+    )
+
+
 def plan_customer_tree(customers):
     """Decide what each QuickBooks customer becomes in Odoo (the product rule).
 
@@ -118,67 +187,9 @@ def plan_customer_tree(customers):
     otherwise active sub-customers of inactive parents are reported as
     having an unknown parent.
     """
-    customers = list(customers)
-    by_id = {customer.qbo_id: customer for customer in customers}
-    chains = {}
-    report = []
-    skipped = set()
-    for customer in customers:
-        chain, walk_problem = _ancestry(customer, by_id)
-        anomaly = _anomaly(chain, walk_problem)
-        if anomaly:
-            skipped.add(customer.qbo_id)
-            parent = by_id.get(customer.parent_id)
-            report.append(
-                make_problem(
-                    anomaly,
-                    qbo_id=customer.qbo_id,
-                    qbo_name=customer.fully_qualified_name or customer.display_name,
-                    parent_id=customer.parent_id,
-                    parent_name=parent.display_name if parent else "",
-                    max_levels=MAX_CUSTOMER_LEVELS,
-                )
-            )
-        else:
-            chains[customer.qbo_id] = chain
-
-    active_children = defaultdict(int)
-    for chain in chains.values():
-        if chain[0].active and chain[0].parent_id:
-            active_children[chain[0].parent_id] += 1
-
-    roles = {}
-    for qbo_id, chain in chains.items():
-        if not active_children[qbo_id]:
-            roles[qbo_id] = (PROJECT,)
-        elif chain[0].parent_id:
-            roles[qbo_id] = (CLIENT, PROJECT)  # in the middle of the tree
-        else:
-            roles[qbo_id] = (CLIENT,)
-
-    planned = []
-    for qbo_id, chain in chains.items():
-        customer = chain[0]
-        client_qbo_id = None
-        if PROJECT in roles[qbo_id]:
-            # Only an inactive customer can sit under an ancestor that is no client.
-            client_qbo_id = next(
-                (ancestor.qbo_id for ancestor in chain[1:] if CLIENT in roles[ancestor.qbo_id]),
-                None,
-            )
-        planned.append(
-            PlannedCustomer(
-                qbo_id=qbo_id,
-                display_name=customer.display_name,
-                roles=roles[qbo_id],
-                client_qbo_id=client_qbo_id,
-                parent_id=customer.parent_id,
-                fully_qualified_name=":".join(c.display_name for c in reversed(chain)),
-                level=len(chain) - 1,
-                active=customer.active,
-                qbo_is_project=customer.is_project,
-            )
-        )
+    chains, skipped, report = _chains(list(customers))
+    roles = _roles(chains)
+    planned = [_planned(chain, roles) for chain in chains.values()]
     planned.sort(key=lambda planned_customer: planned_customer.level)
     return CustomerPlan(
         customers={item.qbo_id: item for item in planned},
@@ -415,6 +426,20 @@ def _follow_linked_projects(plan, planned, projects, client_keys):
     return actions
 
 
+def _same_name_projects(planned, unlinked_by_name, client_keys):
+    """The unlinked Odoo projects named like ``planned``, of the client its
+    project must have (none for a top-level customer)."""
+    if planned.client_qbo_id:
+        wanted_clients = client_keys.get(planned.client_qbo_id, set())
+    else:
+        wanted_clients = {None}
+    return [
+        project
+        for project in unlinked_by_name.get(normalize_name(planned.display_name), [])
+        if project.client_key in wanted_clients
+    ]
+
+
 def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report):
     linked = defaultdict(list)
     for project in odoo_projects:
@@ -428,16 +453,16 @@ def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report
     for planned in plan.customers.values():
         projects = linked.get(planned.qbo_id, [])
         if not planned.as_project:
-            for project in projects:
-                report.append(
-                    make_problem(
-                        "no_longer_project",
-                        qbo_id=planned.qbo_id,
-                        odoo_key=project.key,
-                        qbo_name=planned.display_name,
-                        odoo_name=project.name,
-                    )
+            report.extend(
+                make_problem(
+                    "no_longer_project",
+                    qbo_id=planned.qbo_id,
+                    odoo_key=project.key,
+                    qbo_name=planned.display_name,
+                    odoo_name=project.name,
                 )
+                for project in projects
+            )
             continue
         if planned.active and planned.client_qbo_id in unresolved_clients:
             report.append(
@@ -455,15 +480,7 @@ def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report
         if not planned.active:
             # Inactive customers are only followed through existing links.
             continue
-        if planned.client_qbo_id:
-            wanted_clients = client_keys.get(planned.client_qbo_id, set())
-        else:
-            wanted_clients = {None}
-        same_name = [
-            project
-            for project in unlinked_by_name.get(normalize_name(planned.display_name), [])
-            if project.client_key in wanted_clients
-        ]
+        same_name = _same_name_projects(planned, unlinked_by_name, client_keys)
         _propose_by_name(planned, same_name, "ambiguous_project_name", proposals, to_create, report)
 
     accepted = _settle_claims(proposals, "contested_project", plan, report)

@@ -175,17 +175,28 @@ def match_people(odoo_people, qbo_people, already_mapped=None):
             results[person.key] = _matched(person, qbo, "kept")
             owners[qbo.ref].append(person)
         else:
-            kind, qbo_id = linked_ref
-            results[person.key] = PersonMatch(
-                key=person.key,
-                status=UNMATCHED,
-                candidates=tuple(by_name.get(normalize_name(person.name), [])),
-                reason_code="person_missing_in_qbo",
-                reason=sentence(
-                    "person_missing_in_qbo", name=person.name, qbo_kind=kind.lower(), qbo_id=qbo_id
-                ),
-            )
+            results[person.key] = _missing(person, linked_ref, by_name)
+    _settle_contests(results, proposed, owners, by_ref)
+    return [results[person.key] for person in odoo_people]
 
+
+def _missing(person, linked_ref, by_name):
+    """The match of a person linked to a QuickBooks person that is gone."""
+    kind, qbo_id = linked_ref
+    return PersonMatch(
+        key=person.key,
+        status=UNMATCHED,
+        candidates=tuple(by_name.get(normalize_name(person.name), [])),
+        reason_code="person_missing_in_qbo",
+        reason=sentence(
+            "person_missing_in_qbo", name=person.name, qbo_kind=kind.lower(), qbo_id=qbo_id
+        ),
+    )
+
+
+def _settle_contests(results, proposed, owners, by_ref):
+    """A QuickBooks person already linked (``owners``) or matched for two of
+    the ``proposed`` people makes their matches ambiguous, in ``results``."""
     claimants = defaultdict(list)
     for person in proposed:
         match = results[person.key]
@@ -200,4 +211,3 @@ def match_people(odoo_people, qbo_people, already_mapped=None):
             for person in people:
                 others = [other for other in people if other is not person]
                 results[person.key] = _contested(person, qbo, "claimed_twice", others)
-    return [results[person.key] for person in odoo_people]
