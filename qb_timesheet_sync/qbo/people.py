@@ -61,29 +61,39 @@ def _matched(person, qbo, reason_code, **params):
         # Still matched, so lines already sent keep their history, but QuickBooks
         # refuses new transactions for inactive names (facts 4.4).
         reason_code = "qbo_inactive"
+    return _person_match(
+        person,
+        MATCHED,
+        reason_code,
+        (qbo,),
+        qbo=qbo,
+        qbo_kind=qbo.kind.lower(),
+        qbo_name=qbo.display_name,
+        **params,
+    )
+
+
+def _person_match(person, status, reason_code, found, qbo=None, **params):
+    """The :class:`PersonMatch` of ``person`` (``found``: its candidates), its
+    reason said with ``params``."""
     return PersonMatch(
         key=person.key,
-        status=MATCHED,
+        status=status,
         qbo=qbo,
-        candidates=(qbo,),
+        candidates=tuple(found),
         reason_code=reason_code,
-        reason=sentence(
-            reason_code,
-            name=person.name,
-            qbo_kind=qbo.kind.lower(),
-            qbo_name=qbo.display_name,
-            **params,
-        ),
+        reason=sentence(reason_code, name=person.name, **params),
     )
 
 
 def _ambiguous(person, candidates, reason_code, **params):
-    return PersonMatch(
-        key=person.key,
-        status=AMBIGUOUS,
-        candidates=tuple(candidates),
-        reason_code=reason_code,
-        reason=sentence(reason_code, candidates=_describe_candidates(candidates), **params),
+    return _person_match(
+        person,
+        AMBIGUOUS,
+        reason_code,
+        candidates,
+        candidates=_describe_candidates(candidates),
+        **params,
     )
 
 
@@ -100,33 +110,24 @@ def _propose_person(person, by_name, by_email):
     if len(name_candidates) == 1:
         return _matched(person, name_candidates[0], "matched_by_name")
     if name_candidates:
-        return _ambiguous(person, name_candidates, "ambiguous_name", name=person.name)
+        return _ambiguous(person, name_candidates, "ambiguous_name")
     email_candidates = _preferred(person, by_email.get(email, [])) if email else []
     if len(email_candidates) == 1:
         return _matched(person, email_candidates[0], "matched_by_email", email=person.email)
     if email_candidates:
         return _ambiguous(person, email_candidates, "ambiguous_email", email=person.email)
-    return PersonMatch(
-        key=person.key,
-        status=UNMATCHED,
-        reason_code="no_match",
-        reason=sentence("no_match", name=person.name),
-    )
+    return _person_match(person, UNMATCHED, "no_match", ())
 
 
 def _contested(person, qbo, reason_code, others):
-    return PersonMatch(
-        key=person.key,
-        status=AMBIGUOUS,
-        candidates=(qbo,),
-        reason_code=reason_code,
-        reason=sentence(
-            reason_code,
-            name=person.name,
-            qbo_kind=qbo.kind.lower(),
-            qbo_name=qbo.display_name,
-            others=quote_names(other.name for other in others),
-        ),
+    return _person_match(
+        person,
+        AMBIGUOUS,
+        reason_code,
+        (qbo,),
+        qbo_kind=qbo.kind.lower(),
+        qbo_name=qbo.display_name,
+        others=quote_names(other.name for other in others),
     )
 
 
@@ -183,14 +184,9 @@ def match_people(odoo_people, qbo_people, already_mapped=None):
 def _missing(person, linked_ref, by_name):
     """The match of a person linked to a QuickBooks person that is gone."""
     kind, qbo_id = linked_ref
-    return PersonMatch(
-        key=person.key,
-        status=UNMATCHED,
-        candidates=tuple(by_name.get(normalize_name(person.name), [])),
-        reason_code="person_missing_in_qbo",
-        reason=sentence(
-            "person_missing_in_qbo", name=person.name, qbo_kind=kind.lower(), qbo_id=qbo_id
-        ),
+    candidates = by_name.get(normalize_name(person.name), [])
+    return _person_match(
+        person, UNMATCHED, "person_missing_in_qbo", candidates, qbo_kind=kind.lower(), qbo_id=qbo_id
     )
 
 
