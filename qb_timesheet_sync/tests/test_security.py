@@ -335,6 +335,20 @@ class TestSecurityMatrix(QboSendCase):
         line.write({"name": "Own work, corrected", "unit_amount": 1.5})
         self.assertEqual(line.qbo_state, "not_sent")
 
+    def test_forms_and_lists_open_for_every_role(self):
+        """What the web client asks when a form or list opens: the views, then
+        every field they show, for each role that may open them at all."""
+        for model in ("account.analytic.line", "project.project", "hr.employee", "res.partner"):
+            for role in INTERNAL_ROLES:
+                Model = self.env[model].with_user(self.users[role])
+                if not Model.has_access("read"):
+                    continue
+                with self.subTest(model=model, role=role):
+                    views = Model.get_views([(False, "list"), (False, "form")])
+                    fields_shown = views["models"][model]["fields"]
+                    spec = {name: {} for name in fields_shown}
+                    Model.web_search_read([], spec, limit=5)
+
     def test_merging_clients_keeps_one_link(self):
         duplicate = self.env["res.partner"].create({"name": "Cool Cars Inc", "is_company": True})
         qbo_write(
