@@ -14,6 +14,7 @@
         "security/qb_timesheet_sync_security.xml",
         "security/ir.model.access.csv",
         "views/qbo_connection_views.xml",
+        "views/qbo_oauth_templates.xml",
         "views/qbo_sync_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",

@@ -125,8 +125,8 @@ class QboConnection(models.Model):
 
     @api.model
     def _qbo_redirect_uri(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
-        return base_url.rstrip("/") + CALLBACK_PATH
+        """The URL Intuit sends the browser back to (the app's redirect URI)."""
+        return (self.get_base_url() or "").rstrip("/") + CALLBACK_PATH
 
     @api.model
     def _qbo_oauth_client(self):

@@ -214,7 +214,12 @@ class TestSecurityMatrix(QboSendCase):
 
     def test_send_journal(self):
         attempt = self.env["qbo.send.attempt"].create(
-            {"line_id": self.sent_line.id, "realm_id": REALM_A, "request_id": "x", "payload": {"a": 1}}
+            {
+                "line_id": self.sent_line.id,
+                "realm_id": REALM_A,
+                "request_id": "x",
+                "payload": {"a": 1},
+            }
         )
         self.assertMatrix("read", attempt, {"admin"}, ["request_id"])
         self.assertMatrix("write", attempt, set(), {"request_id": "y"})
