@@ -15,6 +15,7 @@ from odoo.tools import SQL, config, split_every
 
 from ..qbo import (
     BatchItem,
+    QboBusy,
     QboConnectionError,
     QboError,
     QboServerUnavailable,
@@ -61,7 +62,7 @@ RECONCILE_MARGIN = timedelta(minutes=10)
 UNKNOWN_OUTCOME_ERRORS = (QboTimeout, QboServerUnavailable)
 # Failures after which a line queued for the background sender waits for the
 # next run instead of failing: QuickBooks was out of reach or kept throttling.
-TRANSIENT_ERRORS = (*UNKNOWN_OUTCOME_ERRORS, QboConnectionError, QboThrottled)
+TRANSIENT_ERRORS = (*UNKNOWN_OUTCOME_ERRORS, QboBusy, QboConnectionError, QboThrottled)
 # Lines the background sender locks, sends and commits together: three batch
 # requests, so that a run stops soon after its time is up and a killed worker
 # leaves little to reconcile.
