@@ -265,8 +265,10 @@ class QboConnection(models.Model):
                 # Another worker has held the lock for lock_timeout: wait on.
                 pass
             if time.monotonic() >= deadline:
+                # self.env._, not _(): _() could take the closed token cursor
+                # of this frame to look up the language.
                 raise QboBusy(
-                    _(
+                    self.env._(
                         "QuickBooks tokens are being refreshed by another Odoo worker for "
                         "longer than expected; the send will be tried again."
                     )
