@@ -315,10 +315,13 @@ class AccountAnalyticLine(models.Model):
             return self.sheet_id.state == "done"
         return True
 
-    def _qbo_hours(self):
-        """The duration in hours, whatever unit the line was entered in."""
+    def _qbo_hours(self, hour=None):
+        """The duration in hours, whatever unit the line was entered in.
+
+        ``hour`` is the hour unit: callers that convert many lines look it up
+        once (``env.ref`` queries the database each time)."""
         self.ensure_one()
-        hour = self.env.ref("uom.product_uom_hour")
+        hour = hour or self.env.ref("uom.product_uom_hour")
         uom = self.product_uom_id
         if not uom or uom == hour or uom.category_id != hour.category_id:
             return self.unit_amount
@@ -381,10 +384,12 @@ class AccountAnalyticLine(models.Model):
         approval_required = bool(approval_kind) and company.qbo_approved_only
         step = int(company.qbo_rounding_step) if company.qbo_rounding_step != "none" else None
         project_employee_rates = self._qbo_project_employee_rates()
+        # Looked up once: the queries of a plan do not grow with the lines.
+        hour = self.env.ref("uom.product_uom_hour")
         plans = []
         for line in self.sudo():
             project, employee = line.project_id, line.employee_id
-            hours = line._qbo_hours()
+            hours = line._qbo_hours(hour)
             minutes = round_minutes(hours_to_minutes(hours), step, company.qbo_rounding_method)
             billable = line.qbo_billable
             rate = None

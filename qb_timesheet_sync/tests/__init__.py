@@ -7,4 +7,5 @@ from . import (
     test_send,
     test_send_background,
     test_send_rules,
+    test_send_scale,
 )
