@@ -383,11 +383,29 @@ class AccountAnalyticLine(models.Model):
         approval_kind = self._qbo_approval_kind()
         approval_required = bool(approval_kind) and company.qbo_approved_only
         step = int(company.qbo_rounding_step) if company.qbo_rounding_step != "none" else None
+        # The queries of a plan do not grow with the lines: what each line
+        # needs is read in one query (reading it on first access takes a
+        # query per 1,000 lines), and the hour unit is looked up once.
+        lines = self.sudo()
+        approval_field = {"validated": "validated", "sheet": "sheet_id"}.get(approval_kind)
+        approval_fields = [approval_field] if approval_field in self._fields else []
+        lines.fetch(
+            [
+                "project_id",
+                "employee_id",
+                "product_uom_id",
+                "unit_amount",
+                "date",
+                "name",
+                "qbo_state",
+                "qbo_billable",
+                *approval_fields,
+            ]
+        )
         project_employee_rates = self._qbo_project_employee_rates()
-        # Looked up once: the queries of a plan do not grow with the lines.
         hour = self.env.ref("uom.product_uom_hour")
         plans = []
-        for line in self.sudo():
+        for line in lines:
             project, employee = line.project_id, line.employee_id
             hours = line._qbo_hours(hour)
             minutes = round_minutes(hours_to_minutes(hours), step, company.qbo_rounding_method)
