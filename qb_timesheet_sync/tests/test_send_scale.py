@@ -4,7 +4,7 @@ queries that does not grow with the number of lines."""
 
 from datetime import date, timedelta
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common_send import QboSendCase
 
@@ -21,6 +21,13 @@ class TestSendScale(QboSendCase):
         )
         cls.hour = cls.env.ref("uom.product_uom_hour")
         cls.day = cls.env.ref("uom.product_uom_day")
+        # A person, not the superuser: access rights and record rules apply.
+        cls.manager = new_test_user(
+            cls.env,
+            "qbo_scale_manager",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver,"
+            "qb_timesheet_sync.group_qbo_manager",
+        )
 
     def lines(self, count):
         """``count`` lines, over two employees, two projects and two units;
@@ -53,21 +60,25 @@ class TestSendScale(QboSendCase):
         return self.env.cr.sql_log_count - before
 
     def plan_all(self, lines):
+        lines = lines.with_user(self.manager)
         send_context = lines._qbo_send_context(self.company, preview=True)
         return lines._qbo_plans(send_context)
 
     def assert_same_queries(self, work):
         few, many = self.lines(6), self.lines(60)
-        # Once, so that what is cached for the whole registry (access rights,
-        # xmlids, defaults) is in place for both counts.
-        work(self.lines(6))
+        # Once, from an empty record cache too, so that what is cached for the
+        # whole registry (record rules, xmlids, defaults) is in place for both
+        # counts.
+        self.queries(work, self.lines(6))
         self.assertEqual(self.queries(work, many), self.queries(work, few))
 
     def test_planning_queries_do_not_grow_with_the_lines(self):
         self.assert_same_queries(self.plan_all)
 
     def test_preview_queries_do_not_grow_with_the_lines(self):
-        self.assert_same_queries(lambda lines: lines.action_qbo_send_preview())
+        self.assert_same_queries(
+            lambda lines: lines.with_user(self.manager).action_qbo_send_preview()
+        )
 
     def test_lines_entered_in_days_are_planned_in_hours(self):
         lines = self.lines(8)
@@ -83,4 +94,5 @@ class TestSendScale(QboSendCase):
             lambda line: line.product_uom_id == self.day and line.unit_amount
         )[0]
         self.assertGreater(plans[day_line].minutes, day_line.unit_amount * 60)
+
 
