@@ -270,7 +270,8 @@ class QboConnection(models.Model):
                 raise QboBusy(
                     self.env._(
                         "QuickBooks tokens are being refreshed by another Odoo worker for "
-                        "longer than expected; the send will be tried again."
+                        "longer than expected: try again in a minute (queued lines are sent "
+                        "again automatically)."
                     )
                 )
             time.sleep(random.uniform(pause / 2, pause))

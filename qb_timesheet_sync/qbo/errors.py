@@ -131,7 +131,7 @@ class QboBusy(QboError):
 
     default_message = (
         "QuickBooks tokens are being refreshed by another Odoo worker for longer than "
-        "expected; the send will be tried again."
+        "expected: try again in a minute (queued lines are sent again automatically)."
     )
 
 
