@@ -28,6 +28,11 @@ ADDONS_PATH = f"{ODOO_SRC / 'odoo' / 'addons'},{REPO_ROOT}"
 LAUNCHER = Path(__file__).with_name("launch_odoo.py")
 # The sandbox's default Intuit app.
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
+# Bounds of the waits: generous, because a loaded CI machine (or one shared
+# with other builds) must not turn a passing suite red. They only bound how
+# long a broken run hangs; no test asserts on how fast anything is.
+START_TIMEOUT = 600  # odoo-bin loading its registry, the sandbox starting
+REQUEST_TIMEOUT = 60  # one HTTP request to Odoo or to the sandbox
 
 
 def _odoo_missing():
@@ -53,13 +58,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-# Bounds of the waits: generous, because a loaded CI machine (or one shared
-# with other builds) must not turn a passing suite red. They only bound how
-# long a broken run hangs; no test asserts on how fast anything is.
-START_TIMEOUT = 600  # odoo-bin loading its registry, the sandbox starting
-REQUEST_TIMEOUT = 60  # one HTTP request to Odoo or to the sandbox
 
 
 def wait_for(condition, timeout, what, interval=0.2):
