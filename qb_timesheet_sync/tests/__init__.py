@@ -8,4 +8,5 @@ from . import (
     test_send_background,
     test_security,
     test_send_rules,
+    test_send_scale,
 )

@@ -17,7 +17,7 @@ from odoo.tests.common import _super_send
 
 from ..models import account_analytic_line as line_module
 from ..models import qbo_connection as connection_module
-from ..qbo import QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
+from ..qbo import QboBusy, QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
 from .common import REALM_B, qbo_write
 from .common_send import REALM_A, QboSendCase, send_seed
 from .test_send import WorkerCrash, batch_then
@@ -416,6 +416,43 @@ class TestSendBackground(QboSendCase):
             self.sandbox_stats()["token_grants"]["refresh_token"], refreshes_before + 1
         )
         self.assert_sent_once(lines)
+
+    def test_tokens_busy_in_another_worker_keep_the_lines_queued(self):
+        """The access token expires mid-send and another worker holds the
+        tokens past the wait: the lines wait for the next run, none fails."""
+        lines = self.lines(12)
+        self.send(lines)
+        log = self.queued_log(lines)
+        real_chunk = type(lines)._qbo_send_chunk
+        chunks = []
+
+        def chunk_then_expire(chunk_lines, log, send_context=None):
+            counts = real_chunk(chunk_lines, log, send_context)
+            if not chunks:
+                requests.post(
+                    f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
+                    timeout=10,
+                ).raise_for_status()
+            chunks.append(counts)
+            return counts
+
+        with (
+            patch.object(line_module, "BACKGROUND_CHUNK_SIZE", 6),
+            patch.object(type(lines), "_qbo_send_chunk", chunk_then_expire),
+            patch.object(
+                type(self.connection), "_qbo_refresh_access_token", side_effect=QboBusy()
+            ),
+        ):
+            self.run_cron()
+        self.assertEqual(len(chunks), 2)
+        self.assertEqual(Counter(lines.mapped("qbo_state")), Counter(sent=6, queued=6))
+        waiting = lines.filtered(lambda line: line.qbo_state == "queued")
+        self.assertIn("another Odoo worker", waiting[0].qbo_last_error)
+        self.assertEqual((log.count_done, log.count_failed, log.count_remaining), (6, 0, 6))
+
+        self.run_cron()
+        self.assert_sent_once(lines)
+        self.assertEqual((log.state, log.count_done, log.count_failed), ("done", 12, 0))
 
     # ------------------------------------------------------------------
     # Scheduled sending
