@@ -9,11 +9,12 @@
     "author": "qb_timesheet_sync contributors",
     "license": "LGPL-3",
     "depends": ["hr_timesheet"],
-    "external_dependencies": {"python": ["requests", "requests_oauthlib"]},
+    "external_dependencies": {"python": ["requests", "oauthlib"]},
     "data": [
         "security/qb_timesheet_sync_security.xml",
         "security/ir.model.access.csv",
         "views/qbo_connection_views.xml",
+        "views/qbo_oauth_templates.xml",
         "views/qbo_sync_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",

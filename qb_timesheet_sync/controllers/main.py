@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 
-from markupsafe import Markup
 from werkzeug.exceptions import Forbidden
 
 from odoo import _, http
@@ -53,15 +52,10 @@ class QboOAuthController(http.Controller):
 
     def _finish(self, connection, message, level):
         """Success goes back to the settings (which show *Connected to ...*);
-        a failure shows its sentence on a small page and changes nothing."""
+        a failure shows its sentence on a page of its own and changes nothing."""
         _logger.info("QuickBooks callback ended: %s", level)
         if level == "success":
             return request.redirect("/odoo/action-qb_timesheet_sync.action_qbo_settings")
-        body = Markup(
-            "<!DOCTYPE html><html><head><meta charset='utf-8'/><title>%s</title></head>"
-            "<body style='font-family:sans-serif;max-width:40em;margin:4em auto'>"
-            "<h1>%s</h1><p class='qbo_oauth_message'>%s</p>"
-            "<p><a href='/odoo/action-qb_timesheet_sync.action_qbo_settings'>%s</a></p>"
-            "</body></html>"
-        ) % (_("QuickBooks"), _("QuickBooks connection"), message, _("Back to Settings"))
-        return request.make_response(body, headers=[("Content-Type", "text/html; charset=utf-8")])
+        return request.render(
+            "qb_timesheet_sync.oauth_result", {"message": message, "level": level}
+        )

@@ -12,6 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..qbo import (
+    QboBusy,
     QboConnectionError,
     QboError,
     QboServerUnavailable,
@@ -50,7 +51,7 @@ SALE_BILLABLE_TYPES = ("billable_time", "billable_manual")
 UNKNOWN_OUTCOME_ERRORS = (QboTimeout, QboServerUnavailable)
 # Failures after which a line queued for the background sender waits for the
 # next run instead of failing: QuickBooks was out of reach or kept throttling.
-TRANSIENT_ERRORS = (*UNKNOWN_OUTCOME_ERRORS, QboConnectionError, QboThrottled)
+TRANSIENT_ERRORS = (*UNKNOWN_OUTCOME_ERRORS, QboBusy, QboConnectionError, QboThrottled)
 
 
 @dataclass
@@ -289,10 +290,13 @@ class AccountAnalyticLine(models.Model):
             return self.sheet_id.state == "done"
         return True
 
-    def _qbo_hours(self):
-        """The duration in hours, whatever unit the line was entered in."""
+    def _qbo_hours(self, hour=None):
+        """The duration in hours, whatever unit the line was entered in.
+
+        ``hour`` is the hour unit: callers that convert many lines look it up
+        once (``env.ref`` queries the database each time)."""
         self.ensure_one()
-        hour = self.env.ref("uom.product_uom_hour")
+        hour = hour or self.env.ref("uom.product_uom_hour")
         uom = self.product_uom_id
         if not uom or uom == hour or uom.category_id != hour.category_id:
             return self.unit_amount
@@ -354,11 +358,31 @@ class AccountAnalyticLine(models.Model):
         approval_kind = self._qbo_approval_kind()
         approval_required = bool(approval_kind) and company.qbo_approved_only
         step = int(company.qbo_rounding_step) if company.qbo_rounding_step != "none" else None
+        # The queries of a plan do not grow with the lines: what each line
+        # needs is read in one query (reading it on first access takes a
+        # query per 1,000 lines), and the hour unit is looked up once.
+        lines = self.sudo()
+        approval_field = {"validated": "validated", "sheet": "sheet_id"}.get(approval_kind)
+        approval_fields = [approval_field] if approval_field in self._fields else []
+        lines.fetch(
+            [
+                "project_id",
+                "employee_id",
+                "product_uom_id",
+                "unit_amount",
+                "date",
+                "name",
+                "qbo_state",
+                "qbo_billable",
+                *approval_fields,
+            ]
+        )
         project_employee_rates = self._qbo_project_employee_rates()
+        hour = self.env.ref("uom.product_uom_hour")
         plans = []
-        for line in self.sudo():
+        for line in lines:
             project, employee = line.project_id, line.employee_id
-            hours = line._qbo_hours()
+            hours = line._qbo_hours(hour)
             minutes = round_minutes(hours_to_minutes(hours), step, company.qbo_rounding_method)
             rate = None
             if line.qbo_billable:

@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
 import logging
+import random
 import secrets
+import time
 from datetime import timedelta
 
 import psycopg2
@@ -15,6 +17,7 @@ from odoo.tools.misc import hmac
 from ..qbo import (
     OAuthClient,
     QboAuthError,
+    QboBusy,
     QboClient,
     QboConnectionError,
     QboError,
@@ -35,10 +38,16 @@ ACCESS_TOKEN_MARGIN = timedelta(minutes=5)
 # timeout with a number. QuickBooks itself gives up on requests after 120 s.
 API_TIMEOUT = 60
 SOFT_RELOAD = {"type": "ir.actions.client", "tag": "soft_reload"}
-TOKEN_LOCK_ATTEMPTS = 3
+# How long a worker waits for the other workers' token refreshes (each one
+# a call to Intuit with a 20-second timeout) before it gives up for now with
+# QboBusy, a transient error: what it was sending stays queued. Each wait on
+# the row lock is bounded by PostgreSQL's lock_timeout, so the bound holds.
+TOKEN_LOCK_WAIT = 120
+TOKEN_LOCK_TIMEOUT = 30
+# Longest pause between two tries (jittered, doubling from 20 ms).
+TOKEN_RETRY_MAX_PAUSE = 1.0
 # How long a consent started in Settings may take to come back.
 OAUTH_STATE_LIFETIME = timedelta(minutes=10)
-
 TOKEN_FIELDS = [
     "access_token",
     "access_token_expires_at",
@@ -126,8 +135,8 @@ class QboConnection(models.Model):
 
     @api.model
     def _qbo_redirect_uri(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
-        return base_url.rstrip("/") + CALLBACK_PATH
+        """The URL Intuit sends the browser back to (the app's redirect URI)."""
+        return (self.get_base_url() or "").rstrip("/") + CALLBACK_PATH
 
     @api.model
     def _qbo_oauth_client(self):
@@ -292,36 +301,57 @@ class QboConnection(models.Model):
 
         Two workers that both find the token expiring serialize on the lock;
         the second one finds a token the first one stored and uses it rather
-        than spending the (now superseded) refresh token again.
+        than spending the (now superseded) refresh token again. Losing the
+        race is no failure: a worker waits for the others up to
+        ``TOKEN_LOCK_WAIT`` seconds, then raises :class:`QboBusy` (transient).
         """
         self.ensure_one()
         # The token cursor must see what this transaction already wrote.
         self.env.flush_all()
-        for _attempt in range(TOKEN_LOCK_ATTEMPTS):
+        deadline = time.monotonic() + TOKEN_LOCK_WAIT
+        pause = 0.02
+        while True:
+            lock_timeout = min(TOKEN_LOCK_TIMEOUT, deadline - time.monotonic())
             try:
                 with self._qbo_token_cursor() as cr:
-                    token = self._qbo_refresh_locked(cr, rejected_token)
+                    token = self._qbo_refresh_locked(cr, rejected_token, lock_timeout)
                 break
             except psycopg2.errors.SerializationFailure:
                 # Another worker refreshed while we waited for the lock: our
-                # snapshot is stale, look again in a new transaction.
-                continue
-        else:
-            raise QboAuthError(
-                _("QuickBooks tokens are being refreshed by another worker: try again.")
-            )
+                # snapshot is stale; a new transaction sees what it stored.
+                pass
+            except psycopg2.errors.LockNotAvailable:
+                # Another worker has held the lock for lock_timeout: wait on.
+                pass
+            if time.monotonic() >= deadline:
+                # self.env._, not _(): _() could take the closed token cursor
+                # of this frame to look up the language.
+                raise QboBusy(
+                    self.env._(
+                        "QuickBooks tokens are being refreshed by another Odoo worker for "
+                        "longer than expected: try again in a minute (queued lines are sent "
+                        "again automatically)."
+                    )
+                )
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 2, TOKEN_RETRY_MAX_PAUSE)
         self.invalidate_recordset([*TOKEN_FIELDS, "last_error"])
         if not token:
             raise QboAuthError(self.sudo().last_error)
         return token
 
-    def _qbo_refresh_locked(self, cr, rejected_token):
-        # A serialization failure here is expected (and retried): not an error to log.
+    def _qbo_refresh_locked(self, cr, rejected_token, lock_timeout=TOKEN_LOCK_TIMEOUT):
+        # Wait for the lock at most lock_timeout seconds (LockNotAvailable
+        # then); 0 would mean "forever" to PostgreSQL.
+        cr.execute("SET LOCAL lock_timeout = %s", [max(int(lock_timeout * 1000), 1)])
+        # A serialization failure or a lock timeout here is expected (and
+        # retried): not an error to log.
         cr.execute(
             "SELECT id FROM qbo_connection WHERE id = %s FOR UPDATE",
             [self.id],
             log_exceptions=False,
         )
+        cr.execute("SET LOCAL lock_timeout = DEFAULT")
         connection = api.Environment(cr, SUPERUSER_ID, {})["qbo.connection"].browse(self.id)
         fresh_enough = (
             connection.access_token

@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .qbo_connection import CALLBACK_PATH, SOFT_RELOAD
+from .qbo_connection import SOFT_RELOAD
 from .qbo_sync_log import RETENTION_PARAM
 
 # Secrets of the Intuit app: typed in Settings, stored as system parameters,
@@ -64,7 +64,11 @@ class ResConfigSettings(models.TransientModel):
 
     # Per company: the connection of the company being edited.
     qbo_connection_id = fields.Many2one("qbo.connection", compute="_compute_qbo_connection_id")
-    qbo_state = fields.Selection(related="qbo_connection_id.state", string="QuickBooks status")
+    qbo_state = fields.Selection(
+        lambda self: self.env["qbo.connection"]._fields["state"].selection,
+        string="QuickBooks status",
+        compute="_compute_qbo_state",
+    )
     qbo_company_name = fields.Char(related="qbo_connection_id.qbo_company_name")
     qbo_realm_id = fields.Char(related="qbo_connection_id.realm_id")
     qbo_connected_at = fields.Datetime(related="qbo_connection_id.connected_at")
@@ -133,14 +137,23 @@ class ResConfigSettings(models.TransientModel):
 
     @api.depends("company_id")
     def _compute_qbo_redirect_uri(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        redirect_uri = self.env["qbo.connection"]._qbo_redirect_uri()
         for settings in self:
-            settings.qbo_redirect_uri = base_url.rstrip("/") + CALLBACK_PATH
+            settings.qbo_redirect_uri = redirect_uri
 
     @api.depends("company_id")
     def _compute_qbo_connection_id(self):
+        # Only looked up: the connection is created by the first action that
+        # needs it, never by opening the settings.
         for settings in self:
-            settings.qbo_connection_id = settings.company_id._qbo_connection()
+            settings.qbo_connection_id = self.env["qbo.connection"].search(
+                [("company_id", "=", settings.company_id.id)], limit=1
+            )
+
+    @api.depends("qbo_connection_id.state")
+    def _compute_qbo_state(self):
+        for settings in self:
+            settings.qbo_state = settings.qbo_connection_id.state or "disconnected"
 
     def _qbo_connection_saved(self):
         """Save the settings first so Connect uses what the admin just typed."""

@@ -12,6 +12,7 @@ from .environments import (
 )
 from .errors import (
     QboAuthError,
+    QboBusy,
     QboClosedPeriod,
     QboConnectionError,
     QboDuplicateName,
@@ -37,6 +38,7 @@ __all__ = [
     "BatchResult",
     "OAuthClient",
     "QboAuthError",
+    "QboBusy",
     "QboClient",
     "QboClosedPeriod",
     "QboConnectionError",

@@ -124,6 +124,17 @@ class QboConnectionError(QboError):
     )
 
 
+class QboBusy(QboError):
+    """Another worker of this Odoo database is busy with what this call needs
+    (refreshing the tokens) for longer than a call waits: transient, and not
+    QuickBooks' doing. Nothing was sent; try again later."""
+
+    default_message = (
+        "QuickBooks tokens are being refreshed by another Odoo worker for longer than "
+        "expected: try again in a minute (queued lines are sent again automatically)."
+    )
+
+
 class QboTimeout(QboError):
     """A write got no answer: whether QuickBooks saved it is unknown.
 

@@ -2,16 +2,14 @@
 """OAuth 2.0 with Intuit: consent URL, code exchange, token refresh, revocation."""
 
 import logging
-import os
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
-from oauthlib.oauth2 import OAuth2Error
+from oauthlib.common import add_params_to_uri
+from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests.auth import HTTPBasicAuth
-from requests_oauthlib import OAuth2Session
 
 from .errors import QboAuthError, QboConnectionError, error_from_response
 
@@ -25,19 +23,6 @@ _TOKEN_HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
     "x-include-refresh-token-hard-expires-in": "true",
 }
-_INSECURE_TRANSPORT_VARIABLE = "OAUTHLIB_INSECURE_TRANSPORT"
-_insecure_transport_lock = threading.Lock()
-
-
-class _DropDebugRecords(logging.Filter):
-    """requests-oauthlib logs token requests and answers, tokens included, at
-    DEBUG level; a server run with debug logging must still never write them."""
-
-    def filter(self, record):
-        return record.levelno > logging.DEBUG
-
-
-logging.getLogger("requests_oauthlib.oauth2_session").addFilter(_DropDebugRecords())
 
 
 @dataclass
@@ -66,24 +51,22 @@ class OAuthClient:
 
     def authorization_url(self, state, scopes=(ACCOUNTING_SCOPE,)):
         """The Intuit consent page URL; ``state`` comes back unchanged to the redirect URI."""
-        session = OAuth2Session(self.client_id, redirect_uri=self.redirect_uri, scope=list(scopes))
-        with _plain_http_allowed(self.environment):
-            url, _state = session.authorization_url(
-                self.environment.authorization_endpoint, state=state
-            )
-        return url
+        params = [
+            ("response_type", "code"),
+            ("client_id", self.client_id),
+            ("redirect_uri", self.redirect_uri),
+            ("scope", " ".join(scopes)),
+            ("state", state),
+        ]
+        return add_params_to_uri(self._endpoint("authorization_endpoint"), params)
 
     def exchange_code(self, code):
         """Trade the authorization code of the redirect for tokens."""
-        return self._token_request(
-            lambda session: session.fetch_token(
-                self.environment.token_endpoint,
-                code=code,
-                auth=self._basic_auth(),
-                headers=dict(_TOKEN_HEADERS),
-                timeout=self.timeout,
-            )
+        client = WebApplicationClient(self.client_id)
+        body = client.prepare_request_body(
+            code=code, redirect_uri=self.redirect_uri, include_client_id=False
         )
+        return self._token_request(client, body)
 
     def refresh(self, refresh_token):
         """New tokens from ``refresh_token``.
@@ -91,22 +74,19 @@ class OAuthClient:
         Intuit rotates refresh tokens: the caller must store the returned
         ``refresh_token`` and use it next time.
         """
-        return self._token_request(
-            lambda session: session.refresh_token(
-                self.environment.token_endpoint,
-                refresh_token=refresh_token,
-                auth=self._basic_auth(),
-                headers=dict(_TOKEN_HEADERS),
-                timeout=self.timeout,
-            )
-        )
+        client = WebApplicationClient(self.client_id)
+        body = client.prepare_refresh_body(refresh_token=refresh_token)
+        tokens = self._token_request(client, body)
+        # RFC 6749 6: a server that does not rotate keeps the refresh token valid.
+        tokens.refresh_token = tokens.refresh_token or refresh_token
+        return tokens
 
     def revoke(self, token):
         """Revoke a refresh token (or an access token) at Intuit: the app's access
         to the company ends."""
         try:
             response = requests.post(
-                self.environment.revocation_endpoint,
+                self._endpoint("revocation_endpoint"),
                 json={"token": token},
                 auth=self._basic_auth(),
                 headers={"Accept": "application/json"},
@@ -136,37 +116,45 @@ class OAuthClient:
         # Intuit wants the client credentials in a Basic header, not in the body.
         return HTTPBasicAuth(self.client_id, self._client_secret)
 
-    def _token_request(self, send):
-        """Run one token-endpoint call made by ``send(session)``; refusals and
-        network failures become :class:`QboError` subclasses."""
-        session = OAuth2Session(self.client_id, redirect_uri=self.redirect_uri)
-        answer = {}
+    def _endpoint(self, name):
+        """The environment's endpoint ``name``: https, or plain http on the
+        loopback interface (the local sandbox) only.
 
-        def check_answer(response):
-            answer["intuit_tid"] = response.headers.get("intuit_tid")
-            _logger.debug(
-                "QBO token request -> %s (intuit_tid=%s)",
-                response.status_code,
-                answer["intuit_tid"],
-            )
-            if response.status_code != 200:
-                raise error_from_response(response.status_code, response.content, response.headers)
-            return response
+        oauthlib's own check can only be relaxed for the whole process (the
+        ``OAUTHLIB_INSECURE_TRANSPORT`` variable), so the requests are sent
+        with ``requests`` and oauthlib only builds and reads the messages; the
+        rule lives here, per call, and touches no process-wide state.
+        """
+        url = getattr(self.environment, name)
+        if urlsplit(url).scheme != "https" and not self.environment.is_loopback:
+            raise ValueError(f"QuickBooks' OAuth endpoints must use https: {url!r}")
+        return url
 
-        session.register_compliance_hook("access_token_response", check_answer)
-        session.register_compliance_hook("refresh_token_response", check_answer)
+    def _token_request(self, client, body):
+        """Send ``body`` (prepared by oauthlib's ``client``) to the token
+        endpoint; refusals and network failures become :class:`QboError`
+        subclasses."""
         try:
-            with _plain_http_allowed(self.environment):
-                token = send(session)
+            response = requests.post(
+                self._endpoint("token_endpoint"),
+                data=body,
+                auth=self._basic_auth(),
+                headers=dict(_TOKEN_HEADERS),
+                timeout=self.timeout,
+            )
         except requests.RequestException as exc:
             raise QboConnectionError(detail=type(exc).__name__) from exc
+        intuit_tid = response.headers.get("intuit_tid")
+        _logger.debug("QBO token request -> %s (intuit_tid=%s)", response.status_code, intuit_tid)
+        if response.status_code != 200:
+            raise error_from_response(response.status_code, response.content, response.headers)
+        try:
+            token = client.parse_request_body_response(response.text)
         except OAuth2Error as exc:
             # A 200 answer without tokens (or with an error inside).
             body = {"error": exc.error, "error_description": exc.description}
-            raise error_from_response(200, body, {"intuit_tid": answer.get("intuit_tid")}) from exc
-        finally:
-            session.close()
-        return _token_set(token, answer.get("intuit_tid"))
+            raise error_from_response(200, body, {"intuit_tid": intuit_tid}) from exc
+        return _token_set(token, intuit_tid)
 
 
 def _token_set(token, intuit_tid):
@@ -185,24 +173,3 @@ def _token_set(token, intuit_tid):
         ),
         intuit_tid=intuit_tid,
     )
-
-
-@contextmanager
-def _plain_http_allowed(environment):
-    """oauthlib refuses http:// endpoints unless OAUTHLIB_INSECURE_TRANSPORT is
-    set for the whole process. The local sandbox serves plain HTTP on the
-    loopback interface only: allow it for calls to that environment, and only
-    while the call runs (serialized, so the variable is restored reliably)."""
-    if not environment.is_loopback:
-        yield
-        return
-    with _insecure_transport_lock:
-        previous = os.environ.get(_INSECURE_TRANSPORT_VARIABLE)
-        os.environ[_INSECURE_TRANSPORT_VARIABLE] = "1"
-        try:
-            yield
-        finally:
-            if previous is None:
-                del os.environ[_INSECURE_TRANSPORT_VARIABLE]
-            else:
-                os.environ[_INSECURE_TRANSPORT_VARIABLE] = previous

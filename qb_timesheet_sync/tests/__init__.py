@@ -6,5 +6,7 @@ from . import (
     test_resync,
     test_send,
     test_send_background,
+    test_security,
     test_send_rules,
+    test_send_scale,
 )

@@ -12,7 +12,8 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 
-from ..qbo import OAuthClient, QboAuthError, get_environment
+from ..models import qbo_connection as connection_module
+from ..qbo import OAuthClient, QboAuthError, QboBusy, get_environment
 from .common import CLIENT_ID, CLIENT_SECRET, REALM_A, REALM_B, QboCase
 
 
@@ -245,29 +246,41 @@ class TestConnectionAccess(QboCase):
 
 @tagged("post_install", "-at_install")
 class TestConcurrentRefresh(QboCase):
-    """Two workers find the access token expired at the same moment."""
+    """Workers find the access token expired at the same moment."""
 
     qbo_create_connection = False
 
-    def test_two_cursors_spend_the_refresh_token_once(self):
-        db_name = self.env.cr.dbname
-        oauth = OAuthClient(
+    def setUp(self):
+        super().setUp()
+        self.db_name = self.env.cr.dbname
+        self.oauth = OAuthClient(
             CLIENT_ID,
             CLIENT_SECRET,
             "http://localhost/cb",
             get_environment("custom", self.sandbox.url),
         )
+        model = type(self.env["qbo.connection"])
+        # Real cursors for the token transactions (not the test cursor),
+        # patched once for every thread.
+        for patcher in (
+            patch.object(model, "_qbo_token_cursor", lambda rec: db_connect(self.db_name).cursor()),
+            patch.object(model, "_qbo_oauth_client", lambda rec: self.oauth),
+        ):
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def committed_connection(self):
+        """Id of a connection whose access token has expired, committed so
+        that independent transactions see it (removed after the test)."""
         consent = requests.get(
-            oauth.authorization_url("state"),
+            self.oauth.authorization_url("state"),
             params={"realm_id": REALM_A},
             allow_redirects=False,
             timeout=10,
         )
         code = parse_qs(urlparse(consent.headers["Location"]).query)["code"][0]
-        tokens = oauth.exchange_code(code)
-        # The row must be committed for two independent transactions to see
-        # it; it is removed at the end.
-        with db_connect(db_name).cursor() as cr:
+        tokens = self.oauth.exchange_code(code)
+        with db_connect(self.db_name).cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             connection = env["qbo.connection"].create(
                 {
@@ -281,46 +294,102 @@ class TestConcurrentRefresh(QboCase):
             )
             cr.commit()  # pylint: disable=invalid-commit
             connection_id = connection.id
-        grants_before = self.sandbox_stats()["token_grants"]["refresh_token"]
+        self.addCleanup(self.delete_connection, connection_id)
+        return connection_id
+
+    def delete_connection(self, connection_id):
+        with db_connect(self.db_name).cursor() as cr:
+            cr.execute("DELETE FROM qbo_connection WHERE id = %s", [connection_id])
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def stored_access_token(self, connection_id):
+        with db_connect(self.db_name).cursor() as cr:
+            cr.execute("SELECT access_token FROM qbo_connection WHERE id = %s", [connection_id])
+            return cr.fetchone()[0]
+
+    def refresh_in_threads(self, connection_id, count):
+        """``count`` workers, each in its own transaction, refresh at once;
+        returns (tokens they got, errors they raised)."""
         results, errors = [], []
-        barrier = threading.Barrier(2)
+        barrier = threading.Barrier(count)
 
         def worker():
             try:
-                with db_connect(db_name).cursor() as cr:
+                with db_connect(self.db_name).cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     worker_connection = env["qbo.connection"].browse(connection_id)
                     stale = worker_connection.access_token
-                    barrier.wait(timeout=10)
+                    barrier.wait(timeout=60)
                     results.append(
                         worker_connection._qbo_refresh_access_token(rejected_token=stale)
                     )
             except Exception as error:
                 errors.append(error)
 
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        model = type(self.env["qbo.connection"])
-        try:
-            # Real cursors for the token transactions (not the test cursor),
-            # patched once for both threads.
-            with (
-                patch.object(model, "_qbo_token_cursor", lambda rec: db_connect(db_name).cursor()),
-                patch.object(model, "_qbo_oauth_client", lambda rec: oauth),
-            ):
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join(timeout=30)
-            self.assertFalse(errors)
-            self.assertEqual(len(results), 2)
-            self.assertEqual(results[0], results[1], "both workers use the one new token")
-            self.assertEqual(
-                self.sandbox_stats()["token_grants"]["refresh_token"], grants_before + 1
+        threads = [threading.Thread(target=worker) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            # Bounds a hang only: a worker waits at most TOKEN_LOCK_WAIT.
+            thread.join(timeout=connection_module.TOKEN_LOCK_WAIT + 120)
+        self.assertFalse(any(thread.is_alive() for thread in threads))
+        return results, errors
+
+    def test_two_cursors_spend_the_refresh_token_once(self):
+        connection_id = self.committed_connection()
+        grants_before = self.sandbox_stats()["token_grants"]["refresh_token"]
+
+        results, errors = self.refresh_in_threads(connection_id, 2)
+
+        self.assertFalse(errors)
+        self.assertEqual(len(results), 2)
+        self.assertEqual(results[0], results[1], "both workers use the one new token")
+        self.assertEqual(self.sandbox_stats()["token_grants"]["refresh_token"], grants_before + 1)
+        self.assertEqual(self.stored_access_token(connection_id), results[0])
+
+    def test_workers_wait_their_turn_however_many_refresh(self):
+        """Access tokens that live less than the refresh margin: every worker
+        refreshes, one after the other, each losing the lock race to all
+        those before it. None fails (this failed lines with "tokens are being
+        refreshed by another worker" when a worker lost three times)."""
+        self.sandbox.configure(access_token_ttl=60)
+        self.addCleanup(self.sandbox.configure, access_token_ttl=3600)
+        connection_id = self.committed_connection()
+        grants_before = self.sandbox_stats()["token_grants"]["refresh_token"]
+        workers = 6
+
+        results, errors = self.refresh_in_threads(connection_id, workers)
+
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(results)), workers, "each worker got the token it refreshed")
+        self.assertEqual(
+            self.sandbox_stats()["token_grants"]["refresh_token"], grants_before + workers
+        )
+        self.assertIn(self.stored_access_token(connection_id), results)
+
+    def test_a_worker_held_up_too_long_gets_a_transient_error(self):
+        """Another worker keeps the lock past the wait: QboBusy, which the
+        background sender treats as transient; the connection is untouched."""
+        connection_id = self.committed_connection()
+        grants_before = self.sandbox_stats()["token_grants"]["refresh_token"]
+        with (
+            db_connect(self.db_name).cursor() as holder,
+            db_connect(self.db_name).cursor() as cr,
+            patch.object(connection_module, "TOKEN_LOCK_WAIT", 1.0),
+            patch.object(connection_module, "TOKEN_LOCK_TIMEOUT", 0.2),
+        ):
+            holder.execute(
+                "SELECT id FROM qbo_connection WHERE id = %s FOR UPDATE", [connection_id]
             )
-            with db_connect(db_name).cursor() as cr:
-                cr.execute("SELECT access_token FROM qbo_connection WHERE id = %s", [connection_id])
-                self.assertEqual(cr.fetchone()[0], results[0])
-        finally:
-            with db_connect(db_name).cursor() as cr:
-                cr.execute("DELETE FROM qbo_connection WHERE id = %s", [connection_id])
-                cr.commit()  # pylint: disable=invalid-commit
+            connection = api.Environment(cr, SUPERUSER_ID, {})["qbo.connection"].browse(
+                connection_id
+            )
+            with self.assertRaises(QboBusy) as raised:
+                connection._qbo_refresh_access_token(rejected_token=connection.access_token)
+            holder.rollback()
+        self.assertIn("another Odoo worker", str(raised.exception))
+        self.assertNotIsInstance(raised.exception, QboAuthError)
+        self.assertEqual(self.sandbox_stats()["token_grants"]["refresh_token"], grants_before)
+        with db_connect(self.db_name).cursor() as cr:
+            cr.execute("SELECT state FROM qbo_connection WHERE id = %s", [connection_id])
+            self.assertEqual(cr.fetchone()[0], "connected")

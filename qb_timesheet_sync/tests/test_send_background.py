@@ -20,7 +20,7 @@ from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 from ..models import qbo_connection as connection_module
 from ..models import qbo_send_queue as queue_module
 from ..models import qbo_sender as sender_module
-from ..qbo import QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
+from ..qbo import QboBusy, QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
 from .common import REALM_B, qbo_write
 from .common_send import REALM_A, QboSendCase, send_seed
 from .test_send import WorkerCrash, batch_then
@@ -69,27 +69,29 @@ class TestSendBackground(QboSendCase):
         )
 
     def run_cron(self):
+        """One call of the cron, as the cron worker makes it; returns its progress."""
+        cron, progress = self.cron._add_progress()
+        try:
+            self.env["qbo.send.queue"].with_context(**cron.env.context)._qbo_cron_send_queued()
+        finally:
+            # The sender wrote in transactions of its own.
+            self.env.invalidate_all()
+        return progress
+
+    def run_cron_job(self):
         """One run of the cron job, as the cron worker makes it (see
         ``ir.cron._run_job``): calls again while a call reports lines done
         and lines remaining, up to ten calls; returns the progress of the
         run (done summed over the calls, remaining after the last one)."""
-        run_progress = None
-        for _call in range(MAX_BATCH_PER_CRON_JOB):
-            cron, progress = self.cron._add_progress()
-            try:
-                self.env["qbo.send.queue"].with_context(**cron.env.context)._qbo_cron_send_queued()
-            finally:
-                # The sender wrote in transactions of its own.
-                self.env.invalidate_all()
-            if run_progress is None:
-                run_progress = progress
-            else:
-                run_progress.write(
-                    {"done": run_progress.done + progress.done, "remaining": progress.remaining}
-                )
+        job_progress = progress = self.run_cron()
+        for _call in range(MAX_BATCH_PER_CRON_JOB - 1):
             if not (progress.done and progress.remaining):
                 break
-        return run_progress
+            progress = self.run_cron()
+            job_progress.write(
+                {"done": job_progress.done + progress.done, "remaining": progress.remaining}
+            )
+        return job_progress
 
     def run_cron_and_die(self):
         """A cron call whose worker dies: what it committed stays, the rest
@@ -342,7 +344,8 @@ class TestSendBackground(QboSendCase):
         self.send(lines_a | lines_b)
         self.assertEqual(len(lines_a.qbo_queue_log_id | lines_b.qbo_queue_log_id), 2)
 
-        progress = self.run_cron()
+        # One company per call: the cron worker calls again in the same run.
+        progress = self.run_cron_job()
         self.assertRecordValues(progress, [{"done": 9, "remaining": 0}])
         self.assert_sent_once(lines_a)
         self.assertEqual(set(lines_b.mapped("qbo_state")), {"sent"})
@@ -474,6 +477,42 @@ class TestSendBackground(QboSendCase):
             self.sandbox_stats()["token_grants"]["refresh_token"], refreshes_before + 1
         )
         self.assert_sent_once(lines)
+
+    def test_tokens_busy_in_another_worker_keep_the_lines_queued(self):
+        """The access token expires mid-send and another worker holds the
+        tokens past the wait: the lines wait for the next run, none fails."""
+        lines = self.lines(12)
+        self.send(lines)
+        log = self.queued_log(lines)
+        sender_class = type(self.env["qbo.sender"])
+        real_chunk = sender_class._qbo_send_chunk
+        chunks = []
+
+        def chunk_then_expire(sender, chunk_lines, log, send_context=None):
+            counts = real_chunk(sender, chunk_lines, log, send_context)
+            if not chunks:
+                requests.post(
+                    f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
+                    timeout=10,
+                ).raise_for_status()
+            chunks.append(counts)
+            return counts
+
+        with (
+            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 6),
+            patch.object(sender_class, "_qbo_send_chunk", chunk_then_expire),
+            patch.object(type(self.connection), "_qbo_refresh_access_token", side_effect=QboBusy()),
+        ):
+            self.run_cron()
+        self.assertEqual(len(chunks), 2)
+        self.assertEqual(Counter(lines.mapped("qbo_state")), Counter(sent=6, queued=6))
+        waiting = lines.filtered(lambda line: line.qbo_state == "queued")
+        self.assertIn("another Odoo worker", waiting[0].qbo_last_error)
+        self.assertEqual((log.count_done, log.count_failed, log.count_remaining), (6, 0, 6))
+
+        self.run_cron()
+        self.assert_sent_once(lines)
+        self.assertEqual((log.state, log.count_done, log.count_failed), ("done", 12, 0))
 
     # ------------------------------------------------------------------
     # Scheduled sending

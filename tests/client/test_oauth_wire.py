@@ -1,6 +1,10 @@
 """OAuth against the local sandbox: consent URL, code exchange, refresh, revoke."""
 
 import logging
+import os
+import threading
+from collections.abc import MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -211,3 +215,70 @@ def test_second_401_raises_auth_error(sandbox, oauth, environment):
         client.company_info()
     assert calls == [1]
     assert "reconnect in Settings" in str(raised.value)
+
+
+class WatchedEnvironment(MutableMapping):
+    """Stands in for ``os.environ``: reads go to the real one, and every
+    change is recorded (and still made)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.changes = []
+
+    def __getitem__(self, key):
+        return self.real[key]
+
+    def __setitem__(self, key, value):
+        self.changes.append(("set", key, threading.current_thread().name))
+        self.real[key] = value
+
+    def __delitem__(self, key):
+        self.changes.append(("delete", key, threading.current_thread().name))
+        del self.real[key]
+
+    def __iter__(self):
+        return iter(self.real)
+
+    def __len__(self):
+        return len(self.real)
+
+    def copy(self):
+        return dict(self.real)
+
+
+def test_parallel_flows_over_http_leave_the_process_environment_alone(
+    sandbox, oauth, environment, monkeypatch
+):
+    """Odoo serves requests and runs crons in threads of one process: the
+    OAuth client allows plain http to the loopback sandbox without touching
+    process-wide state (a Test connection once died with KeyError when another
+    thread's call removed OAUTHLIB_INSECURE_TRANSPORT)."""
+    assert environment.api_base_url.startswith("http://127.0.0.1")
+    before = dict(os.environ)
+    watched = WatchedEnvironment(os.environ)
+    monkeypatch.setattr(os, "environ", watched)
+
+    def connect_refresh_revoke(number):
+        callback = consent(oauth.authorization_url(f"state-{number}"))
+        assert callback["state"] == f"state-{number}"
+        tokens = oauth.exchange_code(callback["code"])
+        refreshed = [oauth.refresh(tokens.refresh_token)]
+        for _round in range(2):
+            refreshed.append(oauth.refresh(refreshed[-1].refresh_token))
+        assert api_client(environment, refreshed[-1].access_token).company_info()["Id"]
+        oauth.revoke(refreshed[-1].refresh_token)
+        return [tokens.refresh_token] + [each.refresh_token for each in refreshed]
+
+    flows = 8
+    with ThreadPoolExecutor(max_workers=flows) as pool:
+        refresh_tokens = [
+            token for tokens in pool.map(connect_refresh_revoke, range(flows)) for token in tokens
+        ]
+
+    assert watched.changes == []
+    assert dict(os.environ) == before
+    assert "OAUTHLIB_INSECURE_TRANSPORT" not in before
+    assert len(set(refresh_tokens)) == flows * 4
+    stats = sandbox_stats(sandbox)
+    assert stats["token_grants"]["refresh_token"] == flows * 3
+    assert stats["revokes"] == flows

@@ -260,6 +260,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.sandbox.persist()
 
     def _send(self, status, body=b"", content_type=JSON_TYPE, headers=()):
+        # Saved before the answer leaves, as QuickBooks commits before it
+        # answers: a sandbox killed after answering never forgets a write
+        # (and never hands out its ids again after a restart).
+        self.sandbox.persist()
         self.send_response(status)
         self.send_header("intuit_tid", self.intuit_tid)
         self.send_header("Content-Type", content_type)

@@ -1,0 +1,96 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Large selections: planning and previewing a send costs a number of SQL
+queries that does not grow with the number of lines."""
+
+from datetime import date, timedelta
+
+from odoo.tests import new_test_user, tagged
+
+from .common_send import QboSendCase
+
+
+@tagged("post_install", "-at_install")
+class TestSendScale(QboSendCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.qbo_background_threshold = 1000
+        cls.website.qbo_billable = True
+        cls.env["qbo.project.rate"].create(
+            {"project_id": cls.website.id, "employee_id": cls.emily.id, "hourly_rate": 150.0}
+        )
+        cls.hour = cls.env.ref("uom.product_uom_hour")
+        cls.day = cls.env.ref("uom.product_uom_day")
+        # A person, not the superuser: access rights and record rules apply.
+        cls.manager = new_test_user(
+            cls.env,
+            "qbo_scale_manager",
+            groups="base.group_user,hr_timesheet.group_hr_timesheet_approver,"
+            "qb_timesheet_sync.group_qbo_manager",
+        )
+
+    def lines(self, count):
+        """``count`` lines, over two employees, two projects and two units;
+        one in five has no duration, so it is refused."""
+        people = (self.emily, self.jordan)
+        projects = (self.website, self.old_shop)
+        units = (self.hour, self.day)
+        return self.env["account.analytic.line"].create(
+            [
+                {
+                    "name": f"Line {number}",
+                    "project_id": projects[number % 2].id,
+                    "employee_id": people[number // 2 % 2].id,
+                    "product_uom_id": units[number // 4 % 2].id,
+                    "date": date(2026, 3, 1) + timedelta(days=number % 28),
+                    "unit_amount": 0.0 if number % 5 == 4 else 1.0 + number % 4 / 4,
+                }
+                for number in range(count)
+            ]
+        )
+
+    def queries(self, work, lines):
+        """SQL queries ``work(lines)`` makes, starting from an empty record
+        cache as a new request does."""
+        lines.env.flush_all()
+        lines.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        work(lines)
+        lines.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def plan_all(self, lines):
+        lines = lines.with_user(self.manager)
+        send_context = lines._qbo_send_context(self.company, preview=True)
+        return lines._qbo_plans(send_context)
+
+    def assert_same_queries(self, work):
+        few, many = self.lines(6), self.lines(60)
+        # Once, from an empty record cache too, so that what is cached for the
+        # whole registry (record rules, xmlids, defaults) is in place for both
+        # counts.
+        self.queries(work, self.lines(6))
+        self.assertEqual(self.queries(work, many), self.queries(work, few))
+
+    def test_planning_queries_do_not_grow_with_the_lines(self):
+        self.assert_same_queries(self.plan_all)
+
+    def test_preview_queries_do_not_grow_with_the_lines(self):
+        self.assert_same_queries(
+            lambda lines: lines.with_user(self.manager).action_qbo_send_preview()
+        )
+
+    def test_lines_entered_in_days_are_planned_in_hours(self):
+        lines = self.lines(8)
+        plans = {plan.line: plan for plan in self.plan_all(lines)}
+        for line in lines:
+            with self.subTest(line=line.name, unit=line.product_uom_id.name):
+                expected = line.product_uom_id._compute_quantity(
+                    line.unit_amount, self.hour, round=False
+                )
+                self.assertAlmostEqual(plans[line].minutes, round(expected * 60))
+        self.assertIn(self.day, lines.product_uom_id)
+        day_line = lines.filtered(
+            lambda line: line.product_uom_id == self.day and line.unit_amount
+        )[0]
+        self.assertGreater(plans[day_line].minutes, day_line.unit_amount * 60)
