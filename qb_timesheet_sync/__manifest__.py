@@ -19,6 +19,7 @@
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",
         "views/project_project_views.xml",
+        "views/project_task_views.xml",
         "views/res_partner_views.xml",
         "wizards/qbo_resync_wizard_views.xml",
         "wizards/qbo_map_wizard_views.xml",

@@ -19,6 +19,7 @@ from ..qbo import (
     QboThrottled,
     QboTimeout,
 )
+from ..qbo.hour_details import HourDetails, Tracking, tracking_facts
 from ..qbo.timesheet_rules import (
     LineFacts,
     Refusal,
@@ -65,6 +66,8 @@ class SendContext:
     time_tracking_enabled: bool | None = None
     book_close_date: date | None = None
     warning: str | None = None
+    # Issue 14: the classes and locations QuickBooks tracks.
+    tracking: Tracking = Tracking()
 
 
 @dataclass
@@ -78,6 +81,8 @@ class LinePlan:
     refusal: Refusal | None = None
     payload: dict | None = None
     description_truncated: bool = False
+    # Issue 14: item, class, location and cost (see qbo_hour_details.py).
+    details: HourDetails = HourDetails()
 
     @property
     def hours(self):
@@ -88,6 +93,11 @@ class LinePlan:
         if not self.billable or not self.hourly_rate:
             return 0.0
         return self.hours * float(self.hourly_rate)
+
+    @property
+    def cost(self):
+        """The cost of the hours sent (job costing), 0 when none is sent."""
+        return self.hours * self.details.cost_rate if self.details.cost_rate else 0.0
 
 
 class AccountAnalyticLine(models.Model):
@@ -350,6 +360,7 @@ class AccountAnalyticLine(models.Model):
         time_tracking_enabled, book_close_date = preferences_facts(preferences)
         send_context.time_tracking_enabled = time_tracking_enabled
         send_context.book_close_date = book_close_date
+        send_context.tracking = tracking_facts(preferences)
         return send_context
 
     def _qbo_plans(self, send_context):
@@ -378,6 +389,7 @@ class AccountAnalyticLine(models.Model):
             ]
         )
         project_employee_rates = self._qbo_project_employee_rates()
+        details = self.env["qbo.hour.details"]._qbo_details(lines, send_context)
         hour = self.env.ref("uom.product_uom_hour")
         plans = []
         for line in lines:
@@ -392,7 +404,7 @@ class AccountAnalyticLine(models.Model):
                     employee.qbo_billing_rate,
                     company.qbo_default_hourly_rate,
                 )
-            plan = LinePlan(line, minutes, line.qbo_billable, rate)
+            plan = LinePlan(line, minutes, line.qbo_billable, rate, details=details[line.id])
             plan.refusal = refusal(
                 line._qbo_line_facts(plan, hours, send_context, approval_kind, approval_required)
             )
@@ -405,8 +417,8 @@ class AccountAnalyticLine(models.Model):
                     minutes=minutes,
                     billable=plan.billable,
                     hourly_rate=rate,
-                    item_qbo_id=project.qbo_item_id or company.qbo_default_item_id or None,
                     description=line._qbo_description(),
+                    **plan.details.payload_kwargs(),
                 )
             plans.append(plan)
         return plans
@@ -439,6 +451,8 @@ class AccountAnalyticLine(models.Model):
             employee_name=employee.name or "",
             project_name=project.display_name or "",
             time_activity_id=self.qbo_time_activity_id or None,
+            class_required=bool(company.qbo_require_class and send_context.tracking.classes),
+            class_qbo_id=plan.details.class_qbo_id,
         )
 
     # ------------------------------------------------------------------

@@ -19,7 +19,11 @@ class HrEmployee(models.Model):
     _qbo_odoo_kind = "employee"
     _qbo_mapping_fields = frozenset({"qbo_id", "qbo_kind", "qbo_display_name", "qbo_realm_id"})
     # The billing rate is HR's to set; every other qbo_ field is the link.
-    _qbo_user_fields = frozenset({"qbo_billing_rate"})
+    _qbo_user_fields = frozenset(
+        {"qbo_billing_rate", "qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"}
+    )
+    # What the employee's hours carry in QuickBooks (issue 14).
+    _qbo_manager_fields = frozenset({"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"})
     _qbo_link_key_columns = ("company_id", "qbo_kind")
 
     qbo_id = fields.Char(
@@ -50,6 +54,35 @@ class HrEmployee(models.Model):
         copy=False,
         groups="hr.group_hr_user",
         help="Hourly rate of this employee's billable time when the project sets none.",
+    )
+    # Issue 14: what this employee's hours carry (see models/qbo_hour_details.py).
+    qbo_item_ref_id = fields.Many2one(
+        "qbo.item",
+        string="QuickBooks service item",
+        check_company=True,
+        copy=False,
+        domain=[("kind", "=", "item")],
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="Service item of this employee's time, unless the task has one; above the "
+        "project's and the company's.",
+    )
+    qbo_class_ref_id = fields.Many2one(
+        "qbo.item",
+        string="QuickBooks class",
+        check_company=True,
+        copy=False,
+        domain=[("kind", "=", "class")],
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="Class of this employee's time, above the project's and the company's.",
+    )
+    qbo_department_ref_id = fields.Many2one(
+        "qbo.item",
+        string="QuickBooks location",
+        check_company=True,
+        copy=False,
+        domain=[("kind", "=", "department")],
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="Location of this employee's time, above the project's and the company's.",
     )
 
     def _qbo_company(self):

@@ -45,9 +45,24 @@ class ProjectProject(models.Model):
     _qbo_mapping_fields = frozenset({"qbo_customer_id", "qbo_fully_qualified_name", "qbo_realm_id"})
     # Billing settings of the project; every other qbo_ field is its link.
     _qbo_user_fields = frozenset(
-        {"qbo_billable", "qbo_hourly_rate", "qbo_item_ref_id", "qbo_rate_ids"}
+        {
+            "qbo_billable",
+            "qbo_hourly_rate",
+            "qbo_item_ref_id",
+            "qbo_rate_ids",
+            "qbo_class_ref_id",
+            "qbo_department_ref_id",
+        }
     )
-    _qbo_manager_fields = frozenset({"qbo_hourly_rate", "qbo_item_ref_id", "qbo_rate_ids"})
+    _qbo_manager_fields = frozenset(
+        {
+            "qbo_hourly_rate",
+            "qbo_item_ref_id",
+            "qbo_rate_ids",
+            "qbo_class_ref_id",
+            "qbo_department_ref_id",
+        }
+    )
     # A project shared by all companies has none.
     _qbo_link_key_columns = ("COALESCE(company_id, 0)",)
 
@@ -84,8 +99,31 @@ class ProjectProject(models.Model):
         string="QuickBooks service item",
         check_company=True,
         copy=False,
+        domain=[("kind", "=", "item")],
         groups="qb_timesheet_sync.group_qbo_user",
-        help="Service item of the time sent for this project; the company default when empty.",
+        help="Service item of the time sent for this project, unless its task or employee has "
+        "one; the company default when empty.",
+    )
+    # Issue 14: class and location (see models/qbo_hour_details.py).
+    qbo_class_ref_id = fields.Many2one(
+        "qbo.item",
+        string="QuickBooks class",
+        check_company=True,
+        copy=False,
+        domain=[("kind", "=", "class")],
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="Class of the time sent for this project, unless the employee has one; the "
+        "company default when empty.",
+    )
+    qbo_department_ref_id = fields.Many2one(
+        "qbo.item",
+        string="QuickBooks location",
+        check_company=True,
+        copy=False,
+        domain=[("kind", "=", "department")],
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="Location of the time sent for this project, unless the employee has one; the "
+        "company default when empty.",
     )
     qbo_item_id = fields.Char(
         compute="_compute_qbo_item_id",

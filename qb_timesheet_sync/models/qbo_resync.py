@@ -11,6 +11,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..qbo import QboError
+from ..qbo.hour_details import read_category_lists
 from ..qbo.lists import ITEM, display_names, read_resync_lists
 from ..qbo.mapping import normalize_name
 
@@ -71,6 +72,7 @@ class QboResync(models.AbstractModel):
         client = connection._qbo_client()
         try:
             qbo_rows = read_resync_lists(client)
+            category_rows = read_category_lists(client)  # issue 14: classes, locations
         except QboError as error:
             log = self.env["qbo.sync.log"]._record(
                 company,
@@ -81,6 +83,8 @@ class QboResync(models.AbstractModel):
                 realm_id=client.realm_id,
             )
             return log, None
+        for kind, rows in category_rows.items():
+            self.env["qbo.item"]._qbo_store(company, client.realm_id, rows, kind=kind)
         outcomes = self._qbo_apply(company, client, qbo_rows, create_missing)
         counts = Counter(item["category"] for item in outcomes)
         return self._qbo_record(company, client.realm_id, outcomes, counts), counts

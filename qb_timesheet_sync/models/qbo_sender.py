@@ -381,6 +381,13 @@ class QboSender(models.AbstractModel):
             id=plan.line.qbo_time_activity_id,
             hours=round(plan.hours, 2),
         )
+        if plan.details.cost_rate:
+            # Issue 14: the sync log keeps the cost sent (job costing).
+            message += " " + _(
+                "Cost sent: %(cost_rate)s an hour (%(cost)s in all).",
+                cost_rate=plan.details.cost_rate,
+                cost=round(plan.cost, 2),
+            )
         if plan.description_truncated:
             message += " " + _("The description was cut to the 4000 characters QuickBooks keeps.")
         return {"level": "info", "message": message, "record": plan.line}

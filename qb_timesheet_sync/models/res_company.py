@@ -22,12 +22,38 @@ class ResCompany(models.Model):
     qbo_default_item_ref_id = fields.Many2one(
         "qbo.item",
         string="Default service item",
-        domain="[('company_id', '=', id)]",
-        help="Service item of the time sent to QuickBooks when its project has none.",
+        domain="[('company_id', '=', id), ('kind', '=', 'item')]",
+        help="Service item of the time sent to QuickBooks when its task, employee and project "
+        "have none.",
     )
     qbo_default_item_id = fields.Char(
         compute="_compute_qbo_default_item_id",
         help="QuickBooks id of the default service item, for the connected QuickBooks company.",
+    )
+    # Issue 14: class, location and cost (see models/qbo_hour_details.py).
+    qbo_default_class_ref_id = fields.Many2one(
+        "qbo.item",
+        string="Default class",
+        domain="[('company_id', '=', id), ('kind', '=', 'class')]",
+        help="Class of the time sent to QuickBooks when neither the employee nor the project "
+        "has one.",
+    )
+    qbo_default_department_ref_id = fields.Many2one(
+        "qbo.item",
+        string="Default location",
+        domain="[('company_id', '=', id), ('kind', '=', 'department')]",
+        help="Location of the time sent to QuickBooks when neither the employee nor the "
+        "project has one.",
+    )
+    qbo_require_class = fields.Boolean(
+        string="Every hour needs a class",
+        help="When the QuickBooks company tracks classes, lines without a class (on the "
+        "employee, the project or the company default) are not sent.",
+    )
+    qbo_send_cost = fields.Boolean(
+        string="Send the cost of time (job costing)",
+        help="Send the employee's hourly cost (HR settings) as the cost rate of the time, so "
+        "QuickBooks shows the profit of each job.",
     )
     qbo_rounding_step = fields.Selection(
         [

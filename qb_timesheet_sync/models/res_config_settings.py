@@ -85,8 +85,23 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
     qbo_default_item_ref_id = fields.Many2one(
-        related="company_id.qbo_default_item_ref_id", readonly=False
+        related="company_id.qbo_default_item_ref_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'item')]",
     )
+    # Issue 14: class, location and cost of the time sent.
+    qbo_default_class_ref_id = fields.Many2one(
+        related="company_id.qbo_default_class_ref_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'class')]",
+    )
+    qbo_default_department_ref_id = fields.Many2one(
+        related="company_id.qbo_default_department_ref_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id), ('kind', '=', 'department')]",
+    )
+    qbo_require_class = fields.Boolean(related="company_id.qbo_require_class", readonly=False)
+    qbo_send_cost = fields.Boolean(related="company_id.qbo_send_cost", readonly=False)
     qbo_rounding_step = fields.Selection(related="company_id.qbo_rounding_step", readonly=False)
     qbo_rounding_method = fields.Selection(related="company_id.qbo_rounding_method", readonly=False)
     qbo_send_non_billable = fields.Boolean(

@@ -86,6 +86,12 @@ MESSAGES = {
         "The line is billable but no hourly rate was found for %(employee)s on %(project)s: "
         "set a rate on the project, the employee or in the QuickBooks settings."
     ),
+    # Issue 14: class and location (see hour_details.py).
+    "class_required": (
+        "The QuickBooks company tracks classes and every hour needs one, but none is set for "
+        "%(employee)s on %(project)s: set a class on the project, the employee or in the "
+        "QuickBooks settings."
+    ),
 }
 
 
@@ -208,6 +214,9 @@ class LineFacts:
     project_name: str = ""
     # The time activity QuickBooks already has for the line, if any.
     time_activity_id: str | None = None
+    # Issue 14: a class is required and the one the cascade found, if any.
+    class_required: bool = False
+    class_qbo_id: str | None = None
 
     @property
     def rounded_minutes(self):
@@ -272,6 +281,8 @@ def refusal(facts):
         )
     if facts.billable and not (facts.hourly_rate and facts.hourly_rate > 0):
         return refusal_for("no_rate", employee=employee, project=project)
+    if facts.class_required and not facts.class_qbo_id:
+        return refusal_for("class_required", employee=employee, project=project)
     return None
 
 
@@ -296,12 +307,17 @@ def build_time_activity(
     hourly_rate=None,
     item_qbo_id=None,
     description="",
+    class_qbo_id=None,
+    department_qbo_id=None,
+    cost_rate=None,
 ):
     """Return ``(payload, description_truncated)`` for a TimeActivity create.
 
     The duration form (Hours and Minutes, with TxnDate) is used rather than
     start and end times, whose time zones QuickBooks does not round-trip
-    (facts 3.1). ``minutes`` is the rounded duration. Raises ValueError on
+    (facts 3.1). ``minutes`` is the rounded duration. ``class_qbo_id``,
+    ``department_qbo_id`` (a location) and ``cost_rate`` (job costing) are
+    sent when given (see hour_details.py). Raises ValueError on
     values the caller should have refused first (see :func:`refusal`).
     """
     if name_of not in (EMPLOYEE, VENDOR):
@@ -322,6 +338,10 @@ def build_time_activity(
     }
     if item_qbo_id:
         payload["ItemRef"] = {"value": str(item_qbo_id)}
+    if class_qbo_id:
+        payload["ClassRef"] = {"value": str(class_qbo_id)}
+    if department_qbo_id:
+        payload["DepartmentRef"] = {"value": str(department_qbo_id)}
     payload.update(
         {
             "TxnDate": txn_date.isoformat(),
@@ -332,6 +352,8 @@ def build_time_activity(
     )
     if billable:
         payload["HourlyRate"] = _json_number(hourly_rate)
+    if cost_rate is not None and cost_rate > 0:
+        payload["CostRate"] = _json_number(cost_rate)
     description = description or ""
     # UNSURE whether QuickBooks counts characters or UTF-16 units; Python
     # characters match the documented "4000 characters".

@@ -16,6 +16,9 @@ class QboSendWizard(models.TransientModel):
     count_refused = fields.Integer(string="Not sent", readonly=True)
     hours_to_send = fields.Float(string="Hours to send", readonly=True)
     amount_to_send = fields.Monetary(string="Billable amount", readonly=True)
+    cost_to_send = fields.Monetary(
+        string="Cost", readonly=True, help="Hours sent times the employees' hourly cost."
+    )
     warning = fields.Text(readonly=True)
     send_in_background = fields.Boolean(
         readonly=True, help="The selection is larger than the company's background threshold."
@@ -80,6 +83,7 @@ class QboSendWizard(models.TransientModel):
             "count_refused": len(refusals),
             "hours_to_send": sum(total["hours"] for total in employee_totals),
             "amount_to_send": sum(total["amount"] for total in employee_totals),
+            "cost_to_send": sum(total["cost"] for total in employee_totals),
             "warning": "\n".join(warnings) or False,
             "send_in_background": send_in_background,
             "employee_total_ids": [
@@ -115,11 +119,13 @@ class QboSendWizard(models.TransientModel):
                     "line_count": 0,
                     "hours": 0.0,
                     "amount": 0.0,
+                    "cost": 0.0,
                 },
             )
             total["line_count"] += 1
             total["hours"] += plan.hours
             total["amount"] += plan.amount
+            total["cost"] += plan.cost
 
     def action_confirm(self):
         self.ensure_one()
@@ -138,6 +144,7 @@ class QboSendWizardTotal(models.TransientModel):
     hours = fields.Float()
     currency_id = fields.Many2one("res.currency")
     amount = fields.Monetary(string="Billable amount")
+    cost = fields.Monetary()
 
 
 class QboSendWizardRefusal(models.TransientModel):

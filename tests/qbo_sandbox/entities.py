@@ -11,7 +11,9 @@ import datetime
 from . import faults
 
 NAME_ENTITIES = ("Customer", "Employee", "Vendor")
-LIST_ENTITIES = (*NAME_ENTITIES, "Item")
+# Classes and locations (QuickBooks' Department entity) are name lists too.
+CATEGORY_ENTITIES = ("Class", "Department")
+LIST_ENTITIES = (*NAME_ENTITIES, "Item", *CATEGORY_ENTITIES)
 ENTITIES = (*LIST_ENTITIES, "TimeActivity")
 ENTITY_BY_PATH = {name.lower(): name for name in ENTITIES}
 
@@ -42,6 +44,8 @@ READ_ONLY_FIELDS = {
     "Employee": ("V4IDPseudonym",),
     "Vendor": (),
     "Item": ("FullyQualifiedName", "Level"),
+    "Class": ("FullyQualifiedName",),
+    "Department": ("FullyQualifiedName",),
     "TimeActivity": (),
 }
 # Fields a full update keeps although the client left them out (write-on-create or owned).
@@ -52,6 +56,8 @@ KEPT_ON_FULL_UPDATE = {
     "Employee": ("V4IDPseudonym",),
     "Vendor": ("Balance", "CurrencyRef"),
     "Item": (),
+    "Class": (),
+    "Department": (),
     "TimeActivity": (),
 }
 
@@ -421,6 +427,14 @@ def _validate_time_activity(realm, record, existing, context):
     if record.get("ItemRef"):
         item = _resolve_ref(realm, "Item", record["ItemRef"], "ItemRef", context)
         record["ItemRef"] = _reference(item, "Name")
+    _check_categories(realm, record, context)
+    cost_rate = record.get("CostRate")
+    if cost_rate is not None and (
+        isinstance(cost_rate, bool) or not isinstance(cost_rate, (int, float)) or cost_rate < 0
+    ):
+        # GUESS: the reference documents CostRate as a decimal without its faults; a
+        # negative or non-numeric one is refused like a bad property.
+        raise faults.invalid_property("CostRate", "CostRate")
     if billable_status == "Billable":
         rate = record.get("HourlyRate")
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
@@ -432,6 +446,45 @@ def _validate_time_activity(realm, record, existing, context):
     record["TxnDate"] = _txn_date(realm, record.get("TxnDate"))
     _check_books_open(realm, record["TxnDate"])
     record.setdefault("Taxable", False)
+    return record
+
+
+def _check_categories(realm, record, context):
+    """ClassRef and DepartmentRef (a location) must point to an active class or
+    location, and only when the company tracks them (Preferences, facts 3.1 and 3.7).
+
+    GUESS: Intuit documents ClassRef as "only when class tracking is enabled" without the
+    fault; a reference the company does not track is refused as an unsupported property.
+    """
+    tracked = {
+        "ClassRef": ("Class", realm.class_tracking()),
+        "DepartmentRef": ("Department", realm.settings["TrackDepartments"]),
+    }
+    for element, (entity, is_tracked) in tracked.items():
+        if not record.get(element):
+            continue
+        if not is_tracked:
+            raise faults.invalid_property(f"{element} ({entity} tracking is off)", element)
+        category = _resolve_ref(realm, entity, record[element], element, context)
+        record[element] = _reference(category, "FullyQualifiedName")
+
+
+def _validate_category(realm, record, existing, context, entity):
+    name = record.get("Name")
+    if not isinstance(name, str) or not name.strip():
+        raise faults.required_param("Name")
+    name = name.strip()
+    _check_text(record, "Name", 100)
+    _check_name_characters(record, ("Name",))
+    own_id = existing["Id"] if existing else None
+    key = _name_key(name)
+    for other in realm.records[entity].values():
+        if other["Id"] != own_id and _name_key(other["Name"]) == key:
+            raise faults.duplicate_name(entity.lower())
+    # Sub-classes and sub-locations (ParentRef) are not emulated.
+    record["Name"] = name
+    record["FullyQualifiedName"] = name
+    record.setdefault("Active", True)
     return record
 
 
@@ -552,5 +605,11 @@ VALIDATORS = {
     "Employee": _validate_employee,
     "Vendor": _validate_vendor,
     "Item": _validate_item,
+    "Class": lambda realm, record, existing, context: _validate_category(
+        realm, record, existing, context, "Class"
+    ),
+    "Department": lambda realm, record, existing, context: _validate_category(
+        realm, record, existing, context, "Department"
+    ),
     "TimeActivity": _validate_time_activity,
 }

@@ -130,6 +130,10 @@ def _person_rows(people, kind):
     return "".join(rows)
 
 
+def _ref_name(record, ref):
+    return (record.get(ref) or {}).get("name", "")
+
+
 def _time_rows(activities):
     rows = []
     for activity in sorted(activities, key=lambda record: record["Id"].zfill(20), reverse=True):
@@ -145,6 +149,10 @@ def _time_rows(activities):
             f"<td>{html.escape((activity.get('CustomerRef') or {}).get('name', ''))}</td>"
             f"<td>{html.escape(duration)}</td>"
             f"<td>{html.escape(activity.get('BillableStatus', ''))}</td>"
+            f"<td>{html.escape(_ref_name(activity, 'ItemRef'))}</td>"
+            f"<td>{html.escape(_ref_name(activity, 'ClassRef'))}</td>"
+            f"<td>{html.escape(_ref_name(activity, 'DepartmentRef'))}</td>"
+            f"<td>{html.escape(str(activity.get('CostRate', '')))}</td>"
             f"<td>{html.escape(activity.get('Description', ''))}</td></tr>"
         )
     return "".join(rows)
@@ -167,7 +175,8 @@ def admin_page(realms):
             "</p>"
             f"<h2>Time activities ({len(records['TimeActivity'])})</h2>"
             "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th>"
-            f"<th>Duration</th><th>Billable</th><th>Description</th></tr>"
+            "<th>Duration</th><th>Billable</th><th>Item</th><th>Class</th><th>Location</th>"
+            "<th>Cost rate</th><th>Description</th></tr>"
             f"{_time_rows(records['TimeActivity'].values())}</table>"
             '<h2 style="margin-top:20px">Customers and projects</h2>'
             "<table><tr><th>Id</th><th>Name</th><th>Full name</th><th>Active</th></tr>"

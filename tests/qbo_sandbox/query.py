@@ -38,6 +38,8 @@ QUERYABLE_FIELDS = {
     "Employee": (*_COMMON_FIELDS, *_NAME_FIELDS, "EmployeeNumber"),
     "Vendor": (*_COMMON_FIELDS, *_NAME_FIELDS, "Vendor1099"),
     "Item": (*_COMMON_FIELDS, "Name", "FullyQualifiedName", "Type", "Active", "Sku"),
+    "Class": (*_COMMON_FIELDS, "Name", "FullyQualifiedName", "Active"),
+    "Department": (*_COMMON_FIELDS, "Name", "FullyQualifiedName", "Active"),
     "TimeActivity": (
         *_COMMON_FIELDS,
         "TxnDate",
@@ -46,6 +48,8 @@ QUERYABLE_FIELDS = {
         "VendorRef",
         "CustomerRef",
         "ItemRef",
+        "ClassRef",
+        "DepartmentRef",
         "BillableStatus",
     ),
     "CompanyInfo": _COMMON_FIELDS,

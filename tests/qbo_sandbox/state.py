@@ -28,6 +28,11 @@ DEFAULT_SETTINGS = {
     "TimeTrackingFeatureEnabled": None,
     "SubscriptionStatus": "SUBSCRIBED",
     "BookCloseDate": None,
+    # Categories (Preferences.AccountingInfoPrefs, facts 3.7): classes assigned per
+    # transaction or per line, and locations (Department).
+    "ClassTrackingPerTxn": False,
+    "ClassTrackingPerTxnLine": False,
+    "TrackDepartments": False,
 }
 SETTINGS_KEYS = tuple(DEFAULT_SETTINGS)
 SUBSCRIPTION_STATUSES = (
@@ -76,7 +81,13 @@ def check_settings(changes):
     close_date = changes.get("BookCloseDate")
     if close_date is not None:
         datetime.date.fromisoformat(close_date)
-    for key in ("PayrollFeature", "TimeTrackingFeatureEnabled"):
+    for key in (
+        "PayrollFeature",
+        "TimeTrackingFeatureEnabled",
+        "ClassTrackingPerTxn",
+        "ClassTrackingPerTxnLine",
+        "TrackDepartments",
+    ):
         value = changes.get(key)
         if value is not None and not isinstance(value, bool):
             raise ValueError(f"{key} must be true or false")
@@ -144,6 +155,9 @@ class Realm:
     def payroll_enabled(self):
         return bool(self.settings["PayrollFeature"])
 
+    def class_tracking(self):
+        return bool(self.settings["ClassTrackingPerTxn"] or self.settings["ClassTrackingPerTxnLine"])
+
     def time_tracking_enabled(self):
         explicit = self.settings["TimeTrackingFeatureEnabled"]
         if explicit is not None:
@@ -192,9 +206,9 @@ class Realm:
 
     def preferences(self):
         accounting = {
-            "TrackDepartments": False,
-            "ClassTrackingPerTxn": False,
-            "ClassTrackingPerTxnLine": False,
+            "TrackDepartments": bool(self.settings["TrackDepartments"]),
+            "ClassTrackingPerTxn": bool(self.settings["ClassTrackingPerTxn"]),
+            "ClassTrackingPerTxnLine": bool(self.settings["ClassTrackingPerTxnLine"]),
             "CustomerTerminology": "Customers",
             "FirstMonthOfFiscalYear": "January",
             "UseAccountNumbers": False,
@@ -315,7 +329,7 @@ class SandboxState:
             realm = Realm(realm_id, utc_offset=realm_seed.get("utc_offset", DEFAULT_UTC_OFFSET))
             self.realms[realm_id] = realm
         realm.apply_settings(settings)
-        for entity in ("Employee", "Vendor", "Item"):
+        for entity in ("Employee", "Vendor", "Item", *entities.CATEGORY_ENTITIES):
             for record in realm_seed.get(entity, []):
                 entities.create(realm, entity, record, entities.WriteContext(seeding=True))
         for record in realm_seed.get("Customer", []):

@@ -74,6 +74,7 @@ CASES = {
     "too_long": {"unit_amount_hours": 23.99},
     "books_closed": {"date": date(2026, 6, 30)},
     "no_rate": {"hourly_rate": None},
+    "class_required": {"class_required": True},
 }
 MESSAGE_PARAMS = {
     "employee": "'Jane Doe'",

@@ -1,0 +1,82 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""What each timesheet line carries to QuickBooks besides who, when and how
+long: service item, class, location and cost. The cascade itself is the
+plain-Python :func:`~..qbo.hour_details.resolve_details`; this model only
+gathers the settings of the task, the employee, the project and the company,
+for the QuickBooks company the lines go to."""
+
+from odoo import api, models
+
+from ..qbo.hour_details import CLASS, DEPARTMENT, ITEM, hour_details
+
+# The setting fields of each level, per kind (a task only has a service item).
+LEVEL_FIELDS = {
+    "task": {ITEM: "qbo_item_ref_id"},
+    "employee": {
+        ITEM: "qbo_item_ref_id",
+        CLASS: "qbo_class_ref_id",
+        DEPARTMENT: "qbo_department_ref_id",
+    },
+    "project": {
+        ITEM: "qbo_item_ref_id",
+        CLASS: "qbo_class_ref_id",
+        DEPARTMENT: "qbo_department_ref_id",
+    },
+    "company": {
+        ITEM: "qbo_default_item_ref_id",
+        CLASS: "qbo_default_class_ref_id",
+        DEPARTMENT: "qbo_default_department_ref_id",
+    },
+}
+
+
+class QboHourDetails(models.AbstractModel):
+    _name = "qbo.hour.details"
+    _description = "What QuickBooks knows about an hour: service item, class, location, cost"
+
+    @api.model
+    def _qbo_details(self, lines, send_context):
+        """{line id: :class:`HourDetails`} of ``lines`` (sudo, all of
+        ``send_context.company``), in a constant number of queries."""
+        company = send_context.company.sudo()
+        realm_id = send_context.realm_id
+        lines.task_id.fetch(["qbo_item_ref_id"])
+        lines.employee_id.fetch([*LEVEL_FIELDS["employee"].values(), "hourly_cost"])
+        lines.project_id.fetch(list(LEVEL_FIELDS["project"].values()))
+        (
+            lines.task_id.qbo_item_ref_id
+            | lines.employee_id.qbo_item_ref_id
+            | lines.employee_id.qbo_class_ref_id
+            | lines.employee_id.qbo_department_ref_id
+            | lines.project_id.qbo_item_ref_id
+            | lines.project_id.qbo_class_ref_id
+            | lines.project_id.qbo_department_ref_id
+        ).fetch(["qbo_id", "realm_id"])
+        company_settings = self._qbo_level_settings("company", company, realm_id)
+        details = {}
+        for line in lines:
+            settings = {
+                "task": self._qbo_level_settings("task", line.task_id, realm_id),
+                "employee": self._qbo_level_settings("employee", line.employee_id, realm_id),
+                "project": self._qbo_level_settings("project", line.project_id, realm_id),
+                "company": company_settings,
+            }
+            details[line.id] = hour_details(
+                settings,
+                send_context.tracking,
+                hourly_cost=line.employee_id.hourly_cost,
+                send_cost=company.qbo_send_cost,
+            )
+        return details
+
+    @api.model
+    def _qbo_level_settings(self, level, record, realm_id):
+        """{kind: QuickBooks id} set on ``record`` (a task, employee, project
+        or company), for ``realm_id`` only."""
+        if not record:
+            return {}
+        settings = {}
+        for kind, field in LEVEL_FIELDS[level].items():
+            ref = record[field]
+            settings[kind] = ref._qbo_id_for(realm_id) if ref else None
+        return settings

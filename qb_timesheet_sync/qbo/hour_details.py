@@ -1,0 +1,148 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""What QuickBooks can know about an hour besides who, when and how long: the
+service item, the class, the location (QuickBooks' ``Department``) and the
+cost of the hour (job costing).
+
+Plain Python on purpose (no ``odoo`` import). The one cascade of the addon
+lives here, in :func:`resolve_details`: a setting is looked for on the task,
+then on the employee, then on the project, then in the company's defaults;
+the first one set wins (:data:`LEVELS`). A level that offers no setting of a
+kind (a task has no class or location) is skipped.
+"""
+
+from dataclasses import dataclass
+
+# Where a setting may be made, the most specific first.
+LEVELS = ("task", "employee", "project", "company")
+# What may be set: the TimeActivity reference each one is sent as.
+ITEM = "item"
+CLASS = "class"
+DEPARTMENT = "department"
+KINDS = (ITEM, CLASS, DEPARTMENT)
+REFS = {ITEM: "ItemRef", CLASS: "ClassRef", DEPARTMENT: "DepartmentRef"}
+# The QuickBooks entity of each kind, and how the resync reads the list.
+ENTITIES = {CLASS: "Class", DEPARTMENT: "Department"}
+CATEGORY_QUERIES = {
+    CLASS: "SELECT * FROM Class WHERE Active IN (true, false)",
+    DEPARTMENT: "SELECT * FROM Department WHERE Active IN (true, false)",
+}
+
+
+def resolve_details(settings):
+    """Return ``{kind: (qbo_id, level)}`` for every kind set somewhere.
+
+    ``settings`` is ``{level: {kind: qbo_id or None}}`` (levels of
+    :data:`LEVELS`, kinds of :data:`KINDS`; missing levels or kinds are not
+    set). The most specific level wins: a task's service item beats the
+    employee's, which beats the project's, which beats the company default.
+    """
+    resolved = {}
+    for kind in KINDS:
+        for level in LEVELS:
+            qbo_id = (settings.get(level) or {}).get(kind)
+            if qbo_id:
+                resolved[kind] = (str(qbo_id), level)
+                break
+    return resolved
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What the QuickBooks company tracks (Preferences, facts 3.7); None is
+    "QuickBooks does not say"."""
+
+    classes: bool | None = None
+    departments: bool | None = None
+
+
+def _flag(value):
+    return None if value is None else str(value).lower() == "true"
+
+
+def tracking_facts(preferences):
+    """The :class:`Tracking` of a Preferences document.
+
+    Classes are tracked when ``ClassTrackingPerTxn`` or
+    ``ClassTrackingPerTxnLine`` is on (the two ways QuickBooks assigns classes
+    once *Track classes* is on; a time activity is a one-line transaction, so
+    either lets it carry a ClassRef: a guess, Intuit's reference only says
+    "when class tracking is enabled"). Locations are tracked when
+    ``TrackDepartments`` is on.
+    """
+    prefs = preferences.get("AccountingInfoPrefs") or {}
+    per_txn, per_line = _flag(prefs.get("ClassTrackingPerTxn")), _flag(
+        prefs.get("ClassTrackingPerTxnLine")
+    )
+    classes = None if per_txn is None and per_line is None else bool(per_txn or per_line)
+    return Tracking(classes=classes, departments=_flag(prefs.get("TrackDepartments")))
+
+
+def category_queries(tracking):
+    """{kind: query} of the lists a resync reads for ``tracking``: classes and
+    locations only when the QuickBooks company tracks them (each read is a
+    metered call)."""
+    wanted = {CLASS: tracking.classes, DEPARTMENT: tracking.departments}
+    return {kind: CATEGORY_QUERIES[kind] for kind, on in wanted.items() if on}
+
+
+def category_from_row(row):
+    """{qbo_id, name, active} of a Class or Department row; sub-classes and
+    sub-locations are shown with their parents (FullyQualifiedName)."""
+    return {
+        "qbo_id": str(row["Id"]),
+        "name": row.get("FullyQualifiedName") or row.get("Name") or str(row["Id"]),
+        "active": row.get("Active", True),
+    }
+
+
+def cost_rate(hourly_cost, send_cost):
+    """The CostRate to send: the employee's hourly cost when the company sends
+    costs and there is one above zero, else None (nothing sent)."""
+    if send_cost and hourly_cost and hourly_cost > 0:
+        return round(float(hourly_cost), 2)
+    return None
+
+
+@dataclass(frozen=True)
+class HourDetails:
+    """What the cascade and the cost rule found for one line: QuickBooks ids
+    of the connected company (None when not set) and the cost rate."""
+
+    item_qbo_id: str | None = None
+    class_qbo_id: str | None = None
+    department_qbo_id: str | None = None
+    cost_rate: float | None = None
+
+    def payload_kwargs(self):
+        """The keyword arguments of ``build_time_activity`` they are sent as."""
+        return {
+            "item_qbo_id": self.item_qbo_id,
+            "class_qbo_id": self.class_qbo_id,
+            "department_qbo_id": self.department_qbo_id,
+            "cost_rate": self.cost_rate,
+        }
+
+
+def hour_details(settings, tracking, hourly_cost=None, send_cost=False):
+    """The :class:`HourDetails` of a line from its ``settings`` (see
+    :func:`resolve_details`). A class or location is only sent when the
+    QuickBooks company does not say it stops tracking them (None: QuickBooks
+    has the last word)."""
+    resolved = resolve_details(settings)
+
+    def pick(kind, tracked=True):
+        return resolved[kind][0] if kind in resolved and tracked is not False else None
+
+    return HourDetails(
+        item_qbo_id=pick(ITEM),
+        class_qbo_id=pick(CLASS, tracking.classes),
+        department_qbo_id=pick(DEPARTMENT, tracking.departments),
+        cost_rate=cost_rate(hourly_cost, send_cost),
+    )
+
+
+def read_category_lists(client):
+    """{kind: rows} of the classes and locations the QuickBooks company tracks
+    (Preferences first: a company that tracks neither costs one call)."""
+    tracking = tracking_facts(client.preferences())
+    return {kind: client.query(query) for kind, query in category_queries(tracking).items()}

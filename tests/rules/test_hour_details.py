@@ -1,0 +1,151 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Issue 14: the one cascade of service item, class and location, the cost
+rule, and what Preferences say about classes and locations."""
+
+from datetime import date
+
+from qb_timesheet_sync.qbo.hour_details import (
+    CATEGORY_QUERIES,
+    CLASS,
+    DEPARTMENT,
+    ITEM,
+    HourDetails,
+    Tracking,
+    category_from_row,
+    category_queries,
+    cost_rate,
+    hour_details,
+    resolve_details,
+    tracking_facts,
+)
+from qb_timesheet_sync.qbo.timesheet_rules import LineFacts, build_time_activity, refusal
+
+ALL_LEVELS = {
+    "task": {ITEM: "t-item"},
+    "employee": {ITEM: "e-item", CLASS: "e-class", DEPARTMENT: "e-dep"},
+    "project": {ITEM: "p-item", CLASS: "p-class", DEPARTMENT: "p-dep"},
+    "company": {ITEM: "c-item", CLASS: "c-class", DEPARTMENT: "c-dep"},
+}
+TRACKING_ALL = Tracking(classes=True, departments=True)
+
+
+def test_most_specific_level_wins_for_each_kind():
+    assert resolve_details(ALL_LEVELS) == {
+        ITEM: ("t-item", "task"),
+        CLASS: ("e-class", "employee"),
+        DEPARTMENT: ("e-dep", "employee"),
+    }
+
+
+def test_each_level_falls_through_when_not_set():
+    levels = {
+        "task": {ITEM: None},
+        "employee": {ITEM: None, CLASS: None, DEPARTMENT: "e-dep"},
+        "project": {ITEM: "p-item", CLASS: None},
+        "company": {ITEM: "c-item", CLASS: "c-class"},
+    }
+    assert resolve_details(levels) == {
+        ITEM: ("p-item", "project"),
+        CLASS: ("c-class", "company"),
+        DEPARTMENT: ("e-dep", "employee"),
+    }
+
+
+def test_nothing_set_sends_nothing():
+    assert resolve_details({}) == {}
+    assert hour_details({}, TRACKING_ALL) == HourDetails()
+
+
+def test_class_and_location_only_when_quickbooks_does_not_say_it_stopped_tracking():
+    off = hour_details(ALL_LEVELS, Tracking(classes=False, departments=False))
+    assert (off.item_qbo_id, off.class_qbo_id, off.department_qbo_id) == ("t-item", None, None)
+    unknown = hour_details(ALL_LEVELS, Tracking())
+    assert (unknown.class_qbo_id, unknown.department_qbo_id) == ("e-class", "e-dep")
+
+
+def test_cost_is_sent_only_when_the_company_says_so():
+    assert cost_rate(42.5, True) == 42.5
+    assert cost_rate(42.5, False) is None
+    assert cost_rate(0, True) is None
+    assert hour_details({}, TRACKING_ALL, hourly_cost=30, send_cost=True).cost_rate == 30
+
+
+def test_tracking_is_read_from_preferences():
+    assert tracking_facts({}) == Tracking(None, None)
+    prefs = {"AccountingInfoPrefs": {"ClassTrackingPerTxn": False, "TrackDepartments": True}}
+    assert tracking_facts(prefs) == Tracking(classes=False, departments=True)
+    per_line = {"AccountingInfoPrefs": {"ClassTrackingPerTxnLine": "true"}}
+    assert tracking_facts(per_line).classes is True
+
+
+def test_resync_reads_only_the_tracked_lists():
+    assert category_queries(Tracking(False, False)) == {}
+    assert category_queries(Tracking(True, None)) == {CLASS: CATEGORY_QUERIES[CLASS]}
+    assert set(category_queries(TRACKING_ALL)) == {CLASS, DEPARTMENT}
+
+
+def test_category_rows_show_their_full_name():
+    row = {"Id": 7, "Name": "West", "FullyQualifiedName": "Sales:West", "Active": False}
+    assert category_from_row(row) == {"qbo_id": "7", "name": "Sales:West", "active": False}
+
+
+def test_payload_carries_class_location_and_cost():
+    details = hour_details(ALL_LEVELS, TRACKING_ALL, hourly_cost=35.5, send_cost=True)
+    payload, _truncated = build_time_activity(
+        name_of="Employee",
+        person_qbo_id="55",
+        customer_qbo_id="22",
+        txn_date=date(2026, 7, 1),
+        minutes=90,
+        billable=True,
+        hourly_rate=120,
+        **details.payload_kwargs(),
+    )
+    assert payload["ItemRef"] == {"value": "t-item"}
+    assert payload["ClassRef"] == {"value": "e-class"}
+    assert payload["DepartmentRef"] == {"value": "e-dep"}
+    assert payload["CostRate"] == 35.5
+
+
+def test_payload_without_details_is_unchanged():
+    payload, _truncated = build_time_activity(
+        name_of="Vendor",
+        person_qbo_id="9",
+        customer_qbo_id="22",
+        txn_date=date(2026, 7, 1),
+        minutes=60,
+        billable=False,
+        **HourDetails().payload_kwargs(),
+    )
+    assert not {"ItemRef", "ClassRef", "DepartmentRef", "CostRate"} & payload.keys()
+
+
+def _facts(**changes):
+    values = {
+        "qbo_state": "not_sent",
+        "connected": True,
+        "time_tracking_enabled": True,
+        "has_project": True,
+        "project_qbo_id": "22",
+        "has_employee": True,
+        "employee_qbo_id": "55",
+        "approval_required": False,
+        "approved": True,
+        "billable": True,
+        "send_non_billable": False,
+        "unit_amount_hours": 1.0,
+        "date": date(2026, 7, 1),
+        "hourly_rate": 100,
+        "employee_name": "Alice",
+        "project_name": "Website",
+    }
+    values.update(changes)
+    return LineFacts(**values)
+
+
+def test_missing_required_class_is_refused_with_a_reason():
+    refused = refusal(_facts(class_required=True))
+    assert refused.code == "class_required"
+    assert "'Alice'" in refused.message and "'Website'" in refused.message
+    assert refusal(_facts(class_required=True, class_qbo_id="3")) is None
+    assert refusal(_facts(class_required=False)) is None
