@@ -23,7 +23,9 @@ class HrEmployee(models.Model):
         {"qbo_billing_rate", "qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"}
     )
     # What the employee's hours carry in QuickBooks (issue 14).
-    _qbo_manager_fields = frozenset({"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"})
+    _qbo_manager_fields = frozenset(
+        {"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"}
+    )
     _qbo_link_key_columns = ("company_id", "qbo_kind")
 
     qbo_id = fields.Char(

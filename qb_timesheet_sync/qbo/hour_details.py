@@ -70,8 +70,9 @@ def tracking_facts(preferences):
     ``TrackDepartments`` is on.
     """
     prefs = preferences.get("AccountingInfoPrefs") or {}
-    per_txn, per_line = _flag(prefs.get("ClassTrackingPerTxn")), _flag(
-        prefs.get("ClassTrackingPerTxnLine")
+    per_txn, per_line = (
+        _flag(prefs.get("ClassTrackingPerTxn")),
+        _flag(prefs.get("ClassTrackingPerTxnLine")),
     )
     classes = None if per_txn is None and per_line is None else bool(per_txn or per_line)
     return Tracking(classes=classes, departments=_flag(prefs.get("TrackDepartments")))

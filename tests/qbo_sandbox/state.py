@@ -156,7 +156,9 @@ class Realm:
         return bool(self.settings["PayrollFeature"])
 
     def class_tracking(self):
-        return bool(self.settings["ClassTrackingPerTxn"] or self.settings["ClassTrackingPerTxnLine"])
+        return bool(
+            self.settings["ClassTrackingPerTxn"] or self.settings["ClassTrackingPerTxnLine"]
+        )
 
     def time_tracking_enabled(self):
         explicit = self.settings["TimeTrackingFeatureEnabled"]

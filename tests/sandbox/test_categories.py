@@ -61,7 +61,9 @@ def test_inactive_location_is_refused(sandbox, sandbox_api, people):
 
 
 def test_negative_cost_rate_is_refused(sandbox_api, people):
-    assert fault_code(sandbox_api.create("TimeActivity", time_activity(people, CostRate=-1))) == "2010"
+    assert (
+        fault_code(sandbox_api.create("TimeActivity", time_activity(people, CostRate=-1))) == "2010"
+    )
 
 
 def test_duplicate_class_name_is_refused(sandbox_api):
