@@ -86,11 +86,18 @@ class QboStateGuard(models.AbstractModel):
     def _qbo_check_state_write(self, vals):
         if is_trusted():
             return
+        asked = vals.keys() & (self._qbo_state_fields() | self._qbo_manager_fields)
+        if not asked:
+            return
+        # Refuse first what the user may not write at all: comparing with the
+        # stored values would tell them whether they guessed right.
+        self.check_access("write")
+        self.check_field_access_rights("write", list(asked))
         # Writing back the value a record already has changes nothing (an
         # import of exported lines, a client that saves every field).
         changed = {
             name
-            for name in vals.keys() & (self._qbo_state_fields() | self._qbo_manager_fields)
+            for name in asked
             if any(record._qbo_differs(name, vals[name]) for record in self.sudo())
         }
         self._qbo_check_changes(changed)
