@@ -112,6 +112,10 @@ class ResConfigSettings(models.TransientModel):
             )
 
     def set_values(self):
+        # Public, so callable over RPC on no record at all: core would then
+        # write every setting (ours included) as empty.
+        if not self.env.is_admin():
+            raise AccessError(self.env._("Only administrators can change the settings."))
         super().set_values()
         self._qbo_save_secrets()
 
