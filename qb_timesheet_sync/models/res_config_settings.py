@@ -101,6 +101,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.qbo_auto_send_filter_id", readonly=False
     )
 
+    # A dependency, so the settings form (an onchange of a new record)
+    # computes the flags; without one they would stay False.
+    @api.depends("company_id")
     def _compute_qbo_secrets_set(self):
         params = self.env["ir.config_parameter"].sudo()
         for settings in self:
