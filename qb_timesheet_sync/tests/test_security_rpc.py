@@ -290,9 +290,20 @@ class TestSecurityRpc(QboHttpCase):
         else:
             self.assertEqual(reply.value, expected, reply.message[:500])
 
-    def check(self, matrix, model, method, *args, roles=None, protocols=PROTOCOLS, **kwargs):
+    def check(
+        self,
+        matrix,
+        model,
+        method,
+        *args,
+        roles=None,
+        protocols=PROTOCOLS,
+        never_shown=(),
+        **kwargs,
+    ):
         """Run one operation for each role of ``roles`` (all of ``matrix`` by
-        default) over each protocol, asserting the cell of ``matrix``.
+        default) over each protocol, asserting the cell of ``matrix``, and
+        that no reply, allowed or refused, contains one of ``never_shown``.
         Returns {(role, protocol): Reply}."""
         replies = {}
         for role in roles or matrix:
@@ -300,6 +311,7 @@ class TestSecurityRpc(QboHttpCase):
                 with self.subTest(role=role, call=f"{model}.{method}", protocol=protocol):
                     reply = self.rpc(role, model, method, *args, protocol=protocol, **kwargs)
                     self.assertReply(reply, matrix[role], protocol)
+                    self.assertNoSecret(reply, never_shown, f"to {role} over {protocol}")
                     replies[role, protocol] = reply
         return replies
 
@@ -357,18 +369,39 @@ class TestSecurityRpc(QboHttpCase):
         flags = ["qbo_client_secret_set", "qbo_webhook_verifier_set"]
         settings = "res.config.settings"
 
-        replies = self.check(SETTINGS_DEFAULTS, settings, "default_get", secret_fields + flags)
-        # The settings form asks its defaults with onchange: the secret
-        # fields are the admin's only, the flags anyone's.
-        replies |= self.check(
-            ADMIN_ONLY, settings, "onchange", [], {}, [], spec_of([*secret_fields, *flags])
+        replies = self.check(
+            SETTINGS_DEFAULTS,
+            settings,
+            "default_get",
+            secret_fields + flags,
+            never_shown=secrets,
         )
-        replies |= self.check(
-            SETTINGS_DEFAULTS, settings, "onchange", [], {}, [], spec_of([*flags, "qbo_client_id"])
+        self.assertIs(replies["ts_user", JSONRPC].value.get("qbo_client_secret", False), False)
+        # The settings form asks its defaults with onchange (its fields
+        # include the company): the secret fields are the admin's only, the
+        # flags anyone's.
+        replies = self.check(
+            ADMIN_ONLY,
+            settings,
+            "onchange",
+            [],
+            {},
+            [],
+            spec_of([*secret_fields, *flags, "company_id"]),
+            never_shown=secrets,
         )
-        replies |= self.check(SETTINGS_DEFAULTS, settings, "get_values")
-        for (role, protocol), reply in replies.items():
-            self.assertNoSecret(reply, secrets, f"to {role} over {protocol}")
+        self.assertIs(replies["admin", JSONRPC].value["value"]["qbo_client_secret_set"], True)
+        self.check(
+            SETTINGS_DEFAULTS,
+            settings,
+            "onchange",
+            [],
+            {},
+            [],
+            spec_of([*flags, "company_id", "qbo_client_id"]),
+            never_shown=secrets,
+        )
+        self.check(SETTINGS_DEFAULTS, settings, "get_values", never_shown=secrets)
 
         # A settings page as the admin opens it: the flags say a secret is
         # saved, the fields stay empty.
@@ -922,7 +955,8 @@ class TestSecurityRpc(QboHttpCase):
     def consent(self, role):
         """Click Connect as ``role`` (in their browser session) and approve at
         the sandbox: the query QuickBooks sends back to the callback."""
-        self.login(role)
+        if self._json_login != role:
+            self.login(role)
         reply = self.rpc(
             role, "qbo.connection", "action_connect", [self.connection.id], protocol=JSONRPC
         )
@@ -996,6 +1030,16 @@ class TestSecurityRpc(QboHttpCase):
         response = self.callback(query)
         self.assertIn("came too late", response.text)
         self.assertEqual(self.tokens()["state"], "disconnected")
+
+        # Superseded: Connect clicked again, the first answer is dead.
+        first = self.consent("qbo_manager")
+        second = self.consent("qbo_manager")
+        response = self.callback(first)
+        self.assertIn("a newer connection was started", response.text)
+        self.assertEqual(self.tokens()["state"], "disconnected")
+        self.assertEqual(self.callback(second).status_code, 303)
+        self.assertEqual(self.tokens()["state"], "connected")
+        self.connection.sudo().write({"state": "disconnected"})
 
         # Replayed: the first answer connects, the second is refused.
         query = self.consent("qbo_manager")
