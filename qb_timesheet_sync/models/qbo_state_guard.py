@@ -63,6 +63,20 @@ class QboStateGuard(models.AbstractModel):
         return super().write(vals)
 
     @api.model
+    def default_get(self, fields_list):
+        """New records start clean: neither a context key (``default_qbo_state``,
+        which a list grouped by status passes) nor a saved default (ir.default,
+        which any user may set for themselves) gives them QuickBooks state."""
+        defaults = super().default_get(fields_list)
+        if not is_trusted():
+            for name in defaults.keys() & self._qbo_state_fields():
+                if self._fields[name].default:
+                    defaults[name] = self._qbo_field_default(name)
+                else:
+                    del defaults[name]
+        return defaults
+
+    @api.model
     def _qbo_state_fields(self):
         """Names of the QuickBooks state fields of this model."""
         return {
