@@ -627,6 +627,78 @@ class TestSecurityRpc(QboHttpCase):
                 self.assertEqual(self.snapshot(line, names), before)
         self.assertEqual(lines.search_count([]), count, "a line was created")
 
+    def test_defaults_give_no_quickbooks_state(self):
+        """A default is a value too: a context key (a list grouped by status
+        passes ``default_qbo_state``) or a saved default (ir.default, which
+        any user may set for themselves) gives a new record no QuickBooks
+        state: it starts not sent, not linked."""
+        lines = self.env["account.analytic.line"]
+        forged = {
+            "default_qbo_state": "sent",
+            "default_qbo_time_activity_id": "TA-from-context",
+            "default_qbo_sent_at": "2020-01-01 00:00:00",
+        }
+        clean = {"qbo_state": "not_sent", "qbo_time_activity_id": False, "qbo_sent_at": False}
+        names = list(clean)
+
+        def create_line(role, protocol, context):
+            reply = self.rpc(
+                role,
+                lines._name,
+                "create",
+                {
+                    "name": "Work",
+                    "project_id": self.project.id,
+                    "employee_id": self.employees[role].id,
+                    "unit_amount": 1.0,
+                },
+                protocol=protocol,
+                context=context,
+            )
+            self.assertTrue(reply.ok, reply.message)
+            line_id = reply.value[0] if isinstance(reply.value, list) else reply.value
+            return lines.browse(line_id)
+
+        for role in ("ts_user", "admin"):
+            for protocol in PROTOCOLS:
+                with self.subTest(role=role, protocol=protocol, defaults="context"):
+                    line = create_line(role, protocol, forged)
+                    self.assertEqual(self.snapshot(line, names)[0], {"id": line.id, **clean})
+                    sent = self.sent_lines[role]
+                    reply = self.rpc(
+                        role, lines._name, "copy", [sent.id], protocol=protocol, context=forged
+                    )
+                    self.assertTrue(reply.ok, reply.message)
+                    copy = lines.browse(reply.value)
+                    self.assertEqual(self.snapshot(copy, names)[0], {"id": copy.id, **clean})
+                    # The new form shows the same.
+                    reply = self.rpc(
+                        role, lines._name, "default_get", names, protocol=protocol, context=forged
+                    )
+                    self.assertEqual(reply.value, {"qbo_state": "not_sent"})
+        # Saved defaults: a user's own, and one the admin sets for everyone.
+        for role, field_name, value, user_id in (
+            ("ts_user", "qbo_state", "sent", True),
+            ("admin", "qbo_time_activity_id", "TA-saved-default", False),
+        ):
+            reply = self.rpc(
+                role, "ir.default", "set", lines._name, field_name, value, user_id=user_id
+            )
+            self.assertTrue(reply.ok, reply.message)
+        for protocol in PROTOCOLS:
+            with self.subTest(protocol=protocol, defaults="ir.default"):
+                line = create_line("ts_user", protocol, {})
+                self.assertEqual(self.snapshot(line, names)[0], {"id": line.id, **clean})
+        # Links of employees and projects alike.
+        for role, model, values, context in (
+            ("ts_admin", "hr.employee", {"name": "New hire"}, {"default_qbo_id": "56"}),
+            ("project_manager", "project.project", {"name": "New"}, {"default_qbo_realm_id": "1"}),
+        ):
+            reply = self.rpc(role, model, "create", values, context=context)
+            self.assertTrue(reply.ok, reply.message)
+            record = self.env[model].browse(reply.value)
+            self.assertFalse(record.sudo()[next(iter(context))[len("default_") :]])
+
     def test_every_quickbooks_field_is_protected_even_for_the_admin(self):
         """A field added later is protected by default: every ``qbo_`` field
         of the core models but the settings of USER_FIELDS, even for the
