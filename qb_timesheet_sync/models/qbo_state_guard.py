@@ -66,10 +66,14 @@ class QboStateGuard(models.AbstractModel):
     def default_get(self, fields_list):
         """New records start clean: neither a context key (``default_qbo_state``,
         which a list grouped by status passes) nor a saved default (ir.default,
-        which any user may set for themselves) gives them QuickBooks state."""
+        which any user may set for themselves) gives them QuickBooks state, nor
+        QuickBooks settings unless the user is a QuickBooks manager."""
         defaults = super().default_get(fields_list)
         if not is_trusted():
-            for name in defaults.keys() & self._qbo_state_fields():
+            names = self._qbo_state_fields()
+            if not (self.env.su or self.env.user.has_group("qb_timesheet_sync.group_qbo_manager")):
+                names |= self._qbo_manager_fields
+            for name in defaults.keys() & names:
                 if self._fields[name].default:
                     defaults[name] = self._qbo_field_default(name)
                 else:
