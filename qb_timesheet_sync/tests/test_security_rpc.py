@@ -215,6 +215,9 @@ class TestSecurityRpc(QboHttpCase):
 
     def setUp(self):
         super().setUp()
+        self.item = self.env["qbo.item"].create(
+            {"name": "Hours", "qbo_id": "2", "realm_id": REALM_A, "company_id": self.env.company.id}
+        )
         self.log = self.env["qbo.sync.log"]._record(
             self.env.company,
             "test",
@@ -699,6 +702,45 @@ class TestSecurityRpc(QboHttpCase):
             record = self.env[model].browse(reply.value)
             self.assertFalse(record.sudo()[next(iter(context))[len("default_") :]])
 
+    def test_defaults_give_no_quickbooks_billing_settings(self):
+        """The billing settings of projects are the QuickBooks managers': a
+        saved default of a project manager without QuickBooks rights does not
+        set them either."""
+        projects = self.env["project.project"]
+        for field_name, value in (("qbo_hourly_rate", 999.0), ("qbo_item_ref_id", self.item.id)):
+            reply = self.rpc(
+                "project_manager",
+                "ir.default",
+                "set",
+                projects._name,
+                field_name,
+                value,
+                user_id=True,
+            )
+            self.assertTrue(reply.ok, reply.message)
+        for role, context in (
+            ("project_manager", {}),
+            ("project_manager", {"default_qbo_hourly_rate": 999.0}),
+        ):
+            for protocol in PROTOCOLS:
+                with self.subTest(role=role, context=context, protocol=protocol):
+                    reply = self.rpc(
+                        role,
+                        projects._name,
+                        "create",
+                        {"name": "New project"},
+                        protocol=protocol,
+                        context=context,
+                    )
+                    if reply.ok:
+                        project = projects.browse(reply.value)
+                        self.assertEqual(
+                            self.snapshot(project, ["qbo_hourly_rate", "qbo_item_ref_id"])[0],
+                            {"id": project.id, "qbo_hourly_rate": 0.0, "qbo_item_ref_id": False},
+                        )
+                    else:
+                        self.assertReply(reply, ACCESS, protocol)
+
     def test_every_quickbooks_field_is_protected_even_for_the_admin(self):
         """A field added later is protected by default: every ``qbo_`` field
         of the core models but the settings of USER_FIELDS, even for the
@@ -999,9 +1041,7 @@ class TestSecurityRpc(QboHttpCase):
         self.assertEqual(self.env["qbo.sync.log"].search_count([("name", "=", "Invented")]), 0)
 
     def test_service_items_are_what_quickbooks_says(self):
-        item = self.env["qbo.item"].create(
-            {"name": "Hours", "qbo_id": "2", "realm_id": REALM_A, "company_id": self.env.company.id}
-        )
+        item = self.item
         roles = [*ROLES, "project_manager"]
         self.check(EVERYONE_REFUSED, item._name, "write", [item.id], {"qbo_id": "3"}, roles=roles)
         self.check(EVERYONE_REFUSED, item._name, "unlink", [item.id], roles=roles)
