@@ -19,6 +19,8 @@ qbo_user        QuickBooks user + own timesheets
 qbo_manager     QuickBooks manager + all timesheets
 admin           Settings (base.group_system) + timesheet administrator
 project_manager Project administrator, no QuickBooks group (core flows)
+contact_manager Contact creation (partner manager), no QuickBooks group
+odoo_admin      the database's administrator (every group)
 =============== =====================================================
 """
 
@@ -73,6 +75,7 @@ ROLE_GROUPS = {
     "base.group_allow_export",
     "admin": "base.group_system,hr_timesheet.group_timesheet_manager",
     "project_manager": "project.group_project_manager,base.group_allow_export",
+    "contact_manager": "base.group_user,base.group_partner_manager",
 }
 # Roles that have an employee, and so timesheet lines of their own.
 EMPLOYEE_ROLES = ("ts_user", "ts_admin", "qbo_user", "qbo_manager", "admin", "project_manager")
@@ -261,17 +264,18 @@ class TestSecurityRpc(QboHttpCase):
             else:
                 self.authenticate(self.login_of(role), self.password(role))
             self._json_login = role
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs},
-        }
-        response = self.url_open(
+        return self.post_json(
             f"/web/dataset/call_kw/{model}/{method}",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
         )
+
+    def post_json(self, route, params):
+        """A JSON-RPC request of the web client, in the current session."""
+        payload = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
+        with mute_logger("odoo.http"):  # the refusals expected here
+            response = self.url_open(
+                route, data=json.dumps(payload), headers={"Content-Type": "application/json"}
+            )
         self.assertEqual(response.status_code, 200, response.text)
         body = response.json()
         if "error" in body:
@@ -1011,6 +1015,39 @@ class TestSecurityRpc(QboHttpCase):
                 self.assertTrue(exported.ok, exported.message)
                 self.assertEqual(len(exported.value["datas"]), 1)
 
+    def test_merging_clients_keeps_working(self):
+        """Merging contacts is a core flow of people without QuickBooks
+        rights: the merged contact keeps the QuickBooks link."""
+        duplicate = self.env["res.partner"].create(
+            {"name": "RPC Cool Cars Inc", "is_company": True}
+        )
+        wizard = "base.partner.merge.automatic.wizard"
+        reply = self.rpc(
+            "contact_manager",
+            wizard,
+            "create",
+            {
+                "partner_ids": [(6, 0, [self.client.id, duplicate.id])],
+                "dst_partner_id": duplicate.id,
+            },
+        )
+        self.assertTrue(reply.ok, reply.message)
+        reply = self.rpc("contact_manager", wizard, "action_merge", [reply.value], protocol=JSONRPC)
+        self.assertTrue(reply.ok, reply.message)
+        self.assertFalse(self.client.exists())
+        self.assertEqual(
+            self.snapshot(duplicate, ["qbo_customer_id", "qbo_realm_id"])[0],
+            {"id": duplicate.id, "qbo_customer_id": "21", "qbo_realm_id": REALM_A},
+        )
+        # Its QuickBooks link itself is not theirs to write.
+        self.check(
+            {"contact_manager": ACCESS},
+            "res.partner",
+            "write",
+            [duplicate.id],
+            {"qbo_customer_id": "99"},
+        )
+
     # ------------------------------------------------------------------
     # 4. Audit trail
     # ------------------------------------------------------------------
@@ -1171,6 +1208,25 @@ class TestSecurityRpc(QboHttpCase):
         line = self.sent_lines["qbo_manager"]
         replies = self.check(MANAGERS_ONLY, line._name, "action_qbo_send_preview", [line.id])
         self.assertEqual(replies["qbo_manager", XMLRPC].value["res_model"], "qbo.send.wizard")
+        # The same through the list's action menu (a server action).
+        action = self.env.ref("qb_timesheet_sync.action_qbo_send_timesheets")
+        for role in ROLES:
+            with self.subTest(role=role, call="/web/action/run"):
+                self.login(role)
+                reply = self.post_json(
+                    "/web/action/run",
+                    {
+                        "action_id": action.id,
+                        "context": {
+                            "active_model": line._name,
+                            "active_id": line.id,
+                            "active_ids": [line.id],
+                        },
+                    },
+                )
+                self.assertReply(reply, MANAGERS_ONLY[role], JSONRPC)
+                if reply.ok:
+                    self.assertEqual(reply.value["res_model"], "qbo.send.wizard")
         self.check(
             MANAGERS_ONLY, "qbo.resync.wizard", "create", {"company_id": self.env.company.id}
         )
