@@ -459,6 +459,7 @@ class TestSecurityRpc(QboHttpCase):
             {"qbo_webhook_verifier": "evil-verifier"},
             roles=not_admin,
         )
+        self.check(ADMIN_ONLY, settings, "execute", [settings_id], roles=not_admin)
         params = self.env["ir.config_parameter"]
         self.assertEqual(params.get_param("qb_timesheet_sync.client_secret"), CLIENT_SECRET)
 
@@ -525,6 +526,13 @@ class TestSecurityRpc(QboHttpCase):
                 {},
             ),
             (ADMIN_ONLY, None, "web_read_group", ([], ["access_token:array_agg"], ["state"]), {}),
+            (
+                ADMIN_ONLY,
+                "access_token",
+                "web_search_read",
+                ([], {"realm_id": {}, "access_token": {}}),
+                {},
+            ),
         ):
             replies = self.check(matrix, conn, method, *args, **kwargs)
             self.assertSeenByAdminOnly(replies, secrets, shown and tokens[shown])
@@ -573,9 +581,11 @@ class TestSecurityRpc(QboHttpCase):
             ],
             ["key", "value"],
         )
-        for (role, protocol), reply in replies.items():
-            if role != "admin":
-                self.assertNoSecret(reply, [CLIENT_SECRET, WEBHOOK_VERIFIER], protocol)
+        self.assertSeenByAdminOnly(replies, [CLIENT_SECRET, WEBHOOK_VERIFIER], CLIENT_SECRET)
+        replies = self.check(
+            ADMIN_ONLY, "ir.config_parameter", "get_param", "qb_timesheet_sync.client_secret"
+        )
+        self.assertSeenByAdminOnly(replies, [CLIENT_SECRET], CLIENT_SECRET)
         self.assertEqual(self.tokens(), tokens)
 
     # ------------------------------------------------------------------
@@ -1076,6 +1086,93 @@ class TestSecurityRpc(QboHttpCase):
             with self.subTest(model=record._name, check="unchanged"):
                 self.assertEqual(self.snapshot(record, list(values)), before)
         self.assertEqual(self.env["qbo.sync.log"].search_count([("name", "=", "Invented")]), 0)
+
+    def test_models_of_the_addon(self):
+        """Read, write, create and delete each model of the addon."""
+        env = self.env
+        rate = env["qbo.project.rate"].create(
+            {
+                "project_id": self.project.id,
+                "employee_id": self.employees["ts_user"].id,
+                "hourly_rate": 130.0,
+            }
+        )
+        attempt = env["qbo.send.attempt"].create(
+            {
+                "line_id": self.sent_lines["ts_user"].id,
+                "realm_id": REALM_A,
+                "request_id": "req-attempt",
+                "payload": {"Hours": 2},
+            }
+        )
+        quickbooks_users = row(ANON, ACCESS, ACCESS, ACCESS, ACCESS, OK, OK, OK)
+        roles = [*ROLES, "project_manager"]
+        refused = {**EVERYONE_REFUSED}
+        for record, read_matrix, values in (
+            (self.connection, quickbooks_users, {"state": "connected", "realm_id": "1"}),
+            (self.item, quickbooks_users, {"name": "Renamed", "unit_price": 1.0}),
+            (attempt, ADMIN_ONLY, {"request_id": "req-forged"}),
+            (self.log, quickbooks_users, {"state": "failed"}),
+        ):
+            before = self.snapshot(record, list(values))
+            self.check(
+                {**read_matrix, "project_manager": ACCESS},
+                record._name,
+                "read",
+                [record.id],
+                list(values),
+                roles=roles,
+            )
+            self.check(refused, record._name, "write", [record.id], values, roles=roles)
+            self.check(refused, record._name, "unlink", [record.id], roles=roles)
+            with self.subTest(model=record._name, check="unchanged"):
+                self.assertEqual(self.snapshot(record, list(values)), before)
+        self.check(refused, "qbo.connection", "create", {"company_id": env.company.id}, roles=roles)
+        self.check(
+            refused,
+            "qbo.send.attempt",
+            "create",
+            {
+                "line_id": self.sent_lines["ts_user"].id,
+                "realm_id": REALM_A,
+                "request_id": "req-new",
+                "payload": {},
+            },
+            roles=roles,
+        )
+        # Hourly rates per employee: billing settings of QuickBooks managers.
+        managers = {**MANAGERS_ONLY, "project_manager": ACCESS}
+        self.check(
+            {**quickbooks_users, "project_manager": ACCESS},
+            rate._name,
+            "read",
+            [rate.id],
+            ["hourly_rate"],
+            roles=roles,
+        )
+        self.check(managers, rate._name, "write", [rate.id], {"hourly_rate": 140.0}, roles=roles)
+        self.assertEqual(rate.hourly_rate, 140.0)
+        for role in roles:
+            employee = self.employees.get(role, self.employees["ts_admin"])
+            self.check(
+                managers,
+                rate._name,
+                "create",
+                {"project_id": self.project.id, "employee_id": employee.id, "hourly_rate": 90.0},
+                roles=[role],
+                protocols=[XMLRPC],
+            )
+        self.check(
+            managers,
+            rate._name,
+            "unlink",
+            [rate.id],
+            roles=[role for role in roles if managers[role] != OK],
+        )
+        self.check(
+            managers, rate._name, "unlink", [rate.id], roles=["qbo_manager"], protocols=[XMLRPC]
+        )
+        self.assertFalse(rate.exists())
 
     def test_service_items_are_what_quickbooks_says(self):
         item = self.item
