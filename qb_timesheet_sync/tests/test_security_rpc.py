@@ -88,18 +88,24 @@ def row(*cells, **extra_roles):
     return {**dict(zip(ROLES, cells, strict=True)), **extra_roles}
 
 
-#                    public portal  internal ts_user ts_admin qbo_user qbo_mgr admin
-EVERYONE_REFUSED = row(
-    ANON, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, project_manager=ACCESS
-)
-ADMIN_ONLY = row(ANON, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, OK)
+# The rows of the matrix. Cells: OK (allowed, data returned), ANON (not
+# logged in: no credentials), or the exception of the refusal.
+# fmt: off
+#                      public portal  internal ts_user ts_admin qbo_user qbo_mgr admin
+EVERYONE_REFUSED = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  ACCESS,  ACCESS, ACCESS,
+                       project_manager=ACCESS)
+ADMIN_ONLY       = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  ACCESS,  ACCESS, OK)
+MANAGERS_ONLY    = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  ACCESS,  OK,     OK)
+QUICKBOOKS_USERS = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  OK,      OK,     OK)
 # res.config.settings defaults: core gives them to any user (the issue's
 # leak); the secrets must simply not be among them.
-SETTINGS_DEFAULTS = row(ANON, OK, OK, OK, OK, OK, OK, OK)
+ANY_USER         = row(ANON,  OK,     OK,      OK,     OK,      OK,      OK,     OK)
 # Exporting needs base.group_allow_export, which portal users never have.
-TOKENS_EXPORT = row(ANON, USER, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, OK)
-SYNC_LOG_READ = row(ANON, ACCESS, ACCESS, ACCESS, ACCESS, OK, OK, OK)
-MANAGERS_ONLY = row(ANON, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, OK, OK)
+TOKENS_EXPORT    = row(ANON,  USER,   ACCESS,  ACCESS, ACCESS,  ACCESS,  ACCESS, OK)
+# Who may delete their timesheet line is refused by the addon once it is sent.
+DELETE_SENT_LINE = row(ANON,  ACCESS, ACCESS,  USER,   USER,    USER,    USER,   USER,
+                       project_manager=USER)
+# fmt: on
 
 # What a timesheet line, employee, project or client records about
 # QuickBooks and nobody may write: every ``qbo_`` field but these.
@@ -377,7 +383,7 @@ class TestSecurityRpc(QboHttpCase):
         settings = "res.config.settings"
 
         replies = self.check(
-            SETTINGS_DEFAULTS,
+            ANY_USER,
             settings,
             "default_get",
             secret_fields + flags,
@@ -399,7 +405,7 @@ class TestSecurityRpc(QboHttpCase):
         )
         self.assertIs(replies["admin", JSONRPC].value["value"]["qbo_client_secret_set"], True)
         self.check(
-            SETTINGS_DEFAULTS,
+            ANY_USER,
             settings,
             "onchange",
             [],
@@ -408,7 +414,7 @@ class TestSecurityRpc(QboHttpCase):
             spec_of([*flags, "company_id", "qbo_client_id"]),
             never_shown=secrets,
         )
-        self.check(SETTINGS_DEFAULTS, settings, "get_values", never_shown=secrets)
+        self.check(ANY_USER, settings, "get_values", never_shown=secrets)
 
         # A settings page as the admin opens it: the flags say a secret is
         # saved, the fields stay empty.
@@ -615,9 +621,16 @@ class TestSecurityRpc(QboHttpCase):
             line = self.target_line(role)
             before = self.snapshot(line, names)
             for name, value in forged.items():
-                self.check(
+                replies = self.check(
                     EVERYONE_REFUSED, line._name, "write", [line.id], {name: value}, roles=[role]
                 )
+                # Who may write the line and read the field meets the guard.
+                field_groups = line._fields[name].groups
+                if role in EMPLOYEE_ROLES and (
+                    not field_groups or self.users[role].has_group(field_groups)
+                ):
+                    for reply in replies.values():
+                        self.assertIn("only the QuickBooks sync changes them", reply.message)
             self.check(
                 EVERYONE_REFUSED,
                 line._name,
@@ -640,6 +653,8 @@ class TestSecurityRpc(QboHttpCase):
                 default={"qbo_state": "sent"},
                 roles=[role],
             )
+            # Deleted and entered again, it would be sent twice: refused.
+            self.check(DELETE_SENT_LINE, line._name, "unlink", [line.id], roles=[role])
             with self.subTest(role=role, check="line unchanged"):
                 self.assertEqual(self.snapshot(line, names), before)
         self.assertEqual(lines.search_count([]), count, "a line was created")
@@ -1070,7 +1085,7 @@ class TestSecurityRpc(QboHttpCase):
             (detail, {"message": "Rewritten"}),
         ):
             before = self.snapshot(record, list(values))
-            replies = self.check(SYNC_LOG_READ, record._name, "read", [record.id], list(values))
+            replies = self.check(QUICKBOOKS_USERS, record._name, "read", [record.id], list(values))
             self.assertEqual(
                 replies["qbo_user", XMLRPC].value[0][next(iter(values))],
                 before[0][next(iter(values))],
@@ -1105,14 +1120,13 @@ class TestSecurityRpc(QboHttpCase):
                 "payload": {"Hours": 2},
             }
         )
-        quickbooks_users = row(ANON, ACCESS, ACCESS, ACCESS, ACCESS, OK, OK, OK)
         roles = [*ROLES, "project_manager"]
         refused = {**EVERYONE_REFUSED}
         for record, read_matrix, values in (
-            (self.connection, quickbooks_users, {"state": "connected", "realm_id": "1"}),
-            (self.item, quickbooks_users, {"name": "Renamed", "unit_price": 1.0}),
+            (self.connection, QUICKBOOKS_USERS, {"state": "connected", "realm_id": "1"}),
+            (self.item, QUICKBOOKS_USERS, {"name": "Renamed", "unit_price": 1.0}),
             (attempt, ADMIN_ONLY, {"request_id": "req-forged"}),
-            (self.log, quickbooks_users, {"state": "failed"}),
+            (self.log, QUICKBOOKS_USERS, {"state": "failed"}),
         ):
             before = self.snapshot(record, list(values))
             self.check(
@@ -1143,7 +1157,7 @@ class TestSecurityRpc(QboHttpCase):
         # Hourly rates per employee: billing settings of QuickBooks managers.
         managers = {**MANAGERS_ONLY, "project_manager": ACCESS}
         self.check(
-            {**quickbooks_users, "project_manager": ACCESS},
+            {**QUICKBOOKS_USERS, "project_manager": ACCESS},
             rate._name,
             "read",
             [rate.id],
@@ -1241,8 +1255,11 @@ class TestSecurityRpc(QboHttpCase):
         self.login("qbo_manager")
         response = self.callback(query)
         self.assertIn("not valid for your session (bad state)", response.text)
-        self.assertEqual(self.tokens(), {**before, "oauth_nonce": self.tokens()["oauth_nonce"]})
-        self.assertTrue(self.tokens()["oauth_nonce"], "the consent is still pending")
+        # Nothing changed: still disconnected, the consent still pending.
+        after = self.tokens()
+        self.assertTrue(after.pop("oauth_nonce"))
+        before.pop("oauth_nonce")
+        self.assertEqual(after, before)
 
         # Forged: the signature does not match.
         query = self.consent("qbo_manager")
