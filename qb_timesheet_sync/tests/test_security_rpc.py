@@ -862,18 +862,23 @@ class TestSecurityRpc(QboHttpCase):
         nothing); for a user who may not see the field or the record, that
         must not turn into an oracle telling the value."""
         line = self.sent_lines["ts_user"]
-        for role, name, actual in (
-            ("ts_admin", "qbo_sync_token", "3"),
-            ("portal", "qbo_time_activity_id", f"TA-{line.id}"),
-            ("internal", "qbo_request_id", f"req-{line.id}"),
+        for role, record, name, actual in (
+            ("ts_admin", line, "qbo_sync_token", "3"),
+            ("portal", line, "qbo_time_activity_id", f"TA-{line.id}"),
+            ("internal", line, "qbo_request_id", f"req-{line.id}"),
+            ("qbo_user", line, "qbo_time_activity_id", f"TA-{line.id}"),
+            ("ts_admin", self.employees["ts_user"], "qbo_id", "55"),
+            ("project_manager", self.project, "qbo_customer_id", "22"),
+            ("contact_manager", self.client, "qbo_customer_id", "21"),
         ):
+            self.assertEqual(record.sudo()[name], actual)
             for protocol in PROTOCOLS:
                 with self.subTest(role=role, field=name, protocol=protocol):
                     same = self.rpc(
-                        role, line._name, "write", [line.id], {name: actual}, protocol=protocol
+                        role, record._name, "write", [record.id], {name: actual}, protocol=protocol
                     )
                     other = self.rpc(
-                        role, line._name, "write", [line.id], {name: "guess"}, protocol=protocol
+                        role, record._name, "write", [record.id], {name: "guess"}, protocol=protocol
                     )
                     self.assertReply(same, ACCESS, protocol)
                     self.assertEqual(same, other)
