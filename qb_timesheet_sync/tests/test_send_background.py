@@ -439,9 +439,7 @@ class TestSendBackground(QboSendCase):
         with (
             patch.object(line_module, "BACKGROUND_CHUNK_SIZE", 6),
             patch.object(type(lines), "_qbo_send_chunk", chunk_then_expire),
-            patch.object(
-                type(self.connection), "_qbo_refresh_access_token", side_effect=QboBusy()
-            ),
+            patch.object(type(self.connection), "_qbo_refresh_access_token", side_effect=QboBusy()),
         ):
             self.run_cron()
         self.assertEqual(len(chunks), 2)

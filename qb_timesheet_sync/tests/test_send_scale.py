@@ -94,5 +94,3 @@ class TestSendScale(QboSendCase):
             lambda line: line.product_uom_id == self.day and line.unit_amount
         )[0]
         self.assertGreater(plans[day_line].minutes, day_line.unit_amount * 60)
-
-
