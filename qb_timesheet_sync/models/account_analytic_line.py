@@ -5,7 +5,7 @@ that keep a sent line as QuickBooks has it, and what sending it means (a
 (sending now) and ``qbo_send_queue.py`` (sending in the background)."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from odoo import _, api, fields, models
@@ -67,7 +67,7 @@ class SendContext:
     book_close_date: date | None = None
     warning: str | None = None
     # Issue 14: the classes and locations QuickBooks tracks.
-    tracking: Tracking = Tracking()
+    tracking: Tracking = field(default_factory=Tracking)
 
 
 @dataclass
@@ -82,7 +82,7 @@ class LinePlan:
     payload: dict | None = None
     description_truncated: bool = False
     # Issue 14: item, class, location and cost (see qbo_hour_details.py).
-    details: HourDetails = HourDetails()
+    details: HourDetails = field(default_factory=HourDetails)
 
     @property
     def hours(self):

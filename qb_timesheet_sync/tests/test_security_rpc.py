@@ -111,8 +111,22 @@ DELETE_SENT_LINE = row(ANON,  ACCESS, ACCESS,  USER,   USER,    USER,    USER,  
 # QuickBooks and nobody may write: every ``qbo_`` field but these.
 USER_FIELDS = {
     "account.analytic.line": {"qbo_billable"},
-    "hr.employee": {"qbo_billing_rate"},
-    "project.project": {"qbo_billable", "qbo_hourly_rate", "qbo_item_ref_id", "qbo_rate_ids"},
+    # Issue 14: what an hour carries (service item, class, location) are
+    # settings of QuickBooks managers, not QuickBooks state.
+    "hr.employee": {
+        "qbo_billing_rate",
+        "qbo_item_ref_id",
+        "qbo_class_ref_id",
+        "qbo_department_ref_id",
+    },
+    "project.project": {
+        "qbo_billable",
+        "qbo_hourly_rate",
+        "qbo_item_ref_id",
+        "qbo_rate_ids",
+        "qbo_class_ref_id",
+        "qbo_department_ref_id",
+    },
     "res.partner": set(),
 }
 WEBHOOK_VERIFIER = "rpc-webhook-verifier-6d1f0c"
