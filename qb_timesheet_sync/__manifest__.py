@@ -9,7 +9,7 @@
     "author": "qb_timesheet_sync contributors",
     "license": "LGPL-3",
     "depends": ["hr_timesheet"],
-    "external_dependencies": {"python": ["requests", "oauthlib"]},
+    "external_dependencies": {"python": ["requests", "oauthlib", "rapidfuzz"]},
     "data": [
         "security/qb_timesheet_sync_security.xml",
         "security/ir.model.access.csv",

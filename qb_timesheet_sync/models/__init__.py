@@ -14,6 +14,7 @@ from . import (
     qbo_send_queue,
     qbo_sender,
     qbo_state_guard,
+    qbo_suggestion,
     qbo_sync_log,
     res_company,
     res_config_settings,

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 
 from ..qbo.lists import EMPLOYEE, VENDOR, people_from_rows, person_payload
 from ..qbo.people import AMBIGUOUS, MATCHED, OdooPerson, match_people
+from ..qbo.suggestions import Candidate
 from .qbo_resync import Report, outcome
 
 # Employee types that are usually QuickBooks vendors rather than employees.
@@ -145,6 +146,8 @@ class HrEmployee(models.Model):
                 )
             elif match.reason_code == "no_match" and create_missing:
                 missing_ids.append(employee.id)
+            elif match.reason_code == "no_match":
+                outcomes.append(employee._qbo_unmatched_outcome(match, qbo_people))
             else:
                 category = Report.AMBIGUOUS if match.status == AMBIGUOUS else Report.UNMATCHED
                 outcomes.append(outcome(category, match.reason, employee, level="warning"))
@@ -154,6 +157,27 @@ class HrEmployee(models.Model):
                 client, company, qbo_names
             )
         return outcomes
+
+    def _qbo_unmatched_outcome(self, match, qbo_people):
+        """The report line of an employee no QuickBooks person matched, with
+        the ranked suggestions (issue 14); nothing is linked."""
+        self.ensure_one()
+        suggestions = self.env["qbo.suggestion"]._qbo_suggest(
+            self.name,
+            [
+                Candidate(person.ref, person.display_name, person.email)
+                for person in qbo_people
+                if person.active
+            ],
+            email=self.work_email,
+        )
+        return outcome(
+            Report.UNMATCHED,
+            match.reason + self.env["qbo.suggestion"]._qbo_sentence(suggestions),
+            self,
+            level="warning",
+            suggestions=self.env["qbo.suggestion"]._qbo_report_values(suggestions),
+        )
 
     def _qbo_apply_person_match(self, match, realm_id, kept, values_by_employee):
         """Outcomes of a match; queues the values to write in ``values_by_employee``."""

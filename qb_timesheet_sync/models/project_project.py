@@ -12,6 +12,7 @@ from ..qbo.customers import (
 )
 from ..qbo.lists import CUSTOMER, customer_from_row, customer_full_name, customer_payload
 from ..qbo.mapping import normalize_name
+from ..qbo.suggestions import Candidate
 from .qbo_resync import Report, outcome
 
 # Outcome category of each problem code of qbo.customers.match_projects.
@@ -242,19 +243,32 @@ class ProjectProject(models.Model):
         ``create_missing``; else report each as not matched."""
         if create_missing:
             return self._qbo_create_in_quickbooks(client, company, qbo_names)
-        return [
-            outcome(
-                Report.UNMATCHED,
-                self.env._(
-                    "The Odoo project '%(name)s' has no QuickBooks customer: link it by "
-                    "hand, or turn on 'Create missing records in QuickBooks'.",
-                    name=project.name,
-                ),
-                project.sudo(False),
-                level="warning",
-            )
-            for project in self
+        Suggestion = self.env["qbo.suggestion"]
+        # Issue 14: the QuickBooks customers named most like each project.
+        customers = [
+            Candidate(display_name, display_name)
+            for names in qbo_names.values()
+            for kind, display_name in names
+            if kind == CUSTOMER
         ]
+        outcomes = []
+        for project in self:
+            suggestions = Suggestion._qbo_suggest(project.name, customers)
+            message = self.env._(
+                "The Odoo project '%(name)s' has no QuickBooks customer: link it by "
+                "hand, or turn on 'Create missing records in QuickBooks'.",
+                name=project.name,
+            )
+            outcomes.append(
+                outcome(
+                    Report.UNMATCHED,
+                    message + Suggestion._qbo_sentence(suggestions),
+                    project.sudo(False),
+                    level="warning",
+                    suggestions=Suggestion._qbo_report_values(suggestions),
+                )
+            )
+        return outcomes
 
     @api.model
     def _qbo_apply_client_actions(self, company, realm_id, plan, clients, actions, records):

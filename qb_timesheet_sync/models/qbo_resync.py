@@ -33,11 +33,15 @@ class Report:
     ALL = (MATCHED, CREATED_ODOO, CREATED_QBO, UPDATED, UNMATCHED, AMBIGUOUS, INACTIVE, FAILED)
 
 
-def outcome(category, message, record=None, level="info", record_name=None, logged=True):
+def outcome(
+    category, message, record=None, level="info", record_name=None, logged=True, suggestions=()
+):
     """One outcome of a resync: what happened to which record, and why.
 
     Unchanged links are counted but not ``logged``, so the sync log lists
-    what changed and what needs attention, not every record.
+    what changed and what needs attention, not every record. ``suggestions``
+    are the ranked QuickBooks records a name that did not match may be
+    linked to (see ``qbo.suggestion._qbo_report_values``).
     """
     return {
         "category": category,
@@ -46,6 +50,7 @@ def outcome(category, message, record=None, level="info", record_name=None, logg
         "record": record,
         "record_name": record_name,
         "logged": logged,
+        "suggestions": list(suggestions),
     }
 
 

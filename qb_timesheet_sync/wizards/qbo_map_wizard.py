@@ -14,6 +14,7 @@ from ..qbo.lists import (
     person_from_row,
 )
 from ..qbo.mapping import normalize_name
+from ..qbo.suggestions import Candidate
 
 
 class QboMapWizard(models.TransientModel):
@@ -33,6 +34,14 @@ class QboMapWizard(models.TransientModel):
         "qbo.map.wizard.choice",
         string="QuickBooks record",
         domain="[('wizard_id', '=', id)]",
+    )
+    # Issue 14: the QuickBooks records named most like this one, best first.
+    suggestion_ids = fields.One2many(
+        "qbo.map.wizard.choice",
+        "wizard_id",
+        string="Suggestions",
+        domain=[("score", ">", 0)],
+        readonly=True,
     )
 
     @api.model
@@ -59,6 +68,7 @@ class QboMapWizard(models.TransientModel):
                 "choice_ids": [Command.create(values) for values in choices],
             }
         )
+        wizard._qbo_rank_choices(record)
         wizard.choice_id = wizard._qbo_suggested_choice(record)
         return {
             "type": "ir.actions.act_window",
@@ -89,7 +99,12 @@ class QboMapWizard(models.TransientModel):
                 for person in people
             ]
         return [
-            {"qbo_id": str(row["Id"]), "kind": CUSTOMER, "name": customer_full_name(row)}
+            {
+                "qbo_id": str(row["Id"]),
+                "kind": CUSTOMER,
+                "name": customer_full_name(row),
+                "email": (row.get("PrimaryEmailAddr") or {}).get("Address"),
+            }
             for row in client.query(ACTIVE_CUSTOMERS_QUERY)
         ]
 
@@ -97,6 +112,28 @@ class QboMapWizard(models.TransientModel):
         if not self.env.su and vals.keys() - {"choice_id"}:
             raise AccessError(self.env._("Only the QuickBooks record to link can be chosen here."))
         return super().write(vals)
+
+    def _qbo_rank_choices(self, record):
+        """Score the choices that look like ``record`` (issue 14): they are
+        listed first, each linked in one click; none is linked without it."""
+        self.ensure_one()
+        if record._name == "hr.employee":
+            email, client = record.work_email, False
+        else:
+            partner = record.partner_id if record._name == "project.project" else record
+            email, client = partner.email, True
+        choices = self.sudo().choice_ids
+        candidates = [
+            Candidate(choice.id, choice.name.rpartition(":")[2], choice.email) for choice in choices
+        ]
+        Suggestion = self.env["qbo.suggestion"]
+        for suggestion in Suggestion._qbo_suggest(record.name, candidates, email, client):
+            choices.browse(suggestion.candidate.key).write(
+                {
+                    "score": suggestion.score,
+                    "reason": Suggestion._qbo_reason_label(suggestion.reason),
+                }
+            )
 
     def _qbo_suggested_choice(self, record):
         """The current link, else the only QuickBooks record named like ``record``."""
@@ -176,7 +213,7 @@ class QboMapWizard(models.TransientModel):
 class QboMapWizardChoice(models.TransientModel):
     _name = "qbo.map.wizard.choice"
     _description = "QuickBooks record to link"
-    _order = "name, id"
+    _order = "score desc, name, id"
 
     wizard_id = fields.Many2one("qbo.map.wizard", required=True, ondelete="cascade", index=True)
     qbo_id = fields.Char(string="QuickBooks ID", required=True)
@@ -186,6 +223,15 @@ class QboMapWizardChoice(models.TransientModel):
     )
     name = fields.Char(required=True)
     email = fields.Char()
+    score = fields.Integer(string="Likeness", help="How much it looks like the Odoo record.")
+    reason = fields.Char(string="Why")
+
+    def action_link(self):
+        """Link the wizard's record with this suggestion: the one click."""
+        self.ensure_one()
+        wizard = self.wizard_id
+        wizard.choice_id = self
+        return wizard.action_apply()
 
     @api.depends("name", "kind")
     def _compute_display_name(self):

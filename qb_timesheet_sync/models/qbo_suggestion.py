@@ -1,0 +1,62 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Ranked suggestions for names the resync could not match (issue 14): the
+ranking is the plain-Python :mod:`..qbo.suggestions`; this model only says
+them in the user's language. A suggestion is never applied: the resync
+report lists them, and the link wizard (``qbo.map.wizard``) ranks them first,
+to be linked in one click."""
+
+from odoo import api, models
+
+from ..qbo.suggestions import INITIALS, SAME_DOMAIN, SAME_EMAIL, SIMILAR_NAME, suggest
+
+
+class QboSuggestion(models.AbstractModel):
+    _name = "qbo.suggestion"
+    _description = "QuickBooks mapping suggestions"
+
+    @api.model
+    def _qbo_reason_label(self, reason):
+        return {
+            SAME_EMAIL: self.env._("same e-mail"),
+            INITIALS: self.env._("same name with initials"),
+            SIMILAR_NAME: self.env._("similar name"),
+            SAME_DOMAIN: self.env._("same e-mail domain"),
+        }[reason]
+
+    @api.model
+    def _qbo_suggest(self, name, candidates, email=None, client=False):
+        """The ranked :class:`~..qbo.suggestions.Suggestion` of ``name``."""
+        return suggest(name, candidates, email=email, client=client)
+
+    @api.model
+    def _qbo_sentence(self, suggestions):
+        """' Closest in QuickBooks: ...' for a report line, or '' when none."""
+        if not suggestions:
+            return ""
+        listed = ", ".join(
+            self.env._(
+                "'%(name)s' (%(reason)s, %(score)s%%)",
+                name=suggestion.candidate.name,
+                reason=self._qbo_reason_label(suggestion.reason),
+                score=suggestion.score,
+            )
+            for suggestion in suggestions
+        )
+        return " " + self.env._(
+            "Closest in QuickBooks: %(suggestions)s; link it in one click from the "
+            "'Choose in QuickBooks' button of its form.",
+            suggestions=listed,
+        )
+
+    @api.model
+    def _qbo_report_values(self, suggestions):
+        """The suggestions as plain values, for a resync report to show."""
+        return [
+            {
+                "key": suggestion.candidate.key,
+                "name": suggestion.candidate.name,
+                "score": suggestion.score,
+                "reason": suggestion.reason,
+            }
+            for suggestion in suggestions
+        ]

@@ -1,0 +1,62 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Issue 14: names that did not match get ranked suggestions, in the resync
+report and in the link wizard of the forms; none is linked without a click."""
+
+from odoo.tests import new_test_user, tagged
+
+from ..qbo.lists import read_resync_lists
+from .common import REALM_A
+from .test_resync import ResyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestSuggestions(ResyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.chris = cls.Employee.create({"name": "Chris B."})
+        cls.harbour = cls.Project.create({"name": "Blue Harbour"})
+        cls.manager = new_test_user(
+            cls.env,
+            "qbo_suggestion_manager",
+            groups="base.group_user,hr.group_hr_user,project.group_project_user,"
+            "qb_timesheet_sync.group_qbo_manager",
+        )
+
+    def test_resync_report_ranks_suggestions_and_links_nothing(self):
+        outcomes = self.env["qbo.resync"]._qbo_apply(
+            self.company, self.connection._qbo_client(), self.qbo_rows(), create_missing=False
+        )
+        by_record = {item["record"]: item for item in outcomes if item["record"]}
+        chris = by_record[self.chris]
+        self.assertEqual(chris["category"], "unmatched")
+        self.assertEqual(
+            [(s["name"], s["reason"], s["score"]) for s in chris["suggestions"]],
+            [("Chris Bell", "initials", 90)],
+        )
+        self.assertIn("Closest in QuickBooks: 'Chris Bell' (same name with", chris["message"])
+        harbour = by_record[self.harbour]
+        self.assertEqual(harbour["suggestions"][0]["name"], "Blue Harbor")
+        self.assertEqual(harbour["suggestions"][0]["reason"], "similar_name")
+        nina = by_record[self.nina]
+        self.assertEqual(nina["suggestions"], [])
+        self.assertNotIn("Closest", nina["message"])
+        self.assertFalse(self.chris.qbo_id, "a suggestion is never applied by the resync")
+
+    def test_resync_log_shows_the_suggestions(self):
+        wizard = self.resync()
+        self.assertIn("Closest in QuickBooks: 'Chris Bell'", self.messages(wizard, self.chris))
+
+    def test_link_wizard_offers_the_suggestions_first_and_links_in_one_click(self):
+        action = self.chris.with_user(self.manager).action_qbo_choose_mapping()
+        wizard = self.env["qbo.map.wizard"].with_user(self.manager).browse(action["res_id"])
+        top = wizard.suggestion_ids[:1]
+        self.assertEqual((top.name, top.score), ("Chris Bell", 90))
+        self.assertFalse(wizard.choice_id, "not chosen for the user")
+        self.assertFalse(self.chris.qbo_id)
+        top.action_link()
+        self.assertEqual(self.chris.qbo_display_name, "Chris Bell")
+        self.assertEqual(self.chris.qbo_realm_id, REALM_A)
+
+    def qbo_rows(self):
+        return read_resync_lists(self.connection._qbo_client())
