@@ -39,6 +39,12 @@ for client_name, project_names in PROJECTS.items():
 
 # Rates of billable time: the company default, and one project's own rate.
 env.company.qbo_default_hourly_rate = 95.0  # noqa: F821
+# Job costing: each employee's hourly cost (HR settings) is sent as the cost
+# rate of their time. Classes and locations come from the sandbox with the
+# resync (its demo company tracks both).
+env.company.qbo_send_cost = True  # noqa: F821
+for employee, cost in zip(employees, (55.0, 48.0, 62.0, 40.0, 70.0), strict=True):
+    employee.hourly_cost = cost
 projects.filtered(lambda project: project.name == "Website Redesign").qbo_hourly_rate = 120.0
 
 start = date.today() - timedelta(days=21)
