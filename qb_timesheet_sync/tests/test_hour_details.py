@@ -3,11 +3,17 @@
 one cascade (task, employee, project, company), checked in the plan and at
 the sandbox."""
 
+from urllib.parse import parse_qsl
+
+import requests
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import REALM_A
-from .common_send import QboSendCase, send_seed
+from .common import REALM_A, qbo_write
+from .common_send import EMILY_ID, HOURS_ITEM_ID, WEBSITE_ID, QboSendCase, send_seed
+from .test_connection_ui import QboHttpCase
 
 DESIGN_CLASS_ID = "80"
 SUPPORT_CLASS_ID = "81"
@@ -213,3 +219,58 @@ class TestHourDetails(QboSendCase):
             with self.subTest(model=record._name):
                 with self.assertRaisesRegex(AccessError, "Only QuickBooks managers"):
                     record.with_user(user).write({field: value.id})
+
+
+@tagged("post_install", "-at_install")
+class TestHourDetailsTour(QboHttpCase):
+    """Map a class and a location on a project in the browser, send a line,
+    see its class, location, item and cost on the sandbox's page."""
+
+    def test_hour_details_tour(self):
+        self.sandbox.reset(seed=hour_seed())
+        callback = dict(parse_qsl(self._authorize()))
+        self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
+        company = self.env.company
+        hours, _design, _boston = self.env["qbo.item"].create(
+            [
+                {
+                    "name": name,
+                    "kind": kind,
+                    "qbo_id": qbo_id,
+                    "realm_id": REALM_A,
+                    "company_id": company.id,
+                }
+                for name, kind, qbo_id in (
+                    ("Hours", "item", HOURS_ITEM_ID),
+                    ("Design", "class", DESIGN_CLASS_ID),
+                    ("Boston", "department", BOSTON_ID),
+                )
+            ]
+        )
+        company.write({"qbo_send_cost": True, "qbo_default_item_ref_id": hours.id})
+        emily = self.env["hr.employee"].create({"name": "Emily Platt", "hourly_cost": 52.0})
+        qbo_write(emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        website = self.env["project.project"].create({"name": "Website", "qbo_hourly_rate": 120.0})
+        qbo_write(website, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
+
+        self.start_tour(
+            f"/odoo/project.project/{website.id}", "qbo_hour_details_tour", login="admin"
+        )
+
+        self.assertEqual(website.qbo_class_ref_id.name, "Design")
+        self.assertEqual(website.qbo_department_ref_id.name, "Boston")
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Design review",
+                "employee_id": emily.id,
+                "unit_amount": 2.0,
+                "project_id": website.id,
+                "date": fields.Date.context_today(website),
+            }
+        )
+        line._qbo_send()
+        self.assertEqual(line.qbo_state, "sent", line.qbo_last_error)
+        page = requests.get(f"{self.sandbox.url}/_sandbox/", timeout=10).text
+        row = next(row for row in page.split("<tr") if "Design review" in row)
+        for shown in ("Hours", "Design", "Boston", "52.0"):
+            self.assertIn(f"<td>{shown}</td>", row)
