@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from ..qbo.lists import EMPLOYEE, VENDOR, people_from_rows, person_payload
 from ..qbo.people import AMBIGUOUS, MATCHED, OdooPerson, match_people
 from ..qbo.suggestions import Candidate
+from ..qbo.text import render
 from .qbo_resync import Report, outcome
 
 # Employee types that are usually QuickBooks vendors rather than employees.
@@ -173,7 +174,8 @@ class HrEmployee(models.Model):
         )
         return outcome(
             Report.UNMATCHED,
-            match.reason + self.env["qbo.suggestion"]._qbo_sentence(suggestions),
+            render(match.reason, self.env._)
+            + self.env["qbo.suggestion"]._qbo_sentence(suggestions),
             self,
             level="warning",
             suggestions=self.env["qbo.suggestion"]._qbo_report_values(suggestions),
