@@ -78,5 +78,5 @@ class QboHourDetails(models.AbstractModel):
         settings = {}
         for kind, field in LEVEL_FIELDS[level].items():
             ref = record[field]
-            settings[kind] = ref._qbo_id_for(realm_id) if ref else None
+            settings[kind] = ref._qbo_ref(realm_id) if ref else None
         return settings
