@@ -28,6 +28,9 @@ MINUTE_PRECISION = Decimal("0.000001")
 # sender itself evaluates the lines it queued; "sent" and "edited" already have
 # a TimeActivity in QuickBooks and go through an update instead.
 SENDABLE_STATES = ("not_sent", "queued", "error")
+# States of a line whose time activity is updated when sent: edited after
+# sending, or such an edit queued for the background sender.
+UPDATABLE_STATES = ("edited", "queued")
 
 # Where the hourly rate came from, in order of precedence.
 RATE_SOURCES = ("project_employee", "project", "employee", "company")
@@ -39,6 +42,10 @@ MESSAGES = {
     # The sentence of QuickBooks' own refusal, said before sending.
     "no_time_tracking": QboFeatureUnavailable.default_message,
     "already_sent": "The line was already sent to QuickBooks: it is never sent twice.",
+    "conflict": (
+        "The line was changed both in Odoo and in QuickBooks since it was sent: choose which "
+        "version to keep before sending it again."
+    ),
     "edited_after_sending": (
         "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
         "instead of sending the line again."
@@ -184,7 +191,7 @@ class LineFacts:
     """
 
     # What decides: no defaults, so a forgotten fact cannot let a line through.
-    qbo_state: str  # not_sent, queued, sent, error or edited
+    qbo_state: str  # not_sent, queued, sent, error, edited or conflict
     connected: bool
     time_tracking_enabled: bool | None
     has_project: bool
@@ -237,9 +244,13 @@ def refusal(facts):
         return refusal_for("not_connected")
     if facts.time_tracking_enabled is False:
         return refusal_for("no_time_tracking")
-    if facts.qbo_state == "edited":
+    if facts.qbo_state == "conflict":
+        return refusal_for("conflict")
+    if facts.time_activity_id and facts.qbo_state in UPDATABLE_STATES:
+        pass  # an update of its time activity, judged by the rules below
+    elif facts.qbo_state == "edited":
         return refusal_for("edited_after_sending")
-    if facts.qbo_state not in SENDABLE_STATES or facts.time_activity_id:
+    elif facts.qbo_state not in SENDABLE_STATES or facts.time_activity_id:
         # A line with a time activity is never created a second time,
         # whatever its state says.
         return refusal_for("already_sent")

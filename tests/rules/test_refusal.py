@@ -51,6 +51,9 @@ def test_a_complete_line_may_be_sent():
         {"unit_amount_hours": 23 + 55 / 60},
         {"unit_amount_hours": 24.5, "minutes": 1435},  # the rounded minutes decide
         {"date": date(2026, 7, 1), "book_close_date": date(2026, 6, 30)},
+        # Edits of a sent line update its time activity, in the foreground or queued.
+        {"qbo_state": "edited", "time_activity_id": "7"},
+        {"qbo_state": "queued", "time_activity_id": "7"},
     ],
 )
 def test_sendable_variants(changes):
@@ -62,6 +65,7 @@ CASES = {
     "no_time_tracking": {"time_tracking_enabled": False},
     "already_sent": {"qbo_state": "sent"},
     "edited_after_sending": {"qbo_state": "edited"},
+    "conflict": {"qbo_state": "conflict", "time_activity_id": "7"},
     "no_project": {"has_project": False, "project_qbo_id": None},
     "no_employee": {"has_employee": False, "employee_qbo_id": None},
     "employee_not_mapped": {"employee_qbo_id": None},
@@ -180,3 +184,24 @@ def test_first_reason_wins(changes, code):
 def test_facts_have_no_permissive_defaults():
     with pytest.raises(TypeError):
         LineFacts(qbo_state="not_sent", unit_amount_hours=1.0, date=date(2026, 7, 1))
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"qbo_state": "sent", "time_activity_id": "7"}, "already_sent"),
+        ({"qbo_state": "error", "time_activity_id": "7"}, "already_sent"),
+        # An edit is judged as a first send: a project no longer mapped, too long...
+        (
+            {"qbo_state": "edited", "time_activity_id": "7", "project_qbo_id": None},
+            "project_not_mapped",
+        ),
+        ({"qbo_state": "edited", "time_activity_id": "7", "unit_amount_hours": 24.5}, "too_long"),
+        (
+            {"qbo_state": "edited", "time_activity_id": "7", "date": date(2026, 6, 1)},
+            "books_closed",
+        ),
+    ],
+)
+def test_edits_are_refused_for_the_reasons_of_a_first_send(changes, code):
+    assert refusal(facts(**changes)).code == code
