@@ -11,6 +11,7 @@ from . import (
     qbo_send_attempt,
     qbo_send_queue,
     qbo_sender,
+    qbo_update,
     qbo_state_guard,
     qbo_sync_log,
     res_company,

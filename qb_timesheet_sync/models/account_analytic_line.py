@@ -37,9 +37,10 @@ QBO_STATES = [
     ("sent", "Sent"),
     ("error", "Error"),
     ("edited", "Edited after sending"),
+    ("conflict", "Changed in QuickBooks and in Odoo"),
 ]
 # States of a line that has a time activity in QuickBooks.
-SENT_STATES = ("sent", "edited")
+SENT_STATES = ("sent", "edited", "conflict")
 # What the time activity of a sent line is made of.
 QBO_PROTECTED_FIELDS = ("date", "unit_amount", "employee_id", "project_id", "name")
 # A new task may move the line to another project.
@@ -78,6 +79,13 @@ class LinePlan:
     refusal: Refusal | None = None
     payload: dict | None = None
     description_truncated: bool = False
+    # The duration QuickBooks had before an update (for the sync log).
+    minutes_before: int | None = None
+
+    @property
+    def operation(self):
+        """create, or update of the time activity the line already has."""
+        return "update" if self.line.qbo_time_activity_id else "create"
 
     @property
     def hours(self):
@@ -142,6 +150,20 @@ class AccountAnalyticLine(models.Model):
         readonly=True,
         copy=False,
         groups="qb_timesheet_sync.group_qbo_user",
+    )
+    qbo_sent_payload = fields.Json(
+        string="Time activity sent",
+        readonly=True,
+        copy=False,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="What QuickBooks got last from Odoo; an update compares QuickBooks' copy with it.",
+    )
+    qbo_conflict_payload = fields.Json(
+        string="QuickBooks' version",
+        readonly=True,
+        copy=False,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="The time activity as QuickBooks has it, changed there since Odoo sent it.",
     )
     qbo_last_error = fields.Text(string="QuickBooks error", readonly=True, copy=False)
     qbo_intuit_tid = fields.Char(
@@ -464,6 +486,8 @@ class AccountAnalyticLine(models.Model):
                 "qbo_sent_by_id": self.env.uid,
                 "qbo_sent_duration": minutes / 60,
                 "qbo_sent_rate": payload.get("HourlyRate") or 0.0,
+                "qbo_sent_payload": payload,
+                "qbo_conflict_payload": False,
                 "qbo_last_error": False,
                 "qbo_intuit_tid": False,
                 "qbo_request_id": request_id,

@@ -76,7 +76,10 @@ class QboSendQueue(models.AbstractModel):
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
-        sent = lines.filtered(lambda line: line.qbo_state in SENT_STATES)
+        # Edited lines are queued too: the background sender updates them.
+        sent = lines.filtered(
+            lambda line: line.qbo_state in SENT_STATES and line.qbo_state != "edited"
+        )
         to_queue = lines - sent
         # Lines queued again move to this send.
         self._qbo_release(to_queue.filtered(lambda line: line.qbo_state == "queued"), log)

@@ -204,8 +204,10 @@ class QboSender(models.AbstractModel):
             # A queued line that may not be sent leaves the queue, with the
             # reason, or the background sender would take it up again and again.
             if plan.line.qbo_queue_log_id and plan.line.qbo_state == "queued":
+                # A queued edit goes back to edited: its time activity stays.
+                state = "edited" if plan.line.qbo_time_activity_id else "error"
                 plan.line._qbo_write_state(
-                    {"qbo_state": "error", "qbo_last_error": plan.refusal.message}
+                    {"qbo_state": state, "qbo_last_error": plan.refusal.message}
                 )
         self.env["qbo.send.queue"]._qbo_release(taken, log)
         if to_send:
@@ -220,7 +222,12 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_deliver(self, plans, send_context, counts, details):
-        """Create the time activities of ``plans`` in QuickBooks."""
+        """Create the time activities of ``plans`` in QuickBooks, and update
+        those of edited lines (``qbo_update.py``)."""
+        updates = [plan for plan in plans if plan.operation == "update"]
+        if updates:
+            self._qbo_deliver_updates(updates, send_context, counts, details)
+            plans = [plan for plan in plans if plan.operation == "create"]
         realm_id = send_context.realm_id
         pending = self._qbo_pending_attempts(plans, realm_id)
         if pending:

@@ -9,4 +9,5 @@ from . import (
     test_security,
     test_send_rules,
     test_send_scale,
+    test_send_update,
 )

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import Command, _, api, fields, models
+from odoo.tools.misc import format_amount
+
+from ..qbo.updates import duration_change
 
 
 class QboSendWizard(models.TransientModel):
@@ -37,6 +40,11 @@ class QboSendWizard(models.TransientModel):
     refusal_ids = fields.One2many(
         "qbo.send.wizard.refusal", "wizard_id", string="Lines not sent", readonly=True
     )
+    # Edited lines: updates of the time activities they already have.
+    count_to_update = fields.Integer(string="To update", readonly=True)
+    update_ids = fields.One2many(
+        "qbo.send.wizard.update", "wizard_id", string="Lines to update", readonly=True
+    )
 
     @api.model
     def _qbo_open_for(self, lines):
@@ -56,6 +64,7 @@ class QboSendWizard(models.TransientModel):
         but writing nothing anywhere."""
         totals = {}
         refusals = []
+        updates = []
         warnings = []
         send_in_background = False
         for company, company_lines in lines._qbo_by_company().items():
@@ -68,6 +77,9 @@ class QboSendWizard(models.TransientModel):
                     refusals.append(
                         Command.create({"line_id": plan.line.id, "reason": plan.refusal.message})
                     )
+                    continue
+                if plan.operation == "update":
+                    updates.append(Command.create(self._qbo_update_values(plan, company)))
                     continue
                 self._qbo_add_to_totals(totals, plan, company)
         employee_totals = [total for total in totals.values() if total["group"] == "employee"]
@@ -94,6 +106,30 @@ class QboSendWizard(models.TransientModel):
                 )
             ],
             "refusal_ids": refusals,
+            "count_to_update": len(updates),
+            "update_ids": updates,
+        }
+
+    @api.model
+    def _qbo_update_values(self, plan, company):
+        """What QuickBooks has now (as Odoo last sent it) and what it will get."""
+        line = plan.line.sudo()
+        currency = company.currency_id
+        before_minutes = round((line.qbo_sent_duration or 0) * 60)
+        before_amount = (line.qbo_sent_duration or 0) * (line.qbo_sent_rate or 0)
+        change = duration_change(before_minutes, plan.minutes)
+        amounts = (
+            format_amount(self.env, before_amount, currency),
+            format_amount(self.env, plan.amount, currency),
+        )
+        if amounts[0] != amounts[1]:
+            change += ", " + " → ".join(amounts)
+        elif plan.amount:
+            change += ", " + amounts[1]
+        return {
+            "line_id": line.id,
+            "time_activity": line.qbo_time_activity_id,
+            "change": change,
         }
 
     @api.model
@@ -124,6 +160,20 @@ class QboSendWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         return self.line_ids._qbo_send()
+
+
+class QboSendWizardUpdate(models.TransientModel):
+    _name = "qbo.send.wizard.update"
+    _description = "Send to QuickBooks: time activity to update"
+    _order = "id"
+
+    wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")
+    line_id = fields.Many2one("account.analytic.line", required=True, ondelete="cascade")
+    date = fields.Date(related="line_id.date")
+    employee_id = fields.Many2one(related="line_id.employee_id")
+    project_id = fields.Many2one(related="line_id.project_id")
+    time_activity = fields.Char(string="QuickBooks time activity")
+    change = fields.Char(string="QuickBooks now → after the update")
 
 
 class QboSendWizardTotal(models.TransientModel):
