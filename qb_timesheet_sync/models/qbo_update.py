@@ -15,6 +15,7 @@ the line goes to *conflict* and a manager chooses which version to keep.
 import uuid
 
 from odoo import _, api, models
+from odoo.exceptions import UserError
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
 from ..qbo.updates import (
@@ -170,6 +171,80 @@ class QboSender(models.AbstractModel):
                 if record.get("status") != "Deleted":
                     records[str(record["Id"])] = record
         return records
+
+    # ------------------------------------------------------------------
+    # Conflicts: a manager chooses which version to keep
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_keep_quickbooks_version(self, lines):
+        """Lines in conflict take QuickBooks' duration, date and description;
+        QuickBooks is not written."""
+        lines = self._qbo_conflict_lines(lines)
+        for line in lines:
+            record = line.sudo().qbo_conflict_payload
+            values = {"unit_amount": minutes_of(record) / 60, "date": record.get("TxnDate")}
+            if (record.get("Description") or "") != line._qbo_description():
+                values["name"] = record.get("Description") or "/"
+            line.write(values)
+            line._qbo_mark_sent(
+                record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
+            )
+        self._qbo_log_choice(lines, _("QuickBooks' version kept in Odoo."))
+        return self._qbo_choice_notification(lines, _("QuickBooks' version was kept."))
+
+    @api.model
+    def _qbo_send_odoo_version(self, lines):
+        """Send Odoo's version of lines in conflict over QuickBooks' one."""
+        lines = self._qbo_conflict_lines(lines)
+        for line in lines:
+            record = line.sudo().qbo_conflict_payload
+            # QuickBooks' version becomes the one the update replaces.
+            line._qbo_write_state(
+                {
+                    "qbo_state": "edited",
+                    "qbo_sync_token": record.get("SyncToken"),
+                    "qbo_sent_payload": record,
+                    "qbo_sent_duration": minutes_of(record) / 60,
+                    "qbo_conflict_payload": False,
+                    "qbo_last_error": False,
+                }
+            )
+        self._qbo_log_choice(lines, _("Odoo's version chosen: sent over QuickBooks' one."))
+        return self._qbo_send(lines)
+
+    @api.model
+    def _qbo_conflict_lines(self, lines):
+        lines._qbo_check_send_access()
+        conflicts = lines.filtered(lambda line: line.qbo_state == "conflict")
+        if not conflicts:
+            raise UserError(_("None of these lines is in conflict with QuickBooks."))
+        return conflicts
+
+    @api.model
+    def _qbo_log_choice(self, lines, message):
+        for company, company_lines in lines._qbo_by_company().items():
+            log = self.env["qbo.sync.log"]._record(
+                company,
+                "send",
+                _("Conflicts with QuickBooks"),
+                message,
+                realm_id=company._qbo_connection().realm_id,
+            )
+            log._add_lines(
+                [{"level": "info", "message": message, "record": line} for line in company_lines]
+            )
+
+    @api.model
+    def _qbo_choice_notification(self, lines, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("%(message)s (%(count)s lines)", message=message, count=len(lines)),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # ------------------------------------------------------------------
     # Outcomes, on the line and in the sync log

@@ -5,7 +5,8 @@ once, even after a crash, and never over a change made in QuickBooks."""
 import uuid
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from ..qbo import QboClient
 from .common_send import REALM_A, QboSendCase
@@ -164,6 +165,55 @@ class TestSendUpdate(QboSendCase):
         self.assertTrue(line.qbo_sent, "still in QuickBooks")
         # Sending again does not overwrite it either.
         self.assertIn("choose which version", self.preview(line).refusal_ids.reason)
+
+    def conflict_line(self):
+        line = self.sent_line()
+        self.change_in_quickbooks(line, Hours=4, Description="Design review (QuickBooks)")
+        line.unit_amount = 6.0
+        self.send(line)
+        self.assertEqual(line.qbo_state, "conflict")
+        return line
+
+    def test_a_manager_keeps_quickbooks_version(self):
+        line = self.conflict_line()
+        action = self.env["qbo.sender"]._qbo_keep_quickbooks_version(line)
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertRecordValues(
+            line,
+            [{"qbo_state": "sent", "unit_amount": 4.0, "name": "Design review (QuickBooks)"}],
+        )
+        self.assertEqual(line.sudo().qbo_sync_token, "1")
+        self.assertEqual(self.updates_made(), 1, "only the QuickBooks user's change")
+        self.assertIn(
+            "QuickBooks' version kept", self.env["qbo.sync.log"].search([], limit=1).summary
+        )
+        # Later edits update it as usual.
+        line.unit_amount = 4.5
+        self.send(line)
+        self.assertEqual(line.qbo_state, "sent")
+        self.assertEqual(self.activity(line)["Minutes"], 30)
+
+    def test_a_manager_sends_odoo_version_over_quickbooks(self):
+        line = self.conflict_line()
+        self.env["qbo.sender"]._qbo_send_odoo_version(line)
+        self.assertEqual(line.qbo_state, "sent")
+        activity = self.activity(line)
+        self.assertEqual((activity["Hours"], activity["Description"]), (6, "Design review"))
+        self.assertEqual(activity["SyncToken"], "2")
+        self.assertFalse(line.sudo().qbo_conflict_payload)
+
+    def test_only_managers_settle_conflicts(self):
+        line = self.conflict_line()
+        user = new_test_user(
+            self.env,
+            "qbo_update_user",
+            groups="hr_timesheet.group_hr_timesheet_approver,qb_timesheet_sync.group_qbo_user",
+        )
+        sender = self.env["qbo.sender"].with_user(user)
+        for choice in (sender._qbo_keep_quickbooks_version, sender._qbo_send_odoo_version):
+            with self.subTest(choice=choice.__name__), self.assertRaises(AccessError):
+                choice(line.with_user(user))
+        self.assertEqual(line.qbo_state, "conflict")
 
     # ------------------------------------------------------------------
     # Crashes: exactly one change in QuickBooks
