@@ -11,10 +11,12 @@ from . import (
     qbo_send_attempt,
     qbo_send_queue,
     qbo_sender,
-    qbo_update,
     qbo_state_guard,
     qbo_sync_log,
     res_company,
     res_config_settings,
     res_partner,
 )
+
+# Extensions of the sender and of its queue, after them.
+from . import qbo_realtime, qbo_update

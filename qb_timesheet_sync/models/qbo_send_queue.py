@@ -406,7 +406,8 @@ class QboSendQueue(models.AbstractModel):
                 [
                     *domain,
                     ("company_id", "=", company.id),
-                    ("qbo_state", "in", ("not_sent", "error")),
+                    # Edited lines: their time activities are updated.
+                    ("qbo_state", "in", ("not_sent", "error", "edited")),
                 ]
             )
         )

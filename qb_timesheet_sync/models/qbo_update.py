@@ -254,9 +254,6 @@ class QboSender(models.AbstractModel):
         line = plan.line
         plan.minutes_before = round((line.qbo_sent_duration or 0) * 60)
         line._qbo_mark_sent(activity, plan.payload, request_id, send_context.realm_id)
-        if line.qbo_queue_log_id:
-            # A queued edit leaves its background send.
-            line._qbo_write_state({"qbo_queue_log_id": False})
 
     @api.model
     def _qbo_mark_update_failed(self, plan, error, request_id, counts, details):
@@ -271,8 +268,11 @@ class QboSender(models.AbstractModel):
             "qbo_last_error": str(error),
             "qbo_intuit_tid": error.intuit_tid,
         }
-        if not keep_queued:
-            vals["qbo_queue_log_id"] = False
+        if request_id and not isinstance(error, UNKNOWN_OUTCOME_ERRORS):
+            # A known refusal settles the attempt: the next send gets a new
+            # requestid, or QuickBooks would replay this refusal. An unknown
+            # outcome keeps it pending, to be read again after a 5010.
+            vals["qbo_request_id"] = request_id
         line._qbo_write_state(vals)
         counts["failed"] += 1
         details.append(self.env["qbo.sync.log"]._qbo_error_detail(error, line))
@@ -293,7 +293,6 @@ class QboSender(models.AbstractModel):
                 "qbo_state": "conflict",
                 "qbo_conflict_payload": record,
                 "qbo_last_error": message,
-                "qbo_queue_log_id": False,
             }
         )
         counts["failed"] += 1

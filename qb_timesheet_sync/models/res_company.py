@@ -93,6 +93,13 @@ class ResCompany(models.Model):
         "than one day. Only its lines that may be sent are sent.",
     )
     qbo_auto_send_last = fields.Datetime(string="Last scheduled send", readonly=True)
+    # Real-time mode (models/qbo_realtime.py).
+    qbo_send_when_sendable = fields.Boolean(
+        string="Send as soon as sendable",
+        help="New timesheet lines that may be sent, and edits of sent lines, are sent to "
+        "QuickBooks in the background by themselves, without anyone clicking Send.",
+    )
+    qbo_realtime_last = fields.Datetime(string="Last real-time check", readonly=True)
 
     _sql_constraints = [
         (

@@ -98,6 +98,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.qbo_background_threshold", readonly=False
     )
     qbo_auto_send = fields.Boolean(related="company_id.qbo_auto_send", readonly=False)
+    qbo_send_when_sendable = fields.Boolean(
+        related="company_id.qbo_send_when_sendable", readonly=False
+    )
     qbo_auto_send_interval = fields.Integer(
         related="company_id.qbo_auto_send_interval", readonly=False
     )

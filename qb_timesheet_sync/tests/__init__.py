@@ -7,6 +7,7 @@ from . import (
     test_send,
     test_send_background,
     test_security,
+    test_send_realtime,
     test_send_rules,
     test_send_scale,
     test_send_update,

@@ -8,7 +8,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from ..qbo import QboClient
+from ..qbo import QboClient, QboTimeout
 from .common_send import REALM_A, QboSendCase
 from .test_send import WorkerCrash, batch_then
 
@@ -131,7 +131,7 @@ class TestSendUpdate(QboSendCase):
         self.env["qbo.send.queue"].with_context(**cron.env.context)._qbo_cron_send_queued()
         self.env.invalidate_all()
         self.assertEqual(set(lines.mapped("qbo_state")), {"sent"})
-        self.assertFalse(lines.qbo_queue_log_id)
+        self.assertEqual(lines.qbo_queue_log_id.state, "done")
         self.assertEqual(self.updates_made(), 3)
         self.assertEqual({self.activity(line)["Hours"] for line in lines}, {4})
         self.assertEqual(len(self.time_activities()), 3)
@@ -271,11 +271,10 @@ class TestSendUpdate(QboSendCase):
         line = self.sent_line()
         line.unit_amount = 6.0
         with patch.object(QboClient, "query", wraps=self.client().query) as query:
-            with batch_then(WorkerCrash()):
-                try:
-                    self.send(line)
-                except WorkerCrash:
-                    pass
+            with batch_then(QboTimeout()):
+                action = self.send(line)
+            self.assertEqual(action["params"]["type"], "danger")
+            self.assertEqual(line.qbo_state, "edited", "still to update")
             self.send(line)
         self.assertEqual(line.qbo_state, "sent")
         self.assertEqual(query.call_count, 1, "one read of the stale time activity")
