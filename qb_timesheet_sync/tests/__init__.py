@@ -4,6 +4,7 @@ from . import (
     test_items,
     test_mapping,
     test_resync,
+    test_security_rpc,
     test_send,
     test_send_background,
     test_security,
