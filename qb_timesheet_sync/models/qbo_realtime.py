@@ -11,7 +11,7 @@ keeps those that may be sent, and queues them as a background send does.
 import logging
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..qbo import QboError
 
@@ -88,5 +88,5 @@ class QboSendQueue(models.AbstractModel):
                     if plan.line.qbo_last_error != plan.refusal.message:
                         plan.line._qbo_write_state({"qbo_last_error": plan.refusal.message})
             if sendable:
-                self._qbo_queue(sendable, company, name=_("Sent as soon as sendable"))
+                self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
         company.qbo_realtime_last = now

@@ -14,7 +14,7 @@ the line goes to *conflict* and a manager chooses which version to keep.
 
 import uuid
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
@@ -147,7 +147,7 @@ class QboSender(models.AbstractModel):
         for plan, request_id in stale:
             record = records.get(plan.line.qbo_time_activity_id)
             if record is None:
-                error = QboNotFound(_("The time activity was deleted in QuickBooks."))
+                error = QboNotFound(self.env._("The time activity was deleted in QuickBooks."))
                 self._qbo_mark_update_failed(plan, error, request_id, counts, details)
                 continue
             outcome = stale_outcome(record, plan.payload, ours[plan.line.id])
@@ -189,8 +189,8 @@ class QboSender(models.AbstractModel):
             line._qbo_mark_sent(
                 record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
             )
-        self._qbo_log_choice(lines, _("QuickBooks' version kept in Odoo."))
-        return self._qbo_choice_notification(lines, _("QuickBooks' version was kept."))
+        self._qbo_log_choice(lines, self.env._("QuickBooks' version kept in Odoo."))
+        return self._qbo_choice_notification(lines, self.env._("QuickBooks' version was kept."))
 
     @api.model
     def _qbo_send_odoo_version(self, lines):
@@ -209,7 +209,7 @@ class QboSender(models.AbstractModel):
                     "qbo_last_error": False,
                 }
             )
-        self._qbo_log_choice(lines, _("Odoo's version chosen: sent over QuickBooks' one."))
+        self._qbo_log_choice(lines, self.env._("Odoo's version chosen: sent over QuickBooks' one."))
         return self._qbo_send(lines)
 
     @api.model
@@ -217,7 +217,7 @@ class QboSender(models.AbstractModel):
         lines._qbo_check_send_access()
         conflicts = lines.filtered(lambda line: line.qbo_state == "conflict")
         if not conflicts:
-            raise UserError(_("None of these lines is in conflict with QuickBooks."))
+            raise UserError(self.env._("None of these lines is in conflict with QuickBooks."))
         return conflicts
 
     @api.model
@@ -226,7 +226,7 @@ class QboSender(models.AbstractModel):
             log = self.env["qbo.sync.log"]._record(
                 company,
                 "send",
-                _("Conflicts with QuickBooks"),
+                self.env._("Conflicts with QuickBooks"),
                 message,
                 realm_id=company._qbo_connection().realm_id,
             )
@@ -241,7 +241,9 @@ class QboSender(models.AbstractModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("%(message)s (%(count)s lines)", message=message, count=len(lines)),
+                "message": self.env._(
+                    "%(message)s (%(count)s lines)", message=message, count=len(lines)
+                ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
@@ -280,7 +282,7 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_mark_conflict(self, plan, record, counts, details):
         line = plan.line
-        message = _(
+        message = self.env._(
             "Time activity %(id)s was changed in QuickBooks since Odoo sent it "
             "(QuickBooks has %(qbo)s, Odoo %(odoo)s): it was not overwritten. Choose which "
             "version to keep.",
@@ -302,7 +304,7 @@ class QboSender(models.AbstractModel):
     def _qbo_updated_detail(self, plan):
         return {
             "level": "info",
-            "message": _(
+            "message": self.env._(
                 "Updated time activity %(id)s: %(duration)s.",
                 id=plan.line.qbo_time_activity_id,
                 duration=duration_change(plan.minutes_before, plan.minutes),
