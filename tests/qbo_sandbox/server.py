@@ -660,6 +660,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if entity is None:
                 return 404, {"error": f"unknown entity {parts[1]}"}
             return 200, self.state.records(realm_id, entity)
+        if (
+            method == "POST"
+            and len(parts) == 3
+            and parts[0] == "time-activities"
+            and parts[2] == "bill"
+        ):
+            # A QuickBooks user puts the time on an invoice.
+            billed = entities.bill_time_activity(realm, parts[1])
+            self.state.changed()
+            return 200, billed
         if method == "POST" and parts == ["expire-access-tokens"]:
             return 200, {"expired": oauth.expire_access_tokens(self.state, realm_id)}
         return 404, {"error": "not_found"}
