@@ -165,6 +165,13 @@ class AccountAnalyticLine(models.Model):
         groups="qb_timesheet_sync.group_qbo_user",
         help="The time activity as QuickBooks has it, changed there since Odoo sent it.",
     )
+    qbo_billed = fields.Boolean(
+        string="Billed in QuickBooks",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="QuickBooks put this time on an invoice (HasBeenBilled): the line is locked.",
+    )
     qbo_last_error = fields.Text(string="QuickBooks error", readonly=True, copy=False)
     qbo_intuit_tid = fields.Char(
         string="Intuit transaction ID",
@@ -214,6 +221,8 @@ class AccountAnalyticLine(models.Model):
     # CRUD: sent lines are protected
     # ------------------------------------------------------------------
     def write(self, vals):
+        if any(not name.startswith("qbo_") for name in vals):
+            self._qbo_check_not_billed()
         watched = self.browse()
         if QBO_WATCHED_FIELDS & vals.keys():
             watched = self.sudo().filtered(lambda line: line.qbo_state in SENT_STATES)
@@ -223,6 +232,10 @@ class AccountAnalyticLine(models.Model):
         if changed:
             changed._qbo_edited_after_sending()
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed_in_qbo(self):
+        self._qbo_check_not_billed()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent_to_qbo(self):
@@ -238,9 +251,24 @@ class AccountAnalyticLine(models.Model):
             )
 
     def _is_readonly(self):
+        if self.sudo().qbo_billed:
+            return True
         if self.qbo_state in SENT_STATES and self.company_id.qbo_edit_policy == "refuse":
             return True
         return super()._is_readonly()
+
+    def _qbo_check_not_billed(self):
+        """Time QuickBooks has billed is locked, for everyone: the invoice
+        would no longer match the timesheet."""
+        billed = self.sudo().filtered("qbo_billed")
+        if billed:
+            raise UserError(
+                self.env._(
+                    "These timesheet lines are billed in QuickBooks (on an invoice) and can no "
+                    "longer be changed or deleted: %(lines)s.",
+                    lines=billed._qbo_line_names(),
+                )
+            )
 
     def _qbo_protected_values(self):
         self.ensure_one()

@@ -4,12 +4,17 @@ once, even after a crash, and never over a change made in QuickBooks."""
 
 import uuid
 from unittest.mock import patch
+from urllib.parse import parse_qsl
 
+import requests
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..qbo import QboClient, QboTimeout
-from .common_send import REALM_A, QboSendCase
+from .common_send import EMILY_ID, REALM_A, WEBSITE_ID, QboSendCase, qbo_write, send_seed
+from .test_connection_ui import QboHttpCase
 from .test_send import WorkerCrash, batch_then
 
 
@@ -279,3 +284,41 @@ class TestSendUpdate(QboSendCase):
         self.assertEqual(line.qbo_state, "sent")
         self.assertEqual(query.call_count, 1, "one read of the stale time activity")
         self.assertEqual(self.updates_made(), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSendUpdateTour(QboHttpCase):
+    """A correction after sending, in a real browser."""
+
+    def test_update_tour(self):
+        self.sandbox.reset(seed=send_seed())
+        callback = dict(parse_qsl(self._authorize()))
+        self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
+        emily = self.env["hr.employee"].create({"name": "Emily Platt"})
+        qbo_write(emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        website = self.env["project.project"].create({"name": "Website", "qbo_hourly_rate": 120.0})
+        qbo_write(website, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Design review",
+                "employee_id": emily.id,
+                "unit_amount": 5.0,
+                "project_id": website.id,
+                "date": fields.Date.context_today(website),
+            }
+        )
+        line._qbo_send()
+        activity_id = line.qbo_time_activity_id
+        self.assertTrue(activity_id)
+
+        self.start_tour("/odoo/all-timesheets", "qbo_update_tour", login="admin")
+
+        self.assertEqual(line.qbo_state, "sent")
+        self.assertEqual(line.qbo_time_activity_id, activity_id)
+        (activity,) = self.sandbox.state.records(REALM_A, "TimeActivity")
+        self.assertEqual(
+            (activity["Id"], activity["Hours"], activity["Minutes"]), (activity_id, 6, 0)
+        )
+        # The sandbox's page shows 6:00 on the same time activity.
+        page = requests.get(f"{self.sandbox.url}/_sandbox/", timeout=10).text
+        self.assertRegex(page, rf"<td>{activity_id}</td>(<td>[^<]*</td>){{3}}<td>6h00</td>")

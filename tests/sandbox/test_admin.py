@@ -170,4 +170,7 @@ def test_billing_a_time_activity_as_an_invoice_does(sandbox, sandbox_api):
     assert read["MetaData"]["LastUpdatedTime"] >= created["MetaData"]["LastUpdatedTime"]
     # Billed once only; unknown ids are refused.
     assert admin(sandbox, "POST", path).status_code == 400
-    assert admin(sandbox, "POST", f"realms/{DEMO_REALM_ID}/time-activities/999/bill").status_code == 400
+    assert (
+        admin(sandbox, "POST", f"realms/{DEMO_REALM_ID}/time-activities/999/bill").status_code
+        == 400
+    )
