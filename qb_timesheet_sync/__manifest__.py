@@ -30,6 +30,7 @@
         "views/qbo_project_rate_views.xml",
         "wizards/qbo_send_wizard_views.xml",
         "views/qb_timesheet_sync_menus.xml",
+        "views/qbo_time_deletion_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],

@@ -239,7 +239,17 @@ class AccountAnalyticLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent_to_qbo(self):
-        sent = self.sudo().filtered(lambda line: line.qbo_state in SENT_STATES)
+        sent = self.sudo().filtered(
+            lambda line: line.qbo_state in SENT_STATES or line.qbo_time_activity_id
+        )
+        # The company may ask to delete the time activity too (qbo_deletion.py);
+        # a QuickBooks manager's deletion then follows to QuickBooks.
+        follow = sent.filtered(
+            lambda line: line.company_id.qbo_delete_policy == "delete" and line.qbo_time_activity_id
+        )
+        if follow and self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
+            self.env["qbo.time.deletion"]._qbo_record_deletions(follow)
+            sent -= follow
         if sent:
             raise UserError(
                 _(

@@ -65,6 +65,15 @@ class ResCompany(models.Model):
         default="mark",
         required=True,
     )
+    qbo_delete_policy = fields.Selection(
+        [
+            ("refuse", "Refuse the deletion"),
+            ("delete", "Delete it in QuickBooks too (QuickBooks managers only)"),
+        ],
+        string="Deleting sent time",
+        default="refuse",
+        required=True,
+    )
 
     @api.depends("qbo_default_item_ref_id", "qbo_connection_ids.realm_id")
     def _compute_qbo_default_item_id(self):

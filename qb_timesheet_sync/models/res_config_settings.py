@@ -94,6 +94,7 @@ class ResConfigSettings(models.TransientModel):
     )
     qbo_approved_only = fields.Boolean(related="company_id.qbo_approved_only", readonly=False)
     qbo_edit_policy = fields.Selection(related="company_id.qbo_edit_policy", readonly=False)
+    qbo_delete_policy = fields.Selection(related="company_id.qbo_delete_policy", readonly=False)
     qbo_background_threshold = fields.Integer(
         related="company_id.qbo_background_threshold", readonly=False
     )

@@ -1,6 +1,7 @@
 from . import (
     test_connection,
     test_connection_ui,
+    test_delete,
     test_items,
     test_mapping,
     test_reconcile,
