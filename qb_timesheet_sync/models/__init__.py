@@ -19,4 +19,4 @@ from . import (
 )
 
 # Extensions of the sender and of its queue, after them.
-from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update
+from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update, qbo_webhook

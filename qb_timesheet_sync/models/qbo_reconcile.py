@@ -82,7 +82,10 @@ class QboReconcile(models.AbstractModel):
         return first.qbo_sent_at or None
 
     @api.model
-    def _qbo_apply(self, company, realm_id, activities):
+    def _qbo_apply(self, company, realm_id, activities, source=None):
+        """Apply what QuickBooks says of ``activities`` to their lines; the
+        sync log names the ``source`` (the reconciliation, a webhook)."""
+        source = source or self.env._("the reconciliation")
         by_id = {str(activity["Id"]): activity for activity in activities}
         lines = (
             self.env["account.analytic.line"]
@@ -113,17 +116,20 @@ class QboReconcile(models.AbstractModel):
             "reconcile",
             self.env._("Changes seen in QuickBooks"),
             self.env._(
-                "Reconciliation: %(count)s lines were billed in QuickBooks and are now locked.",
+                "%(count)s lines were billed in QuickBooks and are now locked (seen by "
+                "%(seen_by)s).",
                 count=len(billed),
+                seen_by=source,
             ),
             realm_id=realm_id,
             lines=[
                 {
                     "level": "info",
                     "message": self.env._(
-                        "Time activity %(id)s was billed in QuickBooks (seen by the "
-                        "reconciliation): the line is locked.",
+                        "Time activity %(id)s was billed in QuickBooks (seen by %(seen_by)s): "
+                        "the line is locked.",
                         id=line.qbo_time_activity_id,
+                        seen_by=source,
                     ),
                     "record": line,
                 }

@@ -14,4 +14,5 @@ from . import (
     test_send_rules,
     test_send_scale,
     test_send_update,
+    test_webhook,
 )

@@ -10,6 +10,7 @@ from odoo.tests import new_test_user, tagged
 
 from ..models.qbo_reconcile import WATERMARK_PARAM
 from ..qbo import QboClient, QboServerUnavailable
+from ..qbo.webhooks import WebhookEvent
 from .common_send import REALM_A, QboSendCase
 
 
@@ -95,3 +96,25 @@ class TestReconcileBilled(QboSendCase):
         self.assertEqual(self.watermark(), before)
         self.assertFalse(line.qbo_billed)
         self.assertEqual(self.reconcile(), line, "the next run sees it")
+
+    def test_a_webhook_event_locks_billed_time(self):
+        line, other = self.line(), self.line(unit_amount=1.0)
+        self.send(line | other)
+        self.bill(line)
+        events = [
+            WebhookEvent(f"ev-{activity}", REALM_A, "TimeActivity", activity, "updated", "")
+            for activity in (line | other).mapped("qbo_time_activity_id")
+        ]
+        webhook_events = self.env["qbo.webhook.event"]
+        self.assertEqual(webhook_events._qbo_receive(events), 2)
+        self.assertEqual(webhook_events._qbo_receive(events), 0, "each event once")
+        with patch.object(QboClient, "query", wraps=self.client_query()) as query:
+            webhook_events._qbo_cron_process()
+        self.assertEqual(query.call_count, 1, "one read for the batch of events")
+        self.assertRecordValues(line | other, [{"qbo_billed": True}, {"qbo_billed": False}])
+        self.assertEqual(set(webhook_events.search([]).mapped("state")), {"done"})
+        log = self.env["qbo.sync.log"].search([("operation", "=", "reconcile")])
+        self.assertIn("billed in QuickBooks (seen by a webhook)", log.line_ids.message)
+
+    def client_query(self):
+        return self.company._qbo_connection()._qbo_client().query
