@@ -14,6 +14,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..qbo import QboError
+from ..qbo.text import render
 
 _logger = logging.getLogger(__name__)
 
@@ -85,8 +86,9 @@ class QboSendQueue(models.AbstractModel):
                 elif plan.line.qbo_state == "edited":
                     # An edit that makes a sent line unsendable keeps its reason
                     # on the line; new lines not sendable yet wait for later.
-                    if plan.line.qbo_last_error != plan.refusal.message:
-                        plan.line._qbo_write_state({"qbo_last_error": plan.refusal.message})
+                    reason = render(plan.refusal.message, self.env._)
+                    if plan.line.qbo_last_error != reason:
+                        plan.line._qbo_write_state({"qbo_last_error": reason})
             if sendable:
                 self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
         company.qbo_realtime_last = now

@@ -14,5 +14,6 @@ from . import (
     test_send_rules,
     test_send_scale,
     test_send_update,
+    test_translation,
     test_webhook,
 )

@@ -2,6 +2,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
+from ..qbo.text import render
 from ..qbo.updates import duration_change
 
 
@@ -75,7 +76,12 @@ class QboSendWizard(models.TransientModel):
             for plan in company_lines._qbo_plans(send_context):
                 if plan.refusal:
                     refusals.append(
-                        Command.create({"line_id": plan.line.id, "reason": plan.refusal.message})
+                        Command.create(
+                            {
+                                "line_id": plan.line.id,
+                                "reason": render(plan.refusal.message, self.env._),
+                            }
+                        )
                     )
                     continue
                 if plan.operation == "update":
