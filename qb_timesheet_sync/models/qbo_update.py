@@ -20,6 +20,7 @@ from odoo.exceptions import UserError
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
 from ..qbo.updates import (
     ALREADY_DONE,
+    BILLED,
     CONFLICT,
     duration_change,
     format_clock,
@@ -157,6 +158,8 @@ class QboSender(models.AbstractModel):
                 details.append(self._qbo_updated_detail(plan))
             elif outcome == CONFLICT:
                 self._qbo_mark_conflict(plan, record, counts, details)
+            elif outcome == BILLED:
+                self._qbo_mark_billed(plan, record, counts, details)
             else:
                 retry.append((plan, record.get("SyncToken"), uuid.uuid4().hex))
         return retry
@@ -294,6 +297,26 @@ class QboSender(models.AbstractModel):
             {
                 "qbo_state": "conflict",
                 "qbo_conflict_payload": record,
+                "qbo_last_error": message,
+            }
+        )
+        counts["failed"] += 1
+        details.append({"level": "warning", "message": message, "record": line})
+
+    @api.model
+    def _qbo_mark_billed(self, plan, record, counts, details):
+        """Billed in QuickBooks since it was sent: the edit is not sent and
+        the line is locked (see qbo_reconcile.py)."""
+        line = plan.line
+        message = self.env._(
+            "Time activity %(id)s was billed in QuickBooks since it was sent: the edit was not "
+            "sent and the line is locked.",
+            id=line.qbo_time_activity_id,
+        )
+        line._qbo_write_state(
+            {
+                "qbo_billed": True,
+                "qbo_sync_token": record.get("SyncToken"),
                 "qbo_last_error": message,
             }
         )

@@ -14,6 +14,7 @@ from .timesheet_rules import payload_fingerprint
 ALREADY_DONE = "done"  # QuickBooks already holds what Odoo would send
 RETRY = "retry"  # QuickBooks holds what Odoo sent last: send again with its token
 CONFLICT = "conflict"  # changed in QuickBooks by someone else: do not overwrite
+BILLED = "billed"  # QuickBooks put it on an invoice: never overwritten, the line is locked
 MAX_IDS_PER_QUERY = 500  # well under QuickBooks' 4,000-character query limit (guess)
 
 
@@ -51,6 +52,8 @@ def stale_outcome(qbo_record, to_send, ours):
     """What to do after a 5010 on an update: ``qbo_record`` is QuickBooks'
     copy read again, ``to_send`` the payload Odoo wants, ``ours`` the payloads
     Odoo sent before (the last one recorded, and an interrupted attempt's)."""
+    if qbo_record.get("BillableStatus") == "HasBeenBilled":
+        return BILLED
     if same_content(qbo_record, to_send):
         return ALREADY_DONE
     if any(payload and same_content(qbo_record, payload) for payload in ours):

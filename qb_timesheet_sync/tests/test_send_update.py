@@ -220,6 +220,21 @@ class TestSendUpdate(QboSendCase):
                 choice(line.with_user(user))
         self.assertEqual(line.qbo_state, "conflict")
 
+    def test_an_edit_of_time_billed_meanwhile_is_not_sent_and_locks_the_line(self):
+        line = self.sent_line()
+        line.unit_amount = 6.0
+        requests.post(
+            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
+            f"{line.qbo_time_activity_id}/bill",
+            timeout=10,
+        ).raise_for_status()
+        self.send(line)
+        activity = self.activity(line)
+        self.assertEqual((activity["Hours"], activity["BillableStatus"]), (5, "HasBeenBilled"))
+        self.assertTrue(line.qbo_billed)
+        self.assertIn("billed in QuickBooks since it was sent", line.qbo_last_error)
+        self.assertEqual(self.updates_made(), 0)
+
     # ------------------------------------------------------------------
     # Crashes: exactly one change in QuickBooks
     # ------------------------------------------------------------------

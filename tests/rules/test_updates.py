@@ -6,6 +6,7 @@ import pytest
 from qb_timesheet_sync.qbo.timesheet_rules import build_time_activity
 from qb_timesheet_sync.qbo.updates import (
     ALREADY_DONE,
+    BILLED,
     CONFLICT,
     RETRY,
     duration_change,
@@ -63,6 +64,9 @@ def test_stale_update_outcomes():
     assert stale_outcome(as_read(attempt, "2"), wanted, [sent, attempt]) == RETRY
     # Someone changed it in QuickBooks.
     assert stale_outcome(as_read(payload(minutes=240), "2"), wanted, [sent]) == CONFLICT
+    # Billed in QuickBooks meanwhile (the token moved): never overwritten.
+    billed = as_read(sent, "2", BillableStatus="HasBeenBilled")
+    assert stale_outcome(billed, wanted, [sent]) == BILLED
     # Nothing known of what we sent: never overwrite.
     assert stale_outcome(as_read(sent, "2"), wanted, [None]) == CONFLICT
 
