@@ -20,6 +20,7 @@ from ..qbo import (
     QboTimeout,
 )
 from ..qbo.timesheet_rules import (
+    REASONS,
     LineFacts,
     Refusal,
     build_time_activity,
@@ -31,13 +32,18 @@ from ..qbo.timesheet_rules import (
 )
 from .qbo_state_guard import qbo_trusted
 
+# The words of these states are the vocabulary of readme/USAGE.md.
 QBO_STATES = [
     ("not_sent", "Not sent"),
+    ("refused", "Refused"),
     ("queued", "Queued"),
     ("sent", "Sent"),
-    ("error", "Error"),
+    ("error", "Failed"),
     ("edited", "Edited after sending"),
 ]
+# States a preview or a send may turn into "refused" (and back): lines that
+# have no time activity in QuickBooks and are not on their way there.
+REFUSABLE_STATES = ("not_sent", "refused", "error")
 # States of a line that has a time activity in QuickBooks.
 SENT_STATES = ("sent", "edited")
 # What the time activity of a sent line is made of.
@@ -143,7 +149,20 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         groups="qb_timesheet_sync.group_qbo_user",
     )
-    qbo_last_error = fields.Text(string="QuickBooks error", readonly=True, copy=False)
+    qbo_last_error = fields.Text(
+        string="QuickBooks reason",
+        readonly=True,
+        copy=False,
+        help="Why the last preview or send did not send the line, in plain words.",
+    )
+    qbo_refusal_code = fields.Selection(
+        list(REASONS.items()),
+        string="Refusal reason",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Why the last preview or send refused the line; cleared once it can be sent.",
+    )
     qbo_intuit_tid = fields.Char(
         string="Intuit transaction ID",
         readonly=True,
@@ -200,6 +219,7 @@ class AccountAnalyticLine(models.Model):
         changed = watched.filtered(lambda line: line._qbo_protected_values() != before[line.id])
         if changed:
             changed._qbo_edited_after_sending()
+            changed._qbo_log_edits(before)
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -438,6 +458,7 @@ class AccountAnalyticLine(models.Model):
             employee_realm=employee.qbo_realm_id or None,
             employee_name=employee.name or "",
             project_name=project.display_name or "",
+            project_internal=project._qbo_is_internal(),
             time_activity_id=self.qbo_time_activity_id or None,
         )
 
@@ -465,6 +486,7 @@ class AccountAnalyticLine(models.Model):
                 "qbo_sent_duration": minutes / 60,
                 "qbo_sent_rate": payload.get("HourlyRate") or 0.0,
                 "qbo_last_error": False,
+                "qbo_refusal_code": False,
                 "qbo_intuit_tid": False,
                 "qbo_request_id": request_id,
             }
@@ -484,6 +506,7 @@ class AccountAnalyticLine(models.Model):
             {
                 "qbo_state": "queued" if keep_queued else "error",
                 "qbo_last_error": str(error),
+                "qbo_refusal_code": False,
                 "qbo_intuit_tid": error.intuit_tid,
                 "qbo_request_id": request_id,
             }

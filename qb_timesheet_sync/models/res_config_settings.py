@@ -93,6 +93,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.qbo_send_non_billable", readonly=False
     )
     qbo_approved_only = fields.Boolean(related="company_id.qbo_approved_only", readonly=False)
+    qbo_approval_available = fields.Boolean(
+        compute="_compute_qbo_approval_available",
+        help="Timesheets are approved in this database (validated timesheets or timesheet sheets).",
+    )
     qbo_edit_policy = fields.Selection(related="company_id.qbo_edit_policy", readonly=False)
     qbo_background_threshold = fields.Integer(
         related="company_id.qbo_background_threshold", readonly=False
@@ -134,6 +138,11 @@ class ResConfigSettings(models.TransientModel):
         for name, value in typed.items():
             params.set_param(SECRET_PARAMS[name], value)
         self.sudo().write(dict.fromkeys(typed, False))
+
+    def _compute_qbo_approval_available(self):
+        available = bool(self.env["account.analytic.line"]._qbo_approval_kind())
+        for settings in self:
+            settings.qbo_approval_available = available
 
     @api.depends("company_id")
     def _compute_qbo_redirect_uri(self):

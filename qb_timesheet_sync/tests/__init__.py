@@ -2,6 +2,7 @@ from . import (
     test_connection,
     test_connection_ui,
     test_items,
+    test_line_outcome,
     test_mapping,
     test_resync,
     test_send,

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import time
 from concurrent.futures import Future
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import requests
 
@@ -79,6 +79,19 @@ class TestOAuthCallback(QboHttpCase):
         self.assertIn("already used", response.text)
         self.connection.invalidate_recordset()
         self.assertEqual(self.connection.sudo().read(["access_token", "refresh_token"]), tokens)
+
+    def test_bad_code_is_said_of_the_authorization_and_logged(self):
+        query = parse_qs(self._authorize())
+        query["code"] = ["not-a-code-intuit-gave"]
+        response = self.url_open(CALLBACK_PATH + "?" + urlencode(query, doseq=True))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("did not accept the authorization", response.text)
+        self.assertNotIn("expired or was revoked", response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+        log = self.env["qbo.sync.log"].search([("operation", "=", "connect")], limit=1)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("did not accept the authorization", log.summary)
 
     def test_app_credentials_removed_meanwhile_is_a_sentence_not_a_traceback(self):
         query = self._authorize()
