@@ -80,7 +80,14 @@ class QboOAuthController(http.Controller):
                 realm_id=connection.sudo().realm_id or None,
             )
         if level == "success":
-            return request.redirect("/odoo/action-qb_timesheet_sync.action_qbo_settings")
+            # Shown by the settings page the browser opens next.
+            request.env.user._bus_send(
+                "simple_notification",
+                {"title": _("QuickBooks"), "message": message, "type": "success"},
+            )
+            return request.redirect(
+                "/odoo/action-qb_timesheet_sync.action_qbo_settings#qbo_connection"
+            )
         return request.render(
             "qb_timesheet_sync.oauth_result", {"message": message, "level": level}
         )

@@ -68,8 +68,11 @@ class AccountAnalyticLine(models.Model):
         """The trace of edits after sending in the sync log: which line,
         which values, by whom (the log's user)."""
         labels = {
-            field: self._fields[field].get_description(self.env)["string"]
-            for field in QBO_PROTECTED_FIELDS
+            "date": _("date"),
+            "unit_amount": _("duration"),
+            "employee_id": _("employee"),
+            "project_id": _("project"),
+            "name": _("description"),
         }
         Log = self.env["qbo.sync.log"]
         for company, lines in self._qbo_by_company().items():

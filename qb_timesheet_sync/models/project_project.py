@@ -236,6 +236,7 @@ class ProjectProject(models.Model):
                 ),
                 project.sudo(False),
                 level="warning",
+                creatable=True,
             )
             for project in self
         ]

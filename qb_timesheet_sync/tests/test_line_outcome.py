@@ -43,11 +43,10 @@ class TestLineOutcome(QboSendCase):
         good, unmatched = self.line(), self.line(employee_id=self.nora.id)
         self.send(good | unmatched)
         self.assertRecordValues(
-            good | unmatched,
-            [
-                {"qbo_state": "sent", "qbo_refusal_code": False, "qbo_last_error": False},
-                {"qbo_state": "refused", "qbo_refusal_code": "employee_not_mapped"},
-            ],
+            good, [{"qbo_state": "sent", "qbo_refusal_code": False, "qbo_last_error": False}]
+        )
+        self.assertRecordValues(
+            unmatched, [{"qbo_state": "refused", "qbo_refusal_code": "employee_not_mapped"}]
         )
         # A refused line is sent once it is fixed; nothing of the refusal stays.
         unmatched.employee_id = self.emily
@@ -135,7 +134,7 @@ class TestLineOutcome(QboSendCase):
         log = self.env["qbo.sync.log"].search([("operation", "=", "edit")], limit=1)
         self.assertEqual(log.user_id, approver)
         self.assertEqual(log.line_ids.timesheet_id, line)
-        self.assertIn("Time Spent", log.line_ids.message)
+        self.assertIn("sent to QuickBooks: duration.", log.line_ids.message)
 
     def test_an_approver_reads_the_status_but_cannot_write_it(self):
         line = self.line()
