@@ -10,12 +10,13 @@ from odoo.tests.common import ChromeBrowser
 
 from ..qbo import forget_limiters
 from .common import REALM_A, QboCase, qbo_sandbox
+from .screenshots import QboScreenshots
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
 CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
 
 
-class QboHttpCase(HttpCase):
+class QboHttpCase(QboScreenshots, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -8,7 +8,9 @@ from datetime import date
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from .common import REALM_A, qbo_write
 from .common_send import QboSendCase
+from .test_connection_ui import QboHttpCase
 
 
 @tagged("post_install", "-at_install")
@@ -160,3 +162,32 @@ class TestLineOutcome(QboSendCase):
         self.assertEqual(line.with_user(approver).qbo_state, "sent")
         with self.assertRaises(AccessError):
             line.with_user(approver).write({"qbo_state": "not_sent"})
+
+
+@tagged("post_install", "-at_install")
+class TestApproverTour(QboHttpCase):
+    """A timesheet administrator without QuickBooks rights, in a real browser."""
+
+    def test_approver_tour(self):
+        new_test_user(
+            self.env,
+            "qbo_ts_admin",
+            password="qbo_ts_admin",
+            groups="base.group_user,hr_timesheet.group_timesheet_manager",
+        )
+        employee = self.env["hr.employee"].create({"name": "Emily Platt"})
+        project = self.env["project.project"].create({"name": "Website"})
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Design review",
+                "employee_id": employee.id,
+                "project_id": project.id,
+                "unit_amount": 2.0,
+                "date": date(2026, 3, 2),
+            }
+        )
+        qbo_write(
+            line, {"qbo_state": "sent", "qbo_time_activity_id": "901", "qbo_realm_id": REALM_A}
+        )
+        self.start_tour("/odoo/all-timesheets", "qbo_approver_tour", login="qbo_ts_admin")
+        self.assertRecordValues(line, [{"qbo_state": "sent", "unit_amount": 2.0}])

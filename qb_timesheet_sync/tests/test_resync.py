@@ -8,6 +8,7 @@ from odoo.tests import HttpCase, tagged
 
 from ..qbo import forget_limiters
 from .common import REALM_A, REALM_B, QboCase, base_seed, qbo_sandbox
+from .screenshots import QboScreenshots
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
 
@@ -612,7 +613,7 @@ class TestResyncQueries(QboCase):
 
 
 @tagged("post_install", "-at_install")
-class TestResyncTour(HttpCase):
+class TestResyncTour(QboScreenshots, HttpCase):
     """Settings → Check for new users and customers → the report → a created
     project and its QuickBooks mapping, in a real browser."""
 

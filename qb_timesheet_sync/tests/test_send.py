@@ -585,5 +585,7 @@ class TestSendTour(QboHttpCase):
 
         self.start_tour("/odoo/all-timesheets", "qbo_send_tour", login="admin")
 
-        self.assertEqual(lines.mapped("qbo_state"), ["sent", "sent", "not_sent"])
+        # The line refused by the preview and the send shows it (and is still not sent).
+        self.assertEqual(lines.mapped("qbo_state"), ["sent", "sent", "refused"])
+        self.assertFalse(lines[2].qbo_sent)
         self.assertEqual(len(self.sandbox.state.records(REALM_A, "TimeActivity")), 2)

@@ -20,8 +20,8 @@ registry.category("web_tour.tours").add("qbo_resync_tour", {
         {
             content: "Nothing is written before Apply",
             trigger: ".modal .o_qbo_resync_preview .alert:contains('Nothing is written yet')",
-            run() {
-                window.qboScreenshot?.("resync_preview");
+            async run() {
+                await window.qboScreenshot("resync_preview");
             },
         },
         {
