@@ -52,6 +52,15 @@ class TestOAuthCallback(QboHttpCase):
         self.assertEqual(self.connection.state, "connected")
         self.assertEqual(self.connection.qbo_company_name, "Test Company A")
 
+    def test_good_callback_notifies_and_opens_settings_at_quickbooks(self):
+        response = self.url_open(CALLBACK_PATH + "?" + self._authorize(), allow_redirects=False)
+        self.assertTrue(response.headers["Location"].endswith("#qbo_connection"))
+        # The notification goes through the bus to the user's open tabs.
+        notification = self.env["bus.bus"].search(
+            [("message", "like", "Connected to Test Company A")], limit=1
+        )
+        self.assertIn("simple_notification", notification.message)
+
     def test_forged_state_changes_nothing(self):
         query = self._authorize().replace("sig%22%3A%22", "sig%22%3A%22forged")
         response = self.url_open(CALLBACK_PATH + "?" + query)

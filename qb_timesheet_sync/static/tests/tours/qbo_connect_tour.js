@@ -45,11 +45,7 @@ registry.category("web_tour.tours").add("qbo_connected_tour", {
     url: "/odoo/action-qb_timesheet_sync.action_qbo_settings",
     steps: () => [
         {
-            content: "A notification says the connection is made",
-            trigger: ".o_notification:contains('Connected to Test Company A')",
-        },
-        {
-            content: "Settings say which QuickBooks company is connected",
+            content: "Settings open at the QuickBooks block, which says which company is connected",
             trigger: ".o_qbo_connected:contains('Connected to'):contains('Test Company A')",
             async run() {
                 await window.qboScreenshot("connect");
