@@ -108,7 +108,7 @@ class ProjectProject(models.Model):
         for project in self:
             item = project.qbo_item_ref_id
             realm_id = (project.company_id or self.env.company).qbo_connection_ids.realm_id
-            project.qbo_item_id = item._qbo_id_for(realm_id) if item else False
+            project.qbo_item_id = item._qbo_ref(realm_id) if item else False
 
     @api.depends("partner_id", "qbo_customer_id", "company_id.internal_project_id")
     def _compute_qbo_billable(self):
