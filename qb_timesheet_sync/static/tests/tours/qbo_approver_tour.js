@@ -19,7 +19,7 @@ registry.category("web_tour.tours").add("qbo_approver_tour", {
         {
             content: "Type a new duration",
             trigger: ".o_data_row.o_selected_row [name='unit_amount'] input",
-            run: "edit 03:00",
+            run: "edit 03:00 && press Tab",
         },
         {
             content: "Odoo warns that QuickBooks keeps the values sent",

@@ -24,8 +24,12 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         },
         {
             content: "Select every line",
-            trigger: ".o_list_view thead .o_list_record_selector input",
+            trigger: ".o_list_view thead .o_list_record_selector input:not(:checked)",
             run: "click",
+        },
+        {
+            content: "Every line is selected",
+            trigger: ".o_list_view thead .o_list_record_selector input:checked",
         },
         {
             content: "Open the actions",
