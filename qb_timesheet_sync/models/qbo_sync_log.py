@@ -162,7 +162,7 @@ class QboSyncLog(models.Model):
     def _qbo_outcome(self, counts):
         """(summary, notification level) of a send's outcome ``counts``."""
         summary = _(
-            "%(done)s lines sent to QuickBooks, %(refused)s not sent, %(failed)s failed.",
+            "%(done)s lines sent to QuickBooks, %(refused)s refused, %(failed)s failed.",
             done=counts.get("done", 0),
             refused=counts.get("refused", 0),
             failed=counts.get("failed", 0),

@@ -164,6 +164,14 @@ class TestConnection(QboCase):
         ):
             self.assertIn(part, message)
 
+    def test_approval_setting_only_where_timesheets_are_approved(self):
+        settings = self.env["res.config.settings"].create({})
+        approval = self.env["account.analytic.line"]._qbo_approval_kind()
+        self.assertEqual(settings.qbo_approval_available, bool(approval))
+        if not approval:
+            arch = settings.get_view(view_type="form")["arch"]
+            self.assertRegex(arch, r'invisible="[^"]*qbo_approval_available')
+
     def test_disconnect_says_when_and_by_whom(self):
         self.qbo_connect(self.connection, REALM_A)
         self.connection.action_disconnect()

@@ -190,4 +190,7 @@ class TestApproverTour(QboHttpCase):
             line, {"qbo_state": "sent", "qbo_time_activity_id": "901", "qbo_realm_id": REALM_A}
         )
         self.start_tour("/odoo/all-timesheets", "qbo_approver_tour", login="qbo_ts_admin")
-        self.assertRecordValues(line, [{"qbo_state": "sent", "unit_amount": 2.0}])
+        self.assertRecordValues(line, [{"qbo_state": "edited", "unit_amount": 3.0}])
+        log = self.env["qbo.sync.log"].search([("operation", "=", "edit")], limit=1)
+        self.assertEqual(log.line_ids.timesheet_id, line)
+        self.assertEqual(log.user_id.login, "qbo_ts_admin")

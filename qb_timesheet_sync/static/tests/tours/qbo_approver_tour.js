@@ -1,7 +1,7 @@
 /** @odoo-module **/
 // A timesheet administrator without QuickBooks rights: the list shows the
-// QuickBooks status of each line (read only), and changing a sent line
-// warns that QuickBooks keeps the values sent.
+// QuickBooks status of each line (read only); changing a sent line warns
+// that QuickBooks keeps the values sent, and the line then shows it.
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("qbo_approver_tour", {
@@ -29,13 +29,13 @@ registry.category("web_tour.tours").add("qbo_approver_tour", {
             },
         },
         {
-            content: "Discard the change",
-            trigger: ".o_list_button_discard",
+            content: "Save the change all the same",
+            trigger: ".o_list_button_save",
             run: "click",
         },
         {
-            content: "Nothing changed",
-            trigger: ".o_list_view:not(:has(.o_selected_row)) .o_data_row:contains('Design review') [name='qbo_state']:contains('Sent')",
+            content: "The line shows it was edited after sending",
+            trigger: ".o_list_view:not(:has(.o_selected_row)) .o_data_row:contains('Design review') [name='qbo_state']:contains('Edited after sending')",
         },
     ],
 });
