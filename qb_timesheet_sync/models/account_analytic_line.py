@@ -20,7 +20,6 @@ from ..qbo import (
     QboTimeout,
 )
 from ..qbo.timesheet_rules import (
-    REASONS,
     LineFacts,
     Refusal,
     build_time_activity,
@@ -41,9 +40,6 @@ QBO_STATES = [
     ("error", "Failed"),
     ("edited", "Edited after sending"),
 ]
-# States a preview or a send may turn into "refused" (and back): lines that
-# have no time activity in QuickBooks and are not on their way there.
-REFUSABLE_STATES = ("not_sent", "refused", "error")
 # States of a line that has a time activity in QuickBooks.
 SENT_STATES = ("sent", "edited")
 # What the time activity of a sent line is made of.
@@ -154,14 +150,6 @@ class AccountAnalyticLine(models.Model):
         readonly=True,
         copy=False,
         help="Why the last preview or send did not send the line, in plain words.",
-    )
-    qbo_refusal_code = fields.Selection(
-        list(REASONS.items()),
-        string="Refusal reason",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        help="Why the last preview or send refused the line; cleared once it can be sent.",
     )
     qbo_intuit_tid = fields.Char(
         string="Intuit transaction ID",

@@ -5,13 +5,27 @@ that edit in the sync log."""
 
 from collections import defaultdict
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 
-from .account_analytic_line import QBO_PROTECTED_FIELDS, REFUSABLE_STATES, SENT_STATES
+from ..qbo.timesheet_rules import REASONS
+from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
+
+# States a preview or a send may turn into "refused" (and back): lines that
+# have no time activity in QuickBooks and are not on their way there.
+REFUSABLE_STATES = ("not_sent", "refused", "error")
 
 
 class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
+
+    qbo_refusal_code = fields.Selection(
+        list(REASONS.items()),
+        string="Refusal reason",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Why the last preview or send refused the line; cleared once it can be sent.",
+    )
 
     @api.model
     def _qbo_note_refusals(self, plans):
