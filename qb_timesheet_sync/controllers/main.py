@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..qbo import QboAuthError, QboError
+from ..qbo.text import render
 
 _logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class QboOAuthController(http.Controller):
                 connection,
                 _(
                     "Connecting to QuickBooks failed: %(reason)s Nothing was changed.",
-                    reason=str(exc),
+                    reason=render(exc, request.env._),
                 ),
                 "danger",
             )

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 
+from ..qbo.text import render
 from ..qbo.timesheet_rules import REASONS
 from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
 
@@ -43,7 +44,7 @@ class AccountAnalyticLine(models.Model):
             # the next send looks for it in QuickBooks first.
             queued_by_send = state == "queued" and line.qbo_queue_log_id
             if plan.refusal and (state in REFUSABLE_STATES or queued_by_send):
-                reason = (plan.refusal.code, plan.refusal.message)
+                reason = (plan.refusal.code, render(plan.refusal.message, self.env._))
                 current = (line.qbo_refusal_code, line.qbo_last_error)
                 if state != "refused" or current != reason:
                     refused[reason].append(line.id)

@@ -25,6 +25,7 @@ from odoo import _, api, models
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
+from ..qbo.text import render
 from ..qbo.timesheet_rules import format_duration, matches_time_activity, payload_fingerprint
 
 # Lines locked and sent together: ten batch requests of 30.
@@ -307,7 +308,7 @@ class QboSender(models.AbstractModel):
             reason = _(
                 "An earlier send of this line was interrupted and QuickBooks could not be "
                 "checked for it (%(reason)s); it will be checked on the next send.",
-                reason=str(error),
+                reason=render(error, self.env._),
             )
             log = self.env["qbo.sync.log"]
             for plan in pending_plans:
