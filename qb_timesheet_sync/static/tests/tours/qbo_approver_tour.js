@@ -35,7 +35,7 @@ registry.category("web_tour.tours").add("qbo_approver_tour", {
         },
         {
             content: "The line shows it was edited after sending",
-            trigger: ".o_list_view:not(:has(.o_selected_row)) .o_data_row:contains('Design review') [name='qbo_state']:contains('Edited after sending')",
+            trigger: ".o_data_row:contains('Design review') [name='qbo_state']:contains('Edited after sending')",
         },
     ],
 });

@@ -23,6 +23,15 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
             trigger: ".o_searchview_facet:contains('Not sent to QuickBooks')",
         },
         {
+            content: "Close the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "The filters are closed and the list is shown",
+            trigger: "body:not(:has(.o_filter_menu)) .o_list_view .o_data_row:contains('Workshop')",
+        },
+        {
             content: "Select every line",
             trigger: ".o_list_view thead .o_list_record_selector input:not(:checked)",
             run: "click",
