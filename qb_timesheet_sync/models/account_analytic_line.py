@@ -32,11 +32,13 @@ from ..qbo.timesheet_rules import (
 )
 from .qbo_state_guard import qbo_trusted
 
+# The words of these states are the vocabulary of readme/USAGE.md.
 QBO_STATES = [
     ("not_sent", "Not sent"),
+    ("refused", "Refused"),
     ("queued", "Queued"),
     ("sent", "Sent"),
-    ("error", "Error"),
+    ("error", "Failed"),
     ("edited", "Edited after sending"),
     ("conflict", "Changed in QuickBooks and in Odoo"),
 ]
@@ -173,7 +175,12 @@ class AccountAnalyticLine(models.Model):
         index=True,
         help="QuickBooks put this time on an invoice (HasBeenBilled): the line is locked.",
     )
-    qbo_last_error = fields.Text(string="QuickBooks error", readonly=True, copy=False)
+    qbo_last_error = fields.Text(
+        string="QuickBooks reason",
+        readonly=True,
+        copy=False,
+        help="Why the last preview or send did not send the line, in plain words.",
+    )
     qbo_intuit_tid = fields.Char(
         string="Intuit transaction ID",
         readonly=True,
@@ -232,6 +239,7 @@ class AccountAnalyticLine(models.Model):
         changed = watched.filtered(lambda line: line._qbo_protected_values() != before[line.id])
         if changed:
             changed._qbo_edited_after_sending()
+            changed._qbo_log_edits(before)
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -499,6 +507,7 @@ class AccountAnalyticLine(models.Model):
             employee_realm=employee.qbo_realm_id or None,
             employee_name=employee.name or "",
             project_name=project.display_name or "",
+            project_internal=project._qbo_is_internal(),
             time_activity_id=self.qbo_time_activity_id or None,
         )
 
@@ -530,6 +539,7 @@ class AccountAnalyticLine(models.Model):
                 "qbo_sent_payload": payload,
                 "qbo_conflict_payload": False,
                 "qbo_last_error": False,
+                "qbo_refusal_code": False,
                 "qbo_intuit_tid": False,
                 "qbo_request_id": request_id,
             }
@@ -549,6 +559,7 @@ class AccountAnalyticLine(models.Model):
             {
                 "qbo_state": "queued" if keep_queued else "error",
                 "qbo_last_error": render(error, self.env._),
+                "qbo_refusal_code": False,
                 "qbo_intuit_tid": error.intuit_tid,
                 "qbo_request_id": request_id,
             }

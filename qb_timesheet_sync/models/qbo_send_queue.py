@@ -85,7 +85,12 @@ class QboSendQueue(models.AbstractModel):
         # Lines queued again move to this send.
         self._qbo_release(to_queue.filtered(lambda line: line.qbo_state == "queued"), log)
         to_queue._qbo_write_state(
-            {"qbo_state": "queued", "qbo_queue_log_id": log.id, "qbo_last_error": False}
+            {
+                "qbo_state": "queued",
+                "qbo_queue_log_id": log.id,
+                "qbo_last_error": False,
+                "qbo_refusal_code": False,
+            }
         )
         already_sent = refusal_for("already_sent")
         log._add_lines([log._qbo_refusal_detail(already_sent, line) for line in sent])
@@ -410,7 +415,7 @@ class QboSendQueue(models.AbstractModel):
                     *domain,
                     ("company_id", "=", company.id),
                     # Edited lines: their time activities are updated.
-                    ("qbo_state", "in", ("not_sent", "error", "edited")),
+                    ("qbo_state", "in", ("not_sent", "refused", "error", "edited")),
                 ]
             )
         )

@@ -26,7 +26,7 @@ from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
 from ..qbo.text import render
-from ..qbo.timesheet_rules import matches_time_activity, payload_fingerprint
+from ..qbo.timesheet_rules import format_duration, matches_time_activity, payload_fingerprint
 
 # Lines locked and sent together: ten batch requests of 30.
 SEND_CHUNK_SIZE = 300
@@ -196,20 +196,16 @@ class QboSender(models.AbstractModel):
             )
         )
         to_send = []
-        for plan in locked._qbo_plans(send_context):
+        plans = locked._qbo_plans(send_context)
+        for plan in plans:
             if not plan.refusal:
                 to_send.append(plan)
                 continue
             counts["refused"] += 1
             details.append(log._qbo_refusal_detail(plan.refusal, plan.line))
-            # A queued line that may not be sent leaves the queue, with the
-            # reason, or the background sender would take it up again and again.
-            if plan.line.qbo_queue_log_id and plan.line.qbo_state == "queued":
-                # A queued edit goes back to edited: its time activity stays.
-                state = "edited" if plan.line.qbo_time_activity_id else "error"
-                plan.line._qbo_write_state(
-                    {"qbo_state": state, "qbo_last_error": plan.refusal.message}
-                )
+        # A refused line shows why. A queued line that may not be sent leaves
+        # the queue so, or the background sender would take it up again and again.
+        locked._qbo_note_refusals(plans)
         self.env["qbo.send.queue"]._qbo_release(taken, log)
         if to_send:
             self._qbo_deliver(to_send, send_context, counts, details)
@@ -385,9 +381,9 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_sent_detail(self, plan):
         message = _(
-            "Sent as time activity %(id)s: %(hours)s h.",
+            "Sent as time activity %(id)s: %(duration)s.",
             id=plan.line.qbo_time_activity_id,
-            hours=round(plan.hours, 2),
+            duration=format_duration(plan.minutes),
         )
         if plan.description_truncated:
             message += " " + _("The description was cut to the 4000 characters QuickBooks keeps.")

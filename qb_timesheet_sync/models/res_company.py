@@ -13,6 +13,13 @@ class ResCompany(models.Model):
         help="When checking for new users and customers, also create in QuickBooks the "
         "employees, clients and projects that exist only in Odoo.",
     )
+    qbo_resync_preview = fields.Boolean(
+        string="Preview before writing",
+        default=True,
+        help="'Check for new users and customers' first shows what it will match and create, "
+        "and writes only on Apply. Off: it writes at once, as scheduled and scripted resyncs "
+        "do.",
+    )
     # Sending time (see account.analytic.line._qbo_plans).
     qbo_default_hourly_rate = fields.Monetary(
         string="Default hourly rate",

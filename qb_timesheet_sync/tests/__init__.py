@@ -3,6 +3,7 @@ from . import (
     test_connection_ui,
     test_delete,
     test_items,
+    test_line_outcome,
     test_mapping,
     test_reconcile,
     test_resync,

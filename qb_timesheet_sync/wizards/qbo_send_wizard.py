@@ -17,7 +17,7 @@ class QboSendWizard(models.TransientModel):
     currency_id = fields.Many2one("res.currency", readonly=True)
     count_selected = fields.Integer(string="Selected", readonly=True)
     count_to_send = fields.Integer(string="To send", readonly=True)
-    count_refused = fields.Integer(string="Not sent", readonly=True)
+    count_refused = fields.Integer(string="Refused", readonly=True)
     hours_to_send = fields.Float(string="Hours to send", readonly=True)
     amount_to_send = fields.Monetary(string="Billable amount", readonly=True)
     warning = fields.Text(readonly=True)
@@ -39,7 +39,7 @@ class QboSendWizard(models.TransientModel):
         readonly=True,
     )
     refusal_ids = fields.One2many(
-        "qbo.send.wizard.refusal", "wizard_id", string="Lines not sent", readonly=True
+        "qbo.send.wizard.refusal", "wizard_id", string="Refused lines", readonly=True
     )
     # Edited lines: updates of the time activities they already have.
     count_to_update = fields.Integer(string="To update", readonly=True)
@@ -61,8 +61,9 @@ class QboSendWizard(models.TransientModel):
 
     @api.model
     def _qbo_preview_values(self, lines):
-        """Evaluate ``lines`` as a send would, reading QuickBooks' settings
-        but writing nothing anywhere."""
+        """Evaluate ``lines`` as a send would, reading QuickBooks' settings.
+        Nothing goes to QuickBooks; each refused line keeps its reason, and the
+        sync log keeps a trace of the preview."""
         totals = {}
         refusals = []
         updates = []
@@ -73,7 +74,8 @@ class QboSendWizard(models.TransientModel):
             send_context = lines._qbo_send_context(company, preview=True)
             if send_context.warning:
                 warnings.append(send_context.warning)
-            for plan in company_lines._qbo_plans(send_context):
+            plans = company_lines._qbo_plans(send_context)
+            for plan in plans:
                 if plan.refusal:
                     refusals.append(
                         Command.create(
@@ -88,6 +90,8 @@ class QboSendWizard(models.TransientModel):
                     updates.append(Command.create(self._qbo_update_values(plan, company)))
                     continue
                 self._qbo_add_to_totals(totals, plan, company)
+            company_lines._qbo_note_refusals(plans)
+            self._qbo_log_preview(company, plans, send_context)
         employee_totals = [total for total in totals.values() if total["group"] == "employee"]
         currencies = lines.company_id.currency_id
         return {
@@ -137,6 +141,27 @@ class QboSendWizard(models.TransientModel):
             "time_activity": line.qbo_time_activity_id,
             "change": change,
         }
+
+    @api.model
+    def _qbo_log_preview(self, company, plans, send_context):
+        """The trace of a preview in the sync log: how many lines would go,
+        and why each refused one would not."""
+        Log = self.env["qbo.sync.log"]
+        refused = [plan for plan in plans if plan.refusal]
+        Log._record(
+            company,
+            "preview",
+            _("Send preview"),
+            _(
+                "Preview of %(count)s timesheet lines: %(to_send)s to send, %(refused)s refused. "
+                "Nothing was sent.",
+                count=len(plans),
+                to_send=len(plans) - len(refused),
+                refused=len(refused),
+            ),
+            realm_id=send_context.realm_id,
+            lines=[Log._qbo_refusal_detail(plan.refusal, plan.line) for plan in refused],
+        )
 
     @api.model
     def _qbo_add_to_totals(self, totals, plan, company):
@@ -198,7 +223,7 @@ class QboSendWizardTotal(models.TransientModel):
 
 class QboSendWizardRefusal(models.TransientModel):
     _name = "qbo.send.wizard.refusal"
-    _description = "Send to QuickBooks: line not sent"
+    _description = "Send to QuickBooks: refused line"
     _order = "id"
 
     wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, LineFacts, refusal
+from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, REASONS, LineFacts, refusal
 
 SENDABLE = LineFacts(
     qbo_state="not_sent",
@@ -43,6 +43,7 @@ def test_a_complete_line_may_be_sent():
     [
         {"qbo_state": "error"},  # a failed line may be sent again
         {"qbo_state": "queued"},  # the background sender evaluates queued lines
+        {"qbo_state": "refused"},  # a refused line is judged again
         {"billable": False, "send_non_billable": True, "hourly_rate": None},
         {"approval_required": False, "approved": False},
         {"book_close_date": None},
@@ -70,6 +71,7 @@ CASES = {
     "no_employee": {"has_employee": False, "employee_qbo_id": None},
     "employee_not_mapped": {"employee_qbo_id": None},
     "project_not_mapped": {"project_qbo_id": ""},
+    "project_internal": {"project_qbo_id": None, "project_internal": True},
     "employee_other_company": {"employee_realm": "1111"},
     "project_other_company": {"project_realm": "1111"},
     "not_approved": {"approved": False},
@@ -85,7 +87,7 @@ MESSAGE_PARAMS = {
     "date": "2026-06-30",
     "close_date": "2026-06-30",
 }
-DURATIONS = {"no_duration": "0h00", "too_long": "23h59"}  # 23.99 h is 23h59 once rounded
+DURATIONS = {"no_duration": "00:00", "too_long": "23:59"}  # 23.99 h is 23:59 once rounded
 
 
 @pytest.mark.parametrize(("code", "changes"), CASES.items(), ids=list(CASES))
@@ -98,6 +100,21 @@ def test_each_refusal(code, changes):
 
 def test_every_code_is_tested():
     assert set(CASES) == set(MESSAGES)
+
+
+def test_every_code_has_a_short_reason():
+    assert set(REASONS) == set(MESSAGES)
+
+
+def test_an_internal_project_is_not_told_to_run_the_resync():
+    message = refusal(facts(project_qbo_id=None, project_internal=True)).message
+    assert "Check for new users and customers" not in message
+    assert "project form" in message
+
+
+def test_a_matched_internal_project_is_sent():
+    # Matched by hand with a QuickBooks customer: the link decides.
+    assert refusal(facts(project_internal=True)) is None
 
 
 def test_messages_name_the_fix():
@@ -122,11 +139,11 @@ def test_messages_name_the_fix():
 @pytest.mark.parametrize(
     ("changes", "duration"),
     [
-        ({"unit_amount_hours": 0}, "0h00"),
-        ({"unit_amount_hours": -1.5}, "-1h30"),
+        ({"unit_amount_hours": 0}, "00:00"),
+        ({"unit_amount_hours": -1.5}, "-01:30"),
         # 20 seconds round to no minute at all.
-        ({"unit_amount_hours": 20 / 3600}, "0h00"),
-        ({"unit_amount_hours": 0.5, "minutes": 0}, "0h00"),
+        ({"unit_amount_hours": 20 / 3600}, "00:00"),
+        ({"unit_amount_hours": 0.5, "minutes": 0}, "00:00"),
     ],
 )
 def test_no_duration(changes, duration):
@@ -140,7 +157,7 @@ def test_too_long_is_judged_after_rounding():
     assert refusal(facts(unit_amount_hours=23 + 55 / 60, minutes=1435)) is None
     result = refusal(facts(unit_amount_hours=23 + 55 / 60, minutes=1440))
     assert result.code == "too_long"
-    assert "lasts 24h00 once rounded" in result.message
+    assert "lasts 24:00 once rounded" in result.message
     assert refusal(facts(unit_amount_hours=23 + 55.5 / 60)).code == "too_long"
 
 
