@@ -108,6 +108,22 @@ class SharedRealmRateLimiter:
             window["paused_until"] = max(window["paused_until"], now + seconds)
             self._save(cr, window)
 
+    def batch_room(self):
+        """How many batch requests the realm's window has room for now (read
+        without the lock: a hint for choosing between a batch and singles)."""
+        with self._window_cursor() as cr:
+            cr.execute(
+                """
+                SELECT count(*) FILTER (
+                           WHERE batch.moment::text::float8
+                                 > extract(epoch FROM clock_timestamp()) - %s)
+                  FROM qbo_rate_window, jsonb_array_elements(batch_times) AS batch(moment)
+                 WHERE realm_id = %s
+                """,
+                [self.minute_seconds, self.realm_id],
+            )
+            return self.local.batches_per_minute - cr.fetchone()[0]
+
     def _take_turn(self, is_batch):
         """Record this request in the window when it may go; returns its lease."""
         while True:

@@ -5,6 +5,7 @@
 
 import logging
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -111,6 +112,8 @@ class QboClient:
         self.retry_unknown_writes = retry_unknown_writes
         self._access_token = access_token
         self._refresh_callback = refresh_callback
+        # Threads sharing this client (qbo.delivery) refresh the token once.
+        self._refresh_lock = threading.Lock()
         self._sleep = sleep
         self._session = session or requests.Session()
         self._company_url = f"{environment.api_base_url}/v3/company/{self.realm_id}/"
@@ -284,6 +287,7 @@ class QboClient:
         refreshed = False
         attempt = 0
         while True:
+            token = self._access_token
             try:
                 response = self._send(method, path, query, json_body, text_body, is_batch)
             except requests.RequestException as exc:
@@ -307,7 +311,7 @@ class QboClient:
             )
             if status == 401 and self._refresh_callback and not refreshed:
                 refreshed = True
-                self._access_token = self._refresh_callback()
+                self._refresh_after_401(token)
                 continue
             if (status == 429 or status in RETRY_STATUSES) and attempt < self.max_retries:
                 self._wait_before_retry(response, attempt)
@@ -316,6 +320,12 @@ class QboClient:
             if status >= 400:
                 raise error_from_response(status, response.content, response.headers)
             return response
+
+    def _refresh_after_401(self, rejected_token):
+        """A new access token, unless another thread got one meanwhile."""
+        with self._refresh_lock:
+            if self._access_token == rejected_token:
+                self._access_token = self._refresh_callback()
 
     def _send(self, method, path, query, json_body, text_body, is_batch):
         headers = {"Authorization": f"Bearer {self._access_token}", "Accept": "application/json"}

@@ -62,6 +62,13 @@ class RealmRateLimiter:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    def batch_room(self):
+        """How many batch requests the minute's window has room for now."""
+        with self._lock:
+            now = self._clock()
+            _forget_before(self._batch_times, now - self.minute_seconds)
+            return self.batches_per_minute - len(self._batch_times)
+
     def _wait_for_turn(self, is_batch):
         while True:
             with self._lock:
