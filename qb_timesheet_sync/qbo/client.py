@@ -313,8 +313,9 @@ class QboClient:
                 refreshed = True
                 self._refresh_after_401(token)
                 continue
-            if (status == 429 or status in RETRY_STATUSES) and attempt < self.max_retries:
-                self._wait_before_retry(response, attempt)
+            throttled = _is_throttled(response)
+            if (throttled or status in RETRY_STATUSES) and attempt < self.max_retries:
+                self._wait_before_retry(response, attempt, throttled)
                 attempt += 1
                 continue
             if status >= 400:
@@ -358,8 +359,8 @@ class QboClient:
             return QboConnectionError(message, detail=detail), True
         return QboConnectionError(detail=detail), True
 
-    def _wait_before_retry(self, response, attempt):
-        if response.status_code != 429:
+    def _wait_before_retry(self, response, attempt, throttled):
+        if not throttled:
             self._sleep(self._backoff(attempt))
             return
         # Intuit documents no Retry-After header and says to wait 60 seconds
@@ -373,6 +374,18 @@ class QboClient:
 
     def _backoff(self, attempt):
         return min(self.backoff_base * 2**attempt, MAX_BACKOFF_SECONDS)
+
+
+def _is_throttled(response):
+    """Whether QuickBooks throttled this request: a 429, whatever its body
+    (JSON or XML fault, facts section 7), or a 403 whose fault is code 3001
+    ThrottleExceeded (how throttling was answered in 2016, facts section 7)."""
+    if response.status_code == 429:
+        return True
+    if response.status_code != 403:
+        return False
+    error = error_from_response(response.status_code, response.content, response.headers)
+    return isinstance(error, QboThrottled)
 
 
 def _decode(response):

@@ -23,6 +23,7 @@ _logger = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=utf-8"
+XML_TYPE = "application/xml;charset=UTF-8"
 # requestid limits (facts 1.4): 50 characters, 36 for a batch.
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
@@ -501,7 +502,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         ticket = limiter.acquire(realm_id, kind == "batch", config)
         if ticket is None:
             self.state.count("throttled")
-            self._send_fault(realm_id, faults.throttled())
+            self._send_throttled(realm_id, config)
             return
         try:
             self._api_admitted(method, realm_id, segments, kind, config)
@@ -537,6 +538,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             realm = self.state.realm(realm_id or "")
             time_text = realm.envelope_time() if realm else utc_time_text()
         self._send_json(fault.status, fault.body(time_text))
+
+    def _send_throttled(self, realm_id, config):
+        fault = faults.throttled()
+        if config.throttle_format != "xml":
+            self._send_fault(realm_id, fault)
+            return
+        with self.state.lock:
+            realm = self.state.realm(realm_id or "")
+            time_text = realm.envelope_time() if realm else utc_time_text()
+        self._send(fault.status, fault.xml_body(time_text).encode(), XML_TYPE)
 
     def _run_once(self, method, realm_id, segments, kind, config):
         """Run the request, honouring ``requestid`` per ``config.requestid_mode``.
