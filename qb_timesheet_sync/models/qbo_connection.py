@@ -492,6 +492,7 @@ class QboConnection(models.Model):
 
     def action_test_connection(self):
         self.ensure_one()
+        self._check_qbo_manager()
         try:
             level, message = self._qbo_check_company()
         except QboError as error:

@@ -63,6 +63,24 @@ class QboStateGuard(models.AbstractModel):
         return super().write(vals)
 
     @api.model
+    def default_get(self, fields_list):
+        """New records start clean: neither a context key (``default_qbo_state``,
+        which a list grouped by status passes) nor a saved default (ir.default,
+        which any user may set for themselves) gives them QuickBooks state, nor
+        QuickBooks settings unless the user is a QuickBooks manager."""
+        defaults = super().default_get(fields_list)
+        if not is_trusted():
+            names = self._qbo_state_fields()
+            if not (self.env.su or self.env.user.has_group("qb_timesheet_sync.group_qbo_manager")):
+                names |= self._qbo_manager_fields
+            for name in defaults.keys() & names:
+                if self._fields[name].default:
+                    defaults[name] = self._qbo_field_default(name)
+                else:
+                    del defaults[name]
+        return defaults
+
+    @api.model
     def _qbo_state_fields(self):
         """Names of the QuickBooks state fields of this model."""
         return {
@@ -86,11 +104,18 @@ class QboStateGuard(models.AbstractModel):
     def _qbo_check_state_write(self, vals):
         if is_trusted():
             return
+        asked = vals.keys() & (self._qbo_state_fields() | self._qbo_manager_fields)
+        if not asked:
+            return
+        # Refuse first what the user may not write at all: comparing with the
+        # stored values would tell them whether they guessed right.
+        self.check_access("write")
+        self.check_field_access_rights("write", list(asked))
         # Writing back the value a record already has changes nothing (an
         # import of exported lines, a client that saves every field).
         changed = {
             name
-            for name in vals.keys() & (self._qbo_state_fields() | self._qbo_manager_fields)
+            for name in asked
             if any(record._qbo_differs(name, vals[name]) for record in self.sudo())
         }
         self._qbo_check_changes(changed)

@@ -105,6 +105,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.qbo_auto_send_filter_id", readonly=False
     )
 
+    # A dependency, so the settings form (an onchange of a new record)
+    # computes the flags; without one they would stay False.
+    @api.depends("company_id")
     def _compute_qbo_secrets_set(self):
         params = self.env["ir.config_parameter"].sudo()
         for settings in self:
@@ -116,6 +119,10 @@ class ResConfigSettings(models.TransientModel):
             )
 
     def set_values(self):
+        # Public, so callable over RPC on no record at all: core would then
+        # write every setting (ours included) as empty.
+        if not self.env.is_admin():
+            raise AccessError(self.env._("Only administrators can change the settings."))
         super().set_values()
         self._qbo_save_secrets()
 

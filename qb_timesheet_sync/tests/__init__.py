@@ -5,6 +5,7 @@ from . import (
     test_mapping,
     test_rate_window,
     test_resync,
+    test_security_rpc,
     test_send,
     test_send_background,
     test_security,

@@ -1,0 +1,52 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Sentences for people, translatable without importing Odoo.
+
+This package speaks English: a refusal reason, a matching report line or an
+error message is a :class:`Text`, a ``str`` that reads as the English
+sentence wherever a string is expected (logs, tests, exceptions) and that
+also keeps its English template and parameters, so that the Odoo side can
+show it in the user's language (``qbo_text(env, value)`` in the addon's
+models renders it with ``env._``).
+
+Sentences are written with :func:`_lt`, the marker Odoo's translation export
+(``--i18n-export``) collects from every Python file of the addon, this
+package included::
+
+    _lt("The project %(project)s is not linked to QuickBooks.", project=name)
+"""
+
+
+class Text(str):
+    """An English sentence that remembers how to be translated."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template, /, **params):
+        english = template % params if params else template
+        text = super().__new__(cls, english)
+        text.template = template
+        text.params = params
+        return text
+
+    def __reduce__(self):
+        return (_rebuild, (self.template, self.params))
+
+
+def _rebuild(template, params):
+    return Text(template, **params)
+
+
+def _lt(template, /, **params):
+    """Mark ``template`` for translation; returns the :class:`Text`."""
+    return Text(template, **params)
+
+
+def render(value, gettext):
+    """``value`` in the language of ``gettext`` (Odoo's ``env._``): a
+    :class:`Text` is translated, its parameters too; anything else is
+    returned as it is."""
+    if not isinstance(value, Text):
+        return value
+    params = {name: render(param, gettext) for name, param in value.params.items()}
+    return gettext(value.template, **params)
