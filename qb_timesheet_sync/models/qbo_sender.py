@@ -100,7 +100,7 @@ class QboSender(models.AbstractModel):
             realm_id=company._qbo_connection().realm_id,
         )
         counts = Counter(done=0, refused=0, failed=0)
-        failure = None
+        failure = send_context = None
         try:
             # One sender per QuickBooks company: wait for a background run to
             # finish its chunk rather than exceed the company's limits together.
@@ -116,6 +116,7 @@ class QboSender(models.AbstractModel):
             failure = error
             log._add_lines([log._qbo_error_detail(error)])
         counts["remaining"] = len(lines) - counts["done"] - counts["refused"] - counts["failed"]
+        log._qbo_add_metered_calls(send_context and send_context.client)
         log._qbo_close(counts, reason=failure and str(failure))
         return log, counts
 

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -114,6 +115,10 @@ class QboClient:
         self._refresh_callback = refresh_callback
         # Threads sharing this client (qbo.delivery) refresh the token once.
         self._refresh_lock = threading.Lock()
+        # Calls QuickBooks answered, as Intuit meters them: "CorePlus" (data
+        # out: reads, queries, CompanyInfo, Preferences) and "Core" (writes).
+        self.metered_calls = Counter()
+        self._metered_lock = threading.Lock()
         self._sleep = sleep
         self._session = session or requests.Session()
         self._company_url = f"{environment.api_base_url}/v3/company/{self.realm_id}/"
@@ -301,6 +306,7 @@ class QboClient:
                 attempt += 1
                 continue
             status = response.status_code
+            self._count_metered(method, path, json_body, status)
             _logger.debug(
                 "QBO %s %s -> %s (intuit_tid=%s, requestid=%s)",
                 method,
@@ -321,6 +327,23 @@ class QboClient:
             if status >= 400:
                 raise error_from_response(status, response.content, response.headers)
             return response
+
+    def _count_metered(self, method, path, json_body, status):
+        """Count one answered call the way Intuit meters it (throttled and
+        unauthenticated calls are refused before any work: not counted).
+        A batch request is one call, CorePlus when any item is a query
+        (GUESS: Intuit does not say how a mixed batch is metered)."""
+        if status in (401, 429):
+            return
+        if method == "GET" or path == "query":
+            kind = "CorePlus"
+        elif path == "batch":
+            items = (json_body or {}).get("BatchItemRequest", [])
+            kind = "CorePlus" if any("Query" in item for item in items) else "Core"
+        else:
+            kind = "Core"
+        with self._metered_lock:
+            self.metered_calls[kind] += 1
 
     def _refresh_after_401(self, rejected_token):
         """A new access token, unless another thread got one meanwhile."""

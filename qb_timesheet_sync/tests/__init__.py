@@ -3,6 +3,7 @@ from . import (
     test_connection_ui,
     test_items,
     test_mapping,
+    test_metering,
     test_rate_window,
     test_resync,
     test_security_rpc,

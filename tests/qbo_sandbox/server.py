@@ -504,6 +504,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.state.count("throttled")
             self._send_throttled(realm_id, config)
             return
+        metered_class = api.metered_class(kind, self.body)
+        if metered_class:
+            self.state.count_metered(realm_id, metered_class)
         try:
             self._api_admitted(method, realm_id, segments, kind, config)
         finally:
@@ -634,7 +637,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         sandbox = self.sandbox
         if method == "GET" and not parts:
             with self.state.lock:
-                page = pages.admin_page(list(self.state.realms.values()))
+                page = pages.admin_page(
+                    list(self.state.realms.values()), self.state.stats["metered"]
+                )
             self._send_html(200, page)
         elif method == "GET" and parts == ["stats"]:
             self._send_json(200, sandbox.stats())
