@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..qbo import QboError
+from ..qbo.text import render
 
 _logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class QboOAuthController(http.Controller):
                 connection,
                 _(
                     "Connecting to QuickBooks failed: %(reason)s Nothing was changed.",
-                    reason=str(exc),
+                    reason=render(exc, request.env._),
                 ),
                 "danger",
             )

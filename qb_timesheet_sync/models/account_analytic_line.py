@@ -18,6 +18,7 @@ from ..qbo import (
     QboThrottled,
     QboTimeout,
 )
+from ..qbo.text import render
 from ..qbo.timesheet_rules import (
     LineFacts,
     Refusal,
@@ -346,7 +347,7 @@ class AccountAnalyticLine(models.Model):
                 "The QuickBooks settings of %(company)s could not be read (%(reason)s): the "
                 "closing date is not checked in this preview.",
                 company=company.name,
-                reason=str(error),
+                reason=render(error, self.env._),
             )
             return send_context
         time_tracking_enabled, book_close_date = preferences_facts(preferences)
@@ -449,6 +450,8 @@ class AccountAnalyticLine(models.Model):
     def _qbo_write_state(self, vals):
         """Write the QuickBooks state of these lines: the one door the sync
         uses (see qbo.state.guard), whatever the rights of the user sending."""
+        # Reasons and errors of the qbo package, in the user's language.
+        vals = {name: render(value, self.env._) for name, value in vals.items()}
         with qbo_trusted():
             return self.sudo().write(vals)
 
@@ -485,7 +488,7 @@ class AccountAnalyticLine(models.Model):
         self._qbo_write_state(
             {
                 "qbo_state": "queued" if keep_queued else "error",
-                "qbo_last_error": str(error),
+                "qbo_last_error": render(error, self.env._),
                 "qbo_intuit_tid": error.intuit_tid,
                 "qbo_request_id": request_id,
             }

@@ -104,7 +104,7 @@ class ProjectProject(models.Model):
         for project in self:
             item = project.qbo_item_ref_id
             realm_id = (project.company_id or self.env.company).qbo_connection_ids.realm_id
-            project.qbo_item_id = item._qbo_id_for(realm_id) if item else False
+            project.qbo_item_id = item._qbo_ref(realm_id) if item else False
 
     def _qbo_company(self):
         self.ensure_one()

@@ -24,6 +24,7 @@ from ..qbo import (
     get_environment,
     limiter_for,
 )
+from ..qbo.text import render
 from ..qbo.timesheet_rules import message as rules_message
 from ..qbo.timesheet_rules import preferences_facts
 
@@ -391,7 +392,7 @@ class QboConnection(models.Model):
         return tokens.access_token
 
     def _qbo_mark_needs_reconnect(self, error):
-        message = str(error)
+        message = render(error, self.env._)
         self.write(
             {
                 "state": "needs_reconnect",
@@ -496,7 +497,7 @@ class QboConnection(models.Model):
         try:
             level, message = self._qbo_check_company()
         except QboError as error:
-            level, message = "danger", str(error)
+            level, message = "danger", render(error, self.env._)
         log = self.env["qbo.sync.log"]._record(
             self.company_id,
             "test",

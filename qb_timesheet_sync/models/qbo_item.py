@@ -36,9 +36,10 @@ class QboItem(models.Model):
         for item in self:
             item.display_name = item.name if item.active else f"{item.name} (inactive)"
 
-    def _qbo_id_for(self, realm_id):
+    def _qbo_ref(self, realm_id):
         """The QuickBooks id to send, or None when the item belongs to another
-        QuickBooks company than ``realm_id``."""
+        QuickBooks company than ``realm_id`` (as ``qbo.mapping.mixin._qbo_ref``
+        of the records linked to QuickBooks)."""
         self.ensure_one()
         return self.qbo_id if self.realm_id == realm_id else None
 

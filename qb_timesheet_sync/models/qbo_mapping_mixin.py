@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from ..qbo import BatchItem, BatchResult, QboError
 from ..qbo.lists import created_name
 from ..qbo.mapping import check_new_qbo_name, clean_display_name, normalize_name
+from ..qbo.text import render
 from .qbo_resync import Report, outcome
 from .qbo_state_guard import qbo_trusted
 
@@ -300,7 +301,7 @@ class QboMappingMixin(models.AbstractModel):
                     "The %(kind)s '%(name)s' could not be created in QuickBooks: %(reason)s",
                     kind=self._qbo_odoo_kind,
                     name=record.name,
-                    reason=str(result.error),
+                    reason=render(result.error, self.env._),
                 ),
                 record.sudo(False),
                 level="error",

@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 from ..qbo import QboError
 from ..qbo.lists import ITEM, display_names, read_resync_lists
 from ..qbo.mapping import normalize_name
+from ..qbo.text import render
 
 # First key of the advisory lock that keeps two resyncs of a company apart.
 RESYNC_LOCK_KEY = 4_917_031
@@ -76,7 +77,10 @@ class QboResync(models.AbstractModel):
                 company,
                 "resync",
                 self.env._("Check for new users and customers"),
-                self.env._("QuickBooks lists could not be read: %(reason)s", reason=str(error)),
+                self.env._(
+                    "QuickBooks lists could not be read: %(reason)s",
+                    reason=render(error, self.env._),
+                ),
                 state="failed",
                 realm_id=client.realm_id,
             )

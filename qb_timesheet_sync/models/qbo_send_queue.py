@@ -13,6 +13,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from ..qbo import QboError
+from ..qbo.text import render
 from ..qbo.timesheet_rules import refusal_for
 from .account_analytic_line import SENT_STATES
 from .qbo_sender import CLOSE_WIZARD
@@ -265,7 +266,9 @@ class QboSendQueue(models.AbstractModel):
             except QboError as error:
                 # QuickBooks' settings could not be read: try again later.
                 cr.rollback()
-                log._add_lines([{"level": "warning", "message": str(error), "code": error.code}])
+                log._add_lines(
+                    [{"level": "warning", "message": render(error, self.env._), "code": error.code}]
+                )
                 cr.commit()  # pylint: disable=invalid-commit
                 return settled, True
             except psycopg2.errors.SerializationFailure:

@@ -27,6 +27,7 @@ from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver
+from ..qbo.text import render
 from ..qbo.timesheet_rules import matches_time_activity, payload_fingerprint
 
 # Lines locked and sent together: ten batch requests of 30.
@@ -320,7 +321,7 @@ class QboSender(models.AbstractModel):
             reason = _(
                 "An earlier send of this line was interrupted and QuickBooks could not be "
                 "checked for it (%(reason)s); it will be checked on the next send.",
-                reason=str(error),
+                reason=render(error, self.env._),
             )
             log = self.env["qbo.sync.log"]
             for plan in pending_plans:

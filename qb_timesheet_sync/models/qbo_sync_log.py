@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..qbo.text import render
+
 # Days the sync log is kept (Settings); empty or 0: kept forever.
 RETENTION_PARAM = "qb_timesheet_sync.log_retention_days"
 
@@ -105,7 +107,7 @@ class QboSyncLog(models.Model):
                 {
                     "log_id": self.id,
                     "level": line.get("level", "info"),
-                    "message": line["message"],
+                    "message": render(line["message"], self.env._),
                     "res_model": record._name if record else False,
                     "res_id": record.id if record else False,
                     "record_name": record.display_name if record else line.get("record_name"),
@@ -120,7 +122,7 @@ class QboSyncLog(models.Model):
         """The detail line of a :class:`QboError` (on ``record``, if any)."""
         return {
             "level": "error",
-            "message": message or str(error),
+            "message": message or render(error, self.env._),
             "code": error.code,
             "intuit_tid": error.intuit_tid,
             "record": record,
@@ -230,7 +232,7 @@ class QboSyncLog(models.Model):
                 "company_id": company.id,
                 "operation": operation,
                 "state": state,
-                "summary": summary,
+                "summary": render(summary, self.env._),
                 "realm_id": realm_id,
             }
         )

@@ -71,7 +71,7 @@ class ResCompany(models.Model):
         for company in self:
             item = company.qbo_default_item_ref_id
             realm_id = company.qbo_connection_ids.realm_id
-            company.qbo_default_item_id = item._qbo_id_for(realm_id) if item else False
+            company.qbo_default_item_id = item._qbo_ref(realm_id) if item else False
 
     # Background and scheduled sending (see account.analytic.line._qbo_queue).
     qbo_background_threshold = fields.Integer(

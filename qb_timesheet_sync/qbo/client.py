@@ -25,6 +25,7 @@ from .errors import (
     error_from_response,
 )
 from .ratelimit import limiter_for
+from .text import _lt
 
 _logger = logging.getLogger(__name__)
 
@@ -416,7 +417,7 @@ def _decode(response):
         answer = response.json()
     except ValueError:
         raise QboServerUnavailable(
-            "QuickBooks sent an answer that could not be read; try again in a few minutes.",
+            _lt("QuickBooks sent an answer that could not be read; try again in a few minutes."),
             detail=response.text[:500],
             intuit_tid=response.headers.get("intuit_tid"),
             http_status=response.status_code,
@@ -480,8 +481,10 @@ def _batch_result(item, answer, intuit_tid):
         return BatchResult(
             item,
             error=QboTimeout(
-                "QuickBooks returned no result for this entry, so it is not known whether it "
-                "was saved there: check QuickBooks before sending it again.",
+                _lt(
+                    "QuickBooks returned no result for this entry, so it is not known whether it "
+                    "was saved there: check QuickBooks before sending it again."
+                ),
                 intuit_tid=intuit_tid,
             ),
         )

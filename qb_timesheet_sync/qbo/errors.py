@@ -10,6 +10,8 @@ import json
 import re
 import xml.etree.ElementTree as ElementTree
 
+from .text import _lt
+
 # Longest raw text kept from a body that is not a QuickBooks fault (HTML pages).
 MAX_RAW_DETAIL = 500
 
@@ -17,7 +19,7 @@ MAX_RAW_DETAIL = 500
 class QboError(Exception):
     """Base class of every error raised by this package."""
 
-    default_message = "QuickBooks refused the request."
+    default_message = _lt("QuickBooks refused the request.")
     # Set by QboClient.batch() when a batch request fails as a whole: the
     # results of the batch requests sent before it.
     completed_results = ()
@@ -53,32 +55,32 @@ class QboError(Exception):
 class QboAuthError(QboError):
     """The connection is no longer usable: an administrator must reconnect."""
 
-    default_message = (
+    default_message = _lt(
         "The QuickBooks connection has expired or was revoked: an administrator must "
         "reconnect in Settings."
     )
 
 
 class QboThrottled(QboError):
-    default_message = (
+    default_message = _lt(
         "QuickBooks is receiving too many requests for this company right now; "
         "try again in a minute."
     )
 
 
 class QboValidationError(QboError):
-    default_message = "QuickBooks refused the entry because some of its data is not valid."
+    default_message = _lt("QuickBooks refused the entry because some of its data is not valid.")
 
 
 class QboStaleObject(QboValidationError):
-    default_message = (
+    default_message = _lt(
         "The record was changed in QuickBooks since it was last read; read it again "
         "and resend the change."
     )
 
 
 class QboNotFound(QboValidationError):
-    default_message = (
+    default_message = _lt(
         "QuickBooks could not find a record this entry uses or changes (customer, "
         "employee, vendor, service item or the entry itself): it was deleted or made "
         "inactive in QuickBooks."
@@ -86,39 +88,39 @@ class QboNotFound(QboValidationError):
 
 
 class QboClosedPeriod(QboValidationError):
-    default_message = (
+    default_message = _lt(
         "QuickBooks refused the entry because the books are closed for that date "
         "(closing date set in QuickBooks)."
     )
 
 
 class QboFeatureUnavailable(QboValidationError):
-    default_message = (
+    default_message = _lt(
         "The QuickBooks plan of this company does not include time tracking: time "
         "activities need QuickBooks Online Essentials or higher."
     )
 
 
 class QboSubscriptionEnded(QboValidationError):
-    default_message = (
+    default_message = _lt(
         "QuickBooks does not accept new data because the subscription of this company "
         "has ended or has a billing problem: renew it in QuickBooks."
     )
 
 
 class QboDuplicateName(QboValidationError):
-    default_message = (
+    default_message = _lt(
         "QuickBooks already has a customer, vendor or employee with this name (names "
         "must be unique across all three lists): choose another name."
     )
 
 
 class QboServerUnavailable(QboError):
-    default_message = "QuickBooks is temporarily unavailable; try again in a few minutes."
+    default_message = _lt("QuickBooks is temporarily unavailable; try again in a few minutes.")
 
 
 class QboConnectionError(QboError):
-    default_message = (
+    default_message = _lt(
         "QuickBooks could not be reached (network problem); check the internet "
         "connection of the server and try again."
     )
@@ -129,7 +131,7 @@ class QboBusy(QboError):
     (refreshing the tokens) for longer than a call waits: transient, and not
     QuickBooks' doing. Nothing was sent; try again later."""
 
-    default_message = (
+    default_message = _lt(
         "QuickBooks tokens are being refreshed by another Odoo worker for longer than "
         "expected: try again in a minute (queued lines are sent again automatically)."
     )
@@ -141,7 +143,7 @@ class QboTimeout(QboError):
     The caller must look in QuickBooks (reconcile) before sending it again.
     """
 
-    default_message = (
+    default_message = _lt(
         "QuickBooks did not answer in time, so it is not known whether the entry was "
         "saved there: check QuickBooks before sending it again."
     )
@@ -168,31 +170,44 @@ _CLASS_BY_CODE = {
 
 _AUTH_MESSAGES = {
     "120": (
-        "The QuickBooks user who connected this company is no longer an administrator "
-        "there: an administrator must reconnect in Settings."
+        _lt(
+            "The QuickBooks user who connected this company is no longer an administrator "
+            "there: an administrator must reconnect in Settings."
+        )
     ),
     "130": (
-        "This QuickBooks company belongs to the other QuickBooks environment (sandbox "
-        "or production): check the environment in Settings and reconnect."
+        _lt(
+            "This QuickBooks company belongs to the other QuickBooks environment (sandbox "
+            "or production): check the environment in Settings and reconnect."
+        )
     ),
     "3100": (
-        "The QuickBooks connection is not allowed to use the accounting data of this "
-        "company (missing permission or wrong environment): an administrator must "
-        "reconnect in Settings."
+        _lt(
+            "The QuickBooks connection is not allowed to use the accounting data of this "
+            "company (missing permission or wrong environment): an administrator must "
+            "reconnect in Settings."
+        )
     ),
     "invalid_client": (
-        "QuickBooks does not accept the app's client ID or client secret: check them in Settings."
+        _lt(
+            "QuickBooks does not accept the app's client ID or client secret: check them in "
+            "Settings."
+        )
     ),
 }
 
 _TOKEN_ERROR_MESSAGES = {
     "invalid_request": (
-        "QuickBooks refused the connection request (invalid request): check that the "
-        "redirect URI registered for the Intuit app matches this database's address."
+        _lt(
+            "QuickBooks refused the connection request (invalid request): check that the "
+            "redirect URI registered for the Intuit app matches this database's address."
+        )
     ),
     "unauthorized_client": (
-        "The Intuit app is not allowed to connect this way: check the app's settings "
-        "in the Intuit developer portal."
+        _lt(
+            "The Intuit app is not allowed to connect this way: check the app's settings "
+            "in the Intuit developer portal."
+        )
     ),
 }
 
@@ -260,12 +275,12 @@ def _not_found_message(detail):
     """Intuit's detail tells an inactive reference from a deleted transaction."""
     text = (detail or "").lower()
     if "inactive" in text:
-        return (
+        return _lt(
             "QuickBooks refused the entry because a customer, employee, vendor or "
             "service item it uses was made inactive in QuickBooks."
         )
     if "deleted" in text:
-        return "The entry was deleted in QuickBooks, so it can no longer be changed there."
+        return _lt("The entry was deleted in QuickBooks, so it can no longer be changed there.")
     return None
 
 
@@ -275,7 +290,7 @@ def _validation_message(error):
     if not reason:
         return None
     reason = reason.rstrip(".")
-    return f"QuickBooks refused the entry: {reason}."
+    return _lt("QuickBooks refused the entry: %(reason)s.", reason=reason)
 
 
 def _token_error(status, body, intuit_tid):
@@ -292,7 +307,10 @@ def _token_error(status, body, intuit_tid):
         return QboServerUnavailable(**context)
     message = _TOKEN_ERROR_MESSAGES.get(
         error_code,
-        f"QuickBooks refused the connection request ({error_code}): check the Intuit app settings.",
+        _lt(
+            "QuickBooks refused the connection request (%(code)s): check the Intuit app settings.",
+            code=error_code,
+        ),
     )
     return QboError(message, **context)
 
@@ -306,7 +324,7 @@ def _error_without_fault(status, raw_text, intuit_tid):
         return QboAuthError(**context)
     if status and status >= 500:
         return QboServerUnavailable(**context)
-    message = f"QuickBooks answered with an unexpected error (HTTP {status})."
+    message = _lt("QuickBooks answered with an unexpected error (HTTP %(status)s).", status=status)
     return QboError(message, **context)
 
 

@@ -14,136 +14,190 @@ import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+from .text import Text, _lt
+
 DISPLAY_NAME_MAX = 500
 
 MESSAGES = {
     # People.
-    "matched_by_name": "Matched by name with the QuickBooks %(qbo_kind)s '%(qbo_name)s'.",
+    "matched_by_name": _lt("Matched by name with the QuickBooks %(qbo_kind)s '%(qbo_name)s'."),
     "matched_by_email": (
-        "Matched by e-mail (%(email)s) with the QuickBooks %(qbo_kind)s '%(qbo_name)s'."
+        _lt("Matched by e-mail (%(email)s) with the QuickBooks %(qbo_kind)s '%(qbo_name)s'.")
     ),
-    "kept": "Kept the existing link with the QuickBooks %(qbo_kind)s '%(qbo_name)s'.",
+    "kept": _lt("Kept the existing link with the QuickBooks %(qbo_kind)s '%(qbo_name)s'."),
     "qbo_inactive": (
-        "'%(name)s' is matched with the QuickBooks %(qbo_kind)s '%(qbo_name)s', which is "
-        "inactive: QuickBooks refuses new time for it until it is made active again in "
-        "QuickBooks."
+        _lt(
+            "'%(name)s' is matched with the QuickBooks %(qbo_kind)s '%(qbo_name)s', which is "
+            "inactive: QuickBooks refuses new time for it until it is made active again in "
+            "QuickBooks."
+        )
     ),
     "ambiguous_name": (
-        "Several QuickBooks people are named '%(name)s' (%(candidates)s): choose the right "
-        "one in the employee form."
+        _lt(
+            "Several QuickBooks people are named '%(name)s' (%(candidates)s): choose the right "
+            "one in the employee form."
+        )
     ),
     "ambiguous_email": (
-        "Several QuickBooks people have the e-mail %(email)s (%(candidates)s): choose the "
-        "right one in the employee form."
+        _lt(
+            "Several QuickBooks people have the e-mail %(email)s (%(candidates)s): choose the "
+            "right one in the employee form."
+        )
     ),
     "claimed_twice": (
-        "The QuickBooks %(qbo_kind)s '%(qbo_name)s' matches '%(name)s' and also %(others)s: "
-        "choose the right link in the employee forms."
+        _lt(
+            "The QuickBooks %(qbo_kind)s '%(qbo_name)s' matches '%(name)s' and also %(others)s: "
+            "choose the right link in the employee forms."
+        )
     ),
     "already_linked": (
-        "The QuickBooks %(qbo_kind)s '%(qbo_name)s' matches '%(name)s' but is already linked "
-        "to %(others)s: choose the right link in the employee forms."
+        _lt(
+            "The QuickBooks %(qbo_kind)s '%(qbo_name)s' matches '%(name)s' but is already linked "
+            "to %(others)s: choose the right link in the employee forms."
+        )
     ),
     "no_match": (
-        "No QuickBooks employee or vendor is named '%(name)s' or has the same e-mail: create "
-        "it in QuickBooks or match it by hand in the employee form."
+        _lt(
+            "No QuickBooks employee or vendor is named '%(name)s' or has the same e-mail: create "
+            "it in QuickBooks or match it by hand in the employee form."
+        )
     ),
     "person_missing_in_qbo": (
-        "'%(name)s' is linked to a QuickBooks %(qbo_kind)s (id %(qbo_id)s) that QuickBooks "
-        "no longer returns: match it again in the employee form."
+        _lt(
+            "'%(name)s' is linked to a QuickBooks %(qbo_kind)s (id %(qbo_id)s) that QuickBooks "
+            "no longer returns: match it again in the employee form."
+        )
     ),
     # Customer tree anomalies.
     "missing_parent": (
-        "The QuickBooks customer '%(qbo_name)s' refers to a parent customer (id "
-        "%(parent_id)s) that QuickBooks did not return: it was left out of this resync."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' refers to a parent customer (id "
+            "%(parent_id)s) that QuickBooks did not return: it was left out of this resync."
+        )
     ),
     "cycle": (
-        "The QuickBooks customer '%(qbo_name)s' is its own ancestor (its chain of parent "
-        "customers loops): it was left out of this resync; fix its parent in QuickBooks."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' is its own ancestor (its chain of parent "
+            "customers loops): it was left out of this resync; fix its parent in QuickBooks."
+        )
     ),
     "too_deep": (
-        "The QuickBooks customer '%(qbo_name)s' is nested deeper than %(max_levels)s levels: "
-        "it was left out of this resync; move it higher in QuickBooks."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' is nested deeper than %(max_levels)s levels: "
+            "it was left out of this resync; move it higher in QuickBooks."
+        )
     ),
     "broken_ancestor": (
-        "The QuickBooks customer '%(qbo_name)s' was left out of this resync because its "
-        "parent customer '%(parent_name)s' was left out."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' was left out of this resync because its "
+            "parent customer '%(parent_name)s' was left out."
+        )
     ),
     # Customer resync actions.
     "link_client_by_name": (
-        "The Odoo client '%(odoo_name)s' has the same name as the QuickBooks customer "
-        "'%(qbo_name)s' and is linked to it."
+        _lt(
+            "The Odoo client '%(odoo_name)s' has the same name as the QuickBooks customer "
+            "'%(qbo_name)s' and is linked to it."
+        )
     ),
     "create_client": (
-        "The QuickBooks customer '%(qbo_name)s' has sub-customers and no Odoo client matches "
-        "it: a client is created."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' has sub-customers and no Odoo client matches "
+            "it: a client is created."
+        )
     ),
     "link_project_by_name": (
-        "The Odoo project '%(odoo_name)s' has the same name and client as the QuickBooks "
-        "customer '%(qbo_name)s' and is linked to it."
+        _lt(
+            "The Odoo project '%(odoo_name)s' has the same name and client as the QuickBooks "
+            "customer '%(qbo_name)s' and is linked to it."
+        )
     ),
     "create_project": (
-        "No Odoo project matches the QuickBooks customer '%(qbo_name)s': a project is created."
+        _lt("No Odoo project matches the QuickBooks customer '%(qbo_name)s': a project is created.")
     ),
     "reparent_project": (
-        "The QuickBooks customer '%(qbo_name)s' is a sub-customer of '%(client_name)s': the "
-        "Odoo project '%(odoo_name)s' gets that client."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' is a sub-customer of '%(client_name)s': the "
+            "Odoo project '%(odoo_name)s' gets that client."
+        )
     ),
     "unparent_project": (
-        "The QuickBooks customer '%(qbo_name)s' is a top-level customer: the Odoo project "
-        "'%(odoo_name)s' no longer has a client."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' is a top-level customer: the Odoo project "
+            "'%(odoo_name)s' no longer has a client."
+        )
     ),
     "archive_project": (
-        "The QuickBooks customer '%(qbo_name)s' is inactive: the Odoo project '%(odoo_name)s' "
-        "is archived."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' is inactive: the Odoo project '%(odoo_name)s' "
+            "is archived."
+        )
     ),
     # Customer resync report.
     "renamed": (
-        "The Odoo %(odoo_kind)s '%(odoo_name)s' is linked to the QuickBooks customer "
-        "'%(qbo_name)s': the link follows the QuickBooks id; rename one of them if the names "
-        "should agree."
+        _lt(
+            "The Odoo %(odoo_kind)s '%(odoo_name)s' is linked to the QuickBooks customer "
+            "'%(qbo_name)s': the link follows the QuickBooks id; rename one of them if the names "
+            "should agree."
+        )
     ),
     "ambiguous_client_name": (
-        "Several Odoo clients are named '%(qbo_name)s' (%(odoo_names)s): link the right one "
-        "to the QuickBooks customer by hand."
+        _lt(
+            "Several Odoo clients are named '%(qbo_name)s' (%(odoo_names)s): link the right one "
+            "to the QuickBooks customer by hand."
+        )
     ),
     "ambiguous_project_name": (
-        "Several Odoo projects of the same client are named '%(qbo_name)s' (%(odoo_names)s): "
-        "link the right one to the QuickBooks customer by hand."
+        _lt(
+            "Several Odoo projects of the same client are named '%(qbo_name)s' (%(odoo_names)s): "
+            "link the right one to the QuickBooks customer by hand."
+        )
     ),
     "contested_client": (
-        "The Odoo client '%(odoo_name)s' matches several QuickBooks customers "
-        "(%(qbo_names)s): link it by hand."
+        _lt(
+            "The Odoo client '%(odoo_name)s' matches several QuickBooks customers "
+            "(%(qbo_names)s): link it by hand."
+        )
     ),
     "contested_project": (
-        "The Odoo project '%(odoo_name)s' matches several QuickBooks customers "
-        "(%(qbo_names)s): link it by hand."
+        _lt(
+            "The Odoo project '%(odoo_name)s' matches several QuickBooks customers "
+            "(%(qbo_names)s): link it by hand."
+        )
     ),
     "client_unresolved": (
-        "The QuickBooks customer '%(qbo_name)s' was left as it is because its client "
-        "'%(client_name)s' could not be matched; it follows once that client is linked."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' was left as it is because its client "
+            "'%(client_name)s' could not be matched; it follows once that client is linked."
+        )
     ),
     "no_longer_project": (
-        "The QuickBooks customer '%(qbo_name)s' now has sub-customers, so it is an Odoo "
-        "client; the Odoo project '%(odoo_name)s' keeps its link to it."
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' now has sub-customers, so it is an Odoo "
+            "client; the Odoo project '%(odoo_name)s' keeps its link to it."
+        )
     ),
     "customer_missing_in_qbo": (
-        "The Odoo %(odoo_kind)s '%(odoo_name)s' is linked to a QuickBooks customer (id "
-        "%(qbo_id)s) that QuickBooks no longer returns: link it again by hand."
+        _lt(
+            "The Odoo %(odoo_kind)s '%(odoo_name)s' is linked to a QuickBooks customer (id "
+            "%(qbo_id)s) that QuickBooks no longer returns: link it again by hand."
+        )
     ),
     # Names sent from Odoo to QuickBooks.
     "empty_name": (
-        "The Odoo %(odoo_kind)s has no name QuickBooks can use: give it a name before sending."
+        _lt("The Odoo %(odoo_kind)s has no name QuickBooks can use: give it a name before sending.")
     ),
     "name_taken": (
-        "A QuickBooks %(qbo_kind)s is already named '%(qbo_name)s': rename the Odoo "
-        "%(odoo_kind)s or the %(qbo_kind)s before sending."
+        _lt(
+            "A QuickBooks %(qbo_kind)s is already named '%(qbo_name)s': rename the Odoo "
+            "%(odoo_kind)s or the %(qbo_kind)s before sending."
+        )
     ),
 }
 
 
 def sentence(code, **params):
-    return MESSAGES[code] % params
+    return Text(MESSAGES[code], **params)
 
 
 def quote_names(names):

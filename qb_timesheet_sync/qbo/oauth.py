@@ -12,6 +12,7 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests.auth import HTTPBasicAuth
 
 from .errors import QboAuthError, QboConnectionError, error_from_response
+from .text import _lt
 
 _logger = logging.getLogger(__name__)
 
@@ -104,8 +105,10 @@ class OAuthClient:
         if response.status_code >= 500 or isinstance(error, QboAuthError):
             raise error
         raise QboAuthError(
-            "QuickBooks refused to revoke the connection; it was probably already revoked "
-            "or expired.",
+            _lt(
+                "QuickBooks refused to revoke the connection; it was probably already revoked "
+                "or expired."
+            ),
             code=error.code,
             detail=error.detail,
             intuit_tid=intuit_tid,

@@ -44,8 +44,10 @@ def _lt(template, /, **params):
 
 def render(value, gettext):
     """``value`` in the language of ``gettext`` (Odoo's ``env._``): a
-    :class:`Text` is translated, its parameters too; anything else is
-    returned as it is."""
+    :class:`Text` is translated, its parameters too; an error of this package
+    gives its message; anything else is returned as it is."""
+    if isinstance(value, Exception) and isinstance(getattr(value, "message", None), str):
+        value = value.message
     if not isinstance(value, Text):
         return value
     params = {name: render(param, gettext) for name, param in value.params.items()}

@@ -13,6 +13,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .errors import QboFeatureUnavailable
 from .lists import EMPLOYEE, VENDOR
+from .text import Text, _lt
 
 # Product rule: one line lasts at most 23h55. QuickBooks itself takes up to 8760
 # hours per entry (facts 3.1), but a longer line is a typing mistake, not a day.
@@ -34,57 +35,79 @@ RATE_SOURCES = ("project_employee", "project", "employee", "company")
 
 MESSAGES = {
     "not_connected": (
-        "This company is not connected to QuickBooks: connect it in Settings > QuickBooks."
+        _lt("This company is not connected to QuickBooks: connect it in Settings > QuickBooks.")
     ),
     # The sentence of QuickBooks' own refusal, said before sending.
     "no_time_tracking": QboFeatureUnavailable.default_message,
-    "already_sent": "The line was already sent to QuickBooks: it is never sent twice.",
+    "already_sent": _lt("The line was already sent to QuickBooks: it is never sent twice."),
     "edited_after_sending": (
-        "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
-        "instead of sending the line again."
+        _lt(
+            "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
+            "instead of sending the line again."
+        )
     ),
     "no_project": (
-        "The line has no project: only lines that belong to a project can be sent to "
-        "QuickBooks. Set a project on the line."
+        _lt(
+            "The line has no project: only lines that belong to a project can be sent to "
+            "QuickBooks. Set a project on the line."
+        )
     ),
-    "no_employee": "The line has no employee: set the employee on the line.",
+    "no_employee": _lt("The line has no employee: set the employee on the line."),
     "employee_not_mapped": (
-        "The employee %(employee)s is not matched with a QuickBooks employee or vendor: match "
-        "them in the employee form or run 'Check for new users and customers'."
+        _lt(
+            "The employee %(employee)s is not matched with a QuickBooks employee or vendor: match "
+            "them in the employee form or run 'Check for new users and customers'."
+        )
     ),
     "project_not_mapped": (
-        "The project %(project)s is not matched with a QuickBooks customer: match it in the "
-        "project form or run 'Check for new users and customers'."
+        _lt(
+            "The project %(project)s is not matched with a QuickBooks customer: match it in the "
+            "project form or run 'Check for new users and customers'."
+        )
     ),
     "employee_other_company": (
-        "The employee %(employee)s is matched in another QuickBooks company than the one this "
-        "company is connected to: match them again in the employee form or run 'Check for "
-        "new users and customers'."
+        _lt(
+            "The employee %(employee)s is matched in another QuickBooks company than the one this "
+            "company is connected to: match them again in the employee form or run 'Check for "
+            "new users and customers'."
+        )
     ),
     "project_other_company": (
-        "The project %(project)s is matched in another QuickBooks company than the one this "
-        "company is connected to: match it again in the project form or run 'Check for new "
-        "users and customers'."
+        _lt(
+            "The project %(project)s is matched in another QuickBooks company than the one this "
+            "company is connected to: match it again in the project form or run 'Check for new "
+            "users and customers'."
+        )
     ),
-    "not_approved": "The line is not approved yet: approve it before sending it to QuickBooks.",
+    "not_approved": _lt(
+        "The line is not approved yet: approve it before sending it to QuickBooks."
+    ),
     "not_billable": (
-        "The line is not billable and only billable time is sent: mark it billable or turn "
-        "on sending non-billable time in the QuickBooks settings."
+        _lt(
+            "The line is not billable and only billable time is sent: mark it billable or turn "
+            "on sending non-billable time in the QuickBooks settings."
+        )
     ),
     "no_duration": (
-        "The line has no time to send (%(duration)s once rounded): enter a positive duration."
+        _lt("The line has no time to send (%(duration)s once rounded): enter a positive duration.")
     ),
     "too_long": (
-        "The line lasts %(duration)s once rounded, longer than the 23h55 QuickBooks accepts "
-        "for one entry: split it into several lines."
+        _lt(
+            "The line lasts %(duration)s once rounded, longer than the 23h55 QuickBooks accepts "
+            "for one entry: split it into several lines."
+        )
     ),
     "books_closed": (
-        "The line is dated %(date)s, on or before the QuickBooks closing date %(close_date)s: "
-        "move it to a later date or ask your accountant to reopen the period in QuickBooks."
+        _lt(
+            "The line is dated %(date)s, on or before the QuickBooks closing date %(close_date)s: "
+            "move it to a later date or ask your accountant to reopen the period in QuickBooks."
+        )
     ),
     "no_rate": (
-        "The line is billable but no hourly rate was found for %(employee)s on %(project)s: "
-        "set a rate on the project, the employee or in the QuickBooks settings."
+        _lt(
+            "The line is billable but no hourly rate was found for %(employee)s on %(project)s: "
+            "set a rate on the project, the employee or in the QuickBooks settings."
+        )
     ),
 }
 
@@ -97,7 +120,7 @@ class Refusal:
 
 def message(code, **params):
     """The sentence of ``code`` (a key of :data:`MESSAGES`)."""
-    return MESSAGES[code] % params
+    return Text(MESSAGES[code], **params)
 
 
 def refusal_for(code, **params):

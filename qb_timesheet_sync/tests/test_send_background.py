@@ -4,6 +4,7 @@ chunks at QuickBooks' pace, one sender per QuickBooks company, and nothing
 lost or doubled when QuickBooks fails, throttles, times out or the worker
 dies."""
 
+import contextlib
 from collections import Counter
 from datetime import date, timedelta
 from unittest.mock import patch
@@ -121,6 +122,29 @@ class TestSendBackground(QboSendCase):
             batch_then(WorkerCrash()),
         ):
             self.run_cron_and_die()
+
+    @contextlib.contextmanager
+    def chunks_of_six_expiring_the_token(self, chunks):
+        """Chunks of 6 lines; QuickBooks expires the access token after the
+        first one. ``chunks`` gets the counts of each chunk."""
+        sender_class = type(self.env["qbo.sender"])
+        real_chunk = sender_class._qbo_send_chunk
+
+        def chunk_then_expire(sender, chunk_lines, log, send_context=None):
+            counts = real_chunk(sender, chunk_lines, log, send_context)
+            if not chunks:
+                requests.post(
+                    f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
+                    timeout=10,
+                ).raise_for_status()
+            chunks.append(counts)
+            return counts
+
+        with (
+            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 6),
+            patch.object(sender_class, "_qbo_send_chunk", chunk_then_expire),
+        ):
+            yield
 
     def assert_sent_once(self, lines):
         """Every line sent, each as its own time activity, none twice."""
@@ -452,25 +476,9 @@ class TestSendBackground(QboSendCase):
     def test_access_token_expiring_mid_send(self):
         lines = self.lines(12)
         self.send(lines)
-        sender_class = type(self.env["qbo.sender"])
-        real_chunk = sender_class._qbo_send_chunk
         chunks = []
-
-        def chunk_then_expire(sender, chunk_lines, log, send_context=None):
-            counts = real_chunk(sender, chunk_lines, log, send_context)
-            if not chunks:
-                requests.post(
-                    f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
-                    timeout=10,
-                ).raise_for_status()
-            chunks.append(counts)
-            return counts
-
         refreshes_before = self.sandbox_stats()["token_grants"].get("refresh_token", 0)
-        with (
-            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 6),
-            patch.object(sender_class, "_qbo_send_chunk", chunk_then_expire),
-        ):
+        with self.chunks_of_six_expiring_the_token(chunks):
             self.run_cron()
         self.assertEqual(len(chunks), 2)
         self.assertEqual(
@@ -484,23 +492,9 @@ class TestSendBackground(QboSendCase):
         lines = self.lines(12)
         self.send(lines)
         log = self.queued_log(lines)
-        sender_class = type(self.env["qbo.sender"])
-        real_chunk = sender_class._qbo_send_chunk
         chunks = []
-
-        def chunk_then_expire(sender, chunk_lines, log, send_context=None):
-            counts = real_chunk(sender, chunk_lines, log, send_context)
-            if not chunks:
-                requests.post(
-                    f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
-                    timeout=10,
-                ).raise_for_status()
-            chunks.append(counts)
-            return counts
-
         with (
-            patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 6),
-            patch.object(sender_class, "_qbo_send_chunk", chunk_then_expire),
+            self.chunks_of_six_expiring_the_token(chunks),
             patch.object(type(self.connection), "_qbo_refresh_access_token", side_effect=QboBusy()),
         ):
             self.run_cron()

@@ -23,12 +23,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         linked = src_partners.filtered("qbo_customer_id")
         if not linked:
             return
-        link = {
-            "qbo_customer_id": linked[-1].qbo_customer_id,
-            "qbo_realm_id": linked[-1].qbo_realm_id,
-        }
+        link = dst_partner._qbo_link_values(linked[-1].qbo_realm_id, linked[-1].qbo_customer_id)
         # One client per QuickBooks customer: the merged ones let go first.
-        linked.write({"qbo_customer_id": False, "qbo_realm_id": False})
+        linked.write(linked._qbo_clear_values())
         if not dst_partner.qbo_customer_id:
             dst_partner.write(link)
             dst_partner._qbo_check_link_unique()

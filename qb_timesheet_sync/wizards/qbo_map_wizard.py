@@ -14,6 +14,7 @@ from ..qbo.lists import (
     person_from_row,
 )
 from ..qbo.mapping import normalize_name
+from ..qbo.text import render
 
 
 class QboMapWizard(models.TransientModel):
@@ -46,7 +47,7 @@ class QboMapWizard(models.TransientModel):
         try:
             choices = self._qbo_fetch_choices(client, record._name)
         except QboError as error:
-            raise UserError(str(error)) from error
+            raise UserError(render(error, self.env._)) from error
         # Created by this code only: the choices are what QuickBooks returned,
         # never values sent by the browser.
         wizard = self.sudo().create(

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import Command, _, api, fields, models
 
+from ..qbo.text import render
+
 
 class QboSendWizard(models.TransientModel):
     """Preview of a send: what will go to QuickBooks, and what will not and
@@ -66,7 +68,12 @@ class QboSendWizard(models.TransientModel):
             for plan in company_lines._qbo_plans(send_context):
                 if plan.refusal:
                     refusals.append(
-                        Command.create({"line_id": plan.line.id, "reason": plan.refusal.message})
+                        Command.create(
+                            {
+                                "line_id": plan.line.id,
+                                "reason": render(plan.refusal.message, self.env._),
+                            }
+                        )
                     )
                     continue
                 self._qbo_add_to_totals(totals, plan, company)
