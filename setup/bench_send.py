@@ -30,6 +30,7 @@ import requests
 import odoo
 from odoo.tools import split_every
 
+from odoo.addons.qb_timesheet_sync.models.qbo_state_guard import qbo_trusted
 from odoo.addons.qb_timesheet_sync.qbo import limiter_for
 from odoo.addons.qb_timesheet_sync.qbo.delivery import ceiling_formula
 
@@ -232,12 +233,14 @@ try:
     company = env.company
     connect(company)
     company.qbo_background_threshold = 0
-    employee = env["hr.employee"].create(
-        {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
-    )
-    project = env["project.project"].create(
-        {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
-    )
+    # QuickBooks links are set the way the addon's own code sets them.
+    with qbo_trusted():
+        employee = env["hr.employee"].create(
+            {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
+        )
+        project = env["project.project"].create(
+            {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
+        )
     project.qbo_billable = False
     company.qbo_send_non_billable = True
     env.cr.commit()
