@@ -12,4 +12,5 @@ from . import (
     test_security,
     test_send_rules,
     test_send_scale,
+    test_translation,
 )

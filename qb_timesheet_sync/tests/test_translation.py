@@ -1,0 +1,68 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The addon speaks the user's language: the French translation shipped in
+i18n/fr.po reaches a refusal reason (written by the plain-Python rules), a
+sync-log line and a Settings label."""
+
+import os
+
+from odoo.tests import new_test_user, tagged
+from odoo.tools.translate import PoFileReader
+
+from ..qbo.timesheet_rules import message
+from .common_send import QboSendCase
+
+FR_PO = os.path.join(os.path.dirname(os.path.dirname(__file__)), "i18n", "fr.po")
+
+
+@tagged("post_install", "-at_install")
+class TestTranslation(QboSendCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["qb_timesheet_sync"], ["fr_FR"])
+        with open(FR_PO, "rb") as po_file:
+            cls.french = {
+                entry["src"]: entry["value"] for entry in PoFileReader(po_file) if entry["value"]
+            }
+        cls.manager = new_test_user(
+            cls.env,
+            "qbo_french_manager",
+            groups="hr_timesheet.group_hr_timesheet_approver,qb_timesheet_sync.group_qbo_manager",
+        )
+        cls.manager.lang = "fr_FR"
+
+    def as_french_user(self, records):
+        user = self.manager
+        return records.with_user(user).with_context(lang=user.lang)
+
+    def translated(self, english):
+        """The French sentence of ``english``, as the translators wrote it."""
+        self.assertIn(english, self.french, "the sentence is in the French translation")
+        self.assertNotEqual(self.french[english], english)
+        return self.french[english]
+
+    def line_without_employee(self):
+        line = self.line()
+        line.employee_id = False
+        return line
+
+    def test_a_refusal_reason_in_the_preview(self):
+        line = self.line_without_employee()
+        wizard = self.preview(self.as_french_user(line))
+        reason = wizard.refusal_ids.reason
+        self.assertEqual(reason, self.translated(message("no_employee").template))
+
+    def test_a_sync_log_line(self):
+        line = self.line_without_employee()
+        self.as_french_user(line)._qbo_send()
+        log = self.env["qbo.sync.log"].search([("operation", "=", "send")], limit=1)
+        self.assertEqual(
+            log.line_ids.filtered(lambda detail: detail.res_id == line.id).message,
+            self.translated(message("no_employee").template),
+        )
+
+    def test_a_settings_label(self):
+        Settings = self.as_french_user(self.env["res.config.settings"])
+        label = Settings.fields_get(["qbo_log_retention_days"])["qbo_log_retention_days"]
+        self.assertEqual(label["string"], self.translated("Keep the sync log (days)"))
