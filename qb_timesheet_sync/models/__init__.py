@@ -8,6 +8,7 @@ from . import (
     qbo_connection,
     qbo_item,
     qbo_project_rate,
+    qbo_rate_window,
     qbo_resync,
     qbo_send_attempt,
     qbo_send_queue,

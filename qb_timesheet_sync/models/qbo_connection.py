@@ -252,7 +252,11 @@ class QboConnection(models.Model):
         self._check_qbo_manager()
         tokens = self._qbo_oauth_client().exchange_code(code)
         client = QboClient(
-            self._qbo_environment(), realm_id, tokens.access_token, timeout=API_TIMEOUT
+            self._qbo_environment(),
+            realm_id,
+            tokens.access_token,
+            rate_limiter=self._qbo_rate_limiter(realm_id),
+            timeout=API_TIMEOUT,
         )
         company_info = client.company_info()
         previous_realm = self.realm_id
@@ -431,8 +435,19 @@ class QboConnection(models.Model):
             self.realm_id,
             current["token"],
             refresh_callback=refresh_after_401,
-            rate_limiter=limiter_for(self.realm_id),
+            rate_limiter=self._qbo_rate_limiter(),
             timeout=API_TIMEOUT,
+        )
+
+    def _qbo_rate_limiter(self, realm_id=None):
+        """The rate window of QuickBooks company ``realm_id`` (by default this
+        connection's), shared by every Odoo process through PostgreSQL; its
+        numbers are those of this process's limiter."""
+        realm_id = realm_id or self.realm_id
+        return (
+            self.env["qbo.rate.window"]
+            .sudo()
+            ._qbo_limiter(realm_id, limiter_for(realm_id), timeout=API_TIMEOUT)
         )
 
     def _qbo_not_connected_message(self):

@@ -104,10 +104,13 @@ class QboResync(models.AbstractModel):
                 state="failed",
                 realm_id=client.realm_id,
             )
+            log._qbo_add_metered_calls(client)
             return log, None
         outcomes = self._qbo_apply(company, client, qbo_rows, create_missing)
         counts = Counter(item["category"] for item in outcomes)
-        return self._qbo_record(company, client.realm_id, outcomes, counts), counts
+        log = self._qbo_record(company, client.realm_id, outcomes, counts)
+        log._qbo_add_metered_calls(client)
+        return log, counts
 
     @api.model
     def _qbo_preview(self, company, create_missing=False):

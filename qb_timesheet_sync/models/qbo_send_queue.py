@@ -254,6 +254,7 @@ class QboSendQueue(models.AbstractModel):
         tried_ids = set()
         waiting = False
         send_context = None
+        metered = 0  # metered calls of this run already on a log
         while time.monotonic() < deadline:
             if not sender._qbo_lock_realm(company):
                 return settled, True
@@ -287,6 +288,7 @@ class QboSendQueue(models.AbstractModel):
             settled += len(lines) - len(left)
             waiting = waiting or bool(left)
             self._qbo_update_queue_log(log, counts, len(lines) - len(left))
+            metered = log._qbo_add_metered_calls(send_context.client, metered)
             # Sent lines are recorded before the next chunk leaves, so a killed
             # worker loses at most the chunk under way (reconciled next time).
             cr.commit()  # pylint: disable=invalid-commit

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from odoo import _, api, models
+from odoo.sql_db import TestCursor
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
+from ..qbo.delivery import MAX_IN_FLIGHT, deliver
 from ..qbo.text import render
 from ..qbo.timesheet_rules import format_duration, matches_time_activity, payload_fingerprint
 
@@ -99,7 +101,7 @@ class QboSender(models.AbstractModel):
             realm_id=company._qbo_connection().realm_id,
         )
         counts = Counter(done=0, refused=0, failed=0)
-        failure = None
+        failure = send_context = None
         try:
             # One sender per QuickBooks company: wait for a background run to
             # finish its chunk rather than exceed the company's limits together.
@@ -115,6 +117,7 @@ class QboSender(models.AbstractModel):
             failure = error
             log._add_lines([log._qbo_error_detail(error)])
         counts["remaining"] = len(lines) - counts["done"] - counts["refused"] - counts["failed"]
+        log._qbo_add_metered_calls(send_context and send_context.client)
         log._qbo_close(counts, reason=failure and str(failure))
         return log, counts
 
@@ -256,7 +259,7 @@ class QboSender(models.AbstractModel):
             for plan in plans
         ]
         log = self.env["qbo.sync.log"]
-        for result in self.env["qbo.mapping.mixin"]._qbo_send_batch(send_context.client, items):
+        for result in deliver(send_context.client, items, self._qbo_max_in_flight()):
             plan = result.item.key
             if result.ok:
                 plan.line._qbo_mark_sent(
@@ -268,6 +271,14 @@ class QboSender(models.AbstractModel):
                 plan.line._qbo_mark_failed(result.error, result.item.request_id)
                 counts["failed"] += 1
                 details.append(log._qbo_error_detail(result.error, plan.line))
+
+    @api.model
+    def _qbo_max_in_flight(self):
+        """Requests sent at once for one delivery. Only HTTP happens in the
+        extra threads; the answers are recorded here, in this one. Within a
+        test's HTTP request (a test cursor, whose lock that request holds),
+        the rate window could not be read from another thread: one at a time."""
+        return 1 if isinstance(self.env.cr, TestCursor) else MAX_IN_FLIGHT
 
     # ------------------------------------------------------------------
     # Interrupted attempts: looked for in QuickBooks before sending again

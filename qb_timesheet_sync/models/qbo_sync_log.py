@@ -86,6 +86,12 @@ class QboSyncLog(models.Model):
     count_refused = fields.Integer(string="Refused")
     count_failed = fields.Integer(string="Failed")
     count_remaining = fields.Integer(string="Remaining")
+    count_metered_calls = fields.Integer(
+        string="Metered calls",
+        help="QuickBooks calls that read data out of QuickBooks (CorePlus: queries, reads, "
+        "company settings), which Intuit counts against the app's monthly allowance. "
+        "Creating and updating time activities is not metered.",
+    )
     count_moved = fields.Integer(
         string="Taken by another send",
         help="Queued lines that a later send took over; its own sync log tells how they went.",
@@ -192,6 +198,15 @@ class QboSyncLog(models.Model):
             }
         )
         return summary, level
+
+    def _qbo_add_metered_calls(self, client, already_counted=0):
+        """Add the metered calls ``client`` made beyond ``already_counted``;
+        returns the client's total, for the next call."""
+        self.ensure_one()
+        total = client.metered_calls["CorePlus"] if client else already_counted
+        if total > already_counted:
+            self.sudo().count_metered_calls += total - already_counted
+        return total
 
     def _qbo_counts(self):
         """The outcome counts this log holds, as :meth:`_qbo_close` takes them."""

@@ -6,6 +6,8 @@ from . import (
     test_line_outcome,
     test_mapping,
     test_reconcile,
+    test_metering,
+    test_rate_window,
     test_resync,
     test_security_rpc,
     test_send,
