@@ -133,6 +133,7 @@ REASONS = {
     "no_time_tracking": "No time tracking in QuickBooks",
     "already_sent": "Already sent",
     "edited_after_sending": "Edited after sending",
+    "conflict": "Changed in QuickBooks and in Odoo",
     "no_project": "No project",
     "no_employee": "No employee",
     "employee_not_mapped": "Employee not matched",
