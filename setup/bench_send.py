@@ -30,7 +30,9 @@ import requests
 import odoo
 from odoo.tools import split_every
 
+from odoo.addons.qb_timesheet_sync.models.qbo_state_guard import qbo_trusted
 from odoo.addons.qb_timesheet_sync.qbo import limiter_for
+from odoo.addons.qb_timesheet_sync.qbo.delivery import ceiling_formula
 
 env = env  # noqa: F821 (provided by odoo shell)
 SCALE = float(os.environ.get("BENCH_SCALE", 5))
@@ -92,7 +94,7 @@ def rss_kb():
 
 
 class Measure:
-    """Wall time, CPU of this thread (the Odoo side: ORM, HTTP client; the
+    """Wall time, CPU of this process (the Odoo side: ORM, HTTP client; the
     sandbox and PostgreSQL are other processes), SQL queries, and the peak
     of the resident memory above where it started."""
 
@@ -102,9 +104,9 @@ class Measure:
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
         self.queries = odoo.sql_db.sql_counter
-        self.cpu = time.thread_time()
+        self.cpu = time.process_time()
         self.wall = time.monotonic()
-        self.batches = sandbox_stats()["requests"].get("batch", 0)
+        self.stats_before = sandbox_stats()
         return self
 
     def _sample(self):
@@ -114,9 +116,16 @@ class Measure:
 
     def __exit__(self, *exc):
         self.wall = time.monotonic() - self.wall
-        self.cpu = time.thread_time() - self.cpu
+        self.cpu = time.process_time() - self.cpu
         self.queries = odoo.sql_db.sql_counter - self.queries
-        self.batches = sandbox_stats()["requests"].get("batch", 0) - self.batches
+        after = sandbox_stats()
+        before = self.stats_before
+        self.batches = after["requests"].get("batch", 0) - before["requests"].get("batch", 0)
+        self.singles = after["requests"].get("entity_write", 0) - before["requests"].get(
+            "entity_write", 0
+        )
+        self.throttled = after["throttled"] - before["throttled"]
+        self.core_plus = after["metered"]["CorePlus"] - before["metered"]["CorePlus"]
         self._sampling = False
         self._sampler.join()
 
@@ -177,27 +186,22 @@ def send_the_naive_way(lines, company):
 
 
 def report(size, addon, naive):
-    ceiling = min(
-        BATCHES_PER_MINUTE * BATCH_SIZE,
-        # Each batch request is one request (facts section 6: UNSURE), so the
-        # request limit only binds when batches are fewer than it.
-        REQUESTS_PER_MINUTE * BATCH_SIZE,
-        IN_FLIGHT * 60.0 / ((LATENCY_MS + BATCH_LATENCY_MS) / 1000) * BATCH_SIZE,
-    )
-    mixed_ceiling = ceiling + (REQUESTS_PER_MINUTE - BATCHES_PER_MINUTE)
+    # Each batch request is one request of the 500 (facts section 6: UNSURE):
+    # batches at their limit, the other requests as single creates.
+    ceiling, formula = ceiling_formula(REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE)
     rate = size / (addon.wall / MINUTE)
     naive_count = min(size, NAIVE_LINES)
     naive_rate = naive_count / (naive.wall / MINUTE)
     print(f"\n=== N = {size} lines (time scale {SCALE:g}: a minute lasts {MINUTE:g} s) ===")
-    print(
-        f"Ceiling = min(40 batches/min x 30, 500 req/min x 30, 10 in flight x 60 s / "
-        f"{(LATENCY_MS + BATCH_LATENCY_MS) / 1000:g} s per batch x 30) = {ceiling:.0f} lines/min"
-        f" (batch requests only; adding single requests for the other 460 req/min would"
-        f" give {mixed_ceiling:.0f})"
-    )
+    print(f"Ceiling = {formula}")
     print(
         f"Addon:  {addon.wall:.1f} s = {addon.wall / MINUTE:.2f} min -> {rate:.0f} lines/min"
-        f" = {rate / ceiling:.0%} of the ceiling ({rate / mixed_ceiling:.0%} of {mixed_ceiling})"
+        f" = {rate / ceiling:.0%} of the ceiling ({addon.batches} batch requests,"
+        f" {addon.singles} single creates, {addon.throttled} answers 429)"
+    )
+    print(
+        f"Metered (CorePlus) calls: {addon.core_plus} for {size} lines ="
+        f" {addon.core_plus * 1000 / size:.2f} per 1,000 lines"
     )
     # One request at a time cannot beat 60 s / latency, whatever this
     # machine's own overhead per request: compare with that bound too.
@@ -209,8 +213,8 @@ def report(size, addon, naive):
     )
     print(
         f"Odoo side (addon way): {addon.cpu * 1000 / size:.2f} ms CPU per line,"
-        f" {addon.queries / max(addon.batches, 1):.0f} SQL queries per batch request"
-        f" ({addon.batches} batch requests, {addon.queries} queries),"
+        f" {addon.queries / max(addon.batches + addon.singles, 1):.1f} SQL queries per request"
+        f" ({addon.batches + addon.singles} requests, {addon.queries} queries),"
         f" memory peak +{(addon.rss_peak - addon.rss_start) / 1024:.0f} MB"
         f" (process {addon.rss_peak / 1024:.0f} MB)"
     )
@@ -229,12 +233,14 @@ try:
     company = env.company
     connect(company)
     company.qbo_background_threshold = 0
-    employee = env["hr.employee"].create(
-        {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
-    )
-    project = env["project.project"].create(
-        {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
-    )
+    # QuickBooks links are set the way the addon's own code sets them.
+    with qbo_trusted():
+        employee = env["hr.employee"].create(
+            {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
+        )
+        project = env["project.project"].create(
+            {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
+        )
     project.qbo_billable = False
     company.qbo_send_non_billable = True
     env.cr.commit()

@@ -7,7 +7,7 @@ from odoo import _, http
 from odoo.exceptions import UserError
 from odoo.http import request
 
-from ..qbo import QboError
+from ..qbo import QboAuthError, QboError
 from ..qbo.text import render
 
 _logger = logging.getLogger(__name__)
@@ -40,6 +40,21 @@ class QboOAuthController(http.Controller):
             )
         try:
             message = connection._qbo_finish_connect(code, realmId)
+        except QboAuthError as exc:
+            # Said of the authorization just given, not of a connection: the
+            # one in place (if any) is untouched.
+            reason = (
+                _(
+                    "Intuit did not accept the authorization (it was already used or is too "
+                    "old): click Connect again in Settings. Nothing was changed."
+                )
+                if exc.code == "invalid_grant"
+                else _(
+                    "Intuit refused the authorization: %(reason)s Nothing was changed.",
+                    reason=str(exc),
+                )
+            )
+            return self._finish(connection, reason, "danger")
         except (QboError, UserError) as exc:
             return self._finish(
                 connection,
@@ -53,10 +68,27 @@ class QboOAuthController(http.Controller):
 
     def _finish(self, connection, message, level):
         """Success goes back to the settings (which show *Connected to ...*);
-        a failure shows its sentence on a page of its own and changes nothing."""
+        a failure shows its sentence on a page of its own, changes nothing,
+        and leaves a trace in the sync log of the connection's company."""
         _logger.info("QuickBooks callback ended: %s", level)
+        if level != "success" and connection:
+            request.env["qbo.sync.log"]._record(
+                connection.sudo().company_id,
+                "connect",
+                _("Connect"),
+                message,
+                state="failed",
+                realm_id=connection.sudo().realm_id or None,
+            )
         if level == "success":
-            return request.redirect("/odoo/action-qb_timesheet_sync.action_qbo_settings")
+            # Shown by the settings page the browser opens next.
+            request.env.user._bus_send(
+                "simple_notification",
+                {"title": _("QuickBooks"), "message": message, "type": "success"},
+            )
+            return request.redirect(
+                "/odoo/action-qb_timesheet_sync.action_qbo_settings#qbo_connection"
+            )
         return request.render(
             "qb_timesheet_sync.oauth_result", {"message": message, "level": level}
         )

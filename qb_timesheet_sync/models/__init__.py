@@ -2,6 +2,7 @@
 from . import qbo_mapping_mixin
 from . import (
     account_analytic_line,
+    account_analytic_line_outcome,
     hr_employee,
     project_project,
     project_task,
@@ -9,6 +10,7 @@ from . import (
     qbo_hour_details,
     qbo_item,
     qbo_project_rate,
+    qbo_rate_window,
     qbo_resync,
     qbo_send_attempt,
     qbo_send_queue,
@@ -20,3 +22,6 @@ from . import (
     res_config_settings,
     res_partner,
 )
+
+# Extensions of the sender and of its queue, after them.
+from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update, qbo_webhook

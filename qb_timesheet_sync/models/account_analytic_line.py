@@ -4,7 +4,6 @@ that keep a sent line as QuickBooks has it, and what sending it means (a
 :class:`LinePlan`). How lines travel to QuickBooks is in ``qbo_sender.py``
 (sending now) and ``qbo_send_queue.py`` (sending in the background)."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,15 +32,18 @@ from ..qbo.timesheet_rules import (
 )
 from .qbo_state_guard import qbo_trusted
 
+# The words of these states are the vocabulary of readme/USAGE.md.
 QBO_STATES = [
     ("not_sent", "Not sent"),
+    ("refused", "Refused"),
     ("queued", "Queued"),
     ("sent", "Sent"),
-    ("error", "Error"),
+    ("error", "Failed"),
     ("edited", "Edited after sending"),
+    ("conflict", "Changed in QuickBooks and in Odoo"),
 ]
 # States of a line that has a time activity in QuickBooks.
-SENT_STATES = ("sent", "edited")
+SENT_STATES = ("sent", "edited", "conflict")
 # What the time activity of a sent line is made of.
 QBO_PROTECTED_FIELDS = ("date", "unit_amount", "employee_id", "project_id", "name")
 # A new task may move the line to another project.
@@ -84,6 +86,13 @@ class LinePlan:
     description_truncated: bool = False
     # Issue 14: item, class, location and cost (see qbo_hour_details.py).
     details: HourDetails = field(default_factory=HourDetails)
+    # The duration QuickBooks had before an update (for the sync log).
+    minutes_before: int | None = None
+
+    @property
+    def operation(self):
+        """create, or update of the time activity the line already has."""
+        return "update" if self.line.qbo_time_activity_id else "create"
 
     @property
     def hours(self):
@@ -154,7 +163,33 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         groups="qb_timesheet_sync.group_qbo_user",
     )
-    qbo_last_error = fields.Text(string="QuickBooks error", readonly=True, copy=False)
+    qbo_sent_payload = fields.Json(
+        string="Time activity sent",
+        readonly=True,
+        copy=False,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="What QuickBooks got last from Odoo; an update compares QuickBooks' copy with it.",
+    )
+    qbo_conflict_payload = fields.Json(
+        string="QuickBooks' version",
+        readonly=True,
+        copy=False,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="The time activity as QuickBooks has it, changed there since Odoo sent it.",
+    )
+    qbo_billed = fields.Boolean(
+        string="Billed in QuickBooks",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="QuickBooks put this time on an invoice (HasBeenBilled): the line is locked.",
+    )
+    qbo_last_error = fields.Text(
+        string="QuickBooks reason",
+        readonly=True,
+        copy=False,
+        help="Why the last preview or send did not send the line, in plain words.",
+    )
     qbo_intuit_tid = fields.Char(
         string="Intuit transaction ID",
         readonly=True,
@@ -203,6 +238,8 @@ class AccountAnalyticLine(models.Model):
     # CRUD: sent lines are protected
     # ------------------------------------------------------------------
     def write(self, vals):
+        if any(not name.startswith("qbo_") for name in vals):
+            self._qbo_check_not_billed()
         watched = self.browse()
         if QBO_WATCHED_FIELDS & vals.keys():
             watched = self.sudo().filtered(lambda line: line.qbo_state in SENT_STATES)
@@ -211,11 +248,26 @@ class AccountAnalyticLine(models.Model):
         changed = watched.filtered(lambda line: line._qbo_protected_values() != before[line.id])
         if changed:
             changed._qbo_edited_after_sending()
+            changed._qbo_log_edits(before)
         return result
 
     @api.ondelete(at_uninstall=False)
+    def _unlink_except_billed_in_qbo(self):
+        self._qbo_check_not_billed()
+
+    @api.ondelete(at_uninstall=False)
     def _unlink_except_sent_to_qbo(self):
-        sent = self.sudo().filtered(lambda line: line.qbo_state in SENT_STATES)
+        sent = self.sudo().filtered(
+            lambda line: line.qbo_state in SENT_STATES or line.qbo_time_activity_id
+        )
+        # The company may ask to delete the time activity too (qbo_deletion.py);
+        # a QuickBooks manager's deletion then follows to QuickBooks.
+        follow = sent.filtered(
+            lambda line: line.company_id.qbo_delete_policy == "delete" and line.qbo_time_activity_id
+        )
+        if follow and self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
+            self.env["qbo.time.deletion"]._qbo_record_deletions(follow)
+            sent -= follow
         if sent:
             raise UserError(
                 _(
@@ -227,9 +279,24 @@ class AccountAnalyticLine(models.Model):
             )
 
     def _is_readonly(self):
+        if self.sudo().qbo_billed:
+            return True
         if self.qbo_state in SENT_STATES and self.company_id.qbo_edit_policy == "refuse":
             return True
         return super()._is_readonly()
+
+    def _qbo_check_not_billed(self):
+        """Time QuickBooks has billed is locked, for everyone: the invoice
+        would no longer match the timesheet."""
+        billed = self.sudo().filtered("qbo_billed")
+        if billed:
+            raise UserError(
+                self.env._(
+                    "These timesheet lines are billed in QuickBooks (on an invoice) and can no "
+                    "longer be changed or deleted: %(lines)s.",
+                    lines=billed._qbo_line_names(),
+                )
+            )
 
     def _qbo_protected_values(self):
         self.ensure_one()
@@ -273,13 +340,16 @@ class AccountAnalyticLine(models.Model):
     def _qbo_check_send_access(self):
         if not self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
             raise AccessError(_("Only QuickBooks managers may send timesheets to QuickBooks."))
-        self.check_access("read")
+        # Record rules in one SQL query: check_access("read") would evaluate
+        # them line by line in Python (seconds for a year of timesheets).
+        self.browse().check_access("read")
+        allowed = set(self._search([("id", "in", self.ids)]))
+        refused = self.browse(line_id for line_id in self.ids if line_id not in allowed)
+        if refused:
+            refused.check_access("read")  # raises Odoo's own AccessError
 
     def _qbo_by_company(self):
-        lines_by_company = defaultdict(lambda: self.browse())
-        for line in self:
-            lines_by_company[line.company_id] |= line
-        return lines_by_company
+        return self.grouped("company_id")
 
     @api.model
     def _qbo_approval_kind(self):
@@ -451,6 +521,7 @@ class AccountAnalyticLine(models.Model):
             employee_realm=employee.qbo_realm_id or None,
             employee_name=employee.name or "",
             project_name=project.display_name or "",
+            project_internal=project._qbo_is_internal(),
             time_activity_id=self.qbo_time_activity_id or None,
             class_required=bool(company.qbo_require_class and send_context.tracking.classes),
             class_qbo_id=plan.details.class_qbo_id,
@@ -481,7 +552,10 @@ class AccountAnalyticLine(models.Model):
                 "qbo_sent_by_id": self.env.uid,
                 "qbo_sent_duration": minutes / 60,
                 "qbo_sent_rate": payload.get("HourlyRate") or 0.0,
+                "qbo_sent_payload": payload,
+                "qbo_conflict_payload": False,
                 "qbo_last_error": False,
+                "qbo_refusal_code": False,
                 "qbo_intuit_tid": False,
                 "qbo_request_id": request_id,
             }
@@ -501,6 +575,7 @@ class AccountAnalyticLine(models.Model):
             {
                 "qbo_state": "queued" if keep_queued else "error",
                 "qbo_last_error": render(error, self.env._),
+                "qbo_refusal_code": False,
                 "qbo_intuit_tid": error.intuit_tid,
                 "qbo_request_id": request_id,
             }

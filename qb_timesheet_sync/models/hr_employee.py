@@ -151,7 +151,10 @@ class HrEmployee(models.Model):
                 outcomes.append(employee._qbo_unmatched_outcome(match, qbo_people))
             else:
                 category = Report.AMBIGUOUS if match.status == AMBIGUOUS else Report.UNMATCHED
-                outcomes.append(outcome(category, match.reason, employee, level="warning"))
+                creatable = match.reason_code == "no_match"
+                outcomes.append(
+                    outcome(category, match.reason, employee, level="warning", creatable=creatable)
+                )
         self._qbo_write_each(values_by_employee)
         if missing_ids:
             outcomes += self.browse(missing_ids)._qbo_create_in_quickbooks(

@@ -84,8 +84,12 @@ class ProjectProject(models.Model):
     # Billing in QuickBooks (see account.analytic.line._qbo_plans).
     qbo_billable = fields.Boolean(
         string="Billable in QuickBooks",
-        default=True,
-        help="Time of this project is sent to QuickBooks as billable time.",
+        compute="_compute_qbo_billable",
+        store=True,
+        readonly=False,
+        help="Time of this project is sent to QuickBooks as billable time. Internal projects "
+        "(no client and no QuickBooks customer, or the company's internal project) are not "
+        "billable unless ticked here.",
     )
     qbo_hourly_rate = fields.Monetary(
         string="Hourly rate in QuickBooks",
@@ -144,6 +148,24 @@ class ProjectProject(models.Model):
             item = project.qbo_item_ref_id
             realm_id = (project.company_id or self.env.company).qbo_connection_ids.realm_id
             project.qbo_item_id = item._qbo_ref(realm_id) if item else False
+
+    @api.depends("partner_id", "qbo_customer_id", "company_id.internal_project_id")
+    def _compute_qbo_billable(self):
+        for project in self:
+            project.qbo_billable = not project._qbo_is_internal()
+
+    def _qbo_is_internal(self):
+        """Internal time, not a customer's: the company's internal project
+        (leaves, meetings), or a project with no client that is not matched
+        with a QuickBooks customer either."""
+        if not self:
+            return False
+        self.ensure_one()
+        project = self.sudo()
+        company = project.company_id or self.env.company
+        if project == company.internal_project_id:
+            return True
+        return not project.partner_id and not project.qbo_customer_id
 
     def _qbo_company(self):
         self.ensure_one()
@@ -265,6 +287,7 @@ class ProjectProject(models.Model):
                     message + Suggestion._qbo_sentence(suggestions),
                     project.sudo(False),
                     level="warning",
+                    creatable=True,
                     suggestions=Suggestion._qbo_report_values(suggestions),
                 )
             )

@@ -11,7 +11,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
-from odoo.tools import consteq
+from odoo.tools import consteq, format_date
 from odoo.tools.misc import hmac
 
 from ..qbo import (
@@ -93,6 +93,10 @@ class QboConnection(models.Model):
     qbo_company_name = fields.Char(string="QuickBooks company", readonly=True, copy=False)
     connected_at = fields.Datetime(readonly=True, copy=False)
     connected_by_id = fields.Many2one("res.users", string="Connected by", readonly=True, copy=False)
+    disconnected_at = fields.Datetime(readonly=True, copy=False)
+    disconnected_by_id = fields.Many2one(
+        "res.users", string="Disconnected by", readonly=True, copy=False
+    )
     refresh_token_expires_at = fields.Datetime(
         string="Connection valid until",
         readonly=True,
@@ -248,7 +252,11 @@ class QboConnection(models.Model):
         self._check_qbo_manager()
         tokens = self._qbo_oauth_client().exchange_code(code)
         client = QboClient(
-            self._qbo_environment(), realm_id, tokens.access_token, timeout=API_TIMEOUT
+            self._qbo_environment(),
+            realm_id,
+            tokens.access_token,
+            rate_limiter=self._qbo_rate_limiter(realm_id),
+            timeout=API_TIMEOUT,
         )
         company_info = client.company_info()
         previous_realm = self.realm_id
@@ -427,8 +435,19 @@ class QboConnection(models.Model):
             self.realm_id,
             current["token"],
             refresh_callback=refresh_after_401,
-            rate_limiter=limiter_for(self.realm_id),
+            rate_limiter=self._qbo_rate_limiter(),
             timeout=API_TIMEOUT,
+        )
+
+    def _qbo_rate_limiter(self, realm_id=None):
+        """The rate window of QuickBooks company ``realm_id`` (by default this
+        connection's), shared by every Odoo process through PostgreSQL; its
+        numbers are those of this process's limiter."""
+        realm_id = realm_id or self.realm_id
+        return (
+            self.env["qbo.rate.window"]
+            .sudo()
+            ._qbo_limiter(realm_id, limiter_for(realm_id), timeout=API_TIMEOUT)
         )
 
     def _qbo_not_connected_message(self):
@@ -460,7 +479,7 @@ class QboConnection(models.Model):
                 name=name,
                 status=subscription,
             )
-        time_tracking_enabled, _close_date = preferences_facts(preferences)
+        time_tracking_enabled, close_date = preferences_facts(preferences)
         if time_tracking_enabled is False:
             return "danger", _(
                 "%(name)s: this QuickBooks plan (%(plan)s) has no time tracking. Time "
@@ -468,13 +487,30 @@ class QboConnection(models.Model):
                 name=name,
                 plan=name_values.get("OfferingSku") or _("unknown plan"),
             )
-        message = _("Connected to %(name)s: the connection works.", name=name)
-        if str(name_values.get("PayrollFeature", "false")).lower() == "true":
-            return "warning", message + " " + _(
-                "QuickBooks Payroll is enabled: employees' time may be refused or need "
-                "payroll items; contractors (vendors) are not affected."
+        payroll = str(name_values.get("PayrollFeature", "false")).lower() == "true"
+        verdict = [
+            _("Connected to %(name)s: the connection works.", name=name),
+            _(
+                "Plan: %(plan)s.",
+                plan=name_values.get("OfferingSku") or _("not given by QuickBooks"),
+            ),
+            _("Time tracking: on.")
+            if time_tracking_enabled
+            else _("Time tracking: not given by QuickBooks; the first send will tell."),
+            _(
+                "Payroll: on. Employees' time may be refused or need payroll items; "
+                "contractors (vendors) are not affected."
             )
-        return "success", message
+            if payroll
+            else _("Payroll: off."),
+            _(
+                "Books closed up to %(date)s: time dated on or before is refused.",
+                date=format_date(self.env, close_date),
+            )
+            if close_date
+            else _("Books: no closing date."),
+        ]
+        return ("warning" if payroll else "success"), " ".join(verdict)
 
     def action_test_connection(self):
         self.ensure_one()
@@ -525,6 +561,8 @@ class QboConnection(models.Model):
                 "refresh_token": False,
                 "refresh_token_expires_at": False,
                 "last_error": False,
+                "disconnected_at": fields.Datetime.now(),
+                "disconnected_by_id": self.env.uid,
             }
         )
         log = self.env["qbo.sync.log"]._record(

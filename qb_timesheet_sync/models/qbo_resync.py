@@ -6,6 +6,7 @@ service items (``qbo.item._qbo_store``) and the clients and projects
 sync log. The wizard ``qbo.resync.wizard`` only starts it and shows it."""
 
 from collections import Counter
+from contextlib import closing
 
 from odoo import api, models
 from odoo.exceptions import UserError
@@ -35,14 +36,23 @@ class Report:
 
 
 def outcome(
-    category, message, record=None, level="info", record_name=None, logged=True, suggestions=()
+    category,
+    message,
+    record=None,
+    level="info",
+    record_name=None,
+    logged=True,
+    creatable=False,
+    suggestions=(),
 ):
     """One outcome of a resync: what happened to which record, and why.
 
     Unchanged links are counted but not ``logged``, so the sync log lists
-    what changed and what needs attention, not every record. ``suggestions``
-    are the ranked QuickBooks records a name that did not match may be
-    linked to (see ``qbo.suggestion._qbo_report_values``).
+    what changed and what needs attention, not every record. ``creatable``:
+    an Odoo record that exists only in Odoo, which a resync creating the
+    missing records would create in QuickBooks. ``suggestions``: the ranked
+    QuickBooks records a name that did not match may be linked to (see
+    ``qbo.suggestion._qbo_report_values``).
     """
     return {
         "category": category,
@@ -51,8 +61,23 @@ def outcome(
         "record": record,
         "record_name": record_name,
         "logged": logged,
+        "creatable": creatable,
         "suggestions": list(suggestions),
     }
+
+
+# What a resync preview says it will do, per outcome category: the last word
+# of each pair is what a scheduled (one-click) resync does the same way.
+PREVIEW_ACTIONS = {
+    Report.MATCHED: "match",
+    Report.CREATED_ODOO: "create_odoo",
+    Report.CREATED_QBO: "create_qbo",
+    Report.UPDATED: "update",
+    Report.UNMATCHED: "leave",
+    Report.AMBIGUOUS: "leave",
+    Report.INACTIVE: "leave",
+    Report.FAILED: "failed",
+}
 
 
 def names_by_key(qbo_names):
@@ -91,12 +116,55 @@ class QboResync(models.AbstractModel):
                 state="failed",
                 realm_id=client.realm_id,
             )
+            log._qbo_add_metered_calls(client)
             return log, None
         for kind, rows in category_rows.items():
             self.env["qbo.item"]._qbo_store(company, client.realm_id, rows, kind=kind)
         outcomes = self._qbo_apply(company, client, qbo_rows, create_missing)
         counts = Counter(item["category"] for item in outcomes)
-        return self._qbo_record(company, client.realm_id, outcomes, counts), counts
+        log = self._qbo_record(company, client.realm_id, outcomes, counts)
+        log._qbo_add_metered_calls(client)
+        return log, counts
+
+    @api.model
+    def _qbo_preview(self, company, create_missing=False):
+        """What a resync of ``company`` would do, written nowhere: the rules
+        run in a savepoint rolled back at the end, and nothing is created in
+        QuickBooks (creating there is never previewed by doing it: what
+        ``create_missing`` would create is said so). Returns
+        a list of {action, record_name, message, res_model, res_id}; raises
+        :class:`QboError` when the QuickBooks lists cannot be read."""
+        connection = company._qbo_connection()
+        connection._check_qbo_manager()
+        self._qbo_lock_company(company)
+        client = connection._qbo_client()
+        qbo_rows = read_resync_lists(client)
+        with closing(self.env.cr.savepoint()):
+            outcomes = self._qbo_apply(company, client, qbo_rows, create_missing=False)
+            self.env.flush_all()
+            planned = [self._qbo_planned(item, create_missing) for item in outcomes]
+        # The savepoint is rolled back: forget what the cache still holds of it.
+        self.env.invalidate_all(flush=False)
+        return planned
+
+    @api.model
+    def _qbo_planned(self, item, create_missing):
+        """One line of a preview, as plain values that outlive the rollback."""
+        record = item["record"]
+        action = PREVIEW_ACTIONS[item["category"]]
+        if action == "match" and not item["logged"]:
+            action = "leave"  # already matched: nothing to change
+        elif create_missing and item.get("creatable"):
+            action = "create_qbo"  # done on Apply only
+        # Records the preview creates do not exist once it is rolled back.
+        existing = record and action != "create_odoo"
+        return {
+            "action": action,
+            "record_name": record.display_name if record else item["record_name"],
+            "message": item["message"] or self.env._("Already matched: nothing changes."),
+            "res_model": record._name if existing else False,
+            "res_id": record.id if existing else False,
+        }
 
     @api.model
     def _qbo_lock_company(self, company):

@@ -33,6 +33,12 @@ class QboSendAttempt(models.Model):
     )
     realm_id = fields.Char(required=True, readonly=True)
     request_id = fields.Char(required=True, readonly=True)
+    operation = fields.Selection(
+        [("create", "Create"), ("update", "Update")],
+        required=True,
+        readonly=True,
+        default="create",
+    )
     payload = fields.Json(required=True, readonly=True)
     attempted_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
 
@@ -59,7 +65,7 @@ class QboSendAttempt(models.Model):
                    AND attempt.attempted_at < %(before)s
                    AND (
                         (line.qbo_request_id = attempt.request_id
-                         AND line.qbo_state IN ('sent', 'edited', 'error'))
+                         AND line.qbo_state IN ('sent', 'edited', 'conflict', 'error'))
                         OR EXISTS (SELECT 1 FROM qbo_send_attempt later
                                     WHERE later.line_id = attempt.line_id
                                       AND later.id > attempt.id)

@@ -77,12 +77,20 @@ class QboSendQueue(models.AbstractModel):
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
-        sent = lines.filtered(lambda line: line.qbo_state in SENT_STATES)
+        # Edited lines are queued too: the background sender updates them.
+        sent = lines.filtered(
+            lambda line: line.qbo_state in SENT_STATES and line.qbo_state != "edited"
+        )
         to_queue = lines - sent
         # Lines queued again move to this send.
         self._qbo_release(to_queue.filtered(lambda line: line.qbo_state == "queued"), log)
         to_queue._qbo_write_state(
-            {"qbo_state": "queued", "qbo_queue_log_id": log.id, "qbo_last_error": False}
+            {
+                "qbo_state": "queued",
+                "qbo_queue_log_id": log.id,
+                "qbo_last_error": False,
+                "qbo_refusal_code": False,
+            }
         )
         already_sent = refusal_for("already_sent")
         log._add_lines([log._qbo_refusal_detail(already_sent, line) for line in sent])
@@ -246,6 +254,7 @@ class QboSendQueue(models.AbstractModel):
         tried_ids = set()
         waiting = False
         send_context = None
+        metered = 0  # metered calls of this run already on a log
         while time.monotonic() < deadline:
             if not sender._qbo_lock_realm(company):
                 return settled, True
@@ -279,6 +288,7 @@ class QboSendQueue(models.AbstractModel):
             settled += len(lines) - len(left)
             waiting = waiting or bool(left)
             self._qbo_update_queue_log(log, counts, len(lines) - len(left))
+            metered = log._qbo_add_metered_calls(send_context.client, metered)
             # Sent lines are recorded before the next chunk leaves, so a killed
             # worker loses at most the chunk under way (reconciled next time).
             cr.commit()  # pylint: disable=invalid-commit
@@ -406,7 +416,8 @@ class QboSendQueue(models.AbstractModel):
                 [
                     *domain,
                     ("company_id", "=", company.id),
-                    ("qbo_state", "in", ("not_sent", "error")),
+                    # Edited lines: their time activities are updated.
+                    ("qbo_state", "in", ("not_sent", "refused", "error", "edited")),
                 ]
             )
         )

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from odoo import _, api, models
+from odoo.sql_db import TestCursor
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
+from ..qbo.delivery import MAX_IN_FLIGHT, deliver
 from ..qbo.text import render
-from ..qbo.timesheet_rules import matches_time_activity, payload_fingerprint
+from ..qbo.timesheet_rules import format_duration, matches_time_activity, payload_fingerprint
 
 # Lines locked and sent together: ten batch requests of 30.
 SEND_CHUNK_SIZE = 300
@@ -99,7 +101,7 @@ class QboSender(models.AbstractModel):
             realm_id=company._qbo_connection().realm_id,
         )
         counts = Counter(done=0, refused=0, failed=0)
-        failure = None
+        failure = send_context = None
         try:
             # One sender per QuickBooks company: wait for a background run to
             # finish its chunk rather than exceed the company's limits together.
@@ -115,6 +117,7 @@ class QboSender(models.AbstractModel):
             failure = error
             log._add_lines([log._qbo_error_detail(error)])
         counts["remaining"] = len(lines) - counts["done"] - counts["refused"] - counts["failed"]
+        log._qbo_add_metered_calls(send_context and send_context.client)
         log._qbo_close(counts, reason=failure and str(failure))
         return log, counts
 
@@ -196,18 +199,16 @@ class QboSender(models.AbstractModel):
             )
         )
         to_send = []
-        for plan in locked._qbo_plans(send_context):
+        plans = locked._qbo_plans(send_context)
+        for plan in plans:
             if not plan.refusal:
                 to_send.append(plan)
                 continue
             counts["refused"] += 1
             details.append(log._qbo_refusal_detail(plan.refusal, plan.line))
-            # A queued line that may not be sent leaves the queue, with the
-            # reason, or the background sender would take it up again and again.
-            if plan.line.qbo_queue_log_id and plan.line.qbo_state == "queued":
-                plan.line._qbo_write_state(
-                    {"qbo_state": "error", "qbo_last_error": plan.refusal.message}
-                )
+        # A refused line shows why. A queued line that may not be sent leaves
+        # the queue so, or the background sender would take it up again and again.
+        locked._qbo_note_refusals(plans)
         self.env["qbo.send.queue"]._qbo_release(taken, log)
         if to_send:
             self._qbo_deliver(to_send, send_context, counts, details)
@@ -221,7 +222,12 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_deliver(self, plans, send_context, counts, details):
-        """Create the time activities of ``plans`` in QuickBooks."""
+        """Create the time activities of ``plans`` in QuickBooks, and update
+        those of edited lines (``qbo_update.py``)."""
+        updates = [plan for plan in plans if plan.operation == "update"]
+        if updates:
+            self._qbo_deliver_updates(updates, send_context, counts, details)
+            plans = [plan for plan in plans if plan.operation == "create"]
         realm_id = send_context.realm_id
         pending = self._qbo_pending_attempts(plans, realm_id)
         if pending:
@@ -253,7 +259,7 @@ class QboSender(models.AbstractModel):
             for plan in plans
         ]
         log = self.env["qbo.sync.log"]
-        for result in self.env["qbo.mapping.mixin"]._qbo_send_batch(send_context.client, items):
+        for result in deliver(send_context.client, items, self._qbo_max_in_flight()):
             plan = result.item.key
             if result.ok:
                 plan.line._qbo_mark_sent(
@@ -265,6 +271,14 @@ class QboSender(models.AbstractModel):
                 plan.line._qbo_mark_failed(result.error, result.item.request_id)
                 counts["failed"] += 1
                 details.append(log._qbo_error_detail(result.error, plan.line))
+
+    @api.model
+    def _qbo_max_in_flight(self):
+        """Requests sent at once for one delivery. Only HTTP happens in the
+        extra threads; the answers are recorded here, in this one. Within a
+        test's HTTP request (a test cursor, whose lock that request holds),
+        the rate window could not be read from another thread: one at a time."""
+        return 1 if isinstance(self.env.cr, TestCursor) else MAX_IN_FLIGHT
 
     # ------------------------------------------------------------------
     # Interrupted attempts: looked for in QuickBooks before sending again
@@ -378,9 +392,9 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_sent_detail(self, plan):
         message = _(
-            "Sent as time activity %(id)s: %(hours)s h.",
+            "Sent as time activity %(id)s: %(duration)s.",
             id=plan.line.qbo_time_activity_id,
-            hours=round(plan.hours, 2),
+            duration=format_duration(plan.minutes),
         )
         if plan.details.cost_rate:
             # Issue 14: the sync log keeps the cost sent (job costing).

@@ -62,6 +62,8 @@ class QboSyncLog(models.Model):
             ("token", "Token refresh"),
             ("resync", "Resync people and customers"),
             ("send", "Send timesheets"),
+            ("preview", "Send preview"),
+            ("edit", "Edited after sending"),
             ("mapping", "Link changed by hand"),
         ],
         required=True,
@@ -71,7 +73,7 @@ class QboSyncLog(models.Model):
         [
             ("running", "Running"),
             ("done", "Done"),
-            ("partial", "Done with errors"),
+            ("partial", "Done, some lines not sent"),
             ("failed", "Failed"),
         ],
         default="running",
@@ -84,6 +86,12 @@ class QboSyncLog(models.Model):
     count_refused = fields.Integer(string="Refused")
     count_failed = fields.Integer(string="Failed")
     count_remaining = fields.Integer(string="Remaining")
+    count_metered_calls = fields.Integer(
+        string="Metered calls",
+        help="QuickBooks calls that read data out of QuickBooks (CorePlus: queries, reads, "
+        "company settings), which Intuit counts against the app's monthly allowance. "
+        "Creating and updating time activities is not metered.",
+    )
     count_moved = fields.Integer(
         string="Taken by another send",
         help="Queued lines that a later send took over; its own sync log tells how they went.",
@@ -95,10 +103,12 @@ class QboSyncLog(models.Model):
         record (a recordset of one), code and intuit_tid."""
         self.ensure_one()
         vals_list = []
+        hour = self.env.ref("uom.product_uom_hour")
         for line in lines:
             record = line.get("record")
             vals_list.append(
                 {
+                    **self._qbo_timesheet_values(record, hour),
                     "log_id": self.id,
                     "level": line.get("level", "info"),
                     "message": render(line["message"], self.env._),
@@ -110,6 +120,20 @@ class QboSyncLog(models.Model):
                 }
             )
         return self.env["qbo.sync.log.line"].sudo().create(vals_list)
+
+    @api.model
+    def _qbo_timesheet_values(self, record, hour):
+        """The timesheet line a detail is about: who, when and how long, as
+        the line says at the time of the log (the log outlives changes)."""
+        if not record or record._name != "account.analytic.line":
+            return {}
+        record = record.sudo()
+        return {
+            "timesheet_id": record.id,
+            "employee_id": record.employee_id.id,
+            "timesheet_date": record.date,
+            "duration": record._qbo_hours(hour),
+        }
 
     @api.model
     def _qbo_error_detail(self, error, record=None, message=None):
@@ -146,7 +170,7 @@ class QboSyncLog(models.Model):
     def _qbo_outcome(self, counts):
         """(summary, notification level) of a send's outcome ``counts``."""
         summary = _(
-            "%(done)s lines sent to QuickBooks, %(refused)s not sent, %(failed)s failed.",
+            "%(done)s lines sent to QuickBooks, %(refused)s refused, %(failed)s failed.",
             done=counts.get("done", 0),
             refused=counts.get("refused", 0),
             failed=counts.get("failed", 0),
@@ -174,6 +198,15 @@ class QboSyncLog(models.Model):
             }
         )
         return summary, level
+
+    def _qbo_add_metered_calls(self, client, already_counted=0):
+        """Add the metered calls ``client`` made beyond ``already_counted``;
+        returns the client's total, for the next call."""
+        self.ensure_one()
+        total = client.metered_calls["CorePlus"] if client else already_counted
+        if total > already_counted:
+            self.sudo().count_metered_calls += total - already_counted
+        return total
 
     def _qbo_counts(self):
         """The outcome counts this log holds, as :meth:`_qbo_close` takes them."""
@@ -252,6 +285,16 @@ class QboSyncLogLine(models.Model):
     res_model = fields.Char(string="Record model")
     res_id = fields.Many2oneReference(string="Record", model_field="res_model")
     record_name = fields.Char(string="Record name")
+    timesheet_id = fields.Many2one(
+        "account.analytic.line",
+        string="Timesheet line",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
+    employee_id = fields.Many2one("hr.employee", string="Employee", readonly=True)
+    timesheet_date = fields.Date(string="Date", readonly=True)
+    duration = fields.Float(readonly=True, help="Of the timesheet line, in hours.")
     qbo_code = fields.Char(string="QuickBooks code")
     intuit_tid = fields.Char(string="Intuit transaction id")
 

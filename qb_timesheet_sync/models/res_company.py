@@ -13,6 +13,13 @@ class ResCompany(models.Model):
         help="When checking for new users and customers, also create in QuickBooks the "
         "employees, clients and projects that exist only in Odoo.",
     )
+    qbo_resync_preview = fields.Boolean(
+        string="Preview before writing",
+        default=True,
+        help="'Check for new users and customers' first shows what it will match and create, "
+        "and writes only on Apply. Off: it writes at once, as scheduled and scripted resyncs "
+        "do.",
+    )
     # Sending time (see account.analytic.line._qbo_plans).
     qbo_default_hourly_rate = fields.Monetary(
         string="Default hourly rate",
@@ -91,6 +98,15 @@ class ResCompany(models.Model):
         default="mark",
         required=True,
     )
+    qbo_delete_policy = fields.Selection(
+        [
+            ("refuse", "Refuse the deletion"),
+            ("delete", "Delete it in QuickBooks too (QuickBooks managers only)"),
+        ],
+        string="Deleting sent time",
+        default="refuse",
+        required=True,
+    )
 
     @api.depends("qbo_default_item_ref_id", "qbo_connection_ids.realm_id")
     def _compute_qbo_default_item_id(self):
@@ -119,6 +135,13 @@ class ResCompany(models.Model):
         "than one day. Only its lines that may be sent are sent.",
     )
     qbo_auto_send_last = fields.Datetime(string="Last scheduled send", readonly=True)
+    # Real-time mode (models/qbo_realtime.py).
+    qbo_send_when_sendable = fields.Boolean(
+        string="Send as soon as sendable",
+        help="New timesheet lines that may be sent, and edits of sent lines, are sent to "
+        "QuickBooks in the background by themselves, without anyone clicking Send.",
+    )
+    qbo_realtime_last = fields.Datetime(string="Last real-time check", readonly=True)
 
     _sql_constraints = [
         (

@@ -73,11 +73,14 @@ class ResConfigSettings(models.TransientModel):
     qbo_realm_id = fields.Char(related="qbo_connection_id.realm_id")
     qbo_connected_at = fields.Datetime(related="qbo_connection_id.connected_at")
     qbo_connected_by_id = fields.Many2one(related="qbo_connection_id.connected_by_id")
+    qbo_disconnected_at = fields.Datetime(related="qbo_connection_id.disconnected_at")
+    qbo_disconnected_by_id = fields.Many2one(related="qbo_connection_id.disconnected_by_id")
     qbo_refresh_token_expires_at = fields.Datetime(
         related="qbo_connection_id.refresh_token_expires_at"
     )
     qbo_last_error = fields.Text(related="qbo_connection_id.last_error")
     qbo_create_missing = fields.Boolean(related="company_id.qbo_create_missing", readonly=False)
+    qbo_resync_preview = fields.Boolean(related="company_id.qbo_resync_preview", readonly=False)
     qbo_currency_id = fields.Many2one(related="company_id.currency_id")
     qbo_default_hourly_rate = fields.Monetary(
         related="company_id.qbo_default_hourly_rate",
@@ -108,11 +111,19 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.qbo_send_non_billable", readonly=False
     )
     qbo_approved_only = fields.Boolean(related="company_id.qbo_approved_only", readonly=False)
+    qbo_approval_available = fields.Boolean(
+        compute="_compute_qbo_approval_available",
+        help="Timesheets are approved in this database (validated timesheets or timesheet sheets).",
+    )
     qbo_edit_policy = fields.Selection(related="company_id.qbo_edit_policy", readonly=False)
+    qbo_delete_policy = fields.Selection(related="company_id.qbo_delete_policy", readonly=False)
     qbo_background_threshold = fields.Integer(
         related="company_id.qbo_background_threshold", readonly=False
     )
     qbo_auto_send = fields.Boolean(related="company_id.qbo_auto_send", readonly=False)
+    qbo_send_when_sendable = fields.Boolean(
+        related="company_id.qbo_send_when_sendable", readonly=False
+    )
     qbo_auto_send_interval = fields.Integer(
         related="company_id.qbo_auto_send_interval", readonly=False
     )
@@ -156,6 +167,11 @@ class ResConfigSettings(models.TransientModel):
         for name, value in typed.items():
             params.set_param(SECRET_PARAMS[name], value)
         self.sudo().write(dict.fromkeys(typed, False))
+
+    def _compute_qbo_approval_available(self):
+        available = bool(self.env["account.analytic.line"]._qbo_approval_kind())
+        for settings in self:
+            settings.qbo_approval_available = available
 
     @api.depends("company_id")
     def _compute_qbo_redirect_uri(self):
@@ -203,7 +219,10 @@ class ResConfigSettings(models.TransientModel):
         return self._qbo_connection_saved().action_disconnect()
 
     def action_qbo_resync(self):
-        """Check for new users and customers, and show the report."""
+        """Check for new users and customers: the preview first (unless the
+        company turned it off), or the report of a resync done at once."""
         self._qbo_connection_saved()
         wizard = self.env["qbo.resync.wizard"].create({"company_id": self.company_id.id})
+        if self.company_id.qbo_resync_preview:
+            return wizard.action_preview()
         return wizard.action_check()

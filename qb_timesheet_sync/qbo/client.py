@@ -5,8 +5,10 @@
 
 import logging
 import re
+import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -112,6 +114,12 @@ class QboClient:
         self.retry_unknown_writes = retry_unknown_writes
         self._access_token = access_token
         self._refresh_callback = refresh_callback
+        # Threads sharing this client (qbo.delivery) refresh the token once.
+        self._refresh_lock = threading.Lock()
+        # Calls QuickBooks answered, as Intuit meters them: "CorePlus" (data
+        # out: reads, queries, CompanyInfo, Preferences) and "Core" (writes).
+        self.metered_calls = Counter()
+        self._metered_lock = threading.Lock()
         self._sleep = sleep
         self._session = session or requests.Session()
         self._company_url = f"{environment.api_base_url}/v3/company/{self.realm_id}/"
@@ -285,6 +293,7 @@ class QboClient:
         refreshed = False
         attempt = 0
         while True:
+            token = self._access_token
             try:
                 response = self._send(method, path, query, json_body, text_body, is_batch)
             except requests.RequestException as exc:
@@ -298,6 +307,7 @@ class QboClient:
                 attempt += 1
                 continue
             status = response.status_code
+            self._count_metered(method, path, json_body, status)
             _logger.debug(
                 "QBO %s %s -> %s (intuit_tid=%s, requestid=%s)",
                 method,
@@ -308,15 +318,39 @@ class QboClient:
             )
             if status == 401 and self._refresh_callback and not refreshed:
                 refreshed = True
-                self._access_token = self._refresh_callback()
+                self._refresh_after_401(token)
                 continue
-            if (status == 429 or status in RETRY_STATUSES) and attempt < self.max_retries:
-                self._wait_before_retry(response, attempt)
+            throttled = _is_throttled(response)
+            if (throttled or status in RETRY_STATUSES) and attempt < self.max_retries:
+                self._wait_before_retry(response, attempt, throttled)
                 attempt += 1
                 continue
             if status >= 400:
                 raise error_from_response(status, response.content, response.headers)
             return response
+
+    def _count_metered(self, method, path, json_body, status):
+        """Count one answered call the way Intuit meters it (throttled and
+        unauthenticated calls are refused before any work: not counted).
+        A batch request is one call, CorePlus when any item is a query
+        (GUESS: Intuit does not say how a mixed batch is metered)."""
+        if status in (401, 429):
+            return
+        if method == "GET" or path == "query":
+            kind = "CorePlus"
+        elif path == "batch":
+            items = (json_body or {}).get("BatchItemRequest", [])
+            kind = "CorePlus" if any("Query" in item for item in items) else "Core"
+        else:
+            kind = "Core"
+        with self._metered_lock:
+            self.metered_calls[kind] += 1
+
+    def _refresh_after_401(self, rejected_token):
+        """A new access token, unless another thread got one meanwhile."""
+        with self._refresh_lock:
+            if self._access_token == rejected_token:
+                self._access_token = self._refresh_callback()
 
     def _send(self, method, path, query, json_body, text_body, is_batch):
         headers = {"Authorization": f"Bearer {self._access_token}", "Accept": "application/json"}
@@ -349,8 +383,8 @@ class QboClient:
             return QboConnectionError(message, detail=detail), True
         return QboConnectionError(detail=detail), True
 
-    def _wait_before_retry(self, response, attempt):
-        if response.status_code != 429:
+    def _wait_before_retry(self, response, attempt, throttled):
+        if not throttled:
             self._sleep(self._backoff(attempt))
             return
         # Intuit documents no Retry-After header and says to wait 60 seconds
@@ -364,6 +398,18 @@ class QboClient:
 
     def _backoff(self, attempt):
         return min(self.backoff_base * 2**attempt, MAX_BACKOFF_SECONDS)
+
+
+def _is_throttled(response):
+    """Whether QuickBooks throttled this request: a 429, whatever its body
+    (JSON or XML fault, facts section 7), or a 403 whose fault is code 3001
+    ThrottleExceeded (how throttling was answered in 2016, facts section 7)."""
+    if response.status_code == 429:
+        return True
+    if response.status_code != 403:
+        return False
+    error = error_from_response(response.status_code, response.content, response.headers)
+    return isinstance(error, QboThrottled)
 
 
 def _decode(response):

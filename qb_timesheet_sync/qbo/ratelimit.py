@@ -62,6 +62,13 @@ class RealmRateLimiter:
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    def batch_room(self):
+        """How many batch requests the minute's window has room for now."""
+        with self._lock:
+            now = self._clock()
+            _forget_before(self._batch_times, now - self.minute_seconds)
+            return self.batches_per_minute - len(self._batch_times)
+
     def _wait_for_turn(self, is_batch):
         while True:
             with self._lock:
@@ -78,14 +85,27 @@ class RealmRateLimiter:
         """Seconds to wait before a request may start at ``now`` (0 when it may)."""
         _forget_before(self._request_times, now - self.minute_seconds)
         _forget_before(self._batch_times, now - self.minute_seconds)
-        limits = [
-            (self._request_times, self.requests_per_minute, self.minute_seconds),
-            (self._request_times, self.requests_per_second, self.second_seconds),
-        ]
-        if is_batch:
-            limits.append((self._batch_times, self.batches_per_minute, self.minute_seconds))
-        waits = [_window_wait(times, limit, window, now) for times, limit, window in limits]
-        return max([self._paused_until - now, *waits])
+        return max(
+            self._paused_until - now,
+            window_wait(self, self._request_times, self._batch_times, now, is_batch),
+        )
+
+
+def window_wait(limits, request_times, batch_times, now, is_batch):
+    """Seconds until a request may start at ``now`` under the sliding windows
+    of ``limits`` (a :class:`RealmRateLimiter`, for its numbers), given the
+    sorted start times of the requests and batch requests already made.
+
+    The one rule of the windows: the process-local limiter and the one shared
+    by every Odoo process through PostgreSQL (``qbo.rate.window``) both use it.
+    """
+    checks = [
+        (request_times, limits.requests_per_minute, limits.minute_seconds),
+        (request_times, limits.requests_per_second, limits.second_seconds),
+    ]
+    if is_batch:
+        checks.append((batch_times, limits.batches_per_minute, limits.minute_seconds))
+    return max(_window_wait(times, limit, window, now) for times, limit, window in checks)
 
 
 def _forget_before(times, threshold):

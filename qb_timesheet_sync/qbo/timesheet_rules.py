@@ -26,9 +26,13 @@ ROUNDING_METHODS = {"up": ROUND_CEILING, "nearest": ROUND_HALF_UP, "down": ROUND
 MINUTE_PRECISION = Decimal("0.000001")
 
 # Line states that may be sent. "queued" is sendable because the background
-# sender itself evaluates the lines it queued; "sent" and "edited" already have
-# a TimeActivity in QuickBooks and go through an update instead.
-SENDABLE_STATES = ("not_sent", "queued", "error")
+# sender itself evaluates the lines it queued; "refused" lines are judged
+# again. "sent" and "edited" already have a TimeActivity in QuickBooks and go
+# through an update instead.
+SENDABLE_STATES = ("not_sent", "refused", "queued", "error")
+# States of a line whose time activity is updated when sent: edited after
+# sending, or such an edit queued for the background sender.
+UPDATABLE_STATES = ("edited", "queued")
 
 # Where the hourly rate came from, in order of precedence.
 RATE_SOURCES = ("project_employee", "project", "employee", "company")
@@ -40,6 +44,10 @@ MESSAGES = {
     # The sentence of QuickBooks' own refusal, said before sending.
     "no_time_tracking": QboFeatureUnavailable.default_message,
     "already_sent": _lt("The line was already sent to QuickBooks: it is never sent twice."),
+    "conflict": _lt(
+        "The line was changed both in Odoo and in QuickBooks since it was sent: choose which "
+        "version to keep before sending it again."
+    ),
     "edited_after_sending": (
         _lt(
             "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
@@ -72,6 +80,13 @@ MESSAGES = {
             "new users and customers'."
         )
     ),
+    "project_internal": (
+        _lt(
+            "The project %(project)s is internal (no client, not matched with a QuickBooks "
+            "customer): its time stays in Odoo. To bill it, match the project with a QuickBooks "
+            "customer in the project form."
+        )
+    ),
     "project_other_company": (
         _lt(
             "The project %(project)s is matched in another QuickBooks company than the one this "
@@ -93,7 +108,7 @@ MESSAGES = {
     ),
     "too_long": (
         _lt(
-            "The line lasts %(duration)s once rounded, longer than the 23h55 QuickBooks accepts "
+            "The line lasts %(duration)s once rounded, longer than the 23:55 QuickBooks accepts "
             "for one entry: split it into several lines."
         )
     ),
@@ -117,6 +132,29 @@ MESSAGES = {
             "the QuickBooks settings."
         )
     ),
+}
+
+
+# The short name of each refusal: the reason a list groups and filters lines by.
+REASONS = {
+    "not_connected": "Not connected",
+    "no_time_tracking": "No time tracking in QuickBooks",
+    "already_sent": "Already sent",
+    "edited_after_sending": "Edited after sending",
+    "conflict": "Changed in QuickBooks and in Odoo",
+    "no_project": "No project",
+    "no_employee": "No employee",
+    "employee_not_mapped": "Employee not matched",
+    "project_not_mapped": "Project not matched",
+    "project_internal": "Internal project",
+    "employee_other_company": "Employee matched in another company",
+    "project_other_company": "Project matched in another company",
+    "not_approved": "Not approved",
+    "not_billable": "Not billable",
+    "no_duration": "No duration",
+    "too_long": "Longer than 23:55",
+    "books_closed": "Books closed",
+    "no_rate": "No hourly rate",
 }
 
 
@@ -172,10 +210,10 @@ def split_hours_minutes(total_minutes):
 
 
 def format_duration(total_minutes):
-    """Return a duration as the "7h05" form used in the messages."""
+    """Return a duration as Odoo shows one (its float_time format): "07:05"."""
     sign = "-" if total_minutes < 0 else ""
     hours, minutes = divmod(abs(int(total_minutes)), 60)
-    return f"{sign}{hours}h{minutes:02d}"
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 # ---------------------------------------------------------------------------
@@ -215,7 +253,7 @@ class LineFacts:
     """
 
     # What decides: no defaults, so a forgotten fact cannot let a line through.
-    qbo_state: str  # not_sent, queued, sent, error or edited
+    qbo_state: str  # not_sent, queued, sent, error, edited or conflict
     connected: bool
     time_tracking_enabled: bool | None
     has_project: bool
@@ -237,6 +275,9 @@ class LineFacts:
     employee_realm: str | None = None
     employee_name: str = ""
     project_name: str = ""
+    # The project is internal: no client and no QuickBooks customer, or the
+    # company's own internal project.
+    project_internal: bool = False
     # The time activity QuickBooks already has for the line, if any.
     time_activity_id: str | None = None
     # Issue 14: a class is required and the one the cascade found, if any.
@@ -271,9 +312,13 @@ def refusal(facts):
         return refusal_for("not_connected")
     if facts.time_tracking_enabled is False:
         return refusal_for("no_time_tracking")
-    if facts.qbo_state == "edited":
+    if facts.qbo_state == "conflict":
+        return refusal_for("conflict")
+    if facts.time_activity_id and facts.qbo_state in UPDATABLE_STATES:
+        pass  # an update of its time activity, judged by the rules below
+    elif facts.qbo_state == "edited":
         return refusal_for("edited_after_sending")
-    if facts.qbo_state not in SENDABLE_STATES or facts.time_activity_id:
+    elif facts.qbo_state not in SENDABLE_STATES or facts.time_activity_id:
         # A line with a time activity is never created a second time,
         # whatever its state says.
         return refusal_for("already_sent")
@@ -284,6 +329,8 @@ def refusal(facts):
     if not facts.employee_qbo_id:
         return refusal_for("employee_not_mapped", employee=employee)
     if not facts.project_qbo_id:
+        if facts.project_internal:
+            return refusal_for("project_internal", project=project)
         return refusal_for("project_not_mapped", project=project)
     if _other_realm(facts.employee_realm, facts.company_realm):
         return refusal_for("employee_other_company", employee=employee)

@@ -146,6 +146,39 @@ class TestConnection(QboCase):
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn("subscription has ended", action["params"]["message"])
 
+    def test_test_connection_gives_the_whole_verdict(self):
+        self.qbo_connect(self.connection, REALM_A)
+        settings_url = f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/settings"
+        requests.post(
+            settings_url,
+            json={"OfferingSku": "QuickBooks Online Plus", "BookCloseDate": "2025-12-31"},
+            timeout=10,
+        )
+        message = self.connection.action_test_connection()["params"]["message"]
+        for part in (
+            "the connection works",
+            "Plan: QuickBooks Online Plus.",
+            "Time tracking: on.",
+            "Payroll: off.",
+            "Books closed up to 12/31/2025",
+        ):
+            self.assertIn(part, message)
+
+    def test_approval_setting_only_where_timesheets_are_approved(self):
+        settings = self.env["res.config.settings"].create({})
+        approval = self.env["account.analytic.line"]._qbo_approval_kind()
+        self.assertEqual(settings.qbo_approval_available, bool(approval))
+        if not approval:
+            arch = settings.get_view(view_type="form")["arch"]
+            self.assertRegex(arch, r'invisible="[^"]*qbo_approval_available')
+
+    def test_disconnect_says_when_and_by_whom(self):
+        self.qbo_connect(self.connection, REALM_A)
+        self.connection.action_disconnect()
+        self.assertEqual(self.connection.state, "disconnected")
+        self.assertEqual(self.connection.disconnected_by_id, self.env.user)
+        self.assertTrue(self.connection.disconnected_at)
+
     def test_disconnect_revokes_and_clears_tokens(self):
         self.qbo_connect(self.connection, REALM_A)
         action = self.connection.action_disconnect()

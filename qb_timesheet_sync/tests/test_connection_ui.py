@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import time
 from concurrent.futures import Future
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import requests
 
@@ -10,12 +10,13 @@ from odoo.tests.common import ChromeBrowser
 
 from ..qbo import forget_limiters
 from .common import REALM_A, QboCase, qbo_sandbox
+from .screenshots import QboScreenshots
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
 CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
 
 
-class QboHttpCase(HttpCase):
+class QboHttpCase(QboScreenshots, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -51,6 +52,15 @@ class TestOAuthCallback(QboHttpCase):
         self.assertEqual(self.connection.state, "connected")
         self.assertEqual(self.connection.qbo_company_name, "Test Company A")
 
+    def test_good_callback_notifies_and_opens_settings_at_quickbooks(self):
+        response = self.url_open(CALLBACK_PATH + "?" + self._authorize(), allow_redirects=False)
+        self.assertTrue(response.headers["Location"].endswith("#qbo_connection"))
+        # The notification goes through the bus to the user's open tabs.
+        notification = self.env["bus.bus"].search(
+            [("message", "like", "Connected to Test Company A")], limit=1
+        )
+        self.assertIn("simple_notification", notification.message)
+
     def test_forged_state_changes_nothing(self):
         query = self._authorize().replace("sig%22%3A%22", "sig%22%3A%22forged")
         response = self.url_open(CALLBACK_PATH + "?" + query)
@@ -79,6 +89,19 @@ class TestOAuthCallback(QboHttpCase):
         self.assertIn("already used", response.text)
         self.connection.invalidate_recordset()
         self.assertEqual(self.connection.sudo().read(["access_token", "refresh_token"]), tokens)
+
+    def test_bad_code_is_said_of_the_authorization_and_logged(self):
+        query = parse_qs(self._authorize())
+        query["code"] = ["not-a-code-intuit-gave"]
+        response = self.url_open(CALLBACK_PATH + "?" + urlencode(query, doseq=True))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("did not accept the authorization", response.text)
+        self.assertNotIn("expired or was revoked", response.text)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "disconnected")
+        log = self.env["qbo.sync.log"].search([("operation", "=", "connect")], limit=1)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("did not accept the authorization", log.summary)
 
     def test_app_credentials_removed_meanwhile_is_a_sentence_not_a_traceback(self):
         query = self._authorize()

@@ -8,6 +8,7 @@ from odoo.tests import HttpCase, tagged
 
 from ..qbo import forget_limiters
 from .common import REALM_A, REALM_B, QboCase, base_seed, qbo_sandbox
+from .screenshots import QboScreenshots
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
 
@@ -425,6 +426,63 @@ class TestResyncCustomers(ResyncCase):
 
 
 @tagged("post_install", "-at_install")
+class TestResyncPreview(ResyncCase):
+    def preview(self, create_missing=False):
+        wizard = self.env["qbo.resync.wizard"].create(
+            {"company_id": self.company.id, "create_missing": create_missing}
+        )
+        wizard.action_preview()
+        self.assertEqual(wizard.state, "preview", wizard.preview_error)
+        return wizard
+
+    def planned(self, wizard, action):
+        return wizard.preview_line_ids.filtered(lambda line: line.action == action)
+
+    def test_the_preview_writes_nothing_and_says_what_apply_does(self):
+        projects, partners = self.Project.search_count([]), self.Partner.search_count([])
+        logs = self.env["qbo.sync.log"].search_count([])
+        customers = len(self.qbo_entities("Customer"))
+        wizard = self.preview()
+        self.assertEqual(self.Project.search_count([]), projects)
+        self.assertEqual(self.Partner.search_count([]), partners)
+        self.assertEqual(self.env["qbo.sync.log"].search_count([]), logs)
+        self.assertEqual(len(self.qbo_entities("Customer")), customers)
+        self.assertFalse(self.emily.qbo_id)
+        self.assertFalse(self.website.qbo_customer_id)
+        # Per record: the action and the rule that decided.
+        matched = self.planned(wizard, "match")
+        self.assertIn(
+            self.emily.id,
+            matched.filtered(lambda line: line.res_model == "hr.employee").mapped("res_id"),
+        )
+        self.assertTrue(all(matched.mapped("message")))
+        created = self.planned(wizard, "create_odoo")
+        self.assertTrue(created)
+        self.assertFalse(any(created.mapped("res_id")), "nothing created exists yet")
+        self.assertIn(self.odoo_only.id, self.planned(wizard, "leave").mapped("res_id"))
+
+        wizard.action_check()
+        self.assertEqual(wizard.state, "done")
+        self.assertTrue(self.emily.qbo_id)
+        self.assertEqual(wizard.count_created_odoo, len(created))
+
+    def test_the_preview_names_what_would_be_created_in_quickbooks(self):
+        customers = len(self.qbo_entities("Customer"))
+        wizard = self.preview(create_missing=True)
+        self.assertIn(self.odoo_only.id, self.planned(wizard, "create_qbo").mapped("res_id"))
+        self.assertIn(self.nina.id, self.planned(wizard, "create_qbo").mapped("res_id"))
+        self.assertEqual(len(self.qbo_entities("Customer")), customers)
+        self.assertFalse(self.nina.qbo_id)
+
+    def test_one_click_resync_when_the_preview_is_turned_off(self):
+        self.company.qbo_resync_preview = False
+        action = self.env["res.config.settings"].create({}).action_qbo_resync()
+        wizard = self.env["qbo.resync.wizard"].browse(action["res_id"])
+        self.assertEqual(wizard.state, "done")
+        self.assertTrue(self.emily.qbo_id)
+
+
+@tagged("post_install", "-at_install")
 class TestResyncRealms(ResyncCase):
     def test_mappings_of_another_quickbooks_company_are_not_used(self):
         self.resync()
@@ -450,6 +508,10 @@ class TestResyncRealms(ResyncCase):
         action = settings.action_qbo_resync()
         self.assertTrue(self.company.qbo_create_missing)
         wizard = self.env["qbo.resync.wizard"].browse(action["res_id"])
+        # Settings show the preview first; Apply writes.
+        self.assertEqual((wizard.state, wizard.create_missing), ("preview", True))
+        self.assertFalse(self.nina.qbo_id)
+        wizard.action_check()
         self.assertEqual((wizard.state, wizard.create_missing), ("done", True))
         self.assertTrue(self.nina.qbo_id)
 
@@ -551,7 +613,7 @@ class TestResyncQueries(QboCase):
 
 
 @tagged("post_install", "-at_install")
-class TestResyncTour(HttpCase):
+class TestResyncTour(QboScreenshots, HttpCase):
     """Settings → Check for new users and customers → the report → a created
     project and its QuickBooks mapping, in a real browser."""
 

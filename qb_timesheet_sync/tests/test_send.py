@@ -191,7 +191,11 @@ class TestSend(QboSendCase):
         action = self.send(line | other_line)
         self.assertEqual(line.qbo_state, "sent")
         # The second company never connected: the same QuickBooks ids mean nothing there.
-        self.assertEqual(other_line.qbo_state, "not_sent")
+        # The line is refused with that reason, and still not sent.
+        self.assertRecordValues(
+            other_line, [{"qbo_state": "refused", "qbo_refusal_code": "not_connected"}]
+        )
+        self.assertFalse(other_line.qbo_sent)
         logs = self.env["qbo.sync.log"].search([("operation", "=", "send")])
         self.assertEqual(logs.company_id, self.company | other_company)
         other_log = logs.filtered(lambda log: log.company_id == other_company)
@@ -245,7 +249,11 @@ class TestSend(QboSendCase):
         line = self.line(date=date(2025, 12, 31))
         self.sandbox_settings(BookCloseDate="2025-12-31")
         self.send(line)
-        self.assertEqual(line.qbo_state, "not_sent")
+        # Refused before anything left, with the reason; still not sent.
+        self.assertRecordValues(
+            line, [{"qbo_state": "refused", "qbo_refusal_code": "books_closed"}]
+        )
+        self.assertFalse(line.qbo_sent)
         log = self.last_send_log()
         self.assertEqual((log.count_refused, log.line_ids.qbo_code), (1, "books_closed"))
         self.assertFalse(self.sandbox_stats()["creates"])
@@ -577,5 +585,7 @@ class TestSendTour(QboHttpCase):
 
         self.start_tour("/odoo/all-timesheets", "qbo_send_tour", login="admin")
 
-        self.assertEqual(lines.mapped("qbo_state"), ["sent", "sent", "not_sent"])
+        # The line refused by the preview and the send shows it (and is still not sent).
+        self.assertEqual(lines.mapped("qbo_state"), ["sent", "sent", "refused"])
+        self.assertFalse(lines[2].qbo_sent)
         self.assertEqual(len(self.sandbox.state.records(REALM_A, "TimeActivity")), 2)

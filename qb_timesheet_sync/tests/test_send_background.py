@@ -257,7 +257,9 @@ class TestSendBackground(QboSendCase):
         log = self.queued_log(lines)
 
         self.run_cron()
-        self.assertEqual(lines[0].qbo_state, "error")
+        # Refused by the sending rules, with its reason: not a QuickBooks failure.
+        self.assertEqual(lines[0].qbo_state, "refused")
+        self.assertEqual(lines[0].qbo_refusal_code, "employee_not_mapped")
         self.assertIn("Nobody Mapped", lines[0].qbo_last_error)
         self.assert_sent_once(lines[1:] | already_sent)
         self.assertRecordValues(

@@ -61,12 +61,12 @@ class TestSendRules(QboSendCase):
         # Rounded to nothing.
         self.company.write({"qbo_rounding_step": "30", "qbo_rounding_method": "nearest"})
         line.unit_amount = 0.2
-        self.assertIn("0h00", self.assertRefused(line, "no_duration").message)
+        self.assertIn("00:00", self.assertRefused(line, "no_duration").message)
         self.company.qbo_rounding_step = "none"
         line.unit_amount = 23 + 55 / 60
         self.assertEqual(self.assertSendable(line).minutes, 23 * 60 + 55)
         line.unit_amount = 23 + 56 / 60
-        self.assertIn("23h56", self.assertRefused(line, "too_long").message)
+        self.assertIn("23:56", self.assertRefused(line, "too_long").message)
         # Rounding up past the limit refuses too.
         self.company.write({"qbo_rounding_step": "15", "qbo_rounding_method": "up"})
         line.unit_amount = 23.9
@@ -157,7 +157,10 @@ class TestSendRules(QboSendCase):
     # ------------------------------------------------------------------
     def test_reasons_of_the_line_itself(self):
         unmapped_employee = self.env["hr.employee"].create({"name": "Nora Quinn"})
-        unmapped_project = self.env["project.project"].create({"name": "Intranet"})
+        unmapped_project = self.env["project.project"].create(
+            {"name": "Cool Cars mobile", "partner_id": self.cool_cars.id}
+        )
+        internal_project = self.env["project.project"].create({"name": "Intranet"})
         other_realm_employee = self.env["hr.employee"].create({"name": "John Doe"})
         qbo_write(
             other_realm_employee, {"qbo_id": "1", "qbo_kind": "Employee", "qbo_realm_id": REALM_B}
@@ -183,6 +186,7 @@ class TestSendRules(QboSendCase):
             "no_employee": without_employee,
             "employee_not_mapped": self.line(employee_id=unmapped_employee.id),
             "project_not_mapped": self.line(project_id=unmapped_project.id),
+            "project_internal": self.line(project_id=internal_project.id),
             "employee_other_company": self.line(employee_id=other_realm_employee.id),
             "project_other_company": self.line(project_id=other_realm_project.id),
             "already_sent": sent,

@@ -1,11 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from ..models.qbo_resync import Report
+from ..qbo import QboError
+
+PREVIEW_ACTIONS = [
+    ("match", "Match"),
+    ("create_odoo", "Create in Odoo"),
+    ("create_qbo", "Create in QuickBooks"),
+    ("update", "Update"),
+    ("leave", "Leave alone"),
+    ("failed", "Failed"),
+]
 
 
 class QboResyncWizard(models.TransientModel):
-    """Check for new users and customers: run a resync and show its report."""
+    """Check for new users and customers: show what a resync will do, run it
+    on *Apply*, and show its report."""
 
     _name = "qbo.resync.wizard"
     _description = "QuickBooks resync"
@@ -22,7 +33,7 @@ class QboResyncWizard(models.TransientModel):
         "in Odoo.",
     )
     state = fields.Selection(
-        [("draft", "Ready"), ("done", "Done"), ("failed", "Failed")],
+        [("draft", "Ready"), ("preview", "Preview"), ("done", "Done"), ("failed", "Failed")],
         default="draft",
         required=True,
         readonly=True,
@@ -39,10 +50,40 @@ class QboResyncWizard(models.TransientModel):
     count_inactive = fields.Integer(string="Inactive in QuickBooks", readonly=True)
     count_failed = fields.Integer(string="Failed", readonly=True)
 
+    preview_line_ids = fields.One2many(
+        "qbo.resync.wizard.line", "wizard_id", string="What the resync will do", readonly=True
+    )
+    preview_error = fields.Text(readonly=True)
+
     @api.depends("company_id")
     def _compute_create_missing(self):
         for wizard in self:
             wizard.create_missing = wizard.company_id.qbo_create_missing
+
+    def action_preview(self):
+        """Show what a resync will do, per record, writing nothing."""
+        self.ensure_one()
+        try:
+            planned = self.env["qbo.resync"]._qbo_preview(self.company_id, self.create_missing)
+        except QboError as error:
+            self.write(
+                {
+                    "state": "failed",
+                    "preview_error": self.env._(
+                        "QuickBooks lists could not be read: %(reason)s", reason=str(error)
+                    ),
+                }
+            )
+            return self._qbo_reopen()
+        order = [action for action, _label in PREVIEW_ACTIONS]
+        planned.sort(key=lambda line: (order.index(line["action"]), line["record_name"] or ""))
+        self.write(
+            {
+                "state": "preview",
+                "preview_line_ids": [Command.clear()] + [Command.create(line) for line in planned],
+            }
+        )
+        return self._qbo_reopen()
 
     def action_check(self):
         """Run a resync (see ``qbo.resync``) and show its report."""
@@ -79,3 +120,25 @@ class QboResyncWizard(models.TransientModel):
         wizard = self.create(values)
         wizard.action_check()
         return wizard
+
+
+class QboResyncWizardLine(models.TransientModel):
+    _name = "qbo.resync.wizard.line"
+    _description = "QuickBooks resync preview: one record"
+    _order = "id"
+
+    wizard_id = fields.Many2one("qbo.resync.wizard", required=True, ondelete="cascade")
+    action = fields.Selection(PREVIEW_ACTIONS, required=True)
+    record_name = fields.Char(string="Record")
+    message = fields.Text(string="Rule")
+    res_model = fields.Char()
+    res_id = fields.Many2oneReference(model_field="res_model")
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }

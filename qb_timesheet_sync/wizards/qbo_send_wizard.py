@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import Command, _, api, fields, models
+from odoo.tools.misc import format_amount
 
 from ..qbo.text import render
+from ..qbo.updates import duration_change
 
 
 class QboSendWizard(models.TransientModel):
@@ -15,7 +17,7 @@ class QboSendWizard(models.TransientModel):
     currency_id = fields.Many2one("res.currency", readonly=True)
     count_selected = fields.Integer(string="Selected", readonly=True)
     count_to_send = fields.Integer(string="To send", readonly=True)
-    count_refused = fields.Integer(string="Not sent", readonly=True)
+    count_refused = fields.Integer(string="Refused", readonly=True)
     hours_to_send = fields.Float(string="Hours to send", readonly=True)
     amount_to_send = fields.Monetary(string="Billable amount", readonly=True)
     cost_to_send = fields.Monetary(
@@ -40,7 +42,12 @@ class QboSendWizard(models.TransientModel):
         readonly=True,
     )
     refusal_ids = fields.One2many(
-        "qbo.send.wizard.refusal", "wizard_id", string="Lines not sent", readonly=True
+        "qbo.send.wizard.refusal", "wizard_id", string="Refused lines", readonly=True
+    )
+    # Edited lines: updates of the time activities they already have.
+    count_to_update = fields.Integer(string="To update", readonly=True)
+    update_ids = fields.One2many(
+        "qbo.send.wizard.update", "wizard_id", string="Lines to update", readonly=True
     )
 
     @api.model
@@ -57,10 +64,12 @@ class QboSendWizard(models.TransientModel):
 
     @api.model
     def _qbo_preview_values(self, lines):
-        """Evaluate ``lines`` as a send would, reading QuickBooks' settings
-        but writing nothing anywhere."""
+        """Evaluate ``lines`` as a send would, reading QuickBooks' settings.
+        Nothing goes to QuickBooks; each refused line keeps its reason, and the
+        sync log keeps a trace of the preview."""
         totals = {}
         refusals = []
+        updates = []
         warnings = []
         send_in_background = False
         for company, company_lines in lines._qbo_by_company().items():
@@ -68,7 +77,8 @@ class QboSendWizard(models.TransientModel):
             send_context = lines._qbo_send_context(company, preview=True)
             if send_context.warning:
                 warnings.append(send_context.warning)
-            for plan in company_lines._qbo_plans(send_context):
+            plans = company_lines._qbo_plans(send_context)
+            for plan in plans:
                 if plan.refusal:
                     refusals.append(
                         Command.create(
@@ -79,7 +89,12 @@ class QboSendWizard(models.TransientModel):
                         )
                     )
                     continue
+                if plan.operation == "update":
+                    updates.append(Command.create(self._qbo_update_values(plan, company)))
+                    continue
                 self._qbo_add_to_totals(totals, plan, company)
+            company_lines._qbo_note_refusals(plans)
+            self._qbo_log_preview(company, plans, send_context)
         employee_totals = [total for total in totals.values() if total["group"] == "employee"]
         currencies = lines.company_id.currency_id
         return {
@@ -105,7 +120,52 @@ class QboSendWizard(models.TransientModel):
                 )
             ],
             "refusal_ids": refusals,
+            "count_to_update": len(updates),
+            "update_ids": updates,
         }
+
+    @api.model
+    def _qbo_update_values(self, plan, company):
+        """What QuickBooks has now (as Odoo last sent it) and what it will get."""
+        line = plan.line.sudo()
+        currency = company.currency_id
+        before_minutes = round((line.qbo_sent_duration or 0) * 60)
+        before_amount = (line.qbo_sent_duration or 0) * (line.qbo_sent_rate or 0)
+        change = duration_change(before_minutes, plan.minutes)
+        amounts = (
+            format_amount(self.env, before_amount, currency),
+            format_amount(self.env, plan.amount, currency),
+        )
+        if amounts[0] != amounts[1]:
+            change += ", " + " → ".join(amounts)
+        elif plan.amount:
+            change += ", " + amounts[1]
+        return {
+            "line_id": line.id,
+            "time_activity": line.qbo_time_activity_id,
+            "change": change,
+        }
+
+    @api.model
+    def _qbo_log_preview(self, company, plans, send_context):
+        """The trace of a preview in the sync log: how many lines would go,
+        and why each refused one would not."""
+        Log = self.env["qbo.sync.log"]
+        refused = [plan for plan in plans if plan.refusal]
+        Log._record(
+            company,
+            "preview",
+            _("Send preview"),
+            _(
+                "Preview of %(count)s timesheet lines: %(to_send)s to send, %(refused)s refused. "
+                "Nothing was sent.",
+                count=len(plans),
+                to_send=len(plans) - len(refused),
+                refused=len(refused),
+            ),
+            realm_id=send_context.realm_id,
+            lines=[Log._qbo_refusal_detail(plan.refusal, plan.line) for plan in refused],
+        )
 
     @api.model
     def _qbo_add_to_totals(self, totals, plan, company):
@@ -139,6 +199,20 @@ class QboSendWizard(models.TransientModel):
         return self.line_ids._qbo_send()
 
 
+class QboSendWizardUpdate(models.TransientModel):
+    _name = "qbo.send.wizard.update"
+    _description = "Send to QuickBooks: time activity to update"
+    _order = "id"
+
+    wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")
+    line_id = fields.Many2one("account.analytic.line", required=True, ondelete="cascade")
+    date = fields.Date(related="line_id.date")
+    employee_id = fields.Many2one(related="line_id.employee_id")
+    project_id = fields.Many2one(related="line_id.project_id")
+    time_activity = fields.Char(string="QuickBooks time activity")
+    change = fields.Char(string="QuickBooks now → after the update")
+
+
 class QboSendWizardTotal(models.TransientModel):
     _name = "qbo.send.wizard.total"
     _description = "Send to QuickBooks: total per employee or customer"
@@ -156,7 +230,7 @@ class QboSendWizardTotal(models.TransientModel):
 
 class QboSendWizardRefusal(models.TransientModel):
     _name = "qbo.send.wizard.refusal"
-    _description = "Send to QuickBooks: line not sent"
+    _description = "Send to QuickBooks: refused line"
     _order = "id"
 
     wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")

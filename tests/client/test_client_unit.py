@@ -182,3 +182,33 @@ def test_request_ids_longer_than_intuit_allows_are_refused():
     client = make_client(ScriptedSession(), FakeClock())
     with pytest.raises(ValueError):
         client.create("Customer", {"DisplayName": "X"}, "r" * 51)
+
+
+XML_THROTTLE = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2016-01-01T00:00:00">'
+    b'<Fault type="SERVICE"><Error code="3001">'
+    b"<Message>message=ThrottleExceeded; errorCode=003001; statusCode=403</Message>"
+    b"<Detail>The request limit was reached.  Try again later</Detail></Error></Fault>"
+    b"</IntuitResponse>"
+)
+
+
+def test_403_throttle_fault_in_xml_is_waited_out_like_a_429():
+    """How QuickBooks answered throttling in 2016 (facts section 7)."""
+    clock = FakeClock()
+    session = ScriptedSession(
+        response(403, XML_THROTTLE, {"Content-Type": "application/xml"}),
+        response(200, {"CompanyInfo": {"CompanyName": "Acme"}}),
+    )
+    assert make_client(session, clock).company_info() == {"CompanyName": "Acme"}
+    assert len(session.sent) == 2
+    assert clock.now == pytest.approx(60.0), "the limiter's minute, as after a 429"
+
+
+def test_a_403_that_is_not_throttling_is_not_retried():
+    body = {"Fault": {"type": "SERVICE", "Error": [{"Message": "m", "code": "3100"}]}}
+    session = ScriptedSession(response(403, body))
+    with pytest.raises(QboAuthError):
+        make_client(session, FakeClock()).company_info()
+    assert len(session.sent) == 1

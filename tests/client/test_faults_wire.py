@@ -200,3 +200,24 @@ def test_read_timeout_retried_with_the_same_requestid_when_asked(
     assert [attempt["requestid"] for attempt in session.attempts] == [request_id] * 2
     assert [record["Id"] for record in stored_records(sandbox, "TimeActivity")] == [created["Id"]]
     assert sandbox_stats(sandbox)["requestid_replays"] == 1
+
+
+def test_throttling_answered_in_xml_is_waited_out(sandbox, environment, tokens):
+    """QuickBooks may answer a throttled request with an XML fault although
+    JSON was asked (facts section 7): the client waits and tries again."""
+    sandbox.configure(minute_seconds=0.5, requests_per_minute=2, throttle_format="xml")
+    generous = RealmRateLimiter(requests_per_minute=1000, minute_seconds=0.5)
+    client = make_client(environment, tokens[0], rate_limiter=generous, max_retries=10)
+    names = [client.company_info()["CompanyName"] for _ in range(4)]
+    assert len(set(names)) == 1
+    assert sandbox_stats(sandbox)["throttled"] > 0
+
+
+def test_xml_throttling_beyond_the_retries_is_a_throttle_error(sandbox, environment, tokens):
+    sandbox.configure(minute_seconds=30, requests_per_minute=1, throttle_format="xml")
+    client = make_client(environment, tokens[0], max_retries=0)
+    client.preferences()
+    with pytest.raises(QboThrottled) as caught:
+        client.preferences()
+    assert caught.value.code == "3001"
+    assert caught.value.http_status == 429

@@ -28,6 +28,34 @@ def classify(method, segments):
     return "unsupported"
 
 
+# Intuit's App Partner Program meters "CorePlus" calls (data out of QuickBooks:
+# reads, queries, CompanyInfo, Preferences, CDC, reports) and leaves "Core"
+# calls (creates, updates, deletes) unmetered (facts section 7).
+CORE_PLUS_KINDS = ("query", "companyinfo", "preferences", "entity_read", "cdc")
+
+
+def metered_class(kind, body):
+    """``"Core"`` or ``"CorePlus"`` for one admitted API request, or None.
+
+    A batch request is one API call. GUESS (Intuit does not say how a mixed
+    batch is metered): it counts as one CorePlus call when any of its items is
+    a query (data comes out of QuickBooks), else as one Core call. Counting
+    the mixed batch as CorePlus errs on the side of the quota.
+    """
+    if kind in CORE_PLUS_KINDS:
+        return "CorePlus"
+    if kind == "entity_write":
+        return "Core"
+    if kind == "batch":
+        try:
+            items = json.loads(body or b"{}").get("BatchItemRequest") or []
+        except (ValueError, AttributeError):
+            items = []
+        reads = any(isinstance(item, dict) and "Query" in item for item in items)
+        return "CorePlus" if reads else "Core"
+    return None
+
+
 def handle(state, realm, method, segments, params, body, full_url):
     kind = classify(method, segments)
     if kind == "companyinfo" and len(segments) == 2:

@@ -4,6 +4,9 @@ import dataclasses
 
 REQUESTID_MODES = ("replay", "ignore", "fault")
 RATE_FIELDS = ("fail_rate", "drop_rate", "slow_rate")
+# How a throttled request is answered: QuickBooks' JSON fault, or the XML one
+# public reports show even for requests that asked for JSON (facts section 7).
+THROTTLE_FORMATS = ("json", "xml")
 # The listening address is fixed once the server runs.
 STARTUP_ONLY_FIELDS = ("host", "port")
 
@@ -32,6 +35,7 @@ class SandboxConfig:
     batches_per_minute: int = 40
     max_concurrent: int = 10
     enforce_limits: bool = True
+    throttle_format: str = "json"
     latency_ms: int = 0
     batch_latency_ms: int = 0
     requestid_mode: str = "replay"
@@ -47,6 +51,10 @@ class SandboxConfig:
         if self.requestid_mode not in REQUESTID_MODES:
             raise ValueError(
                 f"requestid_mode must be one of {REQUESTID_MODES}, not {self.requestid_mode!r}"
+            )
+        if self.throttle_format not in THROTTLE_FORMATS:
+            raise ValueError(
+                f"throttle_format must be one of {THROTTLE_FORMATS}, not {self.throttle_format!r}"
             )
         for name in RATE_FIELDS:
             if not 0.0 <= getattr(self, name) <= 1.0:

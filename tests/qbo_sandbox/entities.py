@@ -169,6 +169,23 @@ def delete(realm, entity, payload):
     return {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}
 
 
+def bill_time_activity(realm, record_id):
+    """What creating an invoice from a billable time activity does to it in
+    QuickBooks: BillableStatus becomes HasBeenBilled (facts 3.1; the invoice
+    itself is not emulated), a new SyncToken and LastUpdatedTime."""
+    existing = realm.records["TimeActivity"].get(str(record_id))
+    if existing is None or is_deleted(existing):
+        raise faults.object_not_found(f"TimeActivity with Id {record_id} was not found.", "Id")
+    if existing.get("BillableStatus") != "Billable":
+        raise ValueError(f"TimeActivity {record_id} is not billable time waiting to be billed")
+    billed = copy.deepcopy(existing)
+    billed["BillableStatus"] = "HasBeenBilled"
+    billed["SyncToken"] = str(int(existing["SyncToken"]) + 1)
+    billed["MetaData"]["LastUpdatedTime"] = realm.meta_time()
+    realm.records["TimeActivity"][billed["Id"]] = billed
+    return copy.deepcopy(billed)
+
+
 def check_writable(realm, entity):
     if realm.subscription_blocks_writes():
         raise faults.invalid_company_status()

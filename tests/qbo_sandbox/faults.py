@@ -6,6 +6,7 @@ lower-case one used by the gateway for 401 and 403 answers.
 """
 
 import time
+from xml.sax.saxutils import escape
 
 
 class QboFault(Exception):
@@ -29,6 +30,18 @@ class QboFault(Exception):
 
     def body(self, time_text):
         return {"Fault": self.fault(), "time": time_text}
+
+    def xml_body(self, time_text):
+        """The same fault as QuickBooks' XML ``IntuitResponse`` (the shape of
+        the throttle answers seen in public reports, facts section 7)."""
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"'
+            f' time="{escape(time_text)}">'
+            f'<Fault type="{escape(self.fault_type)}"><Error code="{escape(self.code)}">'
+            f"<Message>{escape(self.message)}</Message><Detail>{escape(self.detail)}</Detail>"
+            "</Error></Fault></IntuitResponse>"
+        )
 
 
 class GatewayFault(Exception):

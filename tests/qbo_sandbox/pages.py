@@ -158,8 +158,19 @@ def _time_rows(activities):
     return "".join(rows)
 
 
-def admin_page(realms):
-    sections = []
+def _metered_line(counts):
+    return (
+        f"{counts.get('CorePlus', 0):,} CorePlus (metered: data out) · "
+        f"{counts.get('Core', 0):,} Core (writes)"
+    )
+
+
+def admin_page(realms, metered=None):
+    metered = metered or {}
+    sections = [
+        '<div class="card" id="metered"><h2>API calls as Intuit meters them</h2>'
+        f"<p>All companies: {_metered_line(metered)}</p></div>"
+    ]
     for realm in realms:
         records = realm.records
         people = _person_rows(records["Employee"].values(), "Employee") + _person_rows(
@@ -173,6 +184,8 @@ def admin_page(realms):
             f"subscription {html.escape(realm.settings['SubscriptionStatus'])} · "
             f"books closed through {html.escape(realm.settings['BookCloseDate'] or 'never')}"
             "</p>"
+            f'<p class="muted">Calls: '
+            f"{_metered_line(metered.get('realms', {}).get(realm.realm_id, {}))}</p>"
             f"<h2>Time activities ({len(records['TimeActivity'])})</h2>"
             "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th>"
             "<th>Duration</th><th>Billable</th><th>Item</th><th>Class</th><th>Location</th>"
@@ -185,6 +198,6 @@ def admin_page(realms):
             "<table><tr><th>Id</th><th>Type</th><th>Name</th><th>Active</th></tr>"
             f"{people}</table></div>"
         )
-    if not sections:
+    if not realms:
         sections.append('<div class="card"><p>This sandbox has no companies.</p></div>')
     return _page("QuickBooks sandbox", "".join(sections))

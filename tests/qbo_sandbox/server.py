@@ -23,6 +23,7 @@ _logger = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=utf-8"
+XML_TYPE = "application/xml;charset=UTF-8"
 # requestid limits (facts 1.4): 50 characters, 36 for a batch.
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
@@ -501,8 +502,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         ticket = limiter.acquire(realm_id, kind == "batch", config)
         if ticket is None:
             self.state.count("throttled")
-            self._send_fault(realm_id, faults.throttled())
+            self._send_throttled(realm_id, config)
             return
+        metered_class = api.metered_class(kind, self.body)
+        if metered_class:
+            self.state.count_metered(realm_id, metered_class)
         try:
             self._api_admitted(method, realm_id, segments, kind, config)
         finally:
@@ -537,6 +541,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             realm = self.state.realm(realm_id or "")
             time_text = realm.envelope_time() if realm else utc_time_text()
         self._send_json(fault.status, fault.body(time_text))
+
+    def _send_throttled(self, realm_id, config):
+        fault = faults.throttled()
+        if config.throttle_format != "xml":
+            self._send_fault(realm_id, fault)
+            return
+        with self.state.lock:
+            realm = self.state.realm(realm_id or "")
+            time_text = realm.envelope_time() if realm else utc_time_text()
+        self._send(fault.status, fault.xml_body(time_text).encode(), XML_TYPE)
 
     def _run_once(self, method, realm_id, segments, kind, config):
         """Run the request, honouring ``requestid`` per ``config.requestid_mode``.
@@ -623,7 +637,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         sandbox = self.sandbox
         if method == "GET" and not parts:
             with self.state.lock:
-                page = pages.admin_page(list(self.state.realms.values()))
+                page = pages.admin_page(
+                    list(self.state.realms.values()), self.state.stats["metered"]
+                )
             self._send_html(200, page)
         elif method == "GET" and parts == ["stats"]:
             self._send_json(200, sandbox.stats())
@@ -660,6 +676,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if entity is None:
                 return 404, {"error": f"unknown entity {parts[1]}"}
             return 200, self.state.records(realm_id, entity)
+        if (
+            method == "POST"
+            and len(parts) == 3
+            and parts[0] == "time-activities"
+            and parts[2] == "bill"
+        ):
+            # A QuickBooks user puts the time on an invoice.
+            billed = entities.bill_time_activity(realm, parts[1])
+            self.state.changed()
+            return 200, billed
         if method == "POST" and parts == ["expire-access-tokens"]:
             return 200, {"expired": oauth.expire_access_tokens(self.state, realm_id)}
         return 404, {"error": "not_found"}

@@ -61,6 +61,9 @@ def new_stats():
         "injected_faults": {"500": 0, "503": 0, "drop": 0, "slow": 0},
         "requestid_replays": 0,
         "requests": {},
+        # Calls as Intuit's App Partner Program meters them (api.metered_class),
+        # in total and per realm.
+        "metered": {"Core": 0, "CorePlus": 0, "realms": {}},
         "creates": {},
         "updates": {},
         "deletes": {},
@@ -299,6 +302,13 @@ class SandboxState:
             else:
                 bucket = self.stats[counter]
                 bucket[key] = bucket.get(key, 0) + amount
+
+    def count_metered(self, realm_id, metered_class):
+        with self.lock:
+            metered = self.stats["metered"]
+            metered[metered_class] += 1
+            per_realm = metered["realms"].setdefault(str(realm_id), {"Core": 0, "CorePlus": 0})
+            per_realm[metered_class] += 1
 
     def realm(self, realm_id):
         return self.realms.get(str(realm_id))

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, LineFacts, refusal
+from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, REASONS, LineFacts, refusal
 
 SENDABLE = LineFacts(
     qbo_state="not_sent",
@@ -43,6 +43,7 @@ def test_a_complete_line_may_be_sent():
     [
         {"qbo_state": "error"},  # a failed line may be sent again
         {"qbo_state": "queued"},  # the background sender evaluates queued lines
+        {"qbo_state": "refused"},  # a refused line is judged again
         {"billable": False, "send_non_billable": True, "hourly_rate": None},
         {"approval_required": False, "approved": False},
         {"book_close_date": None},
@@ -51,6 +52,9 @@ def test_a_complete_line_may_be_sent():
         {"unit_amount_hours": 23 + 55 / 60},
         {"unit_amount_hours": 24.5, "minutes": 1435},  # the rounded minutes decide
         {"date": date(2026, 7, 1), "book_close_date": date(2026, 6, 30)},
+        # Edits of a sent line update its time activity, in the foreground or queued.
+        {"qbo_state": "edited", "time_activity_id": "7"},
+        {"qbo_state": "queued", "time_activity_id": "7"},
     ],
 )
 def test_sendable_variants(changes):
@@ -62,10 +66,12 @@ CASES = {
     "no_time_tracking": {"time_tracking_enabled": False},
     "already_sent": {"qbo_state": "sent"},
     "edited_after_sending": {"qbo_state": "edited"},
+    "conflict": {"qbo_state": "conflict", "time_activity_id": "7"},
     "no_project": {"has_project": False, "project_qbo_id": None},
     "no_employee": {"has_employee": False, "employee_qbo_id": None},
     "employee_not_mapped": {"employee_qbo_id": None},
     "project_not_mapped": {"project_qbo_id": ""},
+    "project_internal": {"project_qbo_id": None, "project_internal": True},
     "employee_other_company": {"employee_realm": "1111"},
     "project_other_company": {"project_realm": "1111"},
     "not_approved": {"approved": False},
@@ -82,7 +88,7 @@ MESSAGE_PARAMS = {
     "date": "2026-06-30",
     "close_date": "2026-06-30",
 }
-DURATIONS = {"no_duration": "0h00", "too_long": "23h59"}  # 23.99 h is 23h59 once rounded
+DURATIONS = {"no_duration": "00:00", "too_long": "23:59"}  # 23.99 h is 23:59 once rounded
 
 
 @pytest.mark.parametrize(("code", "changes"), CASES.items(), ids=list(CASES))
@@ -95,6 +101,21 @@ def test_each_refusal(code, changes):
 
 def test_every_code_is_tested():
     assert set(CASES) == set(MESSAGES)
+
+
+def test_every_code_has_a_short_reason():
+    assert set(REASONS) == set(MESSAGES)
+
+
+def test_an_internal_project_is_not_told_to_run_the_resync():
+    message = refusal(facts(project_qbo_id=None, project_internal=True)).message
+    assert "Check for new users and customers" not in message
+    assert "project form" in message
+
+
+def test_a_matched_internal_project_is_sent():
+    # Matched by hand with a QuickBooks customer: the link decides.
+    assert refusal(facts(project_internal=True)) is None
 
 
 def test_messages_name_the_fix():
@@ -119,11 +140,11 @@ def test_messages_name_the_fix():
 @pytest.mark.parametrize(
     ("changes", "duration"),
     [
-        ({"unit_amount_hours": 0}, "0h00"),
-        ({"unit_amount_hours": -1.5}, "-1h30"),
+        ({"unit_amount_hours": 0}, "00:00"),
+        ({"unit_amount_hours": -1.5}, "-01:30"),
         # 20 seconds round to no minute at all.
-        ({"unit_amount_hours": 20 / 3600}, "0h00"),
-        ({"unit_amount_hours": 0.5, "minutes": 0}, "0h00"),
+        ({"unit_amount_hours": 20 / 3600}, "00:00"),
+        ({"unit_amount_hours": 0.5, "minutes": 0}, "00:00"),
     ],
 )
 def test_no_duration(changes, duration):
@@ -137,7 +158,7 @@ def test_too_long_is_judged_after_rounding():
     assert refusal(facts(unit_amount_hours=23 + 55 / 60, minutes=1435)) is None
     result = refusal(facts(unit_amount_hours=23 + 55 / 60, minutes=1440))
     assert result.code == "too_long"
-    assert "lasts 24h00 once rounded" in result.message
+    assert "lasts 24:00 once rounded" in result.message
     assert refusal(facts(unit_amount_hours=23 + 55.5 / 60)).code == "too_long"
 
 
@@ -181,3 +202,24 @@ def test_first_reason_wins(changes, code):
 def test_facts_have_no_permissive_defaults():
     with pytest.raises(TypeError):
         LineFacts(qbo_state="not_sent", unit_amount_hours=1.0, date=date(2026, 7, 1))
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"qbo_state": "sent", "time_activity_id": "7"}, "already_sent"),
+        ({"qbo_state": "error", "time_activity_id": "7"}, "already_sent"),
+        # An edit is judged as a first send: a project no longer mapped, too long...
+        (
+            {"qbo_state": "edited", "time_activity_id": "7", "project_qbo_id": None},
+            "project_not_mapped",
+        ),
+        ({"qbo_state": "edited", "time_activity_id": "7", "unit_amount_hours": 24.5}, "too_long"),
+        (
+            {"qbo_state": "edited", "time_activity_id": "7", "date": date(2026, 6, 1)},
+            "books_closed",
+        ),
+    ],
+)
+def test_edits_are_refused_for_the_reasons_of_a_first_send(changes, code):
+    assert refusal(facts(**changes)).code == code

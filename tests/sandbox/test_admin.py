@@ -146,3 +146,31 @@ def test_stats_count_what_happened(sandbox, sandbox_api):
     assert stats["requests"]["oauth_token"] == 3
     assert stats["max_concurrent_seen"] == 1
     assert admin(sandbox, "GET", "nothing-here").status_code == 404
+
+
+def test_billing_a_time_activity_as_an_invoice_does(sandbox, sandbox_api):
+    alice = sandbox_api.query("select * from Employee where GivenName = 'Alice'").json()
+    customer = sandbox_api.query("select * from Customer").json()["QueryResponse"]["Customer"][0]
+    payload = {
+        "NameOf": "Employee",
+        "EmployeeRef": {"value": alice["QueryResponse"]["Employee"][0]["Id"]},
+        "CustomerRef": {"value": customer["Id"]},
+        "BillableStatus": "Billable",
+        "HourlyRate": 100,
+        "Hours": 2,
+        "Minutes": 0,
+    }
+    created = sandbox_api.create("TimeActivity", payload).json()["TimeActivity"]
+    path = f"realms/{DEMO_REALM_ID}/time-activities/{created['Id']}/bill"
+    billed = admin(sandbox, "POST", path)
+    assert billed.status_code == 200
+    assert (billed.json()["BillableStatus"], billed.json()["SyncToken"]) == ("HasBeenBilled", "1")
+    read = sandbox_api.read("TimeActivity", created["Id"]).json()["TimeActivity"]
+    assert read["BillableStatus"] == "HasBeenBilled"
+    assert read["MetaData"]["LastUpdatedTime"] >= created["MetaData"]["LastUpdatedTime"]
+    # Billed once only; unknown ids are refused.
+    assert admin(sandbox, "POST", path).status_code == 400
+    assert (
+        admin(sandbox, "POST", f"realms/{DEMO_REALM_ID}/time-activities/999/bill").status_code
+        == 400
+    )

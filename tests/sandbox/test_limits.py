@@ -69,3 +69,16 @@ def test_limits_can_be_switched_off(sandbox, sandbox_api):
     assert parallel_statuses(sandbox_api, 6) == [200] * 6
     assert sandbox.stats()["max_concurrent_seen"] > 2
     assert sandbox.stats()["throttled"] == 0
+
+
+def test_throttle_answer_can_be_xml(sandbox, sandbox_api):
+    sandbox.configure(minute_seconds=30, requests_per_minute=1, throttle_format="xml")
+    assert sandbox_api.get("preferences").status_code == 200
+    throttled = sandbox_api.get("preferences")  # asks for JSON, as the client does
+    assert throttled.status_code == 429
+    assert throttled.headers["Content-Type"].startswith("application/xml")
+    assert throttled.headers["intuit_tid"]
+    body = throttled.text
+    assert "<IntuitResponse" in body
+    assert '<Fault type="SERVICE"><Error code="3001">' in body
+    assert "<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>" in body

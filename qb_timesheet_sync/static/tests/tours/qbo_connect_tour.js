@@ -45,8 +45,11 @@ registry.category("web_tour.tours").add("qbo_connected_tour", {
     url: "/odoo/action-qb_timesheet_sync.action_qbo_settings",
     steps: () => [
         {
-            content: "Settings say which QuickBooks company is connected",
+            content: "Settings open at the QuickBooks block, which says which company is connected",
             trigger: ".o_qbo_connected:contains('Connected to'):contains('Test Company A')",
+            async run() {
+                await window.qboScreenshot("connect");
+            },
         },
         {
             content: "Test the connection",
@@ -56,6 +59,14 @@ registry.category("web_tour.tours").add("qbo_connected_tour", {
         {
             content: "The test reports in plain words",
             trigger: ".o_notification:contains('the connection works')",
+        },
+        {
+            content: "The verdict names the plan, time tracking, payroll and the books",
+            trigger:
+                ".o_notification:contains('Plan:'):contains('Time tracking:'):contains('Payroll:'):contains('Books')",
+            async run() {
+                await window.qboScreenshot("test_connection");
+            },
         },
         {
             content: "Disconnect",
@@ -74,6 +85,13 @@ registry.category("web_tour.tours").add("qbo_connected_tour", {
         {
             content: "Settings show the company as not connected",
             trigger: ".o_qbo_disconnected:visible",
+        },
+        {
+            content: "and when and by whom it was disconnected",
+            trigger: ".o_qbo_disconnected_on:visible:contains('Disconnected'):contains('by')",
+            async run() {
+                await window.qboScreenshot("disconnect");
+            },
         },
     ],
 });

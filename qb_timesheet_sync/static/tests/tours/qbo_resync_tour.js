@@ -1,5 +1,6 @@
 /** @odoo-module **/
-// Settings → Check for new users and customers → the report → open a project
+// Settings → Check for new users and customers → the preview → Apply → the
+// report → open a project
 // the resync created → its QuickBooks tab shows the customer it is linked to.
 import { registry } from "@web/core/registry";
 
@@ -9,6 +10,23 @@ registry.category("web_tour.tours").add("qbo_resync_tour", {
         {
             content: "Check for new users and customers",
             trigger: "button[name='action_qbo_resync']",
+            run: "click",
+        },
+        {
+            content: "The preview says what will be created in Odoo, and by which rule",
+            trigger:
+                ".modal .o_qbo_resync_preview_lines .o_data_row:contains('Create in Odoo'):contains('a project is created')",
+        },
+        {
+            content: "Nothing is written before Apply",
+            trigger: ".modal .o_qbo_resync_preview .alert:contains('Nothing is written yet')",
+            async run() {
+                await window.qboScreenshot("resync_preview");
+            },
+        },
+        {
+            content: "Apply",
+            trigger: ".modal button[name='action_check']",
             run: "click",
         },
         {

@@ -1,7 +1,8 @@
 /** @odoo-module **/
 // All timesheets → Not sent to QuickBooks → select → Actions → Send to
 // QuickBooks → the preview shows one line that will not go → Confirm → the
-// lines show Sent, and the sync log tells why the other one was not sent.
+// lines show Sent, the refused one shows Refused and why, and the sync log
+// tells why the other one was not sent.
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("qbo_send_tour", {
@@ -22,9 +23,22 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
             trigger: ".o_searchview_facet:contains('Not sent to QuickBooks')",
         },
         {
-            content: "Select every line",
-            trigger: ".o_list_view thead .o_list_record_selector input",
+            content: "Close the filters",
+            trigger: ".o_searchview_dropdown_toggler",
             run: "click",
+        },
+        {
+            content: "The filters are closed and the list is shown",
+            trigger: "body:not(:has(.o_filter_menu)) .o_list_view .o_data_row:contains('Workshop')",
+        },
+        {
+            content: "Select every line",
+            trigger: ".o_list_view thead .o_list_record_selector input:not(:checked)",
+            run: "click",
+        },
+        {
+            content: "Every line is selected",
+            trigger: ".o_list_view thead .o_list_record_selector input:checked",
         },
         {
             content: "Open the actions",
@@ -42,12 +56,24 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         },
         {
             content: "Look at the line that will not be sent",
-            trigger: ".modal .nav-link:contains('Not sent')",
+            trigger: ".modal .nav-link:contains('Refused')",
             run: "click",
         },
         {
             content: "It says why",
             trigger: ".modal .o_qbo_refusals .o_data_row:contains('is not matched')",
+        },
+        {
+            content: "Back to the totals for the screenshot",
+            trigger: ".modal .nav-link:contains('Per employee')",
+            run: "click",
+        },
+        {
+            content: "The preview, as the manager sees it",
+            trigger: ".modal .o_qbo_count_to_send:contains('2')",
+            async run() {
+                await window.qboScreenshot("send_preview");
+            },
         },
         {
             content: "Confirm",
@@ -61,6 +87,14 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         {
             content: "Only the refused line is still not sent",
             trigger: ".o_list_view:not(:has(.o_data_row:contains('Design review'))) .o_data_row:contains('Workshop')",
+        },
+        {
+            content: "The list shows it Refused, with the reason",
+            trigger:
+                ".o_data_row:contains('Workshop') [name='qbo_state']:contains('Refused') ~ [name='qbo_last_error']:contains('is not matched')",
+            async run() {
+                await window.qboScreenshot("refused_line");
+            },
         },
         {
             content: "Open the filters",

@@ -1,0 +1,226 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""One rate window per QuickBooks company, shared by every Odoo process.
+
+QuickBooks' limits are per company (realm): 500 requests and 40 batch
+requests a minute, 10 requests a second, 10 in flight (facts section 7).
+Each Odoo worker, cron thread and server paces its requests with the same
+window, kept in PostgreSQL: one row per realm, taken with ``SELECT ... FOR
+UPDATE`` in a short transaction of its own before each request. A restart or
+a handover between workers finds the window where the last one left it, so it
+never bursts into a 429.
+"""
+
+import json
+import logging
+import time
+from contextlib import contextmanager
+
+import psycopg2
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
+from odoo import api, fields, models
+from odoo.sql_db import Cursor
+
+from ..qbo.ratelimit import window_wait
+
+_logger = logging.getLogger(__name__)
+
+# A request in flight holds a lease on one of the realm's in-flight places
+# until it ends. A process that dies mid-request never gives its lease back:
+# it runs out after the request timeout, capped at half the limiter's minute
+# (30 s), so a restarted server waits at most that long for the dead one's
+# places.
+MAX_LEASE_SECONDS = 60.0
+# How often a request waiting for an in-flight place looks again, in
+# "seconds" of the limiter (a tenth of a second in production).
+IN_FLIGHT_POLL = 0.1
+
+
+class QboRateWindow(models.Model):
+    """The recent requests of one QuickBooks company, for every Odoo process.
+
+    Written only by :class:`SharedRealmRateLimiter`, in raw SQL under the
+    row's lock; times are PostgreSQL's clock (seconds since the epoch), the
+    one clock all the servers share.
+    """
+
+    _name = "qbo.rate.window"
+    _description = "QuickBooks rate window of a company"
+    _log_access = False
+
+    realm_id = fields.Char(required=True, readonly=True)
+    request_times = fields.Json(readonly=True, help="Start of the requests of the last minute.")
+    batch_times = fields.Json(readonly=True, help="Start of the batch requests of the last minute.")
+    leases = fields.Json(readonly=True, help="End of the leases of the requests in flight.")
+    paused_until = fields.Float(readonly=True, help="No request before this time (after a 429).")
+
+    _sql_constraints = [
+        ("realm_unique", "unique(realm_id)", "One rate window per QuickBooks company."),
+    ]
+
+    @api.model
+    def _qbo_limiter(self, realm_id, local_limiter, timeout=MAX_LEASE_SECONDS):
+        """The limiter of ``realm_id`` shared through this table, with the
+        numbers (and the in-process bound on requests in flight) of
+        ``local_limiter`` (a :class:`~..qbo.ratelimit.RealmRateLimiter`)."""
+        return SharedRealmRateLimiter(
+            self.env.registry.cursor, realm_id, local_limiter, lease_seconds=timeout
+        )
+
+
+class SharedRealmRateLimiter:
+    """Same interface as :class:`~..qbo.ratelimit.RealmRateLimiter` (``slot``,
+    ``pause_for``, ``minute_seconds``), so the QuickBooks client is unchanged;
+    the window lives in the ``qbo_rate_window`` row of the realm.
+
+    ``cursor_factory()`` returns a new cursor (its own transaction, committed
+    when its ``with`` block ends); ``sleep`` can be replaced by a fake.
+    """
+
+    def __init__(
+        self, cursor_factory, realm_id, local, lease_seconds=MAX_LEASE_SECONDS, sleep=None
+    ):
+        self.realm_id = str(realm_id)
+        self.local = local
+        self.minute_seconds = local.minute_seconds
+        self.lease_seconds = min(lease_seconds, MAX_LEASE_SECONDS, local.minute_seconds / 2)
+        self._cursor_factory = cursor_factory
+        self._sleep = sleep or time.sleep
+
+    def __repr__(self):
+        return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"
+
+    @contextmanager
+    def slot(self, is_batch=False):
+        """Block until one more request may go, and hold its place while it runs."""
+        # The process's own bound first: its threads queue here, not in SQL.
+        with self.local._in_flight:
+            lease = self._take_turn(is_batch)
+            try:
+                yield
+            finally:
+                self._give_back(lease)
+
+    def pause_for(self, seconds):
+        """Hold back every request of this realm, from every process, for ``seconds``."""
+        with self._window_cursor() as cr:
+            now, window = self._lock_window(cr)
+            window["paused_until"] = max(window["paused_until"], now + seconds)
+            self._save(cr, window)
+
+    def batch_room(self):
+        """How many batch requests the realm's window has room for now (read
+        without the lock: a hint for choosing between a batch and singles)."""
+        with self._window_cursor() as cr:
+            cr.execute(
+                """
+                SELECT count(*) FILTER (
+                           WHERE batch.moment::text::float8
+                                 > extract(epoch FROM clock_timestamp()) - %s)
+                  FROM qbo_rate_window, jsonb_array_elements(batch_times) AS batch(moment)
+                 WHERE realm_id = %s
+                """,
+                [self.minute_seconds, self.realm_id],
+            )
+            return self.local.batches_per_minute - cr.fetchone()[0]
+
+    def _take_turn(self, is_batch):
+        """Record this request in the window when it may go; returns its lease."""
+        while True:
+            with self._window_cursor() as cr:
+                now, window = self._lock_window(cr)
+                wait = self._wait_needed(window, now, is_batch)
+                if wait <= 0:
+                    lease = now + self.lease_seconds
+                    window["request_times"].append(now)
+                    if is_batch:
+                        window["batch_times"].append(now)
+                    window["leases"].append(lease)
+                    self._save(cr, window)
+                    return lease
+            self._sleep(wait)
+
+    def _wait_needed(self, window, now, is_batch):
+        limits = self.local
+        start = now - limits.minute_seconds
+        window["request_times"] = [moment for moment in window["request_times"] if moment > start]
+        window["batch_times"] = [moment for moment in window["batch_times"] if moment > start]
+        window["leases"] = [end for end in window["leases"] if end > now]
+        wait = max(
+            window["paused_until"] - now,
+            window_wait(limits, window["request_times"], window["batch_times"], now, is_batch),
+        )
+        if wait <= 0 and len(window["leases"]) >= limits.max_in_flight:
+            # Full: another process's request ends first (or its lease runs out).
+            wait = min(IN_FLIGHT_POLL * limits.second_seconds, min(window["leases"]) - now)
+        return wait
+
+    def _give_back(self, lease):
+        try:
+            with self._window_cursor() as cr:
+                _now, window = self._lock_window(cr)
+                if lease in window["leases"]:
+                    window["leases"].remove(lease)
+                    self._save(cr, window)
+        except psycopg2.Error as error:
+            # The lease runs out on its own; the request itself went well.
+            _logger.info("QuickBooks rate window of %s not updated: %s", self.realm_id, error)
+
+    def _window_cursor(self):
+        """A cursor of its own, in READ COMMITTED: after waiting for the row's
+        lock it reads the row as the last holder left it (Odoo's REPEATABLE
+        READ would refuse with a serialization failure). A test cursor shares
+        the test's transaction and keeps its level."""
+        cr = self._cursor_factory()
+        if isinstance(cr, Cursor):
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        return cr
+
+    def _lock_window(self, cr):
+        """(now, window) of the realm, its row locked until ``cr`` ends."""
+        query = """
+            SELECT extract(epoch FROM clock_timestamp())::float8,
+                   request_times, batch_times, leases, paused_until
+              FROM qbo_rate_window
+             WHERE realm_id = %s
+               FOR UPDATE
+        """
+        cr.execute(query, [self.realm_id])
+        row = cr.fetchone()
+        if row is None:
+            cr.execute(
+                """
+                INSERT INTO qbo_rate_window
+                       (realm_id, request_times, batch_times, leases, paused_until)
+                VALUES (%s, '[]', '[]', '[]', 0)
+                ON CONFLICT (realm_id) DO NOTHING
+                """,
+                [self.realm_id],
+            )
+            cr.execute(query, [self.realm_id])
+            row = cr.fetchone()
+        now, request_times, batch_times, leases, paused_until = row
+        window = {
+            "request_times": request_times or [],
+            "batch_times": batch_times or [],
+            "leases": leases or [],
+            "paused_until": paused_until or 0.0,
+        }
+        return now, window
+
+    def _save(self, cr, window):
+        cr.execute(
+            """
+            UPDATE qbo_rate_window
+               SET request_times = %s::jsonb, batch_times = %s::jsonb,
+                   leases = %s::jsonb, paused_until = %s
+             WHERE realm_id = %s
+            """,
+            [
+                json.dumps(window["request_times"]),
+                json.dumps(window["batch_times"]),
+                json.dumps(window["leases"]),
+                window["paused_until"],
+                self.realm_id,
+            ],
+        )

@@ -1,0 +1,94 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Real-time mode ("send as soon as sendable"): in a company that asks for
+it, new lines that pass the sending rules and edits of sent lines are queued
+for the background sender by themselves.
+
+Saving a line only wakes a cron up (nothing reaches QuickBooks from the
+user's transaction); the cron looks at the lines written since its last run,
+keeps those that may be sent, and queues them as a background send does.
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..qbo import QboError
+from ..qbo.text import render
+
+_logger = logging.getLogger(__name__)
+
+REALTIME_CRON = "qb_timesheet_sync.ir_cron_qbo_send_realtime"
+# Lines written by a transaction still running when the cron looked are taken
+# up by the next run: each run looks this far before its last one.
+REALTIME_OVERLAP = timedelta(minutes=10)
+# States of the lines the real-time mode sends: new, failed, edited after sending.
+REALTIME_STATES = ("not_sent", "error", "edited")
+
+
+class AccountAnalyticLine(models.Model):
+    _inherit = "account.analytic.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._qbo_wake_realtime()
+        return lines
+
+    def write(self, vals):
+        result = super().write(vals)
+        # The addon's own state writes (qbo_ fields) do not wake it up.
+        if any(not name.startswith("qbo_") for name in vals):
+            self._qbo_wake_realtime()
+        return result
+
+    def _qbo_wake_realtime(self):
+        """Wake the real-time sender once per transaction, if a company of
+        these lines is in real-time mode."""
+        data = self.env.cr.precommit.data
+        if data.get("qbo_realtime_woken") or not self:
+            return
+        if not any(self.sudo().company_id.mapped("qbo_send_when_sendable")):
+            return
+        data["qbo_realtime_woken"] = True
+        self.env.ref(REALTIME_CRON).sudo()._trigger()
+
+
+class QboSendQueue(models.AbstractModel):
+    _inherit = "qbo.send.queue"
+
+    @api.model
+    def _qbo_cron_send_realtime(self):
+        """Cron: queue the lines written since the last run that may be sent,
+        for each company in real-time mode."""
+        companies = self.env["res.company"].sudo().search([("qbo_send_when_sendable", "=", True)])
+        for company in companies:
+            self._qbo_send_realtime(company)
+
+    @api.model
+    def _qbo_send_realtime(self, company):
+        now = fields.Datetime.now()
+        domain = [("company_id", "=", company.id), ("qbo_state", "in", REALTIME_STATES)]
+        if company.qbo_realtime_last:
+            domain.append(("write_date", ">=", company.qbo_realtime_last - REALTIME_OVERLAP))
+        lines = self.env["account.analytic.line"].sudo().search(domain)
+        if lines:
+            try:
+                send_context = lines._qbo_send_context(company)
+            except QboError as error:
+                # The watermark stays: the next run looks at these lines again.
+                _logger.info("Real-time QuickBooks send of company %s waits: %s", company.id, error)
+                return
+            sendable = lines.browse()
+            for plan in lines._qbo_plans(send_context):
+                if not plan.refusal:
+                    sendable |= plan.line
+                elif plan.line.qbo_state == "edited":
+                    # An edit that makes a sent line unsendable keeps its reason
+                    # on the line; new lines not sendable yet wait for later.
+                    reason = render(plan.refusal.message, self.env._)
+                    if plan.line.qbo_last_error != reason:
+                        plan.line._qbo_write_state({"qbo_last_error": reason})
+            if sendable:
+                self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
+        company.qbo_realtime_last = now

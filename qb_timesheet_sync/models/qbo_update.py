@@ -1,0 +1,336 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Edits after sending: the time activity of an edited line is updated, the
+same Id with the SyncToken of QuickBooks' last answer, by batch, with its
+requestid journaled before the request leaves, exactly as a create.
+
+Crash-safe without a search: an update carries the SyncToken it was based
+on, so QuickBooks applies it at most once. Sent again after a lost answer,
+it is answered from QuickBooks' requestid memory or refused as stale (5010);
+QuickBooks' copy is then read again and compared (``qbo/updates.py``):
+already holding Odoo's values, it is recorded; holding what Odoo sent last,
+the update goes again with the new token; changed by someone in QuickBooks,
+the line goes to *conflict* and a manager chooses which version to keep.
+"""
+
+import uuid
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
+from ..qbo.updates import (
+    ALREADY_DONE,
+    BILLED,
+    CONFLICT,
+    duration_change,
+    format_clock,
+    minutes_of,
+    same_content,
+    stale_outcome,
+    time_activities_by_id_queries,
+    update_payload,
+)
+from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
+from .qbo_sender import PendingAttempt
+
+
+class QboSender(models.AbstractModel):
+    _inherit = "qbo.sender"
+
+    @api.model
+    def _qbo_deliver_updates(self, plans, send_context, counts, details):
+        """Update the time activities of the edited lines of ``plans``."""
+        attempts = self._qbo_pending_updates(plans, send_context.realm_id)
+        entries = []
+        for plan in plans:
+            attempt = attempts.get(plan.line.id)
+            # The requestid of an interrupted update is reused only for the
+            # same values: QuickBooks would answer it with the old update.
+            same = attempt and same_content(attempt.payload, plan.payload)
+            request_id = attempt.request_id if same else uuid.uuid4().hex
+            entries.append((plan, plan.line.qbo_sync_token, request_id))
+        ours = {
+            plan.line.id: [plan.line.qbo_sent_payload, attempts[plan.line.id].payload]
+            if plan.line.id in attempts
+            else [plan.line.qbo_sent_payload]
+            for plan in plans
+        }
+        stale = self._qbo_send_updates(entries, send_context, counts, details)
+        if stale:
+            retry = self._qbo_settle_stale(stale, ours, send_context, counts, details)
+            # Once more with QuickBooks' new token; stale again means QuickBooks
+            # changed meanwhile: the line waits for the next send.
+            for plan, request_id in self._qbo_send_updates(retry, send_context, counts, details):
+                self._qbo_mark_update_failed(plan, QboStaleObject(), request_id, counts, details)
+
+    @api.model
+    def _qbo_pending_updates(self, plans, realm_id):
+        """{line id: latest update attempt} of lines whose last update has no
+        recorded outcome (see :meth:`_qbo_pending_attempts` for creates)."""
+        line_ids = [plan.line.id for plan in plans]
+        with self._qbo_journal_cursor() as cr:
+            latest = self.env(cr=cr, su=True)["qbo.send.attempt"]._latest_by_line(
+                line_ids, realm_id
+            )
+            # Read before the cursor closes: plain values outlive it.
+            attempts = {
+                line_id: PendingAttempt(attempt.request_id, attempt.payload, attempt.attempted_at)
+                for line_id, attempt in latest.items()
+                if attempt.operation == "update"
+            }
+        requests = {plan.line.id: plan.line.sudo().qbo_request_id for plan in plans}
+        return {
+            line_id: attempt
+            for line_id, attempt in attempts.items()
+            if attempt.request_id != requests[line_id]
+        }
+
+    @api.model
+    def _qbo_send_updates(self, entries, send_context, counts, details):
+        """Send ``entries`` [(plan, sync token, request id)] as one journaled
+        batch; returns the [(plan, request id)] QuickBooks refused as stale."""
+        if not entries:
+            return []
+        realm_id = send_context.realm_id
+        with self._qbo_journal_cursor() as cr:
+            self.env(cr=cr, su=True)["qbo.send.attempt"].create(
+                [
+                    {
+                        "line_id": plan.line.id,
+                        "realm_id": realm_id,
+                        "request_id": request_id,
+                        "operation": "update",
+                        "payload": plan.payload,
+                    }
+                    for plan, _token, request_id in entries
+                ]
+            )
+        items = [
+            BatchItem(
+                "update",
+                "TimeActivity",
+                update_payload(plan.payload, plan.line.qbo_time_activity_id, token),
+                request_id,
+                key=plan,
+            )
+            for plan, token, request_id in entries
+        ]
+        stale = []
+        for result in self.env["qbo.mapping.mixin"]._qbo_send_batch(send_context.client, items):
+            plan = result.item.key
+            if result.ok:
+                self._qbo_mark_updated(plan, result.data, result.item.request_id, send_context)
+                counts["done"] += 1
+                details.append(self._qbo_updated_detail(plan))
+            elif isinstance(result.error, QboStaleObject):
+                stale.append((plan, result.item.request_id))
+            else:
+                self._qbo_mark_update_failed(
+                    plan, result.error, result.item.request_id, counts, details
+                )
+        return stale
+
+    @api.model
+    def _qbo_settle_stale(self, stale, ours, send_context, counts, details):
+        """Read again the time activities QuickBooks refused as stale
+        (``stale``: [(plan, request id)]); returns the entries to send again
+        with the new tokens."""
+        plans = [plan for plan, _request_id in stale]
+        try:
+            records = self._qbo_read_time_activities(
+                send_context, [plan.line.qbo_time_activity_id for plan in plans]
+            )
+        except QboError as error:
+            for plan, request_id in stale:
+                self._qbo_mark_update_failed(plan, error, request_id, counts, details)
+            return []
+        retry = []
+        for plan, request_id in stale:
+            record = records.get(plan.line.qbo_time_activity_id)
+            if record is None:
+                error = QboNotFound(self.env._("The time activity was deleted in QuickBooks."))
+                self._qbo_mark_update_failed(plan, error, request_id, counts, details)
+                continue
+            outcome = stale_outcome(record, plan.payload, ours[plan.line.id])
+            if outcome == ALREADY_DONE:
+                self._qbo_mark_updated(plan, record, request_id, send_context)
+                counts["done"] += 1
+                details.append(self._qbo_updated_detail(plan))
+            elif outcome == CONFLICT:
+                self._qbo_mark_conflict(plan, record, counts, details)
+            elif outcome == BILLED:
+                self._qbo_mark_billed(plan, record, counts, details)
+            else:
+                retry.append((plan, record.get("SyncToken"), uuid.uuid4().hex))
+        return retry
+
+    @api.model
+    def _qbo_read_time_activities(self, send_context, activity_ids):
+        """{Id: time activity} of ``activity_ids`` (deleted ones left out),
+        one query per 500 ids."""
+        records = {}
+        for statement in time_activities_by_id_queries(activity_ids):
+            for record in send_context.client.query(statement):
+                if record.get("status") != "Deleted":
+                    records[str(record["Id"])] = record
+        return records
+
+    # ------------------------------------------------------------------
+    # Conflicts: a manager chooses which version to keep
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_keep_quickbooks_version(self, lines):
+        """Lines in conflict take QuickBooks' duration, date and description;
+        QuickBooks is not written."""
+        lines = self._qbo_conflict_lines(lines)
+        for line in lines:
+            record = line.sudo().qbo_conflict_payload
+            values = {"unit_amount": minutes_of(record) / 60, "date": record.get("TxnDate")}
+            if (record.get("Description") or "") != line._qbo_description():
+                values["name"] = record.get("Description") or "/"
+            line.write(values)
+            line._qbo_mark_sent(
+                record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
+            )
+        self._qbo_log_choice(lines, self.env._("QuickBooks' version kept in Odoo."))
+        return self._qbo_choice_notification(lines, self.env._("QuickBooks' version was kept."))
+
+    @api.model
+    def _qbo_send_odoo_version(self, lines):
+        """Send Odoo's version of lines in conflict over QuickBooks' one."""
+        lines = self._qbo_conflict_lines(lines)
+        for line in lines:
+            record = line.sudo().qbo_conflict_payload
+            # QuickBooks' version becomes the one the update replaces.
+            line._qbo_write_state(
+                {
+                    "qbo_state": "edited",
+                    "qbo_sync_token": record.get("SyncToken"),
+                    "qbo_sent_payload": record,
+                    "qbo_sent_duration": minutes_of(record) / 60,
+                    "qbo_conflict_payload": False,
+                    "qbo_last_error": False,
+                }
+            )
+        self._qbo_log_choice(lines, self.env._("Odoo's version chosen: sent over QuickBooks' one."))
+        return self._qbo_send(lines)
+
+    @api.model
+    def _qbo_conflict_lines(self, lines):
+        lines._qbo_check_send_access()
+        conflicts = lines.filtered(lambda line: line.qbo_state == "conflict")
+        if not conflicts:
+            raise UserError(self.env._("None of these lines is in conflict with QuickBooks."))
+        return conflicts
+
+    @api.model
+    def _qbo_log_choice(self, lines, message):
+        for company, company_lines in lines._qbo_by_company().items():
+            log = self.env["qbo.sync.log"]._record(
+                company,
+                "send",
+                self.env._("Conflicts with QuickBooks"),
+                message,
+                realm_id=company._qbo_connection().realm_id,
+            )
+            log._add_lines(
+                [{"level": "info", "message": message, "record": line} for line in company_lines]
+            )
+
+    @api.model
+    def _qbo_choice_notification(self, lines, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(message)s (%(count)s lines)", message=message, count=len(lines)
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Outcomes, on the line and in the sync log
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_mark_updated(self, plan, activity, request_id, send_context):
+        line = plan.line
+        plan.minutes_before = round((line.qbo_sent_duration or 0) * 60)
+        line._qbo_mark_sent(activity, plan.payload, request_id, send_context.realm_id)
+
+    @api.model
+    def _qbo_mark_update_failed(self, plan, error, request_id, counts, details):
+        """The line stays edited, with the reason; a background edit that
+        could not reach QuickBooks stays queued for the next run."""
+        line = plan.line
+        keep_queued = line.qbo_queue_log_id and isinstance(
+            error, (*TRANSIENT_ERRORS, *UNKNOWN_OUTCOME_ERRORS)
+        )
+        vals = {
+            "qbo_state": "queued" if keep_queued else "edited",
+            "qbo_last_error": str(error),
+            "qbo_intuit_tid": error.intuit_tid,
+        }
+        if request_id and not isinstance(error, UNKNOWN_OUTCOME_ERRORS):
+            # A known refusal settles the attempt: the next send gets a new
+            # requestid, or QuickBooks would replay this refusal. An unknown
+            # outcome keeps it pending, to be read again after a 5010.
+            vals["qbo_request_id"] = request_id
+        line._qbo_write_state(vals)
+        counts["failed"] += 1
+        details.append(self.env["qbo.sync.log"]._qbo_error_detail(error, line))
+
+    @api.model
+    def _qbo_mark_conflict(self, plan, record, counts, details):
+        line = plan.line
+        message = self.env._(
+            "Time activity %(id)s was changed in QuickBooks since Odoo sent it "
+            "(QuickBooks has %(qbo)s, Odoo %(odoo)s): it was not overwritten. Choose which "
+            "version to keep.",
+            id=line.qbo_time_activity_id,
+            qbo=format_clock(minutes_of(record)),
+            odoo=format_clock(plan.minutes),
+        )
+        line._qbo_write_state(
+            {
+                "qbo_state": "conflict",
+                "qbo_conflict_payload": record,
+                "qbo_last_error": message,
+            }
+        )
+        counts["failed"] += 1
+        details.append({"level": "warning", "message": message, "record": line})
+
+    @api.model
+    def _qbo_mark_billed(self, plan, record, counts, details):
+        """Billed in QuickBooks since it was sent: the edit is not sent and
+        the line is locked (see qbo_reconcile.py)."""
+        line = plan.line
+        message = self.env._(
+            "Time activity %(id)s was billed in QuickBooks since it was sent: the edit was not "
+            "sent and the line is locked.",
+            id=line.qbo_time_activity_id,
+        )
+        line._qbo_write_state(
+            {
+                "qbo_billed": True,
+                "qbo_sync_token": record.get("SyncToken"),
+                "qbo_last_error": message,
+            }
+        )
+        counts["failed"] += 1
+        details.append({"level": "warning", "message": message, "record": line})
+
+    @api.model
+    def _qbo_updated_detail(self, plan):
+        return {
+            "level": "info",
+            "message": self.env._(
+                "Updated time activity %(id)s: %(duration)s.",
+                id=plan.line.qbo_time_activity_id,
+                duration=duration_change(plan.minutes_before, plan.minutes),
+            ),
+            "record": plan.line,
+        }

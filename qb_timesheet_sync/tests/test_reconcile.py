@@ -1,0 +1,120 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Time billed in QuickBooks is seen by the reconciliation and locked in Odoo."""
+
+from unittest.mock import patch
+
+import requests
+
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
+
+from ..models.qbo_reconcile import WATERMARK_PARAM
+from ..qbo import QboClient, QboServerUnavailable
+from ..qbo.webhooks import WebhookEvent
+from .common_send import REALM_A, QboSendCase
+
+
+@tagged("post_install", "-at_install")
+class TestReconcileBilled(QboSendCase):
+    def bill(self, line):
+        """A QuickBooks user puts the time of ``line`` on an invoice."""
+        requests.post(
+            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
+            f"{line.qbo_time_activity_id}/bill",
+            timeout=10,
+        ).raise_for_status()
+
+    def reconcile(self):
+        return self.env["qbo.reconcile"]._qbo_reconcile_company(self.company)
+
+    def watermark(self):
+        return self.env["ir.config_parameter"].sudo().get_param(WATERMARK_PARAM % REALM_A)
+
+    def test_time_billed_in_quickbooks_locks_the_line(self):
+        line, other = self.line(), self.line(unit_amount=1.0)
+        self.send(line | other)
+        self.bill(line)
+        self.assertEqual(self.reconcile(), line)
+        self.assertRecordValues(line | other, [{"qbo_billed": True}, {"qbo_billed": False}])
+        self.assertTrue(line.readonly_timesheet, "hr_timesheet's lock (_is_readonly)")
+        self.assertFalse(other.readonly_timesheet)
+        self.assertEqual(line.sudo().qbo_sync_token, "1")
+        log = self.env["qbo.sync.log"].search([("operation", "=", "reconcile")])
+        self.assertEqual(len(log), 1)
+        self.assertIn("billed in QuickBooks (seen by the reconciliation)", log.line_ids.message)
+        self.assertEqual(
+            self.env["account.analytic.line"].search(
+                [("qbo_billed", "=", True), ("id", "in", (line | other).ids)]
+            ),
+            line,
+            "the filter shows billed lines",
+        )
+        # Locked for everyone, QuickBooks managers and the administrator included.
+        manager = new_test_user(
+            self.env,
+            "qbo_billed_manager",
+            groups="hr_timesheet.group_timesheet_manager,qb_timesheet_sync.group_qbo_manager",
+        )
+        for user in (manager, self.env.ref("base.user_admin")):
+            with self.subTest(user=user.login):
+                with self.assertRaisesRegex(UserError, "billed in QuickBooks"):
+                    line.with_user(user).write({"unit_amount": 6.0})
+                with self.assertRaisesRegex(UserError, "billed in QuickBooks"):
+                    line.with_user(user).unlink()
+        other.with_user(manager).write({"unit_amount": 1.5})
+        self.assertEqual(other.qbo_state, "edited", "lines not billed are edited as before")
+        self.assertTrue(line.exists())
+        self.assertEqual(line.unit_amount, 2.0)
+
+    def test_each_run_reads_only_what_changed_since_the_last(self):
+        line = self.line()
+        self.send(line)
+        self.assertFalse(self.reconcile(), "nothing billed yet")
+        first = self.watermark()
+        self.assertTrue(first)
+        with patch.object(
+            QboClient, "time_activities_changed_since", return_value=[]
+        ) as changed_since:
+            self.reconcile()
+        since = changed_since.call_args.args[0]
+        self.assertGreaterEqual(since.isoformat(" "), first[:10], "from the watermark on")
+        self.bill(line)
+        self.assertEqual(self.reconcile(), line)
+        self.assertFalse(self.reconcile(), "seen once")
+
+    def test_quickbooks_out_of_reach_keeps_the_watermark(self):
+        line = self.line()
+        self.send(line)
+        self.reconcile()
+        before = self.watermark()
+        self.bill(line)
+        with (
+            patch.object(QboClient, "query", side_effect=QboServerUnavailable()),
+            self.assertRaises(QboServerUnavailable),
+        ):
+            self.reconcile()
+        self.assertEqual(self.watermark(), before)
+        self.assertFalse(line.qbo_billed)
+        self.assertEqual(self.reconcile(), line, "the next run sees it")
+
+    def test_a_webhook_event_locks_billed_time(self):
+        line, other = self.line(), self.line(unit_amount=1.0)
+        self.send(line | other)
+        self.bill(line)
+        events = [
+            WebhookEvent(f"ev-{activity}", REALM_A, "TimeActivity", activity, "updated", "")
+            for activity in (line | other).mapped("qbo_time_activity_id")
+        ]
+        webhook_events = self.env["qbo.webhook.event"]
+        self.assertEqual(webhook_events._qbo_receive(events), 2)
+        self.assertEqual(webhook_events._qbo_receive(events), 0, "each event once")
+        with patch.object(QboClient, "query", wraps=self.client_query()) as query:
+            webhook_events._qbo_cron_process()
+        self.assertEqual(query.call_count, 1, "one read for the batch of events")
+        self.assertRecordValues(line | other, [{"qbo_billed": True}, {"qbo_billed": False}])
+        self.assertEqual(set(webhook_events.search([]).mapped("state")), {"done"})
+        log = self.env["qbo.sync.log"].search([("operation", "=", "reconcile")])
+        self.assertIn("billed in QuickBooks (seen by a webhook)", log.line_ids.message)
+
+    def client_query(self):
+        return self.company._qbo_connection()._qbo_client().query

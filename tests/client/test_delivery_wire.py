@@ -1,0 +1,86 @@
+"""Delivery with both allowances against the sandbox: batch requests while
+the batch window has room, single requests for the rest, 10 in flight, each
+item created once and none throttled."""
+
+import uuid
+from collections import Counter
+
+from qb_timesheet_sync.qbo import BatchItem, QboClient, RealmRateLimiter
+from qb_timesheet_sync.qbo.delivery import ceiling_formula, deliver
+from tests.client.helpers import sandbox_stats, stored_records, time_activity
+from tests.conftest import DEMO_REALM_ID
+
+
+def items_for(people, count, prefix="D"):
+    employee, customer = people["David Okafor"], people["Support Retainer"]
+    return [
+        BatchItem(
+            "create",
+            "TimeActivity",
+            time_activity(employee, customer, f"{prefix}{number}"),
+            uuid.uuid4().hex,
+            key=number,
+        )
+        for number in range(count)
+    ]
+
+
+def client_for(environment, tokens, limiter):
+    return QboClient(environment, DEMO_REALM_ID, tokens[0], rate_limiter=limiter, backoff_base=0.01)
+
+
+def test_the_ceiling_formula():
+    assert ceiling_formula() == (1660, "40 x 30 + (500 - 40) = 1,660 lines/minute")
+
+
+def test_singles_take_over_while_the_batch_window_is_full(sandbox, environment, tokens, people):
+    # QuickBooks' numbers on a "minute" of 2 s, 2 batch requests a minute:
+    # 60 lines fit in batches, the other 40 go one by one.
+    sandbox.configure(
+        minute_seconds=2.0, requests_per_minute=500, batches_per_minute=3, max_concurrent=10
+    )
+    limiter = RealmRateLimiter(batches_per_minute=3, minute_seconds=2.0)
+    assert limiter.batches_per_minute == 2
+    items = items_for(people, 100)
+    results = deliver(client_for(environment, tokens, limiter), items)
+
+    assert [result.item.key for result in results] == list(range(100)), "in the items' order"
+    assert all(result.ok for result in results)
+    stats = sandbox_stats(sandbox)
+    assert stats["requests"]["batch"] >= 2
+    assert stats["requests"].get("entity_write", 0) + 30 * stats["requests"]["batch"] >= 100
+    assert stats["requests"].get("entity_write", 0) > 0, "single creates used the other allowance"
+    assert stats.get("throttled", 0) == 0
+    assert stats["max_concurrent_seen"] <= 10
+    descriptions = Counter(row["Description"] for row in stored_records(sandbox, "TimeActivity"))
+    assert descriptions == Counter(f"D{number}" for number in range(100)), "each once"
+
+
+def test_a_small_delivery_is_one_batch_request(sandbox, environment, tokens, people):
+    results = deliver(client_for(environment, tokens, RealmRateLimiter()), items_for(people, 12))
+    assert all(result.ok for result in results)
+    stats = sandbox_stats(sandbox)
+    assert stats["requests"]["batch"] == 1
+    assert stats["requests"].get("entity_write", 0) == 0
+
+
+def test_single_requests_keep_their_request_ids(sandbox, environment, tokens, people):
+    """A delivery sent again after a crash replays, singles included."""
+    sandbox.configure(requestid_mode="replay")
+    limiter = RealmRateLimiter(batches_per_minute=1, minute_seconds=600)
+    limiter.batch_room = lambda: 0  # the batch window is full: singles only
+    items = items_for(people, 5, prefix="R")
+    first = deliver(client_for(environment, tokens, limiter), items)
+    again = deliver(client_for(environment, tokens, limiter), items)
+    assert [result.data["Id"] for result in first] == [result.data["Id"] for result in again]
+    assert len(stored_records(sandbox, "TimeActivity")) == 5
+
+
+def test_an_item_refused_alone_carries_its_error(sandbox, environment, tokens, people):
+    limiter = RealmRateLimiter()
+    limiter.batch_room = lambda: 0
+    items = items_for(people, 3)
+    items[1].payload["EmployeeRef"] = {"value": "999999"}
+    results = deliver(client_for(environment, tokens, limiter), items)
+    assert [result.ok for result in results] == [True, False, True]
+    assert results[1].error is not None
