@@ -181,6 +181,7 @@ class HrEmployee(models.Model):
             + self.env["qbo.suggestion"]._qbo_sentence(suggestions),
             self,
             level="warning",
+            creatable=True,
             suggestions=self.env["qbo.suggestion"]._qbo_report_values(suggestions),
         )
 

@@ -155,6 +155,7 @@ REASONS = {
     "too_long": "Longer than 23:55",
     "books_closed": "Books closed",
     "no_rate": "No hourly rate",
+    "class_required": "No class",
 }
 
 
