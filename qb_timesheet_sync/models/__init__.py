@@ -6,6 +6,7 @@ from . import (
     hr_employee,
     project_project,
     qbo_connection,
+    qbo_connection_oauth,
     qbo_item,
     qbo_project_rate,
     qbo_rate_window,
