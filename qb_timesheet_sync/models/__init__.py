@@ -7,6 +7,7 @@ from . import (
     project_project,
     project_task,
     qbo_connection,
+    qbo_connection_oauth,
     qbo_hour_details,
     qbo_item,
     qbo_project_rate,

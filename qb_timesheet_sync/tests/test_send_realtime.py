@@ -74,7 +74,7 @@ class TestSendRealtime(QboSendCase):
         line.unit_amount = 24.5
         self.run_crons()
         self.assertEqual(line.qbo_state, "edited")
-        self.assertIn("longer than the 23h55", line.qbo_last_error)
+        self.assertIn("longer than the 23:55", line.qbo_last_error)
         self.assertEqual(self.activity(line)["Hours"], 5)
 
     def test_lines_wait_while_quickbooks_is_out_of_reach(self):

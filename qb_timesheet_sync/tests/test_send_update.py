@@ -119,7 +119,7 @@ class TestSendUpdate(QboSendCase):
         line.unit_amount = 24.5
         preview = self.preview(line)
         self.assertEqual(preview.count_to_update, 0)
-        self.assertIn("longer than the 23h55", preview.refusal_ids.reason)
+        self.assertIn("longer than the 23:55", preview.refusal_ids.reason)
         preview.line_ids._qbo_send()
         self.assertEqual(line.qbo_state, "edited")
         self.assertEqual(self.activity(line)["Hours"], 5)
