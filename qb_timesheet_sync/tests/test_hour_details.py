@@ -162,7 +162,9 @@ class TestHourDetails(QboSendCase):
         self.assertEqual(plan.refusal.code, "class_required")
         self.assertIn("'Emily Platt'", plan.refusal.message)
         self.send(line)
-        self.assertEqual(line.qbo_state, "not_sent")
+        # Refused with its reason, and nothing reached QuickBooks.
+        self.assertEqual(line.qbo_state, "refused")
+        self.assertEqual(line.qbo_refusal_code, "class_required")
         self.assertFalse(self.time_activities())
         self.website.qbo_class_ref_id = self.design
         self.assertFalse(self.plan(line).refusal)
