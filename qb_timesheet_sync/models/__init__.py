@@ -2,6 +2,7 @@
 from . import qbo_mapping_mixin
 from . import (
     account_analytic_line,
+    account_analytic_line_plan,
     account_analytic_line_outcome,
     hr_employee,
     project_project,

@@ -4,32 +4,17 @@ that keep a sent line as QuickBooks has it, and what sending it means (a
 :class:`LinePlan`). How lines travel to QuickBooks is in ``qbo_sender.py``
 (sending now) and ``qbo_send_queue.py`` (sending in the background)."""
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from ..qbo import (
     QboBusy,
     QboConnectionError,
-    QboError,
     QboServerUnavailable,
     QboThrottled,
     QboTimeout,
 )
-from ..qbo.hour_details import HourDetails, Tracking, tracking_facts
 from ..qbo.text import render
-from ..qbo.timesheet_rules import (
-    LineFacts,
-    Refusal,
-    build_time_activity,
-    hours_to_minutes,
-    preferences_facts,
-    refusal,
-    resolve_hourly_rate,
-    round_minutes,
-)
 from .qbo_state_guard import qbo_trusted
 
 # The words of these states are the vocabulary of readme/USAGE.md.
@@ -56,58 +41,6 @@ UNKNOWN_OUTCOME_ERRORS = (QboTimeout, QboServerUnavailable)
 # Failures after which a line queued for the background sender waits for the
 # next run instead of failing: QuickBooks was out of reach or kept throttling.
 TRANSIENT_ERRORS = (*UNKNOWN_OUTCOME_ERRORS, QboBusy, QboConnectionError, QboThrottled)
-
-
-@dataclass
-class SendContext:
-    """What sending needs to know about one company, read once per send."""
-
-    company: models.BaseModel
-    realm_id: str | None
-    connected: bool
-    client: object = None
-    time_tracking_enabled: bool | None = None
-    book_close_date: date | None = None
-    warning: str | None = None
-    # Issue 14: the classes and locations QuickBooks tracks.
-    tracking: Tracking = field(default_factory=Tracking)
-
-
-@dataclass
-class LinePlan:
-    """What sending one line means: why it is refused, or the time activity."""
-
-    line: models.BaseModel
-    minutes: int
-    billable: bool
-    hourly_rate: float | None = None
-    refusal: Refusal | None = None
-    payload: dict | None = None
-    description_truncated: bool = False
-    # Issue 14: item, class, location and cost (see qbo_hour_details.py).
-    details: HourDetails = field(default_factory=HourDetails)
-    # The duration QuickBooks had before an update (for the sync log).
-    minutes_before: int | None = None
-
-    @property
-    def operation(self):
-        """create, or update of the time activity the line already has."""
-        return "update" if self.line.qbo_time_activity_id else "create"
-
-    @property
-    def hours(self):
-        return self.minutes / 60
-
-    @property
-    def amount(self):
-        if not self.billable or not self.hourly_rate:
-            return 0.0
-        return self.hours * float(self.hourly_rate)
-
-    @property
-    def cost(self):
-        """The cost of the hours sent (job costing), 0 when none is sent."""
-        return self.hours * self.details.cost_rate if self.details.cost_rate else 0.0
 
 
 class AccountAnalyticLine(models.Model):
@@ -333,199 +266,6 @@ class AccountAnalyticLine(models.Model):
     def _qbo_send(self):
         """Send these lines now, or queue them (see ``qbo.sender``)."""
         return self.env["qbo.sender"]._qbo_send(self)
-
-    # ------------------------------------------------------------------
-    # What may be sent, and as what
-    # ------------------------------------------------------------------
-    def _qbo_check_send_access(self):
-        if not self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
-            raise AccessError(_("Only QuickBooks managers may send timesheets to QuickBooks."))
-        # Record rules in one SQL query: check_access("read") would evaluate
-        # them line by line in Python (seconds for a year of timesheets).
-        self.browse().check_access("read")
-        allowed = set(self._search([("id", "in", self.ids)]))
-        refused = self.browse(line_id for line_id in self.ids if line_id not in allowed)
-        if refused:
-            refused.check_access("read")  # raises Odoo's own AccessError
-
-    def _qbo_by_company(self):
-        return self.grouped("company_id")
-
-    @api.model
-    def _qbo_approval_kind(self):
-        """The timesheet approval this database has, if any: Odoo
-        Enterprise's validated timesheets or OCA's timesheet sheets. Detected
-        from the fields they add, so this addon depends on neither."""
-        if "validated" in self._fields:
-            return "validated"
-        sheet = self._fields.get("sheet_id")
-        if sheet is not None and sheet.comodel_name == "hr_timesheet.sheet":
-            return "sheet"
-        return None
-
-    def _qbo_is_approved(self, approval_kind):
-        self.ensure_one()
-        if approval_kind == "validated":
-            return bool(self.validated)
-        if approval_kind == "sheet":
-            return self.sheet_id.state == "done"
-        return True
-
-    def _qbo_hours(self, hour=None):
-        """The duration in hours, whatever unit the line was entered in.
-
-        ``hour`` is the hour unit: callers that convert many lines look it up
-        once (``env.ref`` queries the database each time)."""
-        self.ensure_one()
-        hour = hour or self.env.ref("uom.product_uom_hour")
-        uom = self.product_uom_id
-        if not uom or uom == hour or uom.category_id != hour.category_id:
-            return self.unit_amount
-        return uom._compute_quantity(self.unit_amount, hour, round=False)
-
-    def _qbo_description(self):
-        self.ensure_one()
-        # hr_timesheet stores "/" for a line without description.
-        return "" if self.name in (False, "/") else self.name
-
-    def _qbo_project_employee_rates(self):
-        """{(project id, employee id): hourly rate} for these lines."""
-        rates = (
-            self.env["qbo.project.rate"]
-            .sudo()
-            .search(
-                [
-                    ("project_id", "in", self.project_id.ids),
-                    ("employee_id", "in", self.employee_id.ids),
-                ]
-            )
-        )
-        return {(rate.project_id.id, rate.employee_id.id): rate.hourly_rate for rate in rates}
-
-    @api.model
-    def _qbo_send_context(self, company, preview=False):
-        """Read the company's QuickBooks settings (closing date, time
-        tracking) once per send. A preview shows what it cannot read as a
-        warning; a send raises the :class:`QboError`."""
-        connection = company._qbo_connection()
-        send_context = SendContext(
-            company=company,
-            realm_id=connection.realm_id,
-            connected=connection.state == "connected",
-        )
-        if not send_context.connected:
-            return send_context
-        try:
-            send_context.client = connection._qbo_client()
-            preferences = send_context.client.preferences()
-        except QboError as error:
-            if not preview:
-                raise
-            send_context.warning = _(
-                "The QuickBooks settings of %(company)s could not be read (%(reason)s): the "
-                "closing date is not checked in this preview.",
-                company=company.name,
-                reason=render(error, self.env._),
-            )
-            return send_context
-        time_tracking_enabled, book_close_date = preferences_facts(preferences)
-        send_context.time_tracking_enabled = time_tracking_enabled
-        send_context.book_close_date = book_close_date
-        send_context.tracking = tracking_facts(preferences)
-        return send_context
-
-    def _qbo_plans(self, send_context):
-        """A :class:`LinePlan` per line, all of ``send_context.company``."""
-        company = send_context.company.sudo()
-        approval_kind = self._qbo_approval_kind()
-        approval_required = bool(approval_kind) and company.qbo_approved_only
-        step = int(company.qbo_rounding_step) if company.qbo_rounding_step != "none" else None
-        # The queries of a plan do not grow with the lines: what each line
-        # needs is read in one query (reading it on first access takes a
-        # query per 1,000 lines), and the hour unit is looked up once.
-        lines = self.sudo()
-        approval_field = {"validated": "validated", "sheet": "sheet_id"}.get(approval_kind)
-        approval_fields = [approval_field] if approval_field in self._fields else []
-        lines.fetch(
-            [
-                "project_id",
-                "employee_id",
-                "product_uom_id",
-                "unit_amount",
-                "date",
-                "name",
-                "qbo_state",
-                "qbo_billable",
-                *approval_fields,
-            ]
-        )
-        project_employee_rates = self._qbo_project_employee_rates()
-        details = self.env["qbo.hour.details"]._qbo_details(lines, send_context)
-        hour = self.env.ref("uom.product_uom_hour")
-        plans = []
-        for line in lines:
-            project, employee = line.project_id, line.employee_id
-            hours = line._qbo_hours(hour)
-            minutes = round_minutes(hours_to_minutes(hours), step, company.qbo_rounding_method)
-            rate = None
-            if line.qbo_billable:
-                rate, _source = resolve_hourly_rate(
-                    project_employee_rates.get((project.id, employee.id)),
-                    project.qbo_hourly_rate,
-                    employee.qbo_billing_rate,
-                    company.qbo_default_hourly_rate,
-                )
-            plan = LinePlan(line, minutes, line.qbo_billable, rate, details=details[line.id])
-            plan.refusal = refusal(
-                line._qbo_line_facts(plan, hours, send_context, approval_kind, approval_required)
-            )
-            if not plan.refusal:
-                plan.payload, plan.description_truncated = build_time_activity(
-                    name_of=employee.qbo_kind,
-                    person_qbo_id=employee.qbo_id,
-                    customer_qbo_id=project.qbo_customer_id,
-                    txn_date=line.date,
-                    minutes=minutes,
-                    billable=plan.billable,
-                    hourly_rate=rate,
-                    description=line._qbo_description(),
-                    **plan.details.payload_kwargs(),
-                )
-            plans.append(plan)
-        return plans
-
-    def _qbo_line_facts(self, plan, hours, send_context, approval_kind, approval_required):
-        """The :class:`LineFacts` the sending rules judge this line on."""
-        self.ensure_one()
-        project, employee = self.project_id, self.employee_id
-        company = send_context.company.sudo()
-        return LineFacts(
-            qbo_state=self.qbo_state,
-            connected=send_context.connected,
-            time_tracking_enabled=send_context.time_tracking_enabled,
-            has_project=bool(project),
-            project_qbo_id=project.qbo_customer_id or None,
-            has_employee=bool(employee),
-            employee_qbo_id=(employee.qbo_kind and employee.qbo_id) or None,
-            approval_required=approval_required,
-            approved=self._qbo_is_approved(approval_kind),
-            billable=plan.billable,
-            send_non_billable=company.qbo_send_non_billable,
-            unit_amount_hours=hours,
-            date=self.date,
-            minutes=plan.minutes,
-            book_close_date=send_context.book_close_date,
-            hourly_rate=plan.hourly_rate,
-            company_realm=send_context.realm_id,
-            project_realm=project.qbo_realm_id or None,
-            employee_realm=employee.qbo_realm_id or None,
-            employee_name=employee.name or "",
-            project_name=project.display_name or "",
-            project_internal=project._qbo_is_internal(),
-            time_activity_id=self.qbo_time_activity_id or None,
-            class_required=bool(company.qbo_require_class and send_context.tracking.classes),
-            class_qbo_id=plan.details.class_qbo_id,
-        )
 
     # ------------------------------------------------------------------
     # QuickBooks state: written by the addon's own code only, here
