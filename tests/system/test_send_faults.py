@@ -67,6 +67,8 @@ project = env["project.project"].search([("name", "=", "Cool Cars")], limit=1) o
     "project.project"
 ].create({{"name": "Cool Cars", "qbo_billable": False}})
 project._qbo_write_each({{project: project._qbo_link_values({realm!r}, {customer_id!r})}})
+# Not billable (no rate needed): set after the link, which recomputes the default.
+project.qbo_billable = False
 import datetime
 lines = env["account.analytic.line"].create([
     {{"name": f"Task {{number}}", "project_id": project.id, "employee_id": employee.id,
