@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError
 from ..qbo import (
     QboError,
 )
-from ..qbo.hour_details import HourDetails, Tracking, tracking_facts
+from ..qbo.hour_details import HourDetails, Tracking, customer_refs, tracking_facts
 from ..qbo.text import render
 from ..qbo.timesheet_rules import (
     LineFacts,
@@ -227,10 +227,17 @@ class AccountAnalyticLine(models.Model):
                 line._qbo_line_facts(plan, hours, send_context, approval_kind, approval_required)
             )
             if not plan.refusal:
+                customer_qbo_id, project_qbo_id = customer_refs(
+                    project.qbo_customer_id,
+                    project.qbo_project_parent_id,
+                    send_context.tracking,
+                    company.qbo_link_projects,
+                )
                 plan.payload, plan.description_truncated = build_time_activity(
                     name_of=employee.qbo_kind,
                     person_qbo_id=employee.qbo_id,
-                    customer_qbo_id=project.qbo_customer_id,
+                    customer_qbo_id=customer_qbo_id,
+                    project_qbo_id=project_qbo_id,
                     txn_date=line.date,
                     minutes=minutes,
                     billable=plan.billable,

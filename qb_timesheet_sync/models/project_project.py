@@ -33,6 +33,11 @@ PROJECT_MODEL = "project.project"
 CLIENT_MODEL = "res.partner"
 
 
+def _project_parent(planned):
+    """The customer id of a QuickBooks project (``IsProject``), else False."""
+    return (planned.qbo_is_project and planned.parent_id) or False
+
+
 class ProjectProject(models.Model):
     """A project: a QuickBooks customer without sub-customers, or a
     sub-customer of its client's customer."""
@@ -43,7 +48,9 @@ class ProjectProject(models.Model):
     _qbo_id_field = "qbo_customer_id"
     _qbo_name_field = "qbo_fully_qualified_name"
     _qbo_odoo_kind = "project"
-    _qbo_mapping_fields = frozenset({"qbo_customer_id", "qbo_fully_qualified_name", "qbo_realm_id"})
+    _qbo_mapping_fields = frozenset(
+        {"qbo_customer_id", "qbo_fully_qualified_name", "qbo_realm_id", "qbo_project_parent_id"}
+    )
     # Billing settings of the project; every other qbo_ field is its link.
     _qbo_user_fields = frozenset(
         {
@@ -80,6 +87,14 @@ class ProjectProject(models.Model):
         readonly=True,
         groups="qb_timesheet_sync.group_qbo_user",
         help="Full name of the QuickBooks customer or sub-customer, parents first.",
+    )
+    qbo_project_parent_id = fields.Char(
+        string="Customer of the QuickBooks project",
+        copy=False,
+        readonly=True,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="When the QuickBooks customer is a QuickBooks project: the id of its customer, "
+        "which the time is sent for, linked to the project (kept by the resync).",
     )
     # Billing in QuickBooks (see account.analytic.line._qbo_plans).
     qbo_billable = fields.Boolean(
@@ -357,7 +372,8 @@ class ProjectProject(models.Model):
                 values.update(
                     self._qbo_link_values(
                         realm_id, action.qbo_id, name=planned.fully_qualified_name
-                    )
+                    ),
+                    qbo_project_parent_id=_project_parent(planned),
                 )
             elif action.action == UPDATE:
                 client = client_by_qbo_id.get(action.client_qbo_id)
@@ -426,6 +442,7 @@ class ProjectProject(models.Model):
                         action.qbo_id,
                         name=plan.customers[action.qbo_id].fully_qualified_name,
                     ),
+                    "qbo_project_parent_id": _project_parent(plan.customers[action.qbo_id]),
                 }
                 for action in actions
             ]
@@ -442,6 +459,8 @@ class ProjectProject(models.Model):
         Odoo is kept, and the difference reported)."""
         self.ensure_one()
         values = {}
+        if (self.qbo_project_parent_id or False) != _project_parent(planned):
+            values["qbo_project_parent_id"] = _project_parent(planned)
         if self.qbo_fully_qualified_name != planned.fully_qualified_name:
             values["qbo_fully_qualified_name"] = planned.fully_qualified_name
             previous_name = (self.qbo_fully_qualified_name or "").rpartition(":")[2]

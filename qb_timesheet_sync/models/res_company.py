@@ -62,6 +62,13 @@ class ResCompany(models.Model):
         help="Send the employee's hourly cost (HR settings) as the cost rate of the time, so "
         "QuickBooks shows the profit of each job.",
     )
+    qbo_link_projects = fields.Boolean(
+        string="Link time to QuickBooks projects",
+        default=True,
+        help="When the QuickBooks company uses Projects, time of an Odoo project linked to a "
+        "QuickBooks project is sent for the project's customer and linked to the project "
+        "(ProjectRef). Off: the project is sent as the sub-customer it also is.",
+    )
     qbo_rounding_step = fields.Selection(
         [
             ("none", "No rounding"),

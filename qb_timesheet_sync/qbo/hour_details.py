@@ -53,6 +53,7 @@ class Tracking:
 
     classes: bool | None = None
     departments: bool | None = None
+    projects: bool | None = None
 
 
 def _flag(value):
@@ -75,7 +76,15 @@ def tracking_facts(preferences):
         _flag(prefs.get("ClassTrackingPerTxnLine")),
     )
     classes = None if per_txn is None and per_line is None else bool(per_txn or per_line)
-    return Tracking(classes=classes, departments=_flag(prefs.get("TrackDepartments")))
+    other = {
+        pair.get("Name"): pair.get("Value")
+        for pair in (preferences.get("OtherPrefs") or {}).get("NameValue", [])
+    }
+    return Tracking(
+        classes=classes,
+        departments=_flag(prefs.get("TrackDepartments")),
+        projects=_flag(other.get("ProjectsEnabled")),
+    )
 
 
 def category_queries(tracking):
@@ -140,6 +149,30 @@ def hour_details(settings, tracking, hourly_cost=None, send_cost=False):
         department_qbo_id=pick(DEPARTMENT, tracking.departments),
         cost_rate=cost_rate(hourly_cost, send_cost),
     )
+
+
+def customer_refs(customer_qbo_id, project_parent_id, tracking, link_projects=True):
+    """``(CustomerRef value, ProjectRef value or None)`` of a line whose Odoo
+    project is linked to the QuickBooks customer ``customer_qbo_id``.
+
+    A QuickBooks project is a sub-customer (``IsProject``) whose parent is the
+    project's customer; ``project_parent_id`` is that parent's id when the
+    linked customer is a project (kept by the resync), else None. When the
+    QuickBooks company uses Projects (Preferences ``ProjectsEnabled``, facts
+    3.1) and the company sends ``link_projects``, the time is the customer's,
+    linked to the project by ``ProjectRef`` (minor version 69+), as Intuit's
+    Time and Project use cases describe; otherwise the project is sent as the
+    sub-customer it also is, which every QuickBooks company accepts.
+
+    GUESS: Intuit's reference does not say how the ``ProjectRef`` id relates
+    to the project's customer record (its samples show other ids); the id of
+    the project's customer record is sent. A company whose QuickBooks refuses
+    it turns ``link_projects`` off (Settings) and sends projects as
+    sub-customers, as before.
+    """
+    if link_projects and project_parent_id and tracking.projects:
+        return str(project_parent_id), str(customer_qbo_id)
+    return str(customer_qbo_id), None
 
 
 def read_category_lists(client):

@@ -383,6 +383,7 @@ def build_time_activity(
     class_qbo_id=None,
     department_qbo_id=None,
     cost_rate=None,
+    project_qbo_id=None,
 ):
     """Return ``(payload, description_truncated)`` for a TimeActivity create.
 
@@ -390,7 +391,9 @@ def build_time_activity(
     start and end times, whose time zones QuickBooks does not round-trip
     (facts 3.1). ``minutes`` is the rounded duration. ``class_qbo_id``,
     ``department_qbo_id`` (a location) and ``cost_rate`` (job costing) are
-    sent when given (see hour_details.py). Raises ValueError on
+    sent when given (see hour_details.py), and ``project_qbo_id`` as
+    ``ProjectRef`` (a QuickBooks project, see
+    :func:`~.hour_details.customer_refs`). Raises ValueError on
     values the caller should have refused first (see :func:`refusal`).
     """
     if name_of not in (EMPLOYEE, VENDOR):
@@ -409,6 +412,8 @@ def build_time_activity(
         f"{name_of}Ref": {"value": str(person_qbo_id)},
         "CustomerRef": {"value": str(customer_qbo_id)},
     }
+    if project_qbo_id:
+        payload["ProjectRef"] = {"value": str(project_qbo_id)}
     if item_qbo_id:
         payload["ItemRef"] = {"value": str(item_qbo_id)}
     if class_qbo_id:

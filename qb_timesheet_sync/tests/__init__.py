@@ -2,6 +2,7 @@ from . import (
     test_connection,
     test_connection_ui,
     test_hour_details,
+    test_project_ref,
     test_delete,
     test_items,
     test_line_outcome,

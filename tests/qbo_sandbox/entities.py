@@ -441,6 +441,8 @@ def _validate_time_activity(realm, record, existing, context):
             "A customer is needed when the time activity is billable.",
             "CustomerRef",
         )
+    if record.get("ProjectRef"):
+        _check_project_ref(realm, record, context)
     if record.get("ItemRef"):
         item = _resolve_ref(realm, "Item", record["ItemRef"], "ItemRef", context)
         record["ItemRef"] = _reference(item, "Name")
@@ -464,6 +466,28 @@ def _validate_time_activity(realm, record, existing, context):
     _check_books_open(realm, record["TxnDate"])
     record.setdefault("Taxable", False)
     return record
+
+
+def _check_project_ref(realm, record, context):
+    """``ProjectRef`` (minor version 69, facts 3.1) links the time to a QuickBooks project.
+
+    GUESS: Intuit's reference does not say how a project's id relates to its customer
+    record (a project is a sub-customer with IsProject); the sandbox takes the id of that
+    sub-customer, only when the company uses Projects (Preferences ProjectsEnabled), and
+    wants the CustomerRef to be the project's customer (its ParentRef).
+    """
+    if not realm.settings["ProjectsEnabled"]:
+        raise faults.invalid_property("ProjectRef (Projects are off)", "ProjectRef")
+    project = _resolve_ref(realm, "Customer", record["ProjectRef"], "ProjectRef", context)
+    if not project.get("IsProject"):
+        raise faults.invalid_reference("Project", project["Id"], "ProjectRef")
+    parent_id = str((project.get("ParentRef") or {}).get("value") or "")
+    if str((record.get("CustomerRef") or {}).get("value") or "") != parent_id:
+        raise faults.business_validation(
+            "The customer of a time activity linked to a project must be the project's customer.",
+            "CustomerRef",
+        )
+    record["ProjectRef"] = {"value": project["Id"]}
 
 
 def _check_categories(realm, record, context):

@@ -134,7 +134,7 @@ def _ref_name(record, ref):
     return (record.get(ref) or {}).get("name", "")
 
 
-def _time_rows(activities):
+def _time_rows(activities, customers):
     rows = []
     for activity in sorted(activities, key=lambda record: record["Id"].zfill(20), reverse=True):
         css = ' class="deleted"' if activity.get("status") == "Deleted" else ""
@@ -147,6 +147,7 @@ def _time_rows(activities):
             f"<td>{html.escape(activity.get('TxnDate', ''))}</td>"
             f"<td>{html.escape(person.get('name', ''))}</td>"
             f"<td>{html.escape((activity.get('CustomerRef') or {}).get('name', ''))}</td>"
+            f"<td>{html.escape(_project_name(activity, customers))}</td>"
             f"<td>{html.escape(duration)}</td>"
             f"<td>{html.escape(activity.get('BillableStatus', ''))}</td>"
             f"<td>{html.escape(_ref_name(activity, 'ItemRef'))}</td>"
@@ -156,6 +157,14 @@ def _time_rows(activities):
             f"<td>{html.escape(activity.get('Description', ''))}</td></tr>"
         )
     return "".join(rows)
+
+
+def _project_name(activity, customers):
+    """The QuickBooks project of a time activity (ProjectRef carries its id only)."""
+    project_id = (activity.get("ProjectRef") or {}).get("value")
+    if not project_id:
+        return ""
+    return (customers.get(str(project_id)) or {}).get("DisplayName", project_id)
 
 
 def _metered_line(counts):
@@ -187,10 +196,10 @@ def admin_page(realms, metered=None):
             f'<p class="muted">Calls: '
             f"{_metered_line(metered.get('realms', {}).get(realm.realm_id, {}))}</p>"
             f"<h2>Time activities ({len(records['TimeActivity'])})</h2>"
-            "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th>"
+            "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th><th>Project</th>"
             "<th>Duration</th><th>Billable</th><th>Item</th><th>Class</th><th>Location</th>"
             "<th>Cost rate</th><th>Description</th></tr>"
-            f"{_time_rows(records['TimeActivity'].values())}</table>"
+            f"{_time_rows(records['TimeActivity'].values(), records['Customer'])}</table>"
             '<h2 style="margin-top:20px">Customers and projects</h2>'
             "<table><tr><th>Id</th><th>Name</th><th>Full name</th><th>Active</th></tr>"
             f"{_customer_rows(records['Customer'].values())}</table>"

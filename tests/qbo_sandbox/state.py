@@ -33,6 +33,8 @@ DEFAULT_SETTINGS = {
     "ClassTrackingPerTxn": False,
     "ClassTrackingPerTxnLine": False,
     "TrackDepartments": False,
+    # Preferences.OtherPrefs ProjectsEnabled: the company uses QuickBooks projects.
+    "ProjectsEnabled": True,
 }
 SETTINGS_KEYS = tuple(DEFAULT_SETTINGS)
 SUBSCRIPTION_STATUSES = (
@@ -90,6 +92,7 @@ def check_settings(changes):
         "ClassTrackingPerTxn",
         "ClassTrackingPerTxnLine",
         "TrackDepartments",
+        "ProjectsEnabled",
     ):
         value = changes.get(key)
         if value is not None and not isinstance(value, bool):
@@ -222,7 +225,7 @@ class Realm:
             accounting["BookCloseDate"] = self.settings["BookCloseDate"]
         other = {
             "TimeTrackingFeatureEnabled": "true" if self.time_tracking_enabled() else "false",
-            "ProjectsEnabled": "true",
+            "ProjectsEnabled": "true" if self.settings["ProjectsEnabled"] else "false",
             "Vendor1099Enabled": "true",
             "DateFormat": "Month Date Year separated by a slash",
             "NumberFormat": "US Number Format",

@@ -14,6 +14,7 @@ from qb_timesheet_sync.qbo.hour_details import (
     category_from_row,
     category_queries,
     cost_rate,
+    customer_refs,
     hour_details,
     resolve_details,
     tracking_facts,
@@ -76,6 +77,37 @@ def test_tracking_is_read_from_preferences():
     assert tracking_facts(prefs) == Tracking(classes=False, departments=True)
     per_line = {"AccountingInfoPrefs": {"ClassTrackingPerTxnLine": "true"}}
     assert tracking_facts(per_line).classes is True
+
+
+def test_projects_are_read_from_preferences():
+    def prefs(value):
+        return {"OtherPrefs": {"NameValue": [{"Name": "ProjectsEnabled", "Value": value}]}}
+
+    assert tracking_facts(prefs("true")).projects is True
+    assert tracking_facts(prefs("false")).projects is False
+    assert tracking_facts({}).projects is None
+
+
+def test_time_of_a_quickbooks_project_is_its_customers_linked_to_the_project():
+    projects_on = Tracking(projects=True)
+    # A QuickBooks project (its customer is 7): CustomerRef 7, ProjectRef the project.
+    assert customer_refs("42", "7", projects_on) == ("7", "42")
+    # A plain sub-customer, Projects off or unknown, or the company setting off:
+    # the sub-customer itself, no ProjectRef.
+    assert customer_refs("42", None, projects_on) == ("42", None)
+    assert customer_refs("42", "7", Tracking(projects=False)) == ("42", None)
+    assert customer_refs("42", "7", Tracking()) == ("42", None)
+    assert customer_refs("42", "7", projects_on, link_projects=False) == ("42", None)
+    payload, _truncated = build_time_activity(
+        name_of="Employee",
+        person_qbo_id="5",
+        customer_qbo_id="7",
+        project_qbo_id="42",
+        txn_date=date(2026, 7, 1),
+        minutes=60,
+        billable=False,
+    )
+    assert payload["CustomerRef"] == {"value": "7"} and payload["ProjectRef"] == {"value": "42"}
 
 
 def test_resync_reads_only_the_tracked_lists():
