@@ -32,6 +32,18 @@ class TestProjectRef(QboSendCase):
         self.env["qbo.resync"]._qbo_run(self.company, False)
         self.assertEqual(self.website.qbo_project_parent_id, COOL_CARS_ID)
 
+    def test_linking_by_hand_keeps_the_customer_of_a_quickbooks_project(self):
+        qbo_write(self.website, {"qbo_customer_id": False, "qbo_fully_qualified_name": False})
+        action = self.website.action_qbo_choose_mapping()
+        wizard = self.env["qbo.map.wizard"].browse(action["res_id"])
+        wizard.choice_id = wizard.choice_ids.filtered(lambda c: c.qbo_id == WEBSITE_ID)
+        wizard.action_apply()
+        self.assertEqual(self.website.qbo_customer_id, WEBSITE_ID)
+        self.assertEqual(self.website.qbo_project_parent_id, COOL_CARS_ID)
+        # Cleared with the rest of the link.
+        self.website.action_qbo_clear_mapping()
+        self.assertFalse(self.website.qbo_project_parent_id)
+
     def test_time_is_the_customers_linked_to_the_project(self):
         qbo_write(self.website, {"qbo_project_parent_id": COOL_CARS_ID})
         line = self.line()

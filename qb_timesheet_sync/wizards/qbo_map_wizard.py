@@ -105,6 +105,9 @@ class QboMapWizard(models.TransientModel):
                 "kind": CUSTOMER,
                 "name": customer_full_name(row),
                 "email": (row.get("PrimaryEmailAddr") or {}).get("Address"),
+                # A QuickBooks project: the customer its time is sent for.
+                "project_parent_id": row.get("IsProject")
+                and (row.get("ParentRef") or {}).get("value"),
             }
             for row in client.query(ACTIVE_CUSTOMERS_QUERY)
         ]
@@ -186,13 +189,12 @@ class QboMapWizard(models.TransientModel):
                 )
             )
         choice = self.choice_id
-        record._qbo_write_each(
-            {
-                record: record._qbo_link_values(
-                    self.realm_id, choice.qbo_id, name=choice.name, kind=choice.kind
-                )
-            }
+        values = record._qbo_link_values(
+            self.realm_id, choice.qbo_id, name=choice.name, kind=choice.kind
         )
+        if record._name == "project.project":
+            values["qbo_project_parent_id"] = choice.project_parent_id or False
+        record._qbo_write_each({record: values})
         record._qbo_log_manual_mapping(
             self.env._(
                 "%(user)s linked '%(name)s' with the QuickBooks record '%(qbo_name)s' (ID "
@@ -225,6 +227,7 @@ class QboMapWizardChoice(models.TransientModel):
     name = fields.Char(required=True)
     email = fields.Char()
     score = fields.Integer(string="Likeness", help="How much it looks like the Odoo record.")
+    project_parent_id = fields.Char(help="For a QuickBooks project: the id of its customer.")
     reason = fields.Char(string="Why")
 
     def action_link(self):
