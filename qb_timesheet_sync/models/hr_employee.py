@@ -177,8 +177,7 @@ class HrEmployee(models.Model):
         )
         return outcome(
             Report.UNMATCHED,
-            render(match.reason, self.env._)
-            + self.env["qbo.suggestion"]._qbo_sentence(suggestions),
+            render(match.reason, self.env._),
             self,
             level="warning",
             creatable=True,

@@ -299,7 +299,7 @@ class ProjectProject(models.Model):
             outcomes.append(
                 outcome(
                     Report.UNMATCHED,
-                    message + Suggestion._qbo_sentence(suggestions),
+                    message,
                     project.sudo(False),
                     level="warning",
                     creatable=True,

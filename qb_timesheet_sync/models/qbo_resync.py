@@ -164,7 +164,16 @@ class QboResync(models.AbstractModel):
             "message": item["message"] or self.env._("Already matched: nothing changes."),
             "res_model": record._name if existing else False,
             "res_id": record.id if existing else False,
+            "suggestions": self.env["qbo.suggestion"]._qbo_listed(item["suggestions"]) or False,
         }
+
+    @api.model
+    def _qbo_log_line(self, item):
+        """The sync log line of an outcome: its ranked suggestions said after it."""
+        if not item["suggestions"]:
+            return item
+        sentence = self.env["qbo.suggestion"]._qbo_sentence(item["suggestions"])
+        return {**item, "message": item["message"] + sentence}
 
     @api.model
     def _qbo_lock_company(self, company):
@@ -211,7 +220,7 @@ class QboResync(models.AbstractModel):
             self.env._("Check for new users and customers"),
             summary,
             realm_id=realm_id,
-            lines=[item for item in outcomes if item["logged"]],
+            lines=[self._qbo_log_line(item) for item in outcomes if item["logged"]],
         )
         log.sudo().write(
             {

@@ -29,23 +29,28 @@ class QboSuggestion(models.AbstractModel):
         return suggest(name, candidates, email=email, client=client)
 
     @api.model
-    def _qbo_sentence(self, suggestions):
-        """' Closest in QuickBooks: ...' for a report line, or '' when none."""
-        if not suggestions:
-            return ""
-        listed = ", ".join(
+    def _qbo_listed(self, values):
+        """ "'Chris Bell' (same e-mail, 100%), ..." of suggestions given as
+        :meth:`_qbo_report_values`, or '' when none."""
+        return ", ".join(
             self.env._(
                 "'%(name)s' (%(reason)s, %(score)s%%)",
-                name=suggestion.candidate.name,
-                reason=self._qbo_reason_label(suggestion.reason),
-                score=suggestion.score,
+                name=value["name"],
+                reason=self._qbo_reason_label(value["reason"]),
+                score=value["score"],
             )
-            for suggestion in suggestions
+            for value in values
         )
+
+    @api.model
+    def _qbo_sentence(self, values):
+        """' Closest in QuickBooks: ...' for a sync log line, or '' when none."""
+        if not values:
+            return ""
         return " " + self.env._(
             "Closest in QuickBooks: %(suggestions)s; link it in one click from the "
             "'Choose in QuickBooks' button of its form.",
-            suggestions=listed,
+            suggestions=self._qbo_listed(values),
         )
 
     @api.model

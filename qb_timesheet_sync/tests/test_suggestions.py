@@ -34,7 +34,8 @@ class TestSuggestions(ResyncCase):
             [(s["name"], s["reason"], s["score"]) for s in chris["suggestions"]],
             [("Chris Bell", "initials", 90)],
         )
-        self.assertIn("Closest in QuickBooks: 'Chris Bell' (same name with", chris["message"])
+        # Said once, in the sync log (below), and in a column of the preview.
+        self.assertNotIn("Closest", chris["message"])
         harbour = by_record[self.harbour]
         self.assertEqual(harbour["suggestions"][0]["name"], "Blue Harbor")
         self.assertEqual(harbour["suggestions"][0]["reason"], "similar_name")
@@ -46,6 +47,21 @@ class TestSuggestions(ResyncCase):
     def test_resync_log_shows_the_suggestions(self):
         wizard = self.resync()
         self.assertIn("Closest in QuickBooks: 'Chris Bell'", self.messages(wizard, self.chris))
+
+    def test_resync_preview_has_a_suggestions_column_and_a_choose_button(self):
+        wizard = self.env["qbo.resync.wizard"].create({"company_id": self.company.id})
+        wizard.action_preview()
+        (chris,) = wizard.preview_line_ids.filtered(lambda line: line.res_id == self.chris.id)
+        self.assertEqual(chris.suggestions, "'Chris Bell' (same name with initials, 90%)")
+        self.assertNotIn("Closest", chris.message)
+        nina = wizard.preview_line_ids.filtered(lambda line: line.res_id == self.nina.id)
+        self.assertFalse(nina.suggestions)
+        action = chris.action_choose_in_quickbooks()
+        link = self.env["qbo.map.wizard"].browse(action["res_id"])
+        self.assertEqual(link.suggestion_ids[:1].name, "Chris Bell")
+        self.assertFalse(self.chris.qbo_id, "nothing linked before the click")
+        link.suggestion_ids[:1].action_link()
+        self.assertEqual(self.chris.qbo_display_name, "Chris Bell")
 
     def test_link_wizard_offers_the_suggestions_first_and_links_in_one_click(self):
         action = self.chris.with_user(self.manager).action_qbo_choose_mapping()

@@ -133,6 +133,16 @@ class QboResyncWizardLine(models.TransientModel):
     message = fields.Text(string="Rule")
     res_model = fields.Char()
     res_id = fields.Many2oneReference(model_field="res_model")
+    suggestions = fields.Char(
+        string="Closest in QuickBooks",
+        help="QuickBooks records named most like this one, best first: none is linked "
+        "unless you choose it.",
+    )
+
+    def action_choose_in_quickbooks(self):
+        """The link wizard of the record, its suggestions first: one click links."""
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id).action_qbo_choose_mapping()
 
     def action_open_record(self):
         self.ensure_one()
