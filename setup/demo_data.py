@@ -15,7 +15,8 @@ admin.groups_id |= env.ref("hr_timesheet.group_timesheet_manager")  # noqa: F821
 # Named like the sandbox's demo company (tests/qbo_sandbox/seeds/demo.json),
 # so "Check for new users and customers" matches them; "Internal Training"
 # exists only in Odoo.
-EMPLOYEES = ["Alice Martin", "Bruno Keller", "Chloé Dubois", "David Okafor"]
+# "F. Haddad" matches nobody exactly: the resync suggests "Farid Haddad".
+EMPLOYEES = ["Alice Martin", "Bruno Keller", "Chloé Dubois", "David Okafor", "F. Haddad"]
 CONTRACTORS = ["Jordan Blake"]
 PROJECTS = {
     "Acme Corporation": ["Website Redesign"],
@@ -43,7 +44,7 @@ env.company.qbo_default_hourly_rate = 95.0  # noqa: F821
 # rate of their time. Classes and locations come from the sandbox with the
 # resync (its demo company tracks both).
 env.company.qbo_send_cost = True  # noqa: F821
-for employee, cost in zip(employees, (55.0, 48.0, 62.0, 40.0, 70.0), strict=True):
+for employee, cost in zip(employees, (55.0, 48.0, 62.0, 40.0, 52.0, 70.0), strict=True):
     employee.hourly_cost = cost
 projects.filtered(lambda project: project.name == "Website Redesign").qbo_hourly_rate = 120.0
 
