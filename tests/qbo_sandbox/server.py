@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 
-from . import api, entities, faults, oauth, pages
+from . import admin_actions, api, entities, faults, oauth, pages
 from .config import STARTUP_ONLY_FIELDS, SandboxConfig
 from .limits import RealmLimiter
 from .state import SandboxState
@@ -631,7 +631,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             self._admin_route(method, parts)
         except (ValueError, TypeError, KeyError, faults.QboFault) as error:
-            self._send_json(400, {"error": str(error)})
+            if self._is_form():
+                self._send_html(400, pages.error_page("Not done", str(error)))
+            else:
+                self._send_json(400, {"error": str(error)})
 
     def _admin_route(self, method, parts):
         sandbox = self.sandbox
@@ -661,7 +664,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _admin_realm(self, method, realm_id, parts):
         with self.state.lock:
             status, payload = self._admin_realm_answer(method, realm_id, parts)
-        self._send_json(status, payload)
+        if self._is_form() and status == 200:
+            # A form of the sandbox page: back to the page, on that company.
+            self._send(303, b"", HTML_TYPE, headers=[("Location", f"/_sandbox/#realm-{realm_id}")])
+        else:
+            self._send_json(status, payload)
+
+    def _is_form(self):
+        content_type = self.headers.get("Content-Type") or ""
+        return content_type.startswith("application/x-www-form-urlencoded")
+
+    def _form(self):
+        return admin_actions.form_changes(
+            dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
+        )
 
     def _admin_realm_answer(self, method, realm_id, parts):
         realm = self.state.realm(realm_id)
@@ -676,16 +692,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if entity is None:
                 return 404, {"error": f"unknown entity {parts[1]}"}
             return 200, self.state.records(realm_id, entity)
-        if (
-            method == "POST"
-            and len(parts) == 3
-            and parts[0] == "time-activities"
-            and parts[2] == "bill"
-        ):
-            # A QuickBooks user puts the time on an invoice.
-            billed = entities.bill_time_activity(realm, parts[1])
-            self.state.changed()
-            return 200, billed
+        if method == "POST" and len(parts) == 3 and parts[0] == "time-activities":
+            # A QuickBooks user bills, edits or deletes the time activity.
+            changes = self._form() if self._is_form() else self._json_body()
+            return 200, admin_actions.run(self.state, realm, parts[1], parts[2], changes)
         if method == "POST" and parts == ["expire-access-tokens"]:
             return 200, {"expired": oauth.expire_access_tokens(self.state, realm_id)}
         return 404, {"error": "not_found"}
