@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 
-from . import admin_actions, api, entities, faults, oauth, pages
+from . import admin_actions, api, entities, faults, oauth, pages, webhooks
 from .config import STARTUP_ONLY_FIELDS, SandboxConfig
 from .limits import RealmLimiter
 from .state import SandboxState
@@ -63,6 +63,7 @@ class SandboxServer:
         self._saved_revision = None
         self._httpd = None
         self._thread = None
+        self.webhooks = webhooks.WebhookDispatcher(self)
         state_file = self.config.state_file
         if state_file and os.path.exists(state_file):
             with open(state_file, encoding="utf-8") as handle:
@@ -82,12 +83,14 @@ class SandboxServer:
             target=self._httpd.serve_forever, name="qbo-sandbox", daemon=True
         )
         self._thread.start()
+        self.webhooks.start()
         self.persist()
         return self
 
     def stop(self):
         if self._httpd is None:
             return
+        self.webhooks.stop()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd.close_connections()
@@ -113,6 +116,7 @@ class SandboxServer:
         with self.state.lock:
             self.state.clear()
             self.pending_requests.clear()
+            self.webhooks.clear()
             if seed:
                 self.state.load_seed(seed)
         self.limiter.reset()
@@ -656,10 +660,35 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif method == "POST" and parts == ["seed"]:
             sandbox.seed(self._json_body() or {})
             self._send_json(200, {"realms": sorted(self.state.realms)})
+        elif parts and parts[0] == "webhooks":
+            self._admin_webhooks(method, parts[1:])
         elif len(parts) >= 3 and parts[0] == "realms":
             self._admin_realm(method, parts[1], parts[2:])
         else:
             self._send_json(404, {"error": "not_found"})
+
+    def _admin_webhooks(self, method, parts):
+        """Subscriptions per app: GET lists them with the recent deliveries;
+        POST sets one (``client_id``, default the sandbox app); DELETE
+        ``/webhooks/{client_id}`` removes one."""
+        sandbox = self.sandbox
+        subscriptions = dict(sandbox.config.webhooks)
+        if method == "POST" and not parts:
+            body = dict(self._json_body() or {})
+            client_id = body.pop("client_id", None) or next(iter(sandbox.config.clients))
+            subscriptions[client_id] = body
+            sandbox.configure(webhooks=subscriptions)
+        elif method == "DELETE" and len(parts) == 1:
+            if subscriptions.pop(parts[0], None) is None:
+                self._send_json(404, {"error": f"no subscription for {parts[0]}"})
+                return
+            sandbox.configure(webhooks=subscriptions)
+        elif method != "GET" or parts:
+            self._send_json(404, {"error": "not_found"})
+            return
+        self._send_json(
+            200, {"subscriptions": sandbox.config.webhooks, **sandbox.webhooks.status()}
+        )
 
     def _admin_realm(self, method, realm_id, parts):
         with self.state.lock:

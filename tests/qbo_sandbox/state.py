@@ -125,7 +125,7 @@ class Realm:
         self.next_id = 1
         # requestid -> the first response: {"status", "content_type", "body"}.
         self.request_log = {}
-        # What changed (entity, Id, operation, LastUpdatedTime), for the webhooks;
+        # What changed (entity, Id, operation, LastUpdatedTime, UTC time), for webhooks;
         # drained by the webhook dispatcher, never persisted.
         self.changes = collections.deque(maxlen=MAX_PENDING_CHANGES)
         self.created = self.meta_time()
@@ -161,7 +161,8 @@ class Realm:
 
     def note_change(self, entity, record_id, operation, last_updated):
         """Remember a create, update or delete for the webhooks (see webhooks.py)."""
-        self.changes.append((entity, str(record_id), operation, last_updated))
+        occurred = datetime.datetime.now(datetime.UTC)
+        self.changes.append((entity, str(record_id), operation, last_updated, occurred))
 
     # Company switches
 
