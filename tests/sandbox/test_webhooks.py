@@ -8,6 +8,7 @@ import requests
 
 from qb_timesheet_sync.qbo.webhooks import parse_events, valid_signature
 from tests.qbo_sandbox import DEMO_REALM_ID
+from tests.qbo_sandbox.__main__ import build_config, parse_args
 from tests.qbo_sandbox.testing import TIMEOUT, WebhookReceiver, api
 from tests.qbo_sandbox.webhooks import resolves_to_loopback
 
@@ -249,3 +250,30 @@ def test_destinations_are_checked_again_before_sending():
     assert resolves_to_loopback("127.0.0.1") and resolves_to_loopback("localhost")
     assert not resolves_to_loopback("10.0.0.1")
     assert not resolves_to_loopback("example.com")
+
+
+def test_command_line_subscription():
+    args = parse_args(
+        [
+            "--webhook-url",
+            "http://127.0.0.1:8069/qb_timesheet_sync/webhook",
+            "--webhook-verifier-token",
+            "secret",
+            "--webhook-entities",
+            "TimeActivity,Customer",
+            "--webhook-format",
+            "legacy",
+        ]
+    )
+    config = build_config(args, seed=None)
+    assert config.webhooks == {
+        "sandbox-client-id": {
+            "url": "http://127.0.0.1:8069/qb_timesheet_sync/webhook",
+            "verifier_token": "secret",
+            "entities": ["Customer", "TimeActivity"],
+            "format": "legacy",
+        }
+    }
+    assert build_config(parse_args([]), seed=None).webhooks == {}
+    with pytest.raises(SystemExit):
+        parse_args(["--webhook-url", "http://127.0.0.1/x"])
