@@ -304,6 +304,9 @@ class WebhookDispatcher:
             data=body,
             method="POST",
             headers={
+                # guess: Intuit does not document the content type of its
+                # CloudEvents batches (CloudEvents' own batch mode would be
+                # application/cloudevents-batch+json).
                 "Content-Type": "application/json",
                 "intuit-signature": sign(body, subscription["verifier_token"]),
                 "User-Agent": "qbo-sandbox-webhooks",
