@@ -12,6 +12,10 @@ registry.category("web_tour.tours").add("qbo_billed_tour", {
             trigger: ".o_data_row:contains('Design review')",
         },
         {
+            content: "And a line that is not billed",
+            trigger: ".o_data_row:contains('Kick-off call')",
+        },
+        {
             content: "Open the filters",
             trigger: ".o_searchview_dropdown_toggler",
             run: "click",
@@ -30,8 +34,8 @@ registry.category("web_tour.tours").add("qbo_billed_tour", {
             trigger: ".o_searchview_facet:contains('Billed in QuickBooks')",
         },
         {
-            content: "Only billed lines are left",
-            trigger: ".o_list_table:not(:has(.o_data_row:not(:contains('Design review'))))",
+            content: "The line that is not billed is left out",
+            trigger: ".o_list_table:not(:has(.o_data_row:contains('Kick-off call')))",
         },
         {
             content: "Try to change its duration",
