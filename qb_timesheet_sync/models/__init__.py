@@ -27,3 +27,6 @@ from . import (
 
 # Extensions of the sender and of its queue, after them.
 from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update, qbo_webhook
+
+# What the reconciliation does with changes and deletions seen in QuickBooks.
+from . import qbo_reconcile_changes
