@@ -260,6 +260,10 @@ class AccountAnalyticLine(models.Model):
         self.filtered(lambda line: line.qbo_state == "sent")._qbo_write_state(
             {"qbo_state": "edited"}
         )
+        # Changed in QuickBooks, and now in Odoo too: both versions to choose from.
+        self.filtered(lambda line: line.qbo_state == "changed")._qbo_write_state(
+            {"qbo_state": "conflict"}
+        )
 
     def _qbo_line_names(self):
         return ", ".join(

@@ -8,6 +8,7 @@ from . import (
     test_line_outcome,
     test_mapping,
     test_reconcile,
+    test_reconcile_changes,
     test_metering,
     test_rate_window,
     test_resync,
