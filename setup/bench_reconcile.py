@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -39,14 +39,15 @@ CHANGED = int(os.environ.get("BENCH_CHANGED", 300))
 RESAVED = int(os.environ.get("BENCH_RESAVED", 100))
 DELETED = int(os.environ.get("BENCH_DELETED", 100))
 LATENCY_MS = 200
-REALM = "9130350000000066"
+# A QuickBooks company of its own per run: lines of an earlier run stay out.
+REALM = f"91303500{int(time.time()) % 10**8:08d}"
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 PORT = int(os.environ.get("BENCH_PORT", 8098))
 SANDBOX = f"http://127.0.0.1:{PORT}"
 FIRST_ID = 100000
 
 
-def start_sandbox():
+def start_sandbox(state_path):
     seed_path = f"/tmp/bench_reconcile_seed_{os.getpid()}.json"
     seed = {
         "realms": [
@@ -61,7 +62,10 @@ def start_sandbox():
     with open(seed_path, "w", encoding="utf-8") as seed_file:
         json.dump(seed, seed_file)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.qbo_sandbox", "--port", str(PORT), "--seed", seed_path],
+        [
+            *(sys.executable, "-m", "tests.qbo_sandbox", "--port", str(PORT)),
+            *("--seed", seed_path, "--state-file", state_path),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -76,6 +80,25 @@ def start_sandbox():
     }
     requests.post(f"{SANDBOX}/_sandbox/config", json=config, timeout=10).raise_for_status()
     return process
+
+
+def stop(process):
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def age_time_activities(state_path):
+    """Date the seeded time activities a day back, as if sent yesterday:
+    the watermark read then sees only what changed since (the sandbox has no
+    clock of its own to move, so its state file is edited while it is down)."""
+    with open(state_path, encoding="utf-8") as handle:
+        state = json.load(handle)
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+    for realm in state["realms"]:
+        for record in realm["records"]["TimeActivity"].values():
+            record["MetaData"] = {"CreateTime": yesterday, "LastUpdatedTime": yesterday}
+    with open(state_path, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
 
 
 def sandbox_stats():
@@ -195,7 +218,8 @@ def change_in_quickbooks(client):
     return set(changed), set(deleted)
 
 
-sandbox = start_sandbox()
+STATE_PATH = f"/tmp/bench_reconcile_state_{os.getpid()}.json"
+sandbox = start_sandbox(STATE_PATH)
 try:
     company = env.company
     connection = connect(company)
@@ -212,11 +236,16 @@ try:
     started = time.monotonic()
     lines = seed_sent_lines(company, employee, project)
     print(f"Seeded {len(lines)} sent lines in {time.monotonic() - started:.1f} s")
-    # The last reconciliation ran just after the send.
+    stop(sandbox)
+    age_time_activities(STATE_PATH)
+    sandbox = start_sandbox(STATE_PATH)
+    # The last reconciliation ran an hour ago (the cron's interval).
     params = env["ir.config_parameter"].sudo()
-    params.set_param(WATERMARK_PARAM % REALM, fields.Datetime.to_string(fields.Datetime.now()))
+    params.set_param(
+        WATERMARK_PARAM % REALM,
+        fields.Datetime.to_string(fields.Datetime.now() - timedelta(hours=1)),
+    )
     env.cr.commit()
-    time.sleep(1)
     changed_ids, deleted_ids = change_in_quickbooks(connection._qbo_client())
 
     before = sandbox_stats()
@@ -249,5 +278,6 @@ try:
     assert set(found_deleted.mapped("qbo_time_activity_id")) == deleted_ids
     print("Every change and deletion found, nothing else.")
 finally:
-    sandbox.terminate()
-    sandbox.wait(timeout=10)
+    stop(sandbox)
+    if os.path.exists(STATE_PATH):
+        os.remove(STATE_PATH)
