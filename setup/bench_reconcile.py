@@ -248,32 +248,30 @@ try:
     env.cr.commit()
     changed_ids, deleted_ids = change_in_quickbooks(connection._qbo_client())
 
-    before = sandbox_stats()
-    started = time.monotonic()
-    found = env["qbo.reconcile"]._qbo_reconcile_company(company, sweep=True)
-    env.cr.commit()
-    wall = time.monotonic() - started
-    after = sandbox_stats()
-    core_plus = after["metered"]["CorePlus"] - before["metered"]["CorePlus"]
-    core = after["metered"]["Core"] - before["metered"]["Core"]
-    requests_made = {
-        kind: count - before["requests"].get(kind, 0)
-        for kind, count in after["requests"].items()
-        if count != before["requests"].get(kind, 0)
-    }
-    found_changed = found.filtered(lambda line: line.qbo_state == "changed")
-    found_deleted = found.filtered(lambda line: line.qbo_state == "deleted")
     print(f"\n=== Reconciliation of {LINES} sent lines ({LATENCY_MS} ms per request) ===")
     print(
         f"In QuickBooks: {len(changed_ids)} changed, {RESAVED} saved with the same values, "
         f"{len(deleted_ids)} deleted"
     )
-    print(f"Metered calls: {core_plus} CorePlus, {core} Core; requests {requests_made}")
-    print(f"Wall time: {wall:.1f} s")
-    print(
-        f"Found: {len(found_changed)} changed in QuickBooks, {len(found_deleted)} deleted "
-        f"in QuickBooks ({len(found)} lines in all)"
-    )
+    found_changed = found_deleted = env["account.analytic.line"]
+    # The hourly run (watermark read only), then a run with the daily sweep.
+    for title, sweep in (("Hourly run (watermark read)", False), ("Run with the sweep", True)):
+        before = sandbox_stats()
+        started = time.monotonic()
+        found = env["qbo.reconcile"]._qbo_reconcile_company(company, sweep=sweep)
+        env.cr.commit()
+        wall = time.monotonic() - started
+        after = sandbox_stats()
+        core_plus = after["metered"]["CorePlus"] - before["metered"]["CorePlus"]
+        core = after["metered"]["Core"] - before["metered"]["Core"]
+        changed_now = found.filtered(lambda line: line.qbo_state == "changed")
+        deleted_now = found.filtered(lambda line: line.qbo_state == "deleted")
+        found_changed |= changed_now
+        found_deleted |= deleted_now
+        print(
+            f"{title}: {core_plus} metered CorePlus calls ({core} Core), {wall:.1f} s; found "
+            f"{len(changed_now)} changed and {len(deleted_now)} deleted in QuickBooks"
+        )
     assert set(found_changed.mapped("qbo_time_activity_id")) == changed_ids
     assert set(found_deleted.mapped("qbo_time_activity_id")) == deleted_ids
     print("Every change and deletion found, nothing else.")
