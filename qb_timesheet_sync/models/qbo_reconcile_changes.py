@@ -68,7 +68,8 @@ class QboReconcile(models.AbstractModel):
     @api.model
     def _qbo_read_again(self, client, realm_id, activity_ids):
         """({Id: time activity}, ids confirmed deleted) of those of
-        ``activity_ids`` that Odoo sent to ``realm_id``: one query for the
+        ``activity_ids`` that Odoo sent to ``realm_id`` (others cost no
+        call): one query for the
         lot, then a read of each id the query left out, whose *Object Not
         Found* (610) alone confirms the deletion."""
         ours = set(
@@ -78,6 +79,8 @@ class QboReconcile(models.AbstractModel):
                 [
                     ("qbo_realm_id", "=", realm_id),
                     ("qbo_time_activity_id", "in", list(activity_ids)),
+                    # Lines already seen deleted cost no read again.
+                    ("qbo_state", "in", (*SENT_STATES, "queued")),
                 ]
             )
             .mapped("qbo_time_activity_id")
