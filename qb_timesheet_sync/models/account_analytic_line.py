@@ -175,7 +175,8 @@ class AccountAnalyticLine(models.Model):
     # CRUD: sent lines are protected
     # ------------------------------------------------------------------
     def write(self, vals):
-        if any(not name.startswith("qbo_") for name in vals):
+        # Keeping QuickBooks' version of billed time is the addon's own write.
+        if any(not name.startswith("qbo_") for name in vals) and not is_trusted():
             self._qbo_check_not_billed()
         watched = self.browse()
         if QBO_WATCHED_FIELDS & vals.keys():

@@ -135,7 +135,8 @@ class QboReconcile(models.AbstractModel):
             }
             for line in billed
         ]
-        changed, changed_details = self._qbo_apply_changes(lines - billed, by_id, source)
+        # Billed time may also have been changed before it was billed: shown too.
+        changed, changed_details = self._qbo_apply_changes(lines, by_id, source)
         deleted, deleted_details = self._qbo_apply_deletions(realm_id, deleted_ids, source)
         touched = billed | changed | deleted
         if not touched:

@@ -203,8 +203,17 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_send_odoo_version(self, lines):
-        """Send Odoo's version of lines in conflict over QuickBooks' one."""
+        """Send Odoo's version of lines in conflict over QuickBooks' one.
+        Time billed in QuickBooks keeps QuickBooks' version: it is on an invoice."""
         lines = self._qbo_conflict_lines(lines)
+        if all(line.qbo_billed for line in lines):
+            raise UserError(
+                self.env._(
+                    "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
+                    "version can be kept."
+                )
+            )
+        lines = lines.filtered(lambda line: not line.qbo_billed)
         for line in lines:
             record = line.sudo().qbo_conflict_payload
             # QuickBooks' version becomes the one the update replaces.

@@ -4,11 +4,16 @@ seen by the reconciliation and by webhooks, never overwritten silently,
 sent again only by a QuickBooks manager's choice."""
 
 import uuid
+from datetime import date
+from unittest.mock import patch
 
-from odoo.exceptions import AccessError
+import requests
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from ..models.qbo_reconcile import SWEEP_PARAM
+from ..qbo import QboClient
 from ..qbo.webhooks import WebhookEvent
 from .common_send import REALM_A, QboSendCase
 
@@ -143,6 +148,40 @@ class TestReconcileChanges(QboSendCase):
         other.unit_amount = 7.0
         self.assertEqual(other.qbo_state, "conflict")
 
+    def test_quickbooks_version_is_kept_whatever_the_edit_policy(self):
+        line = self.sent()
+        self.change_in_quickbooks(line, Hours=3, TxnDate="2026-03-03")
+        self.reconcile()
+        self.company.qbo_edit_policy = "refuse"
+        with self.assertRaisesRegex(UserError, "can no longer be changed"):
+            line.unit_amount = 3.0
+        self.env["qbo.sender"]._qbo_keep_quickbooks_version(line)
+        self.assertRecordValues(
+            line, [{"qbo_state": "sent", "unit_amount": 3.0, "date": date(2026, 3, 3)}]
+        )
+
+    def test_time_changed_then_billed_is_locked_with_quickbooks_version(self):
+        line = self.sent()
+        self.change_in_quickbooks(line, Hours=4)
+        requests.post(
+            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
+            f"{line.qbo_time_activity_id}/bill",
+            timeout=10,
+        ).raise_for_status()
+        self.reconcile()
+        self.assertRecordValues(line, [{"qbo_billed": True, "qbo_state": "changed"}])
+        self.assertIn("QuickBooks has 4:00", line.qbo_last_error)
+        with self.assertRaisesRegex(UserError, "only QuickBooks' version"):
+            self.env["qbo.sender"]._qbo_send_odoo_version(line)
+        with self.assertRaisesRegex(UserError, "billed in QuickBooks"):
+            line.unit_amount = 4.0
+        # The invoice's hours, kept in Odoo by a manager's choice; still locked.
+        self.env["qbo.sender"]._qbo_keep_quickbooks_version(line)
+        self.assertRecordValues(
+            line, [{"qbo_state": "sent", "unit_amount": 4.0, "qbo_billed": True}]
+        )
+        self.assertEqual(self.updates_made(), 1, "QuickBooks is not written")
+
     # ------------------------------------------------------------------
     # Deleted in QuickBooks
     # ------------------------------------------------------------------
@@ -165,6 +204,13 @@ class TestReconcileChanges(QboSendCase):
             .level,
             "warning",
         )
+
+    def test_a_deleted_event_is_not_believed_while_quickbooks_reads_it(self):
+        line = self.sent()
+        # The query leaves it out (an index lagging behind), the read finds it.
+        with patch.object(QboClient, "time_activities_by_ids", return_value={}):
+            self.webhook(line, "deleted", "ev-lagging")
+        self.assertEqual(line.qbo_state, "sent")
 
     def test_the_daily_sweep_finds_deletions(self):
         lines = self.sent() | self.sent(hours=1.0) | self.sent(hours=3.0)
@@ -198,6 +244,7 @@ class TestReconcileChanges(QboSendCase):
         line._qbo_send()
         self.company.qbo_background_threshold = 0
         line._qbo_send()
+        self.assertIn("deleted in QuickBooks", self.last_send_log().line_ids.message, "not queued")
         self.company.qbo_send_when_sendable = True
         line.name = "Design review, again"
         self.env["qbo.send.queue"]._qbo_cron_send_realtime()
