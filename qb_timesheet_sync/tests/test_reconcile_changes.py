@@ -11,11 +11,13 @@ import requests
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from ..models.qbo_reconcile import SWEEP_PARAM
 from ..qbo import QboClient
 from ..qbo.webhooks import WebhookEvent
-from .common_send import REALM_A, QboSendCase
+from .common_send import REALM_A, QboSendCase, qbo_write
+from .test_connection_ui import QboHttpCase
 
 
 @tagged("post_install", "-at_install")
@@ -276,3 +278,44 @@ class TestReconcileChanges(QboSendCase):
             ),
             "journaled like any create",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSendAgainRpc(QboHttpCase):
+    def test_send_again_is_refused_to_a_plain_user_over_rpc(self):
+        new_test_user(
+            self.env,
+            "qbo_rpc_plain",
+            password="qbo_rpc_plain_pw",
+            groups="hr_timesheet.group_hr_timesheet_approver,qb_timesheet_sync.group_qbo_user",
+        )
+        employee = self.env["hr.employee"].create({"name": "Emily Platt"})
+        project = self.env["project.project"].create({"name": "Website"})
+        line = self.env["account.analytic.line"].create(
+            {"name": "Design", "employee_id": employee.id, "project_id": project.id}
+        )
+        qbo_write(
+            line, {"qbo_state": "deleted", "qbo_time_activity_id": "7", "qbo_realm_id": REALM_A}
+        )
+        self.authenticate("qbo_rpc_plain", "qbo_rpc_plain_pw")
+        action = self.env.ref("qb_timesheet_sync.action_qbo_send_again")
+        params = {
+            "action_id": action.id,
+            "context": {"active_model": line._name, "active_id": line.id, "active_ids": line.ids},
+        }
+        with mute_logger("odoo.http"), self.assertRaisesRegex(Exception, "AccessError"):
+            self.make_jsonrpc_request("/web/action/run", params)
+        self.assertEqual(line.qbo_state, "deleted")
+        self.assertEqual(line.qbo_time_activity_id, "7")
+        # A QuickBooks manager may (this company is not connected: the line
+        # is then refused for that, its old time activity forgotten).
+        new_test_user(
+            self.env,
+            "qbo_rpc_manager",
+            password="qbo_rpc_manager_pw",
+            groups="hr_timesheet.group_timesheet_manager,qb_timesheet_sync.group_qbo_manager",
+        )
+        self.authenticate("qbo_rpc_manager", "qbo_rpc_manager_pw")
+        self.make_jsonrpc_request("/web/action/run", params)
+        line.invalidate_recordset()
+        self.assertEqual((line.qbo_state, line.qbo_time_activity_id), ("refused", False))
