@@ -29,6 +29,8 @@ from .errors import QboError
 from .text import _lt
 
 PAYROLL_SCOPE = "payroll.compensation.read"
+# The kind of ``qbo.item`` a pay type is stored as.
+PAYROLL = "payroll"
 # guess: Intuit's schema pages do not show the root field of the employees'
 # compensations; this name (with edges/node) is what public clients send. The
 # local sandbox (tests/qbo_sandbox/payroll.py) answers the same name.
@@ -77,6 +79,14 @@ def pay_type_from_node(node):
         name=employer.get("name") or str(employer["id"]),
         type_name=kind.get("value") or kind.get("key") or "",
     )
+
+
+def pay_type_values(pay_type):
+    """{qbo_id, name, active} of a :class:`PayType`, as ``qbo.item`` keeps it."""
+    name = pay_type.name
+    if pay_type.type_name and pay_type.type_name.lower() not in name.lower():
+        name = f"{name} ({pay_type.type_name})"
+    return {"qbo_id": pay_type.qbo_id, "name": name, "active": True}
 
 
 def _check_errors(answer, employee_id):

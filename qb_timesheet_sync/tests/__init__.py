@@ -9,6 +9,7 @@ from . import (
     test_mapping,
     test_reconcile,
     test_metering,
+    test_payroll,
     test_rate_window,
     test_resync,
     test_security_rpc,
