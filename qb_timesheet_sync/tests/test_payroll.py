@@ -68,7 +68,7 @@ class TestPayroll(QboSendCase):
         log = self.resync()
         self.assertEqual(log.state, "done", log.summary)
         self.assertEqual(
-            sorted(self.emily.qbo_payroll_item_ids.mapped("qbo_id")), [OVERTIME_ID, REGULAR_ID]
+            sorted(self.emily.qbo_payroll_item_ids.mapped("qbo_id")), [REGULAR_ID, OVERTIME_ID]
         )
         self.assertEqual(self.pay_type(REGULAR_ID).name, "Regular pay (Hourly)")
         self.assertEqual(self.pay_type(REGULAR_ID).realm_id, REALM_A)
