@@ -178,6 +178,8 @@ def test_time_activity_carries_an_active_pay_type_of_its_employee(sandbox, payro
     record_id = created.json()["TimeActivity"]["Id"]
     read = client.read("TimeActivity", record_id).json()["TimeActivity"]
     assert read["PayrollItemRef"]["value"] == OVERTIME_ID
+    page = requests.get(f"{sandbox.url}/_sandbox/", timeout=TIMEOUT)
+    assert "<th>Pay type</th>" in page.text and "<td>Overtime</td>" in page.text
 
 
 def test_payroll_item_ref_is_validated(sandbox, payroll_company):
