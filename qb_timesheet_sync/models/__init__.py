@@ -11,6 +11,7 @@ from . import (
     qbo_connection_oauth,
     qbo_hour_details,
     qbo_item,
+    qbo_payroll,
     qbo_project_rate,
     qbo_rate_window,
     qbo_resync,

@@ -286,6 +286,16 @@ class QboClient:
     # ------------------------------------------------------------------
     # HTTP
     # ------------------------------------------------------------------
+    def graphql(self, query, variables=None):
+        """The decoded answer of one GraphQL request (Intuit's GraphQL API,
+        ``environment.graphql_url``): ``{"data": ..., "errors": [...]}``; the
+        caller reads ``errors`` (see qbo/payroll.py). Same token, refresh,
+        retries, rate limiter and metering as the Accounting API's reads."""
+        if not self.environment.graphql_url:
+            raise ValueError("This QuickBooks environment has no GraphQL API.")
+        body = {"query": query, "variables": variables or {}}
+        return self._request("POST", self.environment.graphql_url, json_body=body)
+
     def _query_response(self, statement):
         return self._request("POST", "query", text_body=statement).get("QueryResponse", {})
 
@@ -309,7 +319,9 @@ class QboClient:
         successful response or raises the matching :class:`QboError`."""
         if request_id and len(request_id) > MAX_REQUEST_ID_LENGTH:
             raise ValueError("A QuickBooks requestid has at most 50 characters.")
-        query = {"minorversion": self.minor_version, **(params or {})}
+        # An absolute URL (the GraphQL API) takes no Accounting API parameters.
+        query = {} if _is_absolute(path) else {"minorversion": self.minor_version}
+        query.update(params or {})
         if request_id:
             query["requestid"] = request_id
         refreshed = False
@@ -358,7 +370,8 @@ class QboClient:
         (GUESS: Intuit does not say how a mixed batch is metered)."""
         if status in (401, 429):
             return
-        if method == "GET" or path == "query":
+        if method == "GET" or path == "query" or _is_absolute(path):
+            # The GraphQL calls of this client only read (qbo/payroll.py).
             kind = "CorePlus"
         elif path == "batch":
             items = (json_body or {}).get("BatchItemRequest", [])
@@ -383,7 +396,7 @@ class QboClient:
         with self.rate_limiter.slot(is_batch):
             return self._session.request(
                 method,
-                self._company_url + path,
+                path if _is_absolute(path) else self._company_url + path,
                 params=query,
                 json=json_body,
                 data=data,
@@ -420,6 +433,10 @@ class QboClient:
 
     def _backoff(self, attempt):
         return min(self.backoff_base * 2**attempt, MAX_BACKOFF_SECONDS)
+
+
+def _is_absolute(path):
+    return path.startswith(("https://", "http://"))
 
 
 def _is_throttled(response):

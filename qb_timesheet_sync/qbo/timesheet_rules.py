@@ -398,6 +398,7 @@ def build_time_activity(
     department_qbo_id=None,
     cost_rate=None,
     project_qbo_id=None,
+    payroll_item_qbo_id=None,
 ):
     """Return ``(payload, description_truncated)`` for a TimeActivity create.
 
@@ -407,7 +408,9 @@ def build_time_activity(
     ``department_qbo_id`` (a location) and ``cost_rate`` (job costing) are
     sent when given (see hour_details.py), and ``project_qbo_id`` as
     ``ProjectRef`` (a QuickBooks project, see
-    :func:`~.hour_details.customer_refs`). Raises ValueError on
+    :func:`~.hour_details.customer_refs`). ``payroll_item_qbo_id`` (the
+    employee's pay type, qbo/payroll.py) is sent as ``PayrollItemRef`` for an
+    employee's time only, never a vendor's. Raises ValueError on
     values the caller should have refused first (see :func:`refusal`).
     """
     if name_of not in (EMPLOYEE, VENDOR):
@@ -434,6 +437,8 @@ def build_time_activity(
         payload["ClassRef"] = {"value": str(class_qbo_id)}
     if department_qbo_id:
         payload["DepartmentRef"] = {"value": str(department_qbo_id)}
+    if payroll_item_qbo_id and name_of == EMPLOYEE:
+        payload["PayrollItemRef"] = {"value": str(payroll_item_qbo_id)}
     payload.update(
         {
             "TxnDate": txn_date.isoformat(),

@@ -10,6 +10,7 @@ from . import (
     test_reconcile,
     test_reconcile_changes,
     test_metering,
+    test_payroll,
     test_rate_window,
     test_resync,
     test_security_rpc,

@@ -18,7 +18,7 @@ import copy
 import datetime
 import threading
 
-from . import entities
+from . import entities, payroll
 
 DEFAULT_SETTINGS = {
     "CompanyName": "Sandbox Company",
@@ -117,6 +117,8 @@ class Realm:
         self.next_id = 1
         # requestid -> the first response: {"status", "content_type", "body"}.
         self.request_log = {}
+        # Pay types and who has them (issue 14, see payroll.py).
+        self.payroll = payroll.empty()
         self.created = self.meta_time()
         if settings:
             self.apply_settings(settings)
@@ -261,6 +263,7 @@ class Realm:
             "next_id": self.next_id,
             "request_log": self.request_log,
             "created": self.created,
+            "payroll": self.payroll,
         }
 
     @classmethod
@@ -271,6 +274,7 @@ class Realm:
         realm.next_id = data["next_id"]
         realm.request_log = data["request_log"]
         realm.created = data["created"]
+        realm.payroll = data.get("payroll") or payroll.empty()
         return realm
 
 
@@ -331,7 +335,14 @@ class SandboxState:
             self.changed()
 
     def _load_realm_seed(self, realm_seed):
-        known = {"realm_id", "company_name", "settings", "utc_offset", *entities.ENTITIES}
+        known = {
+            "realm_id",
+            "company_name",
+            "settings",
+            "utc_offset",
+            "PayrollCompensation",
+            *entities.ENTITIES,
+        }
         unknown = sorted(set(realm_seed) - known)
         if unknown:
             raise ValueError(f"unknown keys in realm seed: {', '.join(unknown)}")
@@ -347,6 +358,7 @@ class SandboxState:
         for entity in ("Employee", "Vendor", "Item", *entities.CATEGORY_ENTITIES):
             for record in realm_seed.get(entity, []):
                 entities.create(realm, entity, record, entities.WriteContext(seeding=True))
+        payroll.load_seed(realm, realm_seed.get("PayrollCompensation", []))
         for record in realm_seed.get("Customer", []):
             self._load_customer_seed(realm, record, None)
         for record in realm_seed.get("TimeActivity", []):
