@@ -11,6 +11,7 @@ from . import (
     qbo_connection_oauth,
     qbo_hour_details,
     qbo_item,
+    qbo_payroll,
     qbo_project_rate,
     qbo_rate_window,
     qbo_resync,
@@ -27,3 +28,6 @@ from . import (
 
 # Extensions of the sender and of its queue, after them.
 from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update, qbo_webhook
+
+# What the reconciliation does with changes and deletions seen in QuickBooks.
+from . import qbo_reconcile_changes

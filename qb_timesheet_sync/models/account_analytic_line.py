@@ -15,7 +15,7 @@ from ..qbo import (
     QboTimeout,
 )
 from ..qbo.text import render
-from .qbo_state_guard import qbo_trusted
+from .qbo_state_guard import is_trusted, qbo_trusted
 
 # The words of these states are the vocabulary of readme/USAGE.md.
 QBO_STATES = [
@@ -26,9 +26,13 @@ QBO_STATES = [
     ("error", "Failed"),
     ("edited", "Edited after sending"),
     ("conflict", "Changed in QuickBooks and in Odoo"),
+    ("changed", "Changed in QuickBooks"),
+    ("deleted", "Deleted in QuickBooks"),
 ]
-# States of a line that has a time activity in QuickBooks.
-SENT_STATES = ("sent", "edited", "conflict")
+# States of a line that has a time activity in QuickBooks. A line whose time
+# activity was deleted in QuickBooks ("deleted") has none any more: it keeps
+# the old id for the record, and is sent again only deliberately.
+SENT_STATES = ("sent", "edited", "conflict", "changed")
 # What the time activity of a sent line is made of.
 QBO_PROTECTED_FIELDS = ("date", "unit_amount", "employee_id", "project_id", "name")
 # A new task may move the line to another project.
@@ -171,7 +175,8 @@ class AccountAnalyticLine(models.Model):
     # CRUD: sent lines are protected
     # ------------------------------------------------------------------
     def write(self, vals):
-        if any(not name.startswith("qbo_") for name in vals):
+        # Keeping QuickBooks' version of billed time is the addon's own write.
+        if any(not name.startswith("qbo_") for name in vals) and not is_trusted():
             self._qbo_check_not_billed()
         watched = self.browse()
         if QBO_WATCHED_FIELDS & vals.keys():
@@ -179,7 +184,9 @@ class AccountAnalyticLine(models.Model):
         before = {line.id: line._qbo_protected_values() for line in watched}
         result = super().write(vals)
         changed = watched.filtered(lambda line: line._qbo_protected_values() != before[line.id])
-        if changed:
+        # Taking QuickBooks' version (qbo_reconcile_changes.py) is the addon's
+        # own write: not an edit to send back.
+        if changed and not is_trusted():
             changed._qbo_edited_after_sending()
             changed._qbo_log_edits(before)
         return result
@@ -190,8 +197,13 @@ class AccountAnalyticLine(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_sent_to_qbo(self):
+        # A line whose time activity was deleted in QuickBooks has nothing
+        # left there: it may go.
         sent = self.sudo().filtered(
-            lambda line: line.qbo_state in SENT_STATES or line.qbo_time_activity_id
+            lambda line: (
+                line.qbo_state in SENT_STATES
+                or (line.qbo_time_activity_id and line.qbo_state != "deleted")
+            )
         )
         # The company may ask to delete the time activity too (qbo_deletion.py);
         # a QuickBooks manager's deletion then follows to QuickBooks.
@@ -248,6 +260,10 @@ class AccountAnalyticLine(models.Model):
             )
         self.filtered(lambda line: line.qbo_state == "sent")._qbo_write_state(
             {"qbo_state": "edited"}
+        )
+        # Changed in QuickBooks, and now in Odoo too: both versions to choose from.
+        self.filtered(lambda line: line.qbo_state == "changed")._qbo_write_state(
+            {"qbo_state": "conflict"}
         )
 
     def _qbo_line_names(self):

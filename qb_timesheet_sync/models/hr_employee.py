@@ -22,11 +22,17 @@ class HrEmployee(models.Model):
     _qbo_mapping_fields = frozenset({"qbo_id", "qbo_kind", "qbo_display_name", "qbo_realm_id"})
     # The billing rate is HR's to set; every other qbo_ field is the link.
     _qbo_user_fields = frozenset(
-        {"qbo_billing_rate", "qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"}
+        {
+            "qbo_billing_rate",
+            "qbo_item_ref_id",
+            "qbo_class_ref_id",
+            "qbo_department_ref_id",
+            "qbo_payroll_item_ref_id",
+        }
     )
     # What the employee's hours carry in QuickBooks (issue 14).
     _qbo_manager_fields = frozenset(
-        {"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id"}
+        {"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id", "qbo_payroll_item_ref_id"}
     )
     _qbo_link_key_columns = ("company_id", "qbo_kind")
 
@@ -87,6 +93,32 @@ class HrEmployee(models.Model):
         domain=[("kind", "=", "department")],
         groups="qb_timesheet_sync.group_qbo_user",
         help="Location of this employee's time, above the project's and the company's.",
+    )
+    # Issue 14: QuickBooks Payroll (see models/qbo_payroll.py). The pay types
+    # QuickBooks gives this employee are QuickBooks state (read by the
+    # resync); the one their time is sent with is a manager's choice.
+    qbo_payroll_item_ids = fields.Many2many(
+        "qbo.item",
+        "hr_employee_qbo_payroll_item_rel",
+        "employee_id",
+        "item_id",
+        string="QuickBooks pay types",
+        copy=False,
+        readonly=True,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="The active pay types QuickBooks Payroll gives this employee, as last read by "
+        "'Check for new users and customers'.",
+    )
+    qbo_payroll_item_ref_id = fields.Many2one(
+        "qbo.item",
+        string="QuickBooks pay type",
+        check_company=True,
+        copy=False,
+        domain="[('id', 'in', qbo_payroll_item_ids)]",
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="Pay type (payroll item) of this employee's time, so it feeds QuickBooks "
+        "Payroll. Sent only when 'Send payroll items' is on in Settings, and only for time "
+        "sent in the name of a QuickBooks employee (never a vendor).",
     )
 
     def _qbo_company(self):

@@ -363,10 +363,7 @@ class QboConnection(models.Model):
             _("Time tracking: on.")
             if time_tracking_enabled
             else _("Time tracking: not given by QuickBooks; the first send will tell."),
-            _(
-                "Payroll: on. Employees' time may be refused or need payroll items; "
-                "contractors (vendors) are not affected."
-            )
+            self.env["qbo.payroll"]._qbo_test_sentence(self.company_id)
             if payroll
             else _("Payroll: off."),
             _(

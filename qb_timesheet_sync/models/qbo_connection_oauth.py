@@ -10,7 +10,8 @@ from odoo.http import request
 from odoo.tools import consteq
 from odoo.tools.misc import hmac
 
-from ..qbo import QboClient
+from ..qbo import ACCOUNTING_SCOPE, QboClient
+from ..qbo.payroll import PAYROLL_SCOPE
 from .qbo_connection import API_TIMEOUT
 
 # How long a consent started in Settings may take to come back.
@@ -102,8 +103,20 @@ class QboConnection(models.Model):
         """Send the browser to Intuit's consent page."""
         self.ensure_one()
         self._check_qbo_manager()
-        url = self._qbo_oauth_client().authorization_url(self._qbo_oauth_state())
+        url = self._qbo_oauth_client().authorization_url(
+            self._qbo_oauth_state(), scopes=self._qbo_scopes()
+        )
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _qbo_scopes(self):
+        """What the consent asks for: the accounting scope, and Intuit's
+        restricted ``payroll.compensation.read`` only when the company sends
+        payroll items (issue 14; Intuit grants it to approved apps only)."""
+        self.ensure_one()
+        scopes = [ACCOUNTING_SCOPE]
+        if self.company_id.sudo().qbo_send_payroll_items:
+            scopes.append(PAYROLL_SCOPE)
+        return tuple(scopes)
 
     def _qbo_finish_connect(self, code, realm_id):
         """Exchange the authorization code and record the new connection.

@@ -8,6 +8,7 @@ for the QuickBooks company the lines go to."""
 from odoo import api, models
 
 from ..qbo.hour_details import CLASS, DEPARTMENT, ITEM, hour_details
+from ..qbo.lists import EMPLOYEE
 
 # The setting fields of each level, per kind (a task only has a service item).
 LEVEL_FIELDS = {
@@ -41,7 +42,9 @@ class QboHourDetails(models.AbstractModel):
         company = send_context.company.sudo()
         realm_id = send_context.realm_id
         lines.task_id.fetch(["qbo_item_ref_id"])
-        lines.employee_id.fetch([*LEVEL_FIELDS["employee"].values(), "hourly_cost"])
+        lines.employee_id.fetch(
+            [*LEVEL_FIELDS["employee"].values(), "hourly_cost", "qbo_payroll_item_ref_id"]
+        )
         lines.project_id.fetch(list(LEVEL_FIELDS["project"].values()))
         (
             lines.task_id.qbo_item_ref_id
@@ -51,6 +54,7 @@ class QboHourDetails(models.AbstractModel):
             | lines.project_id.qbo_item_ref_id
             | lines.project_id.qbo_class_ref_id
             | lines.project_id.qbo_department_ref_id
+            | lines.employee_id.qbo_payroll_item_ref_id
         ).fetch(["qbo_id", "realm_id"])
         company_settings = self._qbo_level_settings("company", company, realm_id)
         details = {}
@@ -66,8 +70,19 @@ class QboHourDetails(models.AbstractModel):
                 send_context.tracking,
                 hourly_cost=line.employee_id.hourly_cost,
                 send_cost=company.qbo_send_cost,
+                payroll_item=self._qbo_payroll_item(line.employee_id, company, realm_id),
             )
         return details
+
+    @api.model
+    def _qbo_payroll_item(self, employee, company, realm_id):
+        """The pay type id sent with ``employee``'s time (issue 14): only when
+        the company sends payroll items and the time goes to a QuickBooks
+        employee (a vendor's time never carries one)."""
+        pay_type = employee.qbo_payroll_item_ref_id
+        if not (company.qbo_send_payroll_items and pay_type and employee.qbo_kind == EMPLOYEE):
+            return None
+        return pay_type._qbo_ref(realm_id)
 
     @api.model
     def _qbo_level_settings(self, level, record, realm_id):

@@ -3,8 +3,11 @@
 activities Odoo sent. A cron reads, per connected company, the time
 activities changed since a watermark (a ``MetaData.LastUpdatedTime``
 query, paged by 1,000: CDC does not cover TimeActivity, facts 9.4) and
-applies what it sees to the lines. Today: time billed in QuickBooks
-(``HasBeenBilled``) locks its line (``qbo_billed``)."""
+applies what it sees to the lines: time billed in QuickBooks
+(``HasBeenBilled``) locks its line (``qbo_billed``); a time activity
+changed or deleted in QuickBooks puts its line in the *changed* or
+*deleted* state (``qbo_reconcile_changes.py``). Query by LastUpdatedTime
+cannot see deletions: a daily sweep reads the sent ids again."""
 
 import logging
 
@@ -16,6 +19,8 @@ from .qbo_sender import RECONCILE_MARGIN
 _logger = logging.getLogger(__name__)
 
 WATERMARK_PARAM = "qb_timesheet_sync.reconcile_watermark.%s"  # per QuickBooks company
+# When the sent time activities were last read again, looking for deletions.
+SWEEP_PARAM = "qb_timesheet_sync.reconcile_sweep.%s"  # per QuickBooks company
 BILLED = "HasBeenBilled"
 
 
@@ -47,9 +52,11 @@ class QboReconcile(models.AbstractModel):
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
-    def _qbo_reconcile_company(self, company):
+    def _qbo_reconcile_company(self, company, sweep=None):
         """Read the time activities ``company``'s QuickBooks company changed
-        since the watermark and apply them; returns the lines changed."""
+        since the watermark and apply them; once a day (or when ``sweep`` is
+        True), also look for the sent ones deleted in QuickBooks (see
+        :meth:`_qbo_sweep_deleted`). Returns the lines changed."""
         connection = company.sudo()._qbo_connection()
         realm_id = connection.realm_id
         params = self.env["ir.config_parameter"].sudo()
@@ -59,12 +66,16 @@ class QboReconcile(models.AbstractModel):
             fields.Datetime.to_datetime(watermark) if watermark else self._qbo_first_since(realm_id)
         )
         changed = self.env["account.analytic.line"]
+        client = None
         if since:
-            activities = connection._qbo_client().time_activities_changed_since(
-                since - RECONCILE_MARGIN
-            )
+            client = connection._qbo_client()
+            activities = client.time_activities_changed_since(since - RECONCILE_MARGIN)
             changed = self._qbo_apply(company, realm_id, activities)
         params.set_param(WATERMARK_PARAM % realm_id, fields.Datetime.to_string(started))
+        if sweep or (sweep is None and self._qbo_sweep_due(realm_id, started)):
+            client = client or connection._qbo_client()
+            changed |= self._qbo_sweep_deleted(company, realm_id, client)
+            params.set_param(SWEEP_PARAM % realm_id, fields.Datetime.to_string(started))
         return changed
 
     @api.model
@@ -82,9 +93,11 @@ class QboReconcile(models.AbstractModel):
         return first.qbo_sent_at or None
 
     @api.model
-    def _qbo_apply(self, company, realm_id, activities, source=None):
-        """Apply what QuickBooks says of ``activities`` to their lines; the
-        sync log names the ``source`` (the reconciliation, a webhook)."""
+    def _qbo_apply(self, company, realm_id, activities, source=None, deleted_ids=()):
+        """Apply what QuickBooks says of ``activities`` (and of the time
+        activities ``deleted_ids``, confirmed deleted) to their lines, in one
+        sync log entry naming the ``source`` (the reconciliation, a webhook);
+        returns the lines that changed state."""
         source = source or self.env._("the reconciliation")
         by_id = {str(activity["Id"]): activity for activity in activities}
         lines = (
@@ -95,14 +108,13 @@ class QboReconcile(models.AbstractModel):
                     ("qbo_realm_id", "=", realm_id),
                     ("qbo_time_activity_id", "in", list(by_id)),
                     ("qbo_billed", "=", False),
+                    ("qbo_state", "!=", "deleted"),
                 ]
             )
         )
         billed = lines.filtered(
             lambda line: by_id[line.qbo_time_activity_id].get("BillableStatus") == BILLED
         )
-        if not billed:
-            return billed
         for line in billed:
             line._qbo_write_state(
                 {
@@ -110,30 +122,60 @@ class QboReconcile(models.AbstractModel):
                     "qbo_sync_token": by_id[line.qbo_time_activity_id].get("SyncToken"),
                 }
             )
-        log = self.env["qbo.sync.log"]
-        log._record(
+        details = [
+            {
+                "level": "info",
+                "message": self.env._(
+                    "Time activity %(id)s was billed in QuickBooks (seen by %(seen_by)s): "
+                    "the line is locked.",
+                    id=line.qbo_time_activity_id,
+                    seen_by=source,
+                ),
+                "record": line,
+            }
+            for line in billed
+        ]
+        # Billed time may also have been changed before it was billed: shown too.
+        changed, changed_details = self._qbo_apply_changes(lines, by_id, source)
+        deleted, deleted_details = self._qbo_apply_deletions(realm_id, deleted_ids, source)
+        touched = billed | changed | deleted
+        if not touched:
+            return touched
+        self.env["qbo.sync.log"]._record(
             company,
             "reconcile",
             self.env._("Changes seen in QuickBooks"),
-            self.env._(
-                "%(count)s lines were billed in QuickBooks and are now locked (seen by "
-                "%(seen_by)s).",
-                count=len(billed),
-                seen_by=source,
-            ),
+            self._qbo_summary(billed, changed, deleted, source),
             realm_id=realm_id,
-            lines=[
-                {
-                    "level": "info",
-                    "message": self.env._(
-                        "Time activity %(id)s was billed in QuickBooks (seen by %(seen_by)s): "
-                        "the line is locked.",
-                        id=line.qbo_time_activity_id,
-                        seen_by=source,
-                    ),
-                    "record": line,
-                }
-                for line in billed
-            ],
+            lines=details + changed_details + deleted_details,
         )
-        return billed
+        return touched
+
+    @api.model
+    def _qbo_summary(self, billed, changed, deleted, source):
+        parts = []
+        if billed:
+            parts.append(
+                self.env._(
+                    "%(count)s lines were billed in QuickBooks and are now locked.",
+                    count=len(billed),
+                )
+            )
+        if changed:
+            parts.append(
+                self.env._(
+                    "%(count)s lines were changed in QuickBooks: they wait for a QuickBooks "
+                    "manager to choose which version to keep.",
+                    count=len(changed),
+                )
+            )
+        if deleted:
+            parts.append(
+                self.env._(
+                    "%(count)s lines were deleted in QuickBooks: they are sent again only "
+                    "deliberately.",
+                    count=len(deleted),
+                )
+            )
+        parts.append(self.env._("Seen by %(seen_by)s.", seen_by=source))
+        return " ".join(str(part) for part in parts)

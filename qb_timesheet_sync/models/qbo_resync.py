@@ -121,6 +121,8 @@ class QboResync(models.AbstractModel):
         for kind, rows in category_rows.items():
             self.env["qbo.item"]._qbo_store(company, client.realm_id, rows, kind=kind)
         outcomes = self._qbo_apply(company, client, qbo_rows, create_missing)
+        # Issue 14: the employees' pay types (QuickBooks Payroll), once they are matched.
+        outcomes += self.env["qbo.payroll"]._qbo_resync_pay_types(company, client)
         counts = Counter(item["category"] for item in outcomes)
         log = self._qbo_record(company, client.realm_id, outcomes, counts)
         log._qbo_add_metered_calls(client)

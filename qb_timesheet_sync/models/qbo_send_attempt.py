@@ -65,7 +65,8 @@ class QboSendAttempt(models.Model):
                    AND attempt.attempted_at < %(before)s
                    AND (
                         (line.qbo_request_id = attempt.request_id
-                         AND line.qbo_state IN ('sent', 'edited', 'conflict', 'error'))
+                         AND line.qbo_state IN ('sent', 'edited', 'conflict', 'changed',
+                                                'deleted', 'error'))
                         OR EXISTS (SELECT 1 FROM qbo_send_attempt later
                                     WHERE later.line_id = attempt.line_id
                                       AND later.id > attempt.id)

@@ -18,6 +18,13 @@ from ..qbo.timesheet_rules import refusal_for
 from .account_analytic_line import SENT_STATES
 from .qbo_sender import CLOSE_WIZARD
 
+# Why lines that are not queued are refused, by state (default: already sent).
+QUEUE_REFUSALS = {
+    "conflict": "conflict",
+    "changed": "changed_in_quickbooks",
+    "deleted": "deleted_in_quickbooks",
+}
+
 _logger = logging.getLogger(__name__)
 
 # Lines the background sender locks, sends and commits together: three batch
@@ -79,7 +86,10 @@ class QboSendQueue(models.AbstractModel):
         )
         # Edited lines are queued too: the background sender updates them.
         sent = lines.filtered(
-            lambda line: line.qbo_state in SENT_STATES and line.qbo_state != "edited"
+            lambda line: (
+                (line.qbo_state in SENT_STATES and line.qbo_state != "edited")
+                or line.qbo_state == "deleted"
+            )
         )
         to_queue = lines - sent
         # Lines queued again move to this send.
@@ -92,8 +102,14 @@ class QboSendQueue(models.AbstractModel):
                 "qbo_refusal_code": False,
             }
         )
-        already_sent = refusal_for("already_sent")
-        log._add_lines([log._qbo_refusal_detail(already_sent, line) for line in sent])
+        log._add_lines(
+            [
+                log._qbo_refusal_detail(
+                    refusal_for(QUEUE_REFUSALS.get(line.qbo_state, "already_sent")), line
+                )
+                for line in sent
+            ]
+        )
         log.write({"count_refused": len(sent), "count_remaining": len(to_queue)})
         if to_queue:
             self.env.ref(SEND_CRON)._trigger()

@@ -32,6 +32,7 @@ from ..qbo.updates import (
 )
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 from .qbo_sender import PendingAttempt
+from .qbo_state_guard import qbo_trusted
 
 
 class QboSender(models.AbstractModel):
@@ -180,15 +181,20 @@ class QboSender(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _qbo_keep_quickbooks_version(self, lines):
-        """Lines in conflict take QuickBooks' duration, date and description;
-        QuickBooks is not written."""
+        """Lines in conflict, or changed in QuickBooks, take QuickBooks'
+        duration, date and description; QuickBooks is not written. (The
+        rest, such as a rate or a customer changed in QuickBooks, stays as
+        Odoo has it: QuickBooks' version is accepted with its SyncToken.)"""
         lines = self._qbo_conflict_lines(lines)
         for line in lines:
             record = line.sudo().qbo_conflict_payload
             values = {"unit_amount": minutes_of(record) / 60, "date": record.get("TxnDate")}
             if (record.get("Description") or "") != line._qbo_description():
                 values["name"] = record.get("Description") or "/"
-            line.write(values)
+            # The addon's own write: not an edit to send back, whatever the
+            # company's edit policy (account_analytic_line.py).
+            with qbo_trusted():
+                line.write(values)
             line._qbo_mark_sent(
                 record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
             )
@@ -197,8 +203,17 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_send_odoo_version(self, lines):
-        """Send Odoo's version of lines in conflict over QuickBooks' one."""
+        """Send Odoo's version of lines in conflict over QuickBooks' one.
+        Time billed in QuickBooks keeps QuickBooks' version: it is on an invoice."""
         lines = self._qbo_conflict_lines(lines)
+        if all(line.qbo_billed for line in lines):
+            raise UserError(
+                self.env._(
+                    "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
+                    "version can be kept."
+                )
+            )
+        lines = lines.filtered(lambda line: not line.qbo_billed)
         for line in lines:
             record = line.sudo().qbo_conflict_payload
             # QuickBooks' version becomes the one the update replaces.
@@ -218,9 +233,11 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_conflict_lines(self, lines):
         lines._qbo_check_send_access()
-        conflicts = lines.filtered(lambda line: line.qbo_state == "conflict")
+        conflicts = lines.filtered(lambda line: line.qbo_state in ("conflict", "changed"))
         if not conflicts:
-            raise UserError(self.env._("None of these lines is in conflict with QuickBooks."))
+            raise UserError(
+                self.env._("None of these lines was changed in QuickBooks since it was sent.")
+            )
         return conflicts
 
     @api.model

@@ -11,7 +11,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..qbo import QboError
-from ..qbo.updates import time_activities_by_id_queries
 
 PROCESS_CRON = "qb_timesheet_sync.ir_cron_qbo_webhook"
 
@@ -105,19 +104,23 @@ class QboWebhookEvent(models.Model):
 
     @api.model
     def _qbo_process_realm(self, connection, events):
-        """Time activities changed: read again and applied. Customer, employee
-        and vendor events are kept for the resync (not followed yet)."""
-        activity_ids = {
-            event.entity_id
-            for event in events
-            if event.entity == "TimeActivity" and event.operation != "deleted"
-        }
+        """Time activities changed or deleted: read again and applied. A
+        ``deleted`` event is never trusted alone: the id is read again and
+        only QuickBooks' *Object Not Found* confirms it (qbo_reconcile_changes.py).
+        Customer, employee and vendor events are kept for the resync (not
+        followed yet)."""
+        activity_ids = {event.entity_id for event in events if event.entity == "TimeActivity"}
         if not activity_ids:
             return
-        client = connection._qbo_client()
-        activities = []
-        for statement in time_activities_by_id_queries(activity_ids):
-            activities.extend(client.query(statement))
-        self.env["qbo.reconcile"]._qbo_apply(
-            connection.company_id, connection.realm_id, activities, source=self.env._("a webhook")
+        reconcile = self.env["qbo.reconcile"]
+        found, deleted = reconcile._qbo_read_again(
+            connection._qbo_client(), connection.realm_id, activity_ids
         )
+        if found or deleted:
+            reconcile._qbo_apply(
+                connection.company_id,
+                connection.realm_id,
+                list(found.values()),
+                source=self.env._("a webhook"),
+                deleted_ids=deleted,
+            )

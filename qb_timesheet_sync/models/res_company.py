@@ -69,6 +69,15 @@ class ResCompany(models.Model):
         "QuickBooks project is sent for the project's customer and linked to the project "
         "(ProjectRef). Off: the project is sent as the sub-customer it also is.",
     )
+    # Issue 14: pay types of QuickBooks Payroll (see models/qbo_payroll.py).
+    qbo_send_payroll_items = fields.Boolean(
+        string="Send payroll items",
+        help="For QuickBooks companies with QuickBooks Payroll: the connection also asks for "
+        "Intuit's payroll.compensation.read permission, 'Check for new users and customers' "
+        "reads each employee's pay types, and an employee's time is sent with the pay type "
+        "chosen on the employee, so it feeds payroll. Intuit grants this permission only to "
+        "apps it has approved for it: ask Intuit first, then connect again.",
+    )
     qbo_rounding_step = fields.Selection(
         [
             ("none", "No rounding"),

@@ -106,6 +106,9 @@ class ResConfigSettings(models.TransientModel):
     qbo_require_class = fields.Boolean(related="company_id.qbo_require_class", readonly=False)
     qbo_send_cost = fields.Boolean(related="company_id.qbo_send_cost", readonly=False)
     qbo_link_projects = fields.Boolean(related="company_id.qbo_link_projects", readonly=False)
+    qbo_send_payroll_items = fields.Boolean(
+        related="company_id.qbo_send_payroll_items", readonly=False
+    )
     qbo_rounding_step = fields.Selection(related="company_id.qbo_rounding_step", readonly=False)
     qbo_rounding_method = fields.Selection(related="company_id.qbo_rounding_method", readonly=False)
     qbo_send_non_billable = fields.Boolean(

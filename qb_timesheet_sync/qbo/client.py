@@ -174,6 +174,28 @@ class QboClient:
             "ORDERBY MetaData.LastUpdatedTime"
         )
 
+    def time_activities_by_ids(self, activity_ids):
+        """{Id: time activity} of those of ``activity_ids`` QuickBooks still
+        has: one query per 1,000 ids (``Id IN``, the page size), and no page
+        more, since such a query cannot return more rows than ids. Deleted
+        transactions are never returned by a query (facts 4.3, 5), so an id
+        left out was deleted. Queries select ``*``: QuickBooks has no
+        projections (facts 5). They are POSTed, so no URL length limit."""
+        ids = sorted({str(activity_id) for activity_id in activity_ids}, key=lambda x: (len(x), x))
+        if not all(activity_id.isdigit() for activity_id in ids):
+            raise ValueError(f"QuickBooks ids are numbers: {ids!r}")
+        found = {}
+        for start in range(0, len(ids), MAX_PAGE_SIZE):
+            chunk = ", ".join(f"'{each}'" for each in ids[start : start + MAX_PAGE_SIZE])
+            page = self._query_response(
+                f"SELECT * FROM TimeActivity WHERE Id IN ({chunk}) "
+                f"STARTPOSITION 1 MAXRESULTS {MAX_PAGE_SIZE}"
+            )
+            for record in page.get("TimeActivity", []):
+                if record.get("status") != "Deleted":
+                    found[str(record["Id"])] = record
+        return found
+
     # ------------------------------------------------------------------
     # Writes
     # ------------------------------------------------------------------
@@ -264,6 +286,16 @@ class QboClient:
     # ------------------------------------------------------------------
     # HTTP
     # ------------------------------------------------------------------
+    def graphql(self, query, variables=None):
+        """The decoded answer of one GraphQL request (Intuit's GraphQL API,
+        ``environment.graphql_url``): ``{"data": ..., "errors": [...]}``; the
+        caller reads ``errors`` (see qbo/payroll.py). Same token, refresh,
+        retries, rate limiter and metering as the Accounting API's reads."""
+        if not self.environment.graphql_url:
+            raise ValueError("This QuickBooks environment has no GraphQL API.")
+        body = {"query": query, "variables": variables or {}}
+        return self._request("POST", self.environment.graphql_url, json_body=body)
+
     def _query_response(self, statement):
         return self._request("POST", "query", text_body=statement).get("QueryResponse", {})
 
@@ -287,7 +319,9 @@ class QboClient:
         successful response or raises the matching :class:`QboError`."""
         if request_id and len(request_id) > MAX_REQUEST_ID_LENGTH:
             raise ValueError("A QuickBooks requestid has at most 50 characters.")
-        query = {"minorversion": self.minor_version, **(params or {})}
+        # An absolute URL (the GraphQL API) takes no Accounting API parameters.
+        query = {} if _is_absolute(path) else {"minorversion": self.minor_version}
+        query.update(params or {})
         if request_id:
             query["requestid"] = request_id
         refreshed = False
@@ -336,7 +370,8 @@ class QboClient:
         (GUESS: Intuit does not say how a mixed batch is metered)."""
         if status in (401, 429):
             return
-        if method == "GET" or path == "query":
+        if method == "GET" or path == "query" or _is_absolute(path):
+            # The GraphQL calls of this client only read (qbo/payroll.py).
             kind = "CorePlus"
         elif path == "batch":
             items = (json_body or {}).get("BatchItemRequest", [])
@@ -361,7 +396,7 @@ class QboClient:
         with self.rate_limiter.slot(is_batch):
             return self._session.request(
                 method,
-                self._company_url + path,
+                path if _is_absolute(path) else self._company_url + path,
                 params=query,
                 json=json_body,
                 data=data,
@@ -398,6 +433,10 @@ class QboClient:
 
     def _backoff(self, attempt):
         return min(self.backoff_base * 2**attempt, MAX_BACKOFF_SECONDS)
+
+
+def _is_absolute(path):
+    return path.startswith(("https://", "http://"))
 
 
 def _is_throttled(response):

@@ -22,6 +22,8 @@ class QboEnvironment:
     token_endpoint: str
     revocation_endpoint: str
     userinfo_endpoint: str
+    # Intuit's GraphQL API (pay types of QuickBooks Payroll, issue 14).
+    graphql_url: str = ""
 
     @property
     def is_loopback(self):
@@ -42,6 +44,9 @@ PRODUCTION = QboEnvironment(
     token_endpoint=_TOKEN_ENDPOINT,
     revocation_endpoint=_REVOCATION_ENDPOINT,
     userinfo_endpoint="https://accounts.platform.intuit.com/v1/openid_connect/userinfo",
+    # developer.intuit.com, Payroll API "Get started": "For production apps:
+    # https://qb.api.intuit.com/graphql".
+    graphql_url="https://qb.api.intuit.com/graphql",
 )
 
 INTUIT_SANDBOX = QboEnvironment(
@@ -51,6 +56,10 @@ INTUIT_SANDBOX = QboEnvironment(
     token_endpoint=_TOKEN_ENDPOINT,
     revocation_endpoint=_REVOCATION_ENDPOINT,
     userinfo_endpoint="https://sandbox-accounts.platform.intuit.com/v1/openid_connect/userinfo",
+    # guess: the GraphQL host of Intuit's sandbox companies. Intuit says "The
+    # Payroll Employee Compensation API is currently not available in sandbox",
+    # so pay types cannot be read there whatever the host.
+    graphql_url="https://qb-sandbox.api.intuit.com/graphql",
 )
 
 
@@ -76,6 +85,7 @@ def local_environment(base_url):
         token_endpoint=base_url + "/oauth2/v1/tokens/bearer",
         revocation_endpoint=base_url + "/v2/oauth2/tokens/revoke",
         userinfo_endpoint=base_url + "/v1/openid_connect/userinfo",
+        graphql_url=base_url + "/graphql",
     )
 
 

@@ -122,6 +122,8 @@ class HourDetails:
     class_qbo_id: str | None = None
     department_qbo_id: str | None = None
     cost_rate: float | None = None
+    # The employee's pay type (QuickBooks Payroll, qbo/payroll.py).
+    payroll_item_qbo_id: str | None = None
 
     def payload_kwargs(self):
         """The keyword arguments of ``build_time_activity`` they are sent as."""
@@ -130,14 +132,16 @@ class HourDetails:
             "class_qbo_id": self.class_qbo_id,
             "department_qbo_id": self.department_qbo_id,
             "cost_rate": self.cost_rate,
+            "payroll_item_qbo_id": self.payroll_item_qbo_id,
         }
 
 
-def hour_details(settings, tracking, hourly_cost=None, send_cost=False):
+def hour_details(settings, tracking, hourly_cost=None, send_cost=False, payroll_item=None):
     """The :class:`HourDetails` of a line from its ``settings`` (see
     :func:`resolve_details`). A class or location is only sent when the
     QuickBooks company does not say it stops tracking them (None: QuickBooks
-    has the last word)."""
+    has the last word). ``payroll_item``: the employee's pay type id, sent
+    as it is (only for an employee's time, see ``build_time_activity``)."""
     resolved = resolve_details(settings)
 
     def pick(kind, tracked=True):
@@ -148,6 +152,7 @@ def hour_details(settings, tracking, hourly_cost=None, send_cost=False):
         class_qbo_id=pick(CLASS, tracking.classes),
         department_qbo_id=pick(DEPARTMENT, tracking.departments),
         cost_rate=cost_rate(hourly_cost, send_cost),
+        payroll_item_qbo_id=str(payroll_item) if payroll_item else None,
     )
 
 

@@ -48,6 +48,14 @@ MESSAGES = {
         "The line was changed both in Odoo and in QuickBooks since it was sent: choose which "
         "version to keep before sending it again."
     ),
+    "changed_in_quickbooks": _lt(
+        "The line was changed in QuickBooks since it was sent: keep QuickBooks' version or send "
+        "Odoo's before sending it again."
+    ),
+    "deleted_in_quickbooks": _lt(
+        "The time activity of this line was deleted in QuickBooks: a QuickBooks manager may send "
+        "it again as a new time activity with 'Send again to QuickBooks'."
+    ),
     "edited_after_sending": (
         _lt(
             "The line was edited after it was sent to QuickBooks: push the change to QuickBooks "
@@ -142,6 +150,8 @@ REASONS = {
     "already_sent": "Already sent",
     "edited_after_sending": "Edited after sending",
     "conflict": "Changed in QuickBooks and in Odoo",
+    "changed_in_quickbooks": "Changed in QuickBooks",
+    "deleted_in_quickbooks": "Deleted in QuickBooks",
     "no_project": "No project",
     "no_employee": "No employee",
     "employee_not_mapped": "Employee not matched",
@@ -254,7 +264,7 @@ class LineFacts:
     """
 
     # What decides: no defaults, so a forgotten fact cannot let a line through.
-    qbo_state: str  # not_sent, queued, sent, error, edited or conflict
+    qbo_state: str  # not_sent, queued, sent, error, edited, conflict, changed or deleted
     connected: bool
     time_tracking_enabled: bool | None
     has_project: bool
@@ -315,6 +325,10 @@ def refusal(facts):
         return refusal_for("no_time_tracking")
     if facts.qbo_state == "conflict":
         return refusal_for("conflict")
+    if facts.qbo_state == "changed":
+        return refusal_for("changed_in_quickbooks")
+    if facts.qbo_state == "deleted":
+        return refusal_for("deleted_in_quickbooks")
     if facts.time_activity_id and facts.qbo_state in UPDATABLE_STATES:
         pass  # an update of its time activity, judged by the rules below
     elif facts.qbo_state == "edited":
@@ -384,6 +398,7 @@ def build_time_activity(
     department_qbo_id=None,
     cost_rate=None,
     project_qbo_id=None,
+    payroll_item_qbo_id=None,
 ):
     """Return ``(payload, description_truncated)`` for a TimeActivity create.
 
@@ -393,7 +408,9 @@ def build_time_activity(
     ``department_qbo_id`` (a location) and ``cost_rate`` (job costing) are
     sent when given (see hour_details.py), and ``project_qbo_id`` as
     ``ProjectRef`` (a QuickBooks project, see
-    :func:`~.hour_details.customer_refs`). Raises ValueError on
+    :func:`~.hour_details.customer_refs`). ``payroll_item_qbo_id`` (the
+    employee's pay type, qbo/payroll.py) is sent as ``PayrollItemRef`` for an
+    employee's time only, never a vendor's. Raises ValueError on
     values the caller should have refused first (see :func:`refusal`).
     """
     if name_of not in (EMPLOYEE, VENDOR):
@@ -420,6 +437,8 @@ def build_time_activity(
         payload["ClassRef"] = {"value": str(class_qbo_id)}
     if department_qbo_id:
         payload["DepartmentRef"] = {"value": str(department_qbo_id)}
+    if payroll_item_qbo_id and name_of == EMPLOYEE:
+        payload["PayrollItemRef"] = {"value": str(payroll_item_qbo_id)}
     payload.update(
         {
             "TxnDate": txn_date.isoformat(),

@@ -121,7 +121,22 @@ class TestConnection(QboCase):
         requests.post(settings_url, json={"PayrollFeature": True}, timeout=10)
         action = self.connection.action_test_connection()
         self.assertEqual(action["params"]["type"], "warning")
-        self.assertIn("Payroll", action["params"]["message"])
+        message = action["params"]["message"]
+        # What to change in QuickBooks and in Odoo, or the vendors' way.
+        for part in (
+            "Payroll: on (QuickBooks Payroll).",
+            "in QuickBooks, give every employee whose time is sent an hourly pay type",
+            "turn on 'Send payroll items' in Settings",
+            "payroll.compensation.read",
+            "choose each employee's pay type",
+            "as vendors (contractors), whose time needs no pay type",
+        ):
+            self.assertIn(part, message)
+        self.company.qbo_send_payroll_items = True
+        message = self.connection.action_test_connection()["params"]["message"]
+        self.assertIn("Employees' time is sent with the pay type chosen on each employee", message)
+        self.assertNotIn("turn on 'Send payroll items'", message)
+        self.company.qbo_send_payroll_items = False
 
         requests.post(
             settings_url,

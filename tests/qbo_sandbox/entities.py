@@ -8,7 +8,7 @@ are UNSURE the choice is commented next to the code.
 import copy
 import datetime
 
-from . import faults
+from . import faults, payroll
 
 NAME_ENTITIES = ("Customer", "Employee", "Vendor")
 # Classes and locations (QuickBooks' Department entity) are name lists too.
@@ -454,6 +454,7 @@ def _validate_time_activity(realm, record, existing, context):
         item = _resolve_ref(realm, "Item", record["ItemRef"], "ItemRef", context)
         record["ItemRef"] = _reference(item, "Name")
     _check_categories(realm, record, context)
+    payroll.check_payroll_item_ref(realm, record)
     cost_rate = record.get("CostRate")
     if cost_rate is not None and (
         isinstance(cost_rate, bool) or not isinstance(cost_rate, (int, float)) or cost_rate < 0

@@ -26,6 +26,8 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 KNOWN_SCOPES = {
     ACCOUNTING_SCOPE,
     "com.intuit.quickbooks.payment",
+    # Restricted: pay types through the GraphQL API (issue 14, payroll.py).
+    "payroll.compensation.read",
     "openid",
     "profile",
     "email",

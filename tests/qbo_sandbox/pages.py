@@ -188,6 +188,7 @@ def _time_rows(activities, customers, realm_id=""):
             f"<td>{html.escape(_ref_name(activity, 'ClassRef'))}</td>"
             f"<td>{html.escape(_ref_name(activity, 'DepartmentRef'))}</td>"
             f"<td>{html.escape(str(activity.get('CostRate', '')))}</td>"
+            f"<td>{html.escape(_ref_name(activity, 'PayrollItemRef'))}</td>"
             f"<td>{html.escape(activity.get('Description', ''))}</td>"
             f"{_time_actions(realm_id, activity)}</tr>"
         )
@@ -233,7 +234,8 @@ def admin_page(realms, metered=None):
             f"<h2>Time activities ({len(records['TimeActivity'])})</h2>"
             "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th><th>Project</th>"
             "<th>Duration</th><th>Billable</th><th>Item</th><th>Class</th><th>Location</th>"
-            "<th>Cost rate</th><th>Description</th><th>As a QuickBooks user</th></tr>"
+            "<th>Cost rate</th><th>Pay type</th><th>Description</th>"
+            "<th>As a QuickBooks user</th></tr>"
             f"{_time_rows(records['TimeActivity'].values(), records['Customer'], realm.realm_id)}"
             "</table>"
             '<h2 style="margin-top:20px">Customers and projects</h2>'

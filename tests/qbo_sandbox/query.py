@@ -76,6 +76,8 @@ class Condition:
     field: str
     operator: str
     values: list
+    # The IN values once normalised (see _matches); a query runs on one realm.
+    wanted: set | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass
@@ -306,10 +308,13 @@ def _matches(realm, record, condition):
     actual = _normalise(realm, condition.field, raw)
     if actual is None:
         return False
-    wanted = [_normalise(realm, condition.field, value) for value in condition.values]
     if condition.operator == "IN":
-        return actual in wanted
-    expected = wanted[0]
+        # Normalised once per query, not once per record: an IN of 1,000 ids
+        # over 10,000 records would otherwise take seconds.
+        if condition.wanted is None:
+            condition.wanted = {_normalise(realm, condition.field, v) for v in condition.values}
+        return actual in condition.wanted
+    expected = _normalise(realm, condition.field, condition.values[0])
     if actual[0] != expected[0]:
         return False
     return {

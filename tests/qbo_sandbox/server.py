@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 
-from . import admin_actions, api, entities, faults, oauth, pages, webhooks
+from . import admin_actions, api, entities, faults, oauth, pages, payroll, webhooks
 from .config import STARTUP_ONLY_FIELDS, SandboxConfig
 from .limits import RealmLimiter
 from .state import SandboxState
@@ -246,6 +246,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._api(method)
             elif self.route == "/_sandbox" or self.route.startswith("/_sandbox/"):
                 self._admin(method)
+            elif self.route.rstrip("/") == "/graphql" and method == "POST":
+                self._graphql()
             else:
                 self._public(method)
         except ConnectionError:
@@ -623,6 +625,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         with self.state.lock:
             time_text = self.state.realm(realm_id).envelope_time()
         return fault.status, json.dumps(fault.body(time_text))
+
+    # GraphQL API (pay types, issue 14; see payroll.py)
+
+    def _graphql(self):
+        self.state.count("requests", "graphql")
+        header = self.headers.get("Authorization")
+        with self.state.lock:
+            realm_id = payroll.token_realm(self.state, header)
+            try:
+                entry = oauth.authenticate(self.state, header, realm_id)
+            except faults.GatewayFault as fault:
+                status, answer = fault.status, payroll.gateway_error_body(fault)
+            else:
+                # A read: metered as CorePlus, like the Accounting API's reads.
+                self.state.count_metered(realm_id, "CorePlus")
+                status = 200
+                answer = payroll.handle(self.state.realm(realm_id), entry["scope"], self.body)
+        self._send_json(status, answer)
 
     # Admin API
 

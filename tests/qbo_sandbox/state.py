@@ -19,7 +19,7 @@ import copy
 import datetime
 import threading
 
-from . import entities
+from . import entities, payroll
 
 DEFAULT_SETTINGS = {
     "CompanyName": "Sandbox Company",
@@ -128,6 +128,8 @@ class Realm:
         # What changed (entity, Id, operation, LastUpdatedTime, UTC time), for webhooks;
         # drained by the webhook dispatcher, never persisted.
         self.changes = collections.deque(maxlen=MAX_PENDING_CHANGES)
+        # Pay types and who has them (issue 14, see payroll.py).
+        self.payroll = payroll.empty()
         self.created = self.meta_time()
         if settings:
             self.apply_settings(settings)
@@ -277,6 +279,7 @@ class Realm:
             "next_id": self.next_id,
             "request_log": self.request_log,
             "created": self.created,
+            "payroll": self.payroll,
         }
 
     @classmethod
@@ -287,6 +290,7 @@ class Realm:
         realm.next_id = data["next_id"]
         realm.request_log = data["request_log"]
         realm.created = data["created"]
+        realm.payroll = data.get("payroll") or payroll.empty()
         return realm
 
 
@@ -347,7 +351,14 @@ class SandboxState:
             self.changed()
 
     def _load_realm_seed(self, realm_seed):
-        known = {"realm_id", "company_name", "settings", "utc_offset", *entities.ENTITIES}
+        known = {
+            "realm_id",
+            "company_name",
+            "settings",
+            "utc_offset",
+            "PayrollCompensation",
+            *entities.ENTITIES,
+        }
         unknown = sorted(set(realm_seed) - known)
         if unknown:
             raise ValueError(f"unknown keys in realm seed: {', '.join(unknown)}")
@@ -363,6 +374,7 @@ class SandboxState:
         for entity in ("Employee", "Vendor", "Item", *entities.CATEGORY_ENTITIES):
             for record in realm_seed.get(entity, []):
                 entities.create(realm, entity, record, entities.WriteContext(seeding=True))
+        payroll.load_seed(realm, realm_seed.get("PayrollCompensation", []))
         for record in realm_seed.get("Customer", []):
             self._load_customer_seed(realm, record, None)
         for record in realm_seed.get("TimeActivity", []):

@@ -67,6 +67,8 @@ CASES = {
     "already_sent": {"qbo_state": "sent"},
     "edited_after_sending": {"qbo_state": "edited"},
     "conflict": {"qbo_state": "conflict", "time_activity_id": "7"},
+    "changed_in_quickbooks": {"qbo_state": "changed", "time_activity_id": "7"},
+    "deleted_in_quickbooks": {"qbo_state": "deleted", "time_activity_id": "7"},
     "no_project": {"has_project": False, "project_qbo_id": None},
     "no_employee": {"has_employee": False, "employee_qbo_id": None},
     "employee_not_mapped": {"employee_qbo_id": None},
