@@ -210,11 +210,38 @@ def _metered_line(counts):
     )
 
 
-def admin_page(realms, metered=None):
+def _webhooks_card(webhooks):
+    """Subscriptions (without their tokens) and the latest notifications."""
+    escape = html.escape
+    subscriptions = webhooks.get("subscriptions") or {}
+    if not subscriptions:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(client_id)}</td><td>{escape(item['url'])}</td>"
+        f"<td>{escape(', '.join(item['entities']))}</td><td>{escape(item['format'])}</td></tr>"
+        for client_id, item in subscriptions.items()
+    )
+    deliveries = "".join(
+        f"<tr><td>{escape(item['realm_id'])}</td><td>{item['events']}</td>"
+        f"<td>{item['attempt']}</td><td>{escape(str(item['status']))}</td></tr>"
+        for item in reversed(webhooks.get("deliveries", [])[-10:])
+    )
+    return (
+        '<div class="card" id="webhooks"><h2>Webhooks</h2>'
+        "<table><tr><th>App</th><th>Endpoint</th><th>Entities</th><th>Format</th></tr>"
+        f"{rows}</table>"
+        f'<p class="muted">{webhooks.get("queued", 0)} events waiting. Latest notifications:</p>'
+        "<table><tr><th>Company</th><th>Events</th><th>Attempt</th><th>Answer</th></tr>"
+        f"{deliveries}</table></div>"
+    )
+
+
+def admin_page(realms, metered=None, webhooks=None):
     metered = metered or {}
     sections = [
         '<div class="card" id="metered"><h2>API calls as Intuit meters them</h2>'
-        f"<p>All companies: {_metered_line(metered)}</p></div>"
+        f"<p>All companies: {_metered_line(metered)}</p></div>",
+        _webhooks_card(webhooks or {}),
     ]
     for realm in realms:
         records = realm.records

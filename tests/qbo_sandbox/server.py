@@ -665,7 +665,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if method == "GET" and not parts:
             with self.state.lock:
                 page = pages.admin_page(
-                    list(self.state.realms.values()), self.state.stats["metered"]
+                    list(self.state.realms.values()),
+                    self.state.stats["metered"],
+                    {"subscriptions": sandbox.config.webhooks, **sandbox.webhooks.status()},
                 )
             self._send_html(200, page)
         elif method == "GET" and parts == ["stats"]:

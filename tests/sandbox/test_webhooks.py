@@ -277,3 +277,17 @@ def test_command_line_subscription():
     assert build_config(parse_args([]), seed=None).webhooks == {}
     with pytest.raises(SystemExit):
         parse_args(["--webhook-url", "http://127.0.0.1/x"])
+
+
+def test_the_sandbox_page_shows_subscriptions_and_notifications(sandbox, sandbox_api):
+    page = requests.get(f"{sandbox.url}/_sandbox/", timeout=TIMEOUT).text
+    assert 'id="webhooks"' not in page
+    with WebhookReceiver(statuses=[500]) as receiver:
+        subscribe(sandbox, receiver)
+        time_activity(sandbox_api)
+        receiver.wait_for(2)
+        wait_stats(sandbox, "delivered", 1)
+    page = requests.get(f"{sandbox.url}/_sandbox/", timeout=TIMEOUT).text
+    card = page.split('id="webhooks"', 1)[1].split("</div>", 1)[0]
+    assert receiver.url in card and TOKEN not in card
+    assert "<td>1</td><td>2</td><td>200</td>" in card and "<td>1</td><td>1</td><td>500</td>" in card
