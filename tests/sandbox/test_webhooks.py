@@ -8,6 +8,7 @@ import requests
 
 from qb_timesheet_sync.qbo.webhooks import parse_events, valid_signature
 from tests.qbo_sandbox import DEMO_REALM_ID
+from tests.qbo_sandbox import webhooks as sandbox_webhooks
 from tests.qbo_sandbox.__main__ import build_config, parse_args
 from tests.qbo_sandbox.testing import TIMEOUT, WebhookReceiver, api
 from tests.qbo_sandbox.webhooks import resolves_to_loopback
@@ -291,3 +292,15 @@ def test_the_sandbox_page_shows_subscriptions_and_notifications(sandbox, sandbox
     card = page.split('id="webhooks"', 1)[1].split("</div>", 1)[0]
     assert receiver.url in card and TOKEN not in card
     assert "<td>1</td><td>2</td><td>200</td>" in card and "<td>1</td><td>1</td><td>500</td>" in card
+
+
+def test_a_host_that_no_longer_resolves_to_loopback_gets_nothing(sandbox, sandbox_api, monkeypatch):
+    # "localhost" could be made to point elsewhere: checked again before each POST.
+    monkeypatch.setattr(sandbox_webhooks, "resolves_to_loopback", lambda host: False)
+    with WebhookReceiver() as receiver:
+        subscribe(sandbox, receiver)
+        time_activity(sandbox_api)
+        stats = wait_stats(sandbox, "refused", 1)
+        time.sleep(0.5)
+        assert receiver.received == []
+    assert (stats["delivered"], stats["dropped"]) == (0, 1)
