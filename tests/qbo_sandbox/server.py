@@ -1,6 +1,7 @@
 """The HTTP server: OAuth endpoints, the Accounting API pipeline and the admin API."""
 
 import datetime
+import gzip
 import http.server
 import ipaddress
 import json
@@ -13,6 +14,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import zlib
 
 from . import admin_actions, api, entities, faults, oauth, pages, payroll, webhooks
 from .config import STARTUP_ONLY_FIELDS, SandboxConfig
@@ -46,6 +48,24 @@ def new_intuit_tid():
 
 def utc_time_text():
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+def decoded_body(body, encoding):
+    """The request body without its ``Content-Encoding``: Intuit's .NET SDK can
+    compress request bodies (gzip or deflate). guess: QuickBooks accepts them;
+    a body that does not decompress is left as sent (and fails as bad JSON)."""
+    encoding = (encoding or "").strip().lower()
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return gzip.decompress(body)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate
+    except (OSError, EOFError, zlib.error):
+        return body
+    return body
 
 
 class SandboxServer:
@@ -240,7 +260,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         self.route = url.path
         self.params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.body = decoded_body(
+            self.rfile.read(int(self.headers.get("Content-Length") or 0)),
+            self.headers.get("Content-Encoding"),
+        )
         try:
             if self.route.startswith("/v3/company/"):
                 self._api(method)

@@ -10,9 +10,11 @@ the sandbox answers as QuickBooks does.
 """
 
 import datetime
+import gzip
 import json
 import urllib.parse
 import uuid
+import zlib
 
 import pytest
 import requests
@@ -356,3 +358,52 @@ def test_change_data_capture_shapes(sandbox, token):
         "GET", f"/cdc?entities=Customer,Vendor&changedSince={since}-07:00"
     )
     assert "CDCResponse" in ok(node_answer)
+
+
+def test_intuit_dotnet_sdk_compressed_request_bodies(sandbox, token):
+    """Intuit's .NET SDK can gzip (or deflate) request bodies
+    (``RequestCompressor``); it sends a requestid when the context has one."""
+    client = PythonQuickbooks(sandbox, token)
+    body = json.dumps(
+        {"NameOf": "Employee", "EmployeeRef": {"value": alice_id(sandbox)}, "Hours": 2}
+    ).encode()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+        "Content-Type": "application/json",
+    }
+    url = f"{client.base}/timeactivity"
+    params = {"minorversion": MINOR_VERSION, "requestid": uuid.uuid4().hex}
+    gzipped = requests.post(
+        url,
+        params=params,
+        data=gzip.compress(body),
+        headers={**headers, "Content-Encoding": "gzip"},
+        timeout=TIMEOUT,
+    )
+    assert ok(gzipped, "TimeActivity")["Hours"] == 2
+    deflated = requests.post(
+        url,
+        params={"minorversion": MINOR_VERSION},
+        data=zlib.compress(body),
+        headers={**headers, "Content-Encoding": "deflate"},
+        timeout=TIMEOUT,
+    )
+    assert ok(deflated, "TimeActivity")["Hours"] == 2
+    query = requests.post(
+        f"{client.base}/query",
+        params={"minorversion": MINOR_VERSION},
+        data=gzip.compress(b"select count(*) from TimeActivity"),
+        headers={**headers, "Content-Type": "application/text", "Content-Encoding": "gzip"},
+        timeout=TIMEOUT,
+    )
+    assert ok(query)["QueryResponse"]["totalCount"] == 2
+    broken = requests.post(
+        url,
+        params={"minorversion": MINOR_VERSION},
+        data=b"not gzip at all",
+        headers={**headers, "Content-Encoding": "gzip"},
+        timeout=TIMEOUT,
+    )
+    assert broken.status_code == 400 and broken.json()["Fault"]["Error"][0]["code"] == "2010"
