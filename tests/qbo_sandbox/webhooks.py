@@ -233,13 +233,13 @@ class WebhookDispatcher:
             for realm in state.realms.values():
                 while realm.changes:
                     changes.append((realm.realm_id, *realm.changes.popleft()))
+            if not changes or not config.webhooks:
+                return
             connected = {
                 (grant["client_id"], grant["realm_id"])
                 for grant in state.grants.values()
                 if not grant["revoked"]
             }
-        if not changes or not config.webhooks:
-            return
         now = time.monotonic()
         with self._lock:
             for realm_id, entity, entity_id, operation, _updated, occurred in changes:
