@@ -2,12 +2,13 @@
 
 import json
 import time
+import urllib.request
 
 import pytest
 import requests
 
 from qb_timesheet_sync.qbo.webhooks import parse_events, valid_signature
-from tests.qbo_sandbox import DEMO_REALM_ID
+from tests.qbo_sandbox import DEMO_REALM_ID, admin_actions
 from tests.qbo_sandbox import webhooks as sandbox_webhooks
 from tests.qbo_sandbox.__main__ import build_config, parse_args
 from tests.qbo_sandbox.testing import TIMEOUT, WebhookReceiver, api
@@ -304,3 +305,20 @@ def test_a_host_that_no_longer_resolves_to_loopback_gets_nothing(sandbox, sandbo
         time.sleep(0.5)
         assert receiver.received == []
     assert (stats["delivered"], stats["dropped"]) == (0, 1)
+
+
+def test_notifications_never_go_through_a_proxy(sandbox, sandbox_api, monkeypatch):
+    created = time_activity(sandbox_api)
+    with WebhookReceiver() as receiver:
+        subscribe(sandbox, receiver)
+        for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+            monkeypatch.setenv(name, "http://127.0.0.1:9")
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        # urllib's default opener reads the proxies once: make it read them now.
+        monkeypatch.setattr(urllib.request, "_opener", None)
+        realm = sandbox.state.realm(DEMO_REALM_ID)
+        with sandbox.state.lock:
+            admin_actions.run(sandbox.state, realm, created["Id"], "edit", {"Hours": 4})
+        (notification,) = receiver.wait_for(1)
+    assert parse_events(notification["body"])[0].operation == "updated"
