@@ -26,7 +26,7 @@ from odoo.sql_db import TestCursor
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
-from ..qbo.delivery import MAX_IN_FLIGHT, deliver
+from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
 from ..qbo.text import render
 from ..qbo.timesheet_rules import format_duration, matches_time_activity, payload_fingerprint
 
@@ -259,7 +259,9 @@ class QboSender(models.AbstractModel):
             for plan in plans
         ]
         log = self.env["qbo.sync.log"]
-        for result in deliver(send_context.client, items, self._qbo_max_in_flight()):
+        # Each answer is recorded as it comes, while the next requests are in flight.
+        answers = deliver_as_completed(send_context.client, items, self._qbo_max_in_flight())
+        for result in answers:
             plan = result.item.key
             if result.ok:
                 plan.line._qbo_mark_sent(

@@ -16,6 +16,7 @@ from its items' ids, so a send interrupted half-way replays instead of
 duplicating.
 """
 
+import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,52 +41,86 @@ def ceiling_formula(requests_per_minute=500, batches_per_minute=40, batch_size=M
 
 def deliver(client, items, max_in_flight=MAX_IN_FLIGHT):
     """One :class:`BatchResult` per item of ``items`` (:class:`BatchItem`), in
-    their order. With ``max_in_flight`` 1, everything happens in the calling
-    thread; otherwise in up to ``max_in_flight`` threads that only talk HTTP.
+    their order (see :func:`deliver_as_completed`)."""
+    results = {
+        id(result.item): result for result in deliver_as_completed(client, items, max_in_flight)
+    }
+    return [results[id(item)] for item in items]
+
+
+def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
+    """The :class:`BatchResult` of each item of ``items``, yielded as soon as
+    its request has answered, so the caller records the answers while the
+    next requests are in flight. With ``max_in_flight`` 1, everything happens
+    in the calling thread; otherwise in up to ``max_in_flight`` threads that
+    only talk HTTP, and the caller's thread only takes the results.
+
+    If the caller stops early (an exception while recording), no further
+    request leaves; those in flight end first.
     """
     if not items:
-        return []
-    dispatcher = _Dispatcher(client, items)
+        return
     workers = min(max_in_flight, len(items))
+    answers = queue.SimpleQueue()
+    dispatcher = _Dispatcher(client, items, answers.put)
     if workers <= 1:
         dispatcher.work()
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-send") as pool:
-            for future in [pool.submit(dispatcher.work) for _worker in range(workers)]:
-                future.result()
-    return [dispatcher.results[index] for index in range(len(items))]
+        while not answers.empty():
+            yield from answers.get()
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-send")
+    futures = [pool.submit(dispatcher.work) for _worker in range(workers)]
+    try:
+        received = 0
+        while received < len(items):
+            results = answers.get()
+            if isinstance(results, BaseException):
+                raise results
+            received += len(results)
+            yield from results
+    finally:
+        dispatcher.stopped = True
+        pool.shutdown(wait=True)
+        for future in futures:
+            future.result()
 
 
 class _Dispatcher:
     """Hands out the next request to the worker threads: a batch request of
     up to 30 items while the batch window has room, else one item alone."""
 
-    def __init__(self, client, items):
+    def __init__(self, client, items, answer):
         self.client = client
         self.items = items
+        self.answer = answer  # called with the results of each request
         self.next_index = 0
-        self.results = {}
         self.batches_running = 0
+        self.stopped = False
         self._lock = threading.Lock()
 
     def work(self):
-        while True:
-            indices, is_batch = self._take()
-            if not indices:
-                return
-            try:
-                results = self._send([self.items[index] for index in indices], is_batch)
-            finally:
-                if is_batch:
-                    with self._lock:
-                        self.batches_running -= 1
-            for index, result in zip(indices, results, strict=True):
-                self.results[index] = result
+        try:
+            while True:
+                indices, is_batch = self._take()
+                if not indices:
+                    return
+                try:
+                    results = self._send([self.items[index] for index in indices], is_batch)
+                finally:
+                    if is_batch:
+                        with self._lock:
+                            self.batches_running -= 1
+                self.answer(results)
+        except BaseException as error:
+            # Raised again in the caller's thread, which waits for answers.
+            self.stopped = True
+            self.answer(error)
+            raise
 
     def _take(self):
         with self._lock:
             start = self.next_index
-            if start >= len(self.items):
+            if self.stopped or start >= len(self.items):
                 return [], False
             alone = self.items[start].operation in SINGLE_OPERATIONS and not self._batch_has_room()
             end = start + 1 if alone else min(start + MAX_BATCH_ITEMS, len(self.items))
