@@ -4,6 +4,7 @@ the cron sends the queue chunk by chunk with the same
 ``qbo.sender._qbo_send_chunk`` as an interactive send."""
 
 import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -39,6 +40,12 @@ BACKGROUND_CHUNK_SIZE = 300
 # Longest run of the background sender per cron call; shorter when the
 # server's cron time limit asks (see _qbo_cron_time_budget).
 BACKGROUND_MAX_SECONDS = 300
+# Companies whose queues one cron call sends at the same time, each in a
+# thread and a transaction of its own: Odoo runs a cron job in one thread at
+# a time (on all servers together), and each QuickBooks company has limits
+# of its own. Each uses up to 12 database connections (its transaction, the
+# journal, the rate window of each request in flight).
+MAX_PARALLEL_COMPANIES = 3
 # When a run leaves lines waiting (QuickBooks unreachable, realm busy).
 BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
 SEND_CRON = "qb_timesheet_sync.ir_cron_qbo_send_queued"
@@ -51,17 +58,20 @@ class QboSendQueue(models.AbstractModel):
     (``qbo_queue_log_id``) while ``qbo_state`` is ``queued``, and its counts
     follow the progress until it is closed and its user notified.
 
-    One cron (``ir_cron_qbo_send_queued``), one QuickBooks company per call,
-    no thread of its own: a call serves the company whose background send was
-    served least recently, among those no other sender holds and that get
-    lines through, until its time budget is spent; it then reports its
-    progress over all companies. While lines remain, Odoo's cron worker calls
-    again (up to ten calls a job, then the job is rescheduled at once), so the
-    next company is served by the next call, and Odoo's worker model decides
-    when and where each call runs. Companies are thus sent one after the
-    other, never two in parallel: each QuickBooks company has its own rate
-    window, and a company that waits (QuickBooks out of reach, its company
-    held by an interactive send) brings the cron back a minute later.
+    One cron (``ir_cron_qbo_send_queued``). Odoo runs a cron job in one
+    thread at a time, whatever the number of servers, so a call serves every
+    company with queued lines at the same time (up to
+    ``MAX_PARALLEL_COMPANIES``), each in a thread and a transaction of its
+    own, until its time budget is spent: each QuickBooks company has limits
+    of its own, so each can reach its own ceiling. (With one company, or in
+    tests, the call serves one company at a time: the one served least
+    recently, among those no other sender holds and that get lines through.)
+    It then reports its progress over all companies. While lines remain,
+    Odoo's cron worker calls again (up to ten calls a job, then the job is
+    rescheduled at once), and Odoo's worker model decides when and on which
+    server each call runs. A company that waits (QuickBooks out of reach,
+    its company held by an interactive send) brings the cron back a minute
+    later.
     """
 
     _name = "qbo.send.queue"
@@ -201,7 +211,15 @@ class QboSendQueue(models.AbstractModel):
         self.env.flush_all()
         done = 0
         waiting = False
-        for company_id in self._qbo_companies_to_serve():
+        company_ids = self._qbo_companies_to_serve()
+        if len(company_ids) > 1 and not self.env.registry.in_test_mode():
+            outcomes = self._qbo_send_queues_in_parallel(
+                company_ids[:MAX_PARALLEL_COMPANIES], deadline
+            )
+            done = sum(settled for settled, _waiting in outcomes)
+            waiting = any(company_waiting for _settled, company_waiting in outcomes)
+            company_ids = []
+        for company_id in company_ids:
             settled, company_waiting = self._qbo_send_queue_in_own_transaction(company_id, deadline)
             done += settled
             waiting = waiting or company_waiting
@@ -253,6 +271,37 @@ class QboSendQueue(models.AbstractModel):
         if not limit:
             return BACKGROUND_MAX_SECONDS
         return min(BACKGROUND_MAX_SECONDS, limit / 12)
+
+    @api.model
+    def _qbo_send_queues_in_parallel(self, company_ids, deadline):
+        """Send the queues of ``company_ids`` at the same time, each in a
+        thread and a transaction of its own (each QuickBooks company has its
+        own limits, so each can reach its own ceiling); returns the outcome
+        of each (see :meth:`_qbo_send_queue_in_own_transaction`)."""
+        outcomes = {}
+        parent = threading.current_thread()
+
+        def serve(company_id):
+            current = threading.current_thread()
+            # What Odoo's logging and profiling read from the cron's thread.
+            for name in ("dbname", "uid"):
+                if hasattr(parent, name):
+                    setattr(current, name, getattr(parent, name))
+            try:
+                outcomes[company_id] = self._qbo_send_queue_in_own_transaction(company_id, deadline)
+            except Exception:
+                _logger.exception("Background send of company %s failed", company_id)
+                outcomes[company_id] = (0, True)
+
+        threads = [
+            threading.Thread(target=serve, args=(company_id,), name=f"qbo-company-{company_id}")
+            for company_id in company_ids
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [outcomes[company_id] for company_id in company_ids]
 
     @api.model
     def _qbo_send_queue_in_own_transaction(self, company_id, deadline):
