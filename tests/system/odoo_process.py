@@ -145,10 +145,12 @@ def odoo_shell(db_name, script, timeout=START_TIMEOUT):
 
 
 class OdooServer:
-    """``odoo-bin`` serving one database, with one cron thread."""
+    """``odoo-bin`` serving one database, with ``cron_threads`` cron threads
+    (one by default)."""
 
-    def __init__(self, db_name, realm_id, minute_seconds, log_path):
+    def __init__(self, db_name, realm_id, minute_seconds, log_path, cron_threads=1):
         self.db_name = db_name
+        self.cron_threads = cron_threads
         self.realm_id = realm_id
         self.minute_seconds = minute_seconds
         self.log_path = log_path
@@ -170,7 +172,7 @@ class OdooServer:
                 f"--gevent-port={free_port()}",
                 "--http-interface=127.0.0.1",
                 "--workers=0",
-                "--max-cron-threads=1",
+                f"--max-cron-threads={self.cron_threads}",
                 f"--logfile={self.log_path}",
             ],
             env=odoo_env(),
