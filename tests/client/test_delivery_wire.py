@@ -6,7 +6,7 @@ import uuid
 from collections import Counter
 
 from qb_timesheet_sync.qbo import BatchItem, QboClient, RealmRateLimiter
-from qb_timesheet_sync.qbo.delivery import ceiling_formula, deliver
+from qb_timesheet_sync.qbo.delivery import ceiling_formula, deliver, deliver_as_completed
 from tests.client.helpers import sandbox_stats, stored_records, time_activity
 from tests.conftest import DEMO_REALM_ID
 
@@ -84,3 +84,22 @@ def test_an_item_refused_alone_carries_its_error(sandbox, environment, tokens, p
     results = deliver(client_for(environment, tokens, limiter), items)
     assert [result.ok for result in results] == [True, False, True]
     assert results[1].error is not None
+
+
+def test_answers_come_as_they_arrive_and_stopping_sends_no_more(
+    sandbox, environment, tokens, people
+):
+    """The caller records each answer while the next requests are in flight;
+    if it stops (an error while recording), no further request leaves."""
+    # 40 singles, 10 in flight, 300 ms each: at least 1.2 s in all.
+    sandbox.configure(latency_ms=300)
+    limiter = RealmRateLimiter()
+    limiter.batch_room = lambda: 0  # singles only: one answer per request
+    items = items_for(people, 40, prefix="S")
+    answers = deliver_as_completed(client_for(environment, tokens, limiter), items)
+    first = next(answers)
+    assert first.ok and first.item in items
+    answers.close()
+    made = len(stored_records(sandbox, "TimeActivity"))
+    assert 1 <= made < 40, "the requests in flight ended, no other left"
+    assert sandbox_stats(sandbox)["requests"].get("entity_write", 0) == made
