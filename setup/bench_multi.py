@@ -228,7 +228,7 @@ def main():
     work_dir.mkdir()
     print(f"Installing the addon on {DB} ...", flush=True)
     create_database(DB, work_dir / "install.log")
-    sandbox = SandboxProcess(work_dir / "sandbox.json", SEED, SANDBOX_CONFIG).start()
+    sandbox = SandboxProcess(work_dir / "sandbox.json", SEED, SANDBOX_CONFIG, persist=False).start()
     try:
         for case in CASES:
             servers_count, realms_count = (int(part) for part in case.split("x"))

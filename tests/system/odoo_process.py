@@ -217,7 +217,11 @@ class SandboxProcess:
     """The QuickBooks sandbox as a process of its own, keeping its state in a
     file so that it can be restarted."""
 
-    def __init__(self, state_file, seed, config):
+    def __init__(self, state_file, seed, config, persist=True):
+        """``persist``: keep the state in ``state_file`` so a restart finds it
+        (the sandbox then writes the whole state after each change, which
+        slows it down as it fills: benchmarks do without)."""
+        self.persist = persist
         self.state_file = state_file
         self.seed_file = state_file.with_suffix(".seed.json")
         self.seed_file.write_text(json.dumps(seed), encoding="utf-8")
@@ -234,8 +238,8 @@ class SandboxProcess:
                 "tests.qbo_sandbox",
                 f"--port={self.port}",
                 f"--seed={self.seed_file}",
-                f"--state-file={self.state_file}",
                 "--auto-approve",
+                *([f"--state-file={self.state_file}"] if self.persist else []),
             ],
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
