@@ -24,6 +24,7 @@ from .errors import (
     error_from_fault,
     error_from_response,
 )
+from .changes import change_set, changed_since_text
 from .ratelimit import limiter_for
 from .text import _lt
 
@@ -195,6 +196,13 @@ class QboClient:
                 if record.get("status") != "Deleted":
                     found[str(record["Id"])] = record
         return found
+
+    def cdc(self, entities, changed_since):
+        """What changed in ``entities`` at or after ``changed_since`` (change
+        data capture, one metered call): a :class:`.changes.ChangeSet`, its
+        ``capped`` set when QuickBooks' 1,000-object cap may have cut it."""
+        params = {"entities": ",".join(entities), "changedSince": changed_since_text(changed_since)}
+        return change_set(self._request("GET", "cdc", params=params), entities)
 
     # ------------------------------------------------------------------
     # Writes
