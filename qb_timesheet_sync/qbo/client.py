@@ -15,6 +15,7 @@ from datetime import UTC
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from .changes import change_set, changed_since_text
 from .errors import (
     QboConnectionError,
     QboError,
@@ -24,7 +25,6 @@ from .errors import (
     error_from_fault,
     error_from_response,
 )
-from .changes import change_set, changed_since_text
 from .ratelimit import limiter_for
 from .text import _lt
 
