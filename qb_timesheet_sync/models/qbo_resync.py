@@ -110,7 +110,7 @@ class QboResync(models.AbstractModel):
         client = connection._qbo_client()
         kept = self.env["qbo.resync.lists"]._qbo_for(company, client.realm_id)
         try:
-            read = kept._qbo_read(company, client, full)
+            read = kept._qbo_read(client, full)
         except QboError as error:
             log = self.env["qbo.sync.log"]._record(
                 company,
@@ -149,7 +149,8 @@ class QboResync(models.AbstractModel):
         connection._check_qbo_manager()
         self._qbo_lock_company(company)
         client = connection._qbo_client()
-        read = self.env["qbo.resync.lists"]._qbo_read(company, client, full)
+        kept = self.env["qbo.resync.lists"]._qbo_for(company, client.realm_id)
+        read = kept._qbo_read(client, full)
         with closing(self.env.cr.savepoint()):
             outcomes = self._qbo_apply(company, client, read.rows, create_missing=False)
             self.env.flush_all()

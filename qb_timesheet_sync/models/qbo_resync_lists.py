@@ -68,12 +68,13 @@ class QboResyncLists(models.Model):
         )
         return lists or self.sudo().create({"company_id": company.id, "realm_id": realm_id})
 
-    @api.model
-    def _qbo_read(self, company, client, full=False):
-        """The lists a resync of ``company`` applies its rules to (a
-        :class:`ListsRead`); raises :class:`QboError` when QuickBooks cannot be read."""
+    def _qbo_read(self, client, full=False):
+        """The lists a resync applies its rules to (a :class:`ListsRead`):
+        these kept lists with the changes since applied, or every list read
+        again; raises :class:`QboError` when QuickBooks cannot be read."""
+        self.ensure_one()
+        kept = self
         started_at = fields.Datetime.now()
-        kept = self._qbo_for(company, client.realm_id)
         reason = kept._qbo_full_reason(full, started_at)
         if reason is None:
             changes = client.cdc(CDC_ENTITIES, read_since(kept.read_at))
