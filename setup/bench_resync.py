@@ -9,7 +9,8 @@
 # to do, incremental); then makes 50 changes in QuickBooks and times a full and
 # an incremental resync of them side by side, with the metered calls each made.
 # Everything is rolled back at the end. Sizes can be changed with the
-# environment variables BENCH_CLIENTS, BENCH_PROJECTS and BENCH_EMPLOYEES.
+# environment variables BENCH_CLIENTS, BENCH_PROJECTS and BENCH_EMPLOYEES;
+# BENCH_LATENCY_MS adds QuickBooks' processing time to each request.
 import datetime
 import os
 import time
@@ -23,6 +24,8 @@ env = env  # noqa: F821 (provided by odoo shell)
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 1000))
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", 4))
 EMPLOYEES = int(os.environ.get("BENCH_EMPLOYEES", 500))
+# QuickBooks' own time per request (the sandbox answers at once otherwise).
+LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", 0))
 REALM = "9130350000000099"
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 
@@ -49,7 +52,13 @@ seed = {
 }
 started = time.monotonic()
 server = SandboxServer(
-    SandboxConfig(port=0, auto_approve=True, clients={CLIENT_ID: CLIENT_SECRET}, seed=seed)
+    SandboxConfig(
+        port=0,
+        auto_approve=True,
+        clients={CLIENT_ID: CLIENT_SECRET},
+        seed=seed,
+        latency_ms=LATENCY_MS,
+    )
 )
 server.start()
 print(f"Sandbox seeded in {time.monotonic() - started:.1f} s")
