@@ -280,18 +280,19 @@ class QboSendQueue(models.AbstractModel):
                     cr.rollback()
                     return settled, waiting
                 tried_ids.update(lines.ids)
+                # Sent by the user who queued the send, as an interactive send
+                # is, and logged in their language (not the cron's).
+                user = log.user_id or self.env.user
+                log = log.with_user(user).with_context(lang=user.lang).sudo()
+                lines = lines.with_env(log.env)
                 if send_context is None:
                     send_context = lines._qbo_send_context(company)
-                # Sent by the user who queued the send, as an interactive send is.
-                lines = lines.with_user(log.user_id or self.env.user).sudo()
-                counts = sender.with_env(lines.env)._qbo_send_chunk(
-                    lines, log.with_env(lines.env), send_context
-                )
+                counts = sender.with_env(lines.env)._qbo_send_chunk(lines, log, send_context)
             except QboError as error:
                 # QuickBooks' settings could not be read: try again later.
                 cr.rollback()
                 log._add_lines(
-                    [{"level": "warning", "message": render(error, self.env._), "code": error.code}]
+                    [{"level": "warning", "message": render(error, log.env._), "code": error.code}]
                 )
                 cr.commit()  # pylint: disable=invalid-commit
                 return settled, True
@@ -303,7 +304,7 @@ class QboSendQueue(models.AbstractModel):
             left = lines.filtered(lambda line: line.qbo_state == "queued")
             settled += len(lines) - len(left)
             waiting = waiting or bool(left)
-            self._qbo_update_queue_log(log, counts, len(lines) - len(left))
+            self.with_env(log.env)._qbo_update_queue_log(log, counts, len(lines) - len(left))
             metered = log._qbo_add_metered_calls(send_context.client, metered)
             # Sent lines are recorded before the next chunk leaves, so a killed
             # worker loses at most the chunk under way (reconciled next time).

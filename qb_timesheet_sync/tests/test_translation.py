@@ -62,6 +62,22 @@ class TestTranslation(QboSendCase):
             self.translated(message("no_employee").template),
         )
 
+    def test_a_background_send_speaks_the_language_of_who_queued_it(self):
+        self.company.qbo_background_threshold = 1
+        refused, sent = self.line_without_employee(), self.line()
+        lines = refused | sent
+        self.as_french_user(self.preview(self.as_french_user(lines))).action_confirm()
+        self.assertEqual(set(lines.mapped("qbo_state")), {"queued"})
+        # The cron runs in no user's language (English here).
+        self.env["qbo.send.queue"].with_context(lang="en_US")._qbo_cron_send_queued()
+        self.env.invalidate_all()
+        self.assertEqual(sent.qbo_state, "sent")
+        log = sent.qbo_queue_log_id
+        self.assertEqual(
+            log.line_ids.filtered(lambda detail: detail.res_id == refused.id).message,
+            self.translated(message("no_employee").template),
+        )
+
     def test_a_settings_label(self):
         Settings = self.as_french_user(self.env["res.config.settings"])
         label = Settings.fields_get(["qbo_log_retention_days"])["qbo_log_retention_days"]
