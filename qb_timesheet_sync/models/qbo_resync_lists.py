@@ -133,8 +133,11 @@ class QboResyncLists(models.Model):
     def _qbo_request_resync(self, connection):
         """A customer, employee or vendor of ``connection`` changed in
         QuickBooks: an incremental resync runs shortly, once however many
-        events ask for it."""
+        events ask for it, when a resync of the company ran before. Returns
+        whether one was asked for now."""
         lists = self._qbo_for(connection.company_id, connection.realm_id)
+        if not lists.read_at:
+            return False  # no resync ran yet: the first one is for a person to start
         if lists.resync_requested_at:
             return False  # one is already on its way
         lists.write({"resync_requested_at": fields.Datetime.now()})

@@ -155,7 +155,23 @@ class TestResyncIncremental(ResyncCase):
         self.assertEqual(self.website.name, "Website 2026")
         self.assertFalse(self.lists().resync_requested_at)
 
+    def test_no_webhook_resync_before_a_first_resync(self):
+        Event = self.env["qbo.webhook.event"].sudo()
+        event = Event.create(
+            {
+                "event_id": uuid.uuid4().hex,
+                "realm_id": self.connection.realm_id,
+                "entity": "Customer",
+                "entity_id": "1",
+                "operation": "Create",
+            }
+        )
+        Event._qbo_process_realm(self.connection, event)
+        self.assertFalse(self.lists().resync_requested_at)
+        self.assertFalse(self.project_named("Solo Customer"))
+
     def test_time_activity_events_alone_schedule_no_resync(self):
+        self.resync()
         Event = self.env["qbo.webhook.event"].sudo()
         event = Event.create(
             {
