@@ -34,6 +34,25 @@ if ! "$PY" -c "import urllib.request; urllib.request.urlopen('$SANDBOX_URL/_sand
     grep -q "ready at" "$QBTS_HOME/sandbox.log" || die "The QuickBooks sandbox did not start: see $QBTS_HOME/sandbox.log."
 fi
 
+# Webhooks: the sandbox tells Odoo what changes in QuickBooks (billing, edits,
+# deletions), signed with a verifier token that Odoo knows too. The token is
+# made once and kept beside the sandbox's state.
+WEBHOOK_URL="http://127.0.0.1:$ODOO_PORT/qb_timesheet_sync/webhook"
+TOKEN_FILE="$QBTS_HOME/webhook-verifier-token"
+if [ ! -s "$TOKEN_FILE" ]; then
+    (umask 077 && "$PY" -c "import secrets; print(secrets.token_urlsafe(32))" >"$TOKEN_FILE")
+fi
+WEBHOOK_TOKEN="$(cat "$TOKEN_FILE")"
+WEBHOOK_URL="$WEBHOOK_URL" WEBHOOK_TOKEN="$WEBHOOK_TOKEN" "$PY" - "$SANDBOX_URL" <<'PYEOF' \
+    || die "The QuickBooks sandbox refused the webhook subscription: see $QBTS_HOME/sandbox.log."
+import json, os, sys, urllib.request
+body = {"url": os.environ["WEBHOOK_URL"], "verifier_token": os.environ["WEBHOOK_TOKEN"]}
+request = urllib.request.Request(
+    sys.argv[1] + "/_sandbox/webhooks", data=json.dumps(body).encode(),
+    headers={"Content-Type": "application/json"}, method="POST")
+urllib.request.urlopen(request, timeout=10).read()
+PYEOF
+
 # The database, once: the addon, then the demo data and settings.
 if ! psql -d postgres -Atc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
     say "Creating the Odoo database '$DB' with qb_timesheet_sync (a few minutes, first run only)"
@@ -48,13 +67,16 @@ fi
 "${ODOO_BIN[@]}" shell "${ODOO_ARGS[@]}" --no-http --log-level=warn <<PYEOF >/dev/null
 env["ir.config_parameter"].set_param("web.base.url", "http://localhost:$ODOO_PORT")
 env["ir.config_parameter"].set_param("qb_timesheet_sync.custom_base_url", "$SANDBOX_URL")
+env["ir.config_parameter"].set_param("qb_timesheet_sync.webhook_verifier_token", "$WEBHOOK_TOKEN")
 env.cr.commit()
 PYEOF
 
 cat <<MSG
 
   Odoo with qb_timesheet_sync:  http://localhost:$ODOO_PORT   (login: admin, password: admin)
-  QuickBooks sandbox:           $SANDBOX_URL/_sandbox/   (what QuickBooks received)
+  QuickBooks sandbox:           $SANDBOX_URL/_sandbox/   (what QuickBooks received; bill,
+                                edit or delete time there as a QuickBooks user: Odoo hears
+                                of it through the webhook $WEBHOOK_URL)
   Connect in Timesheets > Configuration > Settings > QuickBooks Online > Connect to QuickBooks.
   Stop with Ctrl+C (the sandbox keeps running in the background; its data is saved).
 

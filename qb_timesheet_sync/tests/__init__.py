@@ -25,4 +25,5 @@ from . import (
     test_send_update,
     test_translation,
     test_webhook,
+    test_webhook_tour,
 )

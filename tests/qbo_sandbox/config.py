@@ -2,6 +2,8 @@
 
 import dataclasses
 
+from . import webhooks as webhook_rules
+
 REQUESTID_MODES = ("replay", "ignore", "fault")
 RATE_FIELDS = ("fail_rate", "drop_rate", "slow_rate")
 # How a throttled request is answered: QuickBooks' JSON fault, or the XML one
@@ -46,6 +48,17 @@ class SandboxConfig:
     random_seed: int | None = None
     seed: dict | None = None
     state_file: str | None = None
+    # Webhook subscriptions per app: {client_id: {"url", "verifier_token",
+    # "entities" (default TimeActivity, Customer, Employee, Vendor),
+    # "format" ("cloudevents" or "legacy")}}; loopback URLs only (webhooks.py).
+    webhooks: dict = dataclasses.field(default_factory=dict)
+    # guess: Intuit's sandbox fires "near real time"; production aggregates
+    # 1, 3 or 5 minutes (the app chooses).
+    webhook_batch_seconds: float = 1.0
+    webhook_timeout_seconds: float = webhook_rules.ACK_TIMEOUT_SECONDS
+    # Waits before each retry; the last one repeats (Intuit: 6 h forever).
+    webhook_retry_seconds: tuple = webhook_rules.RETRY_SECONDS
+    webhook_max_attempts: int = 0  # 0: never give up, as Intuit
 
     def __post_init__(self):
         if self.requestid_mode not in REQUESTID_MODES:
@@ -61,6 +74,18 @@ class SandboxConfig:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.minute_seconds <= 0:
             raise ValueError("minute_seconds must be positive")
+        object.__setattr__(
+            self, "webhooks", webhook_rules.check_subscriptions(self.webhooks, self.clients)
+        )
+        retries = tuple(self.webhook_retry_seconds or ())
+        if not retries or any(
+            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+            for value in retries
+        ):
+            raise ValueError("webhook_retry_seconds must be a list of seconds")
+        object.__setattr__(self, "webhook_retry_seconds", retries)
+        if self.webhook_batch_seconds < 0 or self.webhook_timeout_seconds <= 0:
+            raise ValueError("webhook_batch_seconds and webhook_timeout_seconds must be positive")
 
     @classmethod
     def field_names(cls):

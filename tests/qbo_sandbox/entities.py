@@ -111,6 +111,8 @@ def create(realm, entity, payload, context=None):
     }
     realm.records[entity][record_id] = stored
     context.created_ids.add(record_id)
+    if not context.seeding:
+        realm.note_change(entity, record_id, "created", now)
     return copy.deepcopy(stored)
 
 
@@ -146,6 +148,7 @@ def update(realm, entity, payload, context=None):
         },
     }
     realm.records[entity][existing["Id"]] = stored
+    realm.note_change(entity, existing["Id"], "updated", stored["MetaData"]["LastUpdatedTime"])
     if entity == "Customer":
         _refresh_descendants(realm, existing["Id"])
     return copy.deepcopy(stored)
@@ -166,6 +169,7 @@ def delete(realm, entity, payload):
     tombstone["status"] = "Deleted"
     tombstone["MetaData"]["LastUpdatedTime"] = realm.meta_time()
     realm.records[entity][existing["Id"]] = tombstone
+    realm.note_change(entity, existing["Id"], "deleted", tombstone["MetaData"]["LastUpdatedTime"])
     return {"status": "Deleted", "domain": "QBO", "Id": existing["Id"]}
 
 
@@ -183,6 +187,9 @@ def bill_time_activity(realm, record_id):
     billed["SyncToken"] = str(int(existing["SyncToken"]) + 1)
     billed["MetaData"]["LastUpdatedTime"] = realm.meta_time()
     realm.records["TimeActivity"][billed["Id"]] = billed
+    realm.note_change(
+        "TimeActivity", billed["Id"], "updated", billed["MetaData"]["LastUpdatedTime"]
+    )
     return copy.deepcopy(billed)
 
 

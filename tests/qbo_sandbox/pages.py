@@ -31,6 +31,9 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e3e5e8; }
 th { color: #6b6c72; font-weight: 600; }
 .inactive { color: #8d9096; } .deleted { color: #c9252c; text-decoration: line-through; }
+form.inline { display: inline-flex; gap: 2px; margin: 0 2px; }
+form.inline button { font-size: 12px; padding: 2px 8px; }
+form.inline input { font-size: 12px; padding: 1px 3px; }
 code { background: #eef0f3; padding: 1px 5px; border-radius: 4px; }
 """
 
@@ -134,7 +137,38 @@ def _ref_name(record, ref):
     return (record.get(ref) or {}).get("name", "")
 
 
-def _time_rows(activities, customers):
+def _time_actions(realm_id, activity):
+    """Forms to bill, edit or delete the time activity as a QuickBooks user would."""
+    if activity.get("status") == "Deleted":
+        return ""
+    escape = html.escape
+    record_id = escape(activity["Id"])
+    base = f"/_sandbox/realms/{escape(realm_id)}/time-activities/{record_id}"
+    bill = ""
+    if activity.get("BillableStatus") == "Billable":
+        bill = (
+            f'<form method="post" action="{base}/bill" class="inline">'
+            f'<button type="submit" id="bill-{record_id}">Bill</button></form>'
+        )
+    edit = ""
+    if activity.get("BillableStatus") != "HasBeenBilled":
+        edit = (
+            f'<form method="post" action="{base}/edit" class="inline" id="edit-{record_id}">'
+            f'<input name="Hours" size="2" placeholder="{activity.get("Hours", "")}" title="Hours">'
+            f'<input name="Minutes" size="2" placeholder="{activity.get("Minutes", "")}" '
+            'title="Minutes">'
+            f'<input name="Description" size="10" title="Description" '
+            f'placeholder="{escape(activity.get("Description", ""))}">'
+            f'<button type="submit" id="save-{record_id}">Save</button></form>'
+        )
+    delete = (
+        f'<form method="post" action="{base}/delete" class="inline">'
+        f'<button type="submit" id="delete-{record_id}">Delete</button></form>'
+    )
+    return f'<td class="qbo-user">{bill}{edit}{delete}</td>'
+
+
+def _time_rows(activities, customers, realm_id=""):
     rows = []
     for activity in sorted(activities, key=lambda record: record["Id"].zfill(20), reverse=True):
         css = ' class="deleted"' if activity.get("status") == "Deleted" else ""
@@ -155,7 +189,8 @@ def _time_rows(activities, customers):
             f"<td>{html.escape(_ref_name(activity, 'DepartmentRef'))}</td>"
             f"<td>{html.escape(str(activity.get('CostRate', '')))}</td>"
             f"<td>{html.escape(_ref_name(activity, 'PayrollItemRef'))}</td>"
-            f"<td>{html.escape(activity.get('Description', ''))}</td></tr>"
+            f"<td>{html.escape(activity.get('Description', ''))}</td>"
+            f"{_time_actions(realm_id, activity)}</tr>"
         )
     return "".join(rows)
 
@@ -175,11 +210,38 @@ def _metered_line(counts):
     )
 
 
-def admin_page(realms, metered=None):
+def _webhooks_card(webhooks):
+    """Subscriptions (without their tokens) and the latest notifications."""
+    escape = html.escape
+    subscriptions = webhooks.get("subscriptions") or {}
+    if not subscriptions:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(client_id)}</td><td>{escape(item['url'])}</td>"
+        f"<td>{escape(', '.join(item['entities']))}</td><td>{escape(item['format'])}</td></tr>"
+        for client_id, item in subscriptions.items()
+    )
+    deliveries = "".join(
+        f"<tr><td>{escape(item['realm_id'])}</td><td>{item['events']}</td>"
+        f"<td>{item['attempt']}</td><td>{escape(str(item['status']))}</td></tr>"
+        for item in reversed(webhooks.get("deliveries", [])[-10:])
+    )
+    return (
+        '<div class="card" id="webhooks"><h2>Webhooks</h2>'
+        "<table><tr><th>App</th><th>Endpoint</th><th>Entities</th><th>Format</th></tr>"
+        f"{rows}</table>"
+        f'<p class="muted">{webhooks.get("queued", 0)} events waiting. Latest notifications:</p>'
+        "<table><tr><th>Company</th><th>Events</th><th>Attempt</th><th>Answer</th></tr>"
+        f"{deliveries}</table></div>"
+    )
+
+
+def admin_page(realms, metered=None, webhooks=None):
     metered = metered or {}
     sections = [
         '<div class="card" id="metered"><h2>API calls as Intuit meters them</h2>'
-        f"<p>All companies: {_metered_line(metered)}</p></div>"
+        f"<p>All companies: {_metered_line(metered)}</p></div>",
+        _webhooks_card(webhooks or {}),
     ]
     for realm in realms:
         records = realm.records
@@ -199,8 +261,10 @@ def admin_page(realms, metered=None):
             f"<h2>Time activities ({len(records['TimeActivity'])})</h2>"
             "<table><tr><th>Id</th><th>Date</th><th>Who</th><th>Customer</th><th>Project</th>"
             "<th>Duration</th><th>Billable</th><th>Item</th><th>Class</th><th>Location</th>"
-            "<th>Cost rate</th><th>Pay type</th><th>Description</th></tr>"
-            f"{_time_rows(records['TimeActivity'].values(), records['Customer'])}</table>"
+            "<th>Cost rate</th><th>Pay type</th><th>Description</th>"
+            "<th>As a QuickBooks user</th></tr>"
+            f"{_time_rows(records['TimeActivity'].values(), records['Customer'], realm.realm_id)}"
+            "</table>"
             '<h2 style="margin-top:20px">Customers and projects</h2>'
             "<table><tr><th>Id</th><th>Name</th><th>Full name</th><th>Active</th></tr>"
             f"{_customer_rows(records['Customer'].values())}</table>"

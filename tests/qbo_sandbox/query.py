@@ -227,7 +227,13 @@ class _Parser:
         _kind, operator = self.next()
         if operator not in COMPARISON_OPERATORS:
             raise faults.query_parse_error(f'Encountered "{operator}", expected an operator.')
-        return Condition(field, operator, [self._value()])
+        value = self._value()
+        if field in DATETIME_FIELDS:
+            # A bad timestamp is refused even when no record would be compared.
+            if not isinstance(value, str):
+                raise faults.query_invalid(f"'{value}' is not a valid date or date-time.")
+            _as_datetime(None, value)
+        return Condition(field, operator, [value])
 
     def _order(self, entity):
         field = self._field(entity)
@@ -282,7 +288,8 @@ def _as_datetime(realm, text):
         moment = datetime.datetime.fromisoformat(text)
     except ValueError as error:
         raise faults.query_invalid(f"'{text}' is not a valid date or date-time.") from error
-    if moment.tzinfo is None:
+    if moment.tzinfo is None and realm is not None:
+        # No offset: the company's time zone.
         moment = moment.replace(tzinfo=realm.tz)
     return moment
 

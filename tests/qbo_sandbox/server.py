@@ -1,6 +1,7 @@
 """The HTTP server: OAuth endpoints, the Accounting API pipeline and the admin API."""
 
 import datetime
+import gzip
 import http.server
 import ipaddress
 import json
@@ -13,8 +14,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import zlib
 
-from . import api, entities, faults, oauth, pages, payroll
+from . import admin_actions, api, entities, faults, oauth, pages, payroll, webhooks
 from .config import STARTUP_ONLY_FIELDS, SandboxConfig
 from .limits import RealmLimiter
 from .state import SandboxState
@@ -48,6 +50,24 @@ def utc_time_text():
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
 
 
+def decoded_body(body, encoding):
+    """The request body without its ``Content-Encoding``: Intuit's .NET SDK can
+    compress request bodies (gzip or deflate). guess: QuickBooks accepts them;
+    a body that does not decompress is left as sent (and fails as bad JSON)."""
+    encoding = (encoding or "").strip().lower()
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return gzip.decompress(body)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)  # raw deflate
+    except (OSError, EOFError, zlib.error):
+        return body
+    return body
+
+
 class SandboxServer:
     """A local QuickBooks Online: start it, point a client at ``url``, inspect ``state``."""
 
@@ -63,6 +83,7 @@ class SandboxServer:
         self._saved_revision = None
         self._httpd = None
         self._thread = None
+        self.webhooks = webhooks.WebhookDispatcher(self)
         state_file = self.config.state_file
         if state_file and os.path.exists(state_file):
             with open(state_file, encoding="utf-8") as handle:
@@ -82,12 +103,14 @@ class SandboxServer:
             target=self._httpd.serve_forever, name="qbo-sandbox", daemon=True
         )
         self._thread.start()
+        self.webhooks.start()
         self.persist()
         return self
 
     def stop(self):
         if self._httpd is None:
             return
+        self.webhooks.stop()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._httpd.close_connections()
@@ -113,6 +136,7 @@ class SandboxServer:
         with self.state.lock:
             self.state.clear()
             self.pending_requests.clear()
+            self.webhooks.clear()
             if seed:
                 self.state.load_seed(seed)
         self.limiter.reset()
@@ -236,7 +260,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         self.route = url.path
         self.params = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.body = decoded_body(
+            self.rfile.read(int(self.headers.get("Content-Length") or 0)),
+            self.headers.get("Content-Encoding"),
+        )
         try:
             if self.route.startswith("/v3/company/"):
                 self._api(method)
@@ -651,14 +678,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             self._admin_route(method, parts)
         except (ValueError, TypeError, KeyError, faults.QboFault) as error:
-            self._send_json(400, {"error": str(error)})
+            if self._is_form():
+                self._send_html(400, pages.error_page("Not done", str(error)))
+            else:
+                self._send_json(400, {"error": str(error)})
 
     def _admin_route(self, method, parts):
         sandbox = self.sandbox
         if method == "GET" and not parts:
             with self.state.lock:
                 page = pages.admin_page(
-                    list(self.state.realms.values()), self.state.stats["metered"]
+                    list(self.state.realms.values()),
+                    self.state.stats["metered"],
+                    {"subscriptions": sandbox.config.webhooks, **sandbox.webhooks.status()},
                 )
             self._send_html(200, page)
         elif method == "GET" and parts == ["stats"]:
@@ -673,15 +705,53 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif method == "POST" and parts == ["seed"]:
             sandbox.seed(self._json_body() or {})
             self._send_json(200, {"realms": sorted(self.state.realms)})
+        elif parts and parts[0] == "webhooks":
+            self._admin_webhooks(method, parts[1:])
         elif len(parts) >= 3 and parts[0] == "realms":
             self._admin_realm(method, parts[1], parts[2:])
         else:
             self._send_json(404, {"error": "not_found"})
 
+    def _admin_webhooks(self, method, parts):
+        """Subscriptions per app: GET lists them with the recent deliveries;
+        POST sets one (``client_id``, default the sandbox app); DELETE
+        ``/webhooks/{client_id}`` removes one."""
+        sandbox = self.sandbox
+        subscriptions = dict(sandbox.config.webhooks)
+        if method == "POST" and not parts:
+            body = dict(self._json_body() or {})
+            client_id = body.pop("client_id", None) or next(iter(sandbox.config.clients))
+            subscriptions[client_id] = body
+            sandbox.configure(webhooks=subscriptions)
+        elif method == "DELETE" and len(parts) == 1:
+            if subscriptions.pop(parts[0], None) is None:
+                self._send_json(404, {"error": f"no subscription for {parts[0]}"})
+                return
+            sandbox.configure(webhooks=subscriptions)
+        elif method != "GET" or parts:
+            self._send_json(404, {"error": "not_found"})
+            return
+        self._send_json(
+            200, {"subscriptions": sandbox.config.webhooks, **sandbox.webhooks.status()}
+        )
+
     def _admin_realm(self, method, realm_id, parts):
         with self.state.lock:
             status, payload = self._admin_realm_answer(method, realm_id, parts)
-        self._send_json(status, payload)
+        if self._is_form() and status == 200:
+            # A form of the sandbox page: back to the page, on that company.
+            self._send(303, b"", HTML_TYPE, headers=[("Location", f"/_sandbox/#realm-{realm_id}")])
+        else:
+            self._send_json(status, payload)
+
+    def _is_form(self):
+        content_type = self.headers.get("Content-Type") or ""
+        return content_type.startswith("application/x-www-form-urlencoded")
+
+    def _form(self):
+        return admin_actions.form_changes(
+            dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
+        )
 
     def _admin_realm_answer(self, method, realm_id, parts):
         realm = self.state.realm(realm_id)
@@ -696,16 +766,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if entity is None:
                 return 404, {"error": f"unknown entity {parts[1]}"}
             return 200, self.state.records(realm_id, entity)
-        if (
-            method == "POST"
-            and len(parts) == 3
-            and parts[0] == "time-activities"
-            and parts[2] == "bill"
-        ):
-            # A QuickBooks user puts the time on an invoice.
-            billed = entities.bill_time_activity(realm, parts[1])
-            self.state.changed()
-            return 200, billed
+        if method == "POST" and len(parts) == 3 and parts[0] == "time-activities":
+            # A QuickBooks user bills, edits or deletes the time activity.
+            changes = self._form() if self._is_form() else self._json_body()
+            return 200, admin_actions.run(self.state, realm, parts[1], parts[2], changes)
         if method == "POST" and parts == ["expire-access-tokens"]:
             return 200, {"expired": oauth.expire_access_tokens(self.state, realm_id)}
         return 404, {"error": "not_found"}

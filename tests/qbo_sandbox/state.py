@@ -14,6 +14,7 @@
 Hold ``state.lock`` while reading or changing anything.
 """
 
+import collections
 import copy
 import datetime
 import threading
@@ -52,6 +53,8 @@ SUBSCRIPTION_STATUSES = (
 WRITE_BLOCKING_STATUSES = ("CANCELLED", "EXPIRED", "SUSPENDED")
 PLANS_WITHOUT_TIME_TRACKING = ("QuickBooks Online Simple Start",)
 DEFAULT_UTC_OFFSET = "-07:00"
+# Changes kept for the webhook dispatcher when nothing drains them.
+MAX_PENDING_CHANGES = 100000
 
 
 def new_stats():
@@ -69,6 +72,11 @@ def new_stats():
         "creates": {},
         "updates": {},
         "deletes": {},
+        # Changes made through the admin API as a QuickBooks user (admin_actions.py).
+        "admin_actions": {},
+        # Webhook notifications (webhooks.py): POSTs answered 2xx, POSTs that
+        # failed (to be retried), events delivered, destinations refused.
+        "webhooks": {"delivered": 0, "failed": 0, "events": 0, "refused": 0, "dropped": 0},
     }
 
 
@@ -117,6 +125,9 @@ class Realm:
         self.next_id = 1
         # requestid -> the first response: {"status", "content_type", "body"}.
         self.request_log = {}
+        # What changed (entity, Id, operation, LastUpdatedTime, UTC time), for webhooks;
+        # drained by the webhook dispatcher, never persisted.
+        self.changes = collections.deque(maxlen=MAX_PENDING_CHANGES)
         # Pay types and who has them (issue 14, see payroll.py).
         self.payroll = payroll.empty()
         self.created = self.meta_time()
@@ -149,6 +160,11 @@ class Realm:
         record_id = str(self.next_id)
         self.next_id += 1
         return record_id
+
+    def note_change(self, entity, record_id, operation, last_updated):
+        """Remember a create, update or delete for the webhooks (see webhooks.py)."""
+        occurred = datetime.datetime.now(datetime.UTC)
+        self.changes.append((entity, str(record_id), operation, last_updated, occurred))
 
     # Company switches
 

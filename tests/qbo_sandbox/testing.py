@@ -3,6 +3,9 @@
 The server itself never imports this module, so it stays standard-library only.
 """
 
+import http.server
+import threading
+import time
 import urllib.parse
 
 import requests
@@ -138,3 +141,53 @@ def api(sandbox, realm_id=DEMO_REALM_ID, access_token=None):
     if access_token is None:
         access_token, _refresh = sandbox_token(sandbox, realm_id)
     return SandboxApi(sandbox, realm_id, access_token)
+
+
+class WebhookReceiver:
+    """A tiny local endpoint for the sandbox's webhooks: records every POST
+    (headers and raw body) and answers the next status of ``statuses``
+    (then 200)."""
+
+    def __init__(self, statuses=()):
+        self.statuses = list(statuses)
+        self.received = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._lock:
+                    receiver.received.append({"headers": dict(self.headers), "body": body})
+                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, count, timeout=30):
+        """The first ``count`` notifications, waiting at most ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.received) >= count:
+                    return list(self.received[:count])
+            time.sleep(0.02)
+        raise AssertionError(f"{len(self.received)} webhook notifications, not {count}")
