@@ -4,17 +4,24 @@ one (change data capture), by id, and reads everything again when it must
 (asked for, 30 days or more since, 1,000 changes or more). Webhooks about
 customers, employees and vendors ask for one such resync a little later."""
 
+import time
 import uuid
 from datetime import timedelta
 from unittest.mock import patch
+from urllib.parse import parse_qsl
 
 from odoo import fields
 from odoo.tests import tagged
 
+from ..controllers.webhook import VERIFIER_PARAM
 from ..models.qbo_resync_lists import RESYNC_CRON
 from ..qbo import QboClient
 from ..qbo.changes import ChangeSet
+from .common import CLIENT_ID, REALM_A
+from .common_send import WEBSITE_ID, send_seed
+from .test_connection_ui import QboHttpCase
 from .test_resync import ResyncCase
+from .test_webhook_tour import TOKEN, WAIT_SECONDS, WEBHOOK_PATH
 
 
 @tagged("post_install", "-at_install")
@@ -184,3 +191,71 @@ class TestResyncIncremental(ResyncCase):
         )
         Event._qbo_process_realm(self.connection, event)
         self.assertFalse(self.lists().resync_requested_at)
+
+
+@tagged("post_install", "-at_install")
+class TestResyncWebhook(QboHttpCase):
+    """End to end: a customer renamed in QuickBooks, the sandbox's webhook
+    reaches Odoo's endpoint, and the resync it asks for follows the rename."""
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset(seed=send_seed())
+        callback = dict(parse_qsl(self._authorize()))
+        self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
+        self.env["ir.config_parameter"].sudo().set_param(VERIFIER_PARAM, TOKEN)
+        self.addCleanup(self.sandbox.configure, webhooks={})
+
+    def test_a_customer_webhook_resyncs_incrementally(self):
+        company = self.env.company
+        wizard = self.env["qbo.resync.wizard"]._qbo_run(company, create_missing=False)
+        self.assertEqual(wizard.state, "done", wizard.summary)
+        website = self.env["project.project"].search(
+            [
+                ("qbo_customer_id", "=", WEBSITE_ID),
+                ("qbo_realm_id", "=", REALM_A),
+                ("company_id", "in", [company.id, False]),
+            ]
+        )
+        self.assertEqual(len(website), 1, website.mapped("display_name"))
+        self.sandbox.webhooks.collect()
+        self.sandbox.configure(
+            webhooks={
+                CLIENT_ID: {
+                    "url": self.base_url() + WEBHOOK_PATH,
+                    "verifier_token": TOKEN,
+                    "entities": ["Customer"],
+                }
+            },
+            webhook_batch_seconds=0.2,
+            webhook_retry_seconds=(1,),
+        )
+        self.env.flush_all()
+        client = self.connection.sudo()._qbo_client()
+        row = client.read("Customer", WEBSITE_ID)
+        client.update(
+            "Customer",
+            {"Id": WEBSITE_ID, "SyncToken": row["SyncToken"], "DisplayName": "Website 2027"},
+            uuid.uuid4().hex,
+            sparse=True,
+        )
+        Event = self.env["qbo.webhook.event"].sudo()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not Event.search([("entity", "=", "Customer")]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertTrue(Event.search([("entity", "=", "Customer")]), self.sandbox.stats())
+
+        Event._qbo_cron_process()
+        lists = self.env["qbo.resync.lists"]._qbo_for(company, REALM_A)
+        self.assertTrue(lists.resync_requested_at)
+        cdc_before = self.sandbox.stats()["requests"].get("cdc", 0)
+        self.env["qbo.resync.lists"]._qbo_cron_resync_requested()
+        self.assertEqual(self.sandbox.stats()["requests"].get("cdc", 0), cdc_before + 1)
+        self.assertIn("Website 2027", website.qbo_fully_qualified_name)
+        self.assertFalse(lists.resync_requested_at)
+        log = self.env["qbo.sync.log"].search(
+            [("operation", "=", "resync"), ("company_id", "=", company.id)],
+            order="id desc",
+            limit=1,
+        )
+        self.assertIn("Incremental resync", log.summary)
