@@ -15,6 +15,7 @@ from . import (
     qbo_project_rate,
     qbo_rate_window,
     qbo_resync,
+    qbo_resync_lists,
     qbo_send_attempt,
     qbo_send_queue,
     qbo_sender,
