@@ -233,6 +233,9 @@ class TestResyncPeople(ResyncCase):
         )
         self.assertEqual(created["DisplayName"], "Nina Odoo")
         self.assertEqual(created["PrimaryEmailAddr"]["Address"], "nina@example.com")
+        self.assertIn(
+            "Created in QuickBooks (employee 'Nina Odoo').", self.messages(wizard, self.nina)
+        )
         # A contractor named like a QuickBooks customer: the sentence says what to rename.
         self.assertFalse(self.harbor.qbo_id)
         self.assertIn(
