@@ -6,6 +6,7 @@ from . import (
     account_analytic_line_outcome,
     hr_employee,
     project_project,
+    project_project_resync,
     project_task,
     qbo_connection,
     qbo_connection_oauth,
