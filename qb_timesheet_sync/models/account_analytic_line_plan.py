@@ -14,10 +14,10 @@ from ..qbo import (
 )
 from ..qbo.hour_details import HourDetails, Tracking, customer_refs, tracking_facts
 from ..qbo.text import render
+from ..qbo.time_activity import build_time_activity
 from ..qbo.timesheet_rules import (
     LineFacts,
     Refusal,
-    build_time_activity,
     hours_to_minutes,
     preferences_facts,
     refusal,

@@ -292,14 +292,22 @@ class QboMappingMixin(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
+    def _qbo_entity_label(self, entity):
+        """QuickBooks' name of a list (``Employee``, ``Vendor``, ``Customer``),
+        in the user's language."""
+        return {
+            "Employee": self.env._("employee"),
+            "Vendor": self.env._("vendor"),
+            "Customer": self.env._("customer"),
+        }.get(entity, entity)
+
     def _qbo_created_outcome(self, record, result):
         """The outcome of creating ``record`` in QuickBooks (a BatchResult)."""
         if not result.ok:
             return outcome(
                 Report.FAILED,
                 self.env._(
-                    "The %(kind)s '%(name)s' could not be created in QuickBooks: %(reason)s",
-                    kind=self._qbo_odoo_kind,
+                    "'%(name)s' could not be created in QuickBooks: %(reason)s",
                     name=record.name,
                     reason=render(result.error, self.env._),
                 ),
@@ -309,8 +317,8 @@ class QboMappingMixin(models.AbstractModel):
         return outcome(
             Report.CREATED_QBO,
             self.env._(
-                "Created in QuickBooks as the %(kind)s '%(name)s'.",
-                kind=result.item.entity.lower(),
+                "Created in QuickBooks (%(kind)s '%(name)s').",
+                kind=self._qbo_entity_label(result.item.entity),
                 name=created_name(result.data, result.item.payload),
             ),
             record.sudo(False),

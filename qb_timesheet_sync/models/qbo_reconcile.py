@@ -66,6 +66,8 @@ class QboReconcile(models.AbstractModel):
             fields.Datetime.to_datetime(watermark) if watermark else self._qbo_first_since(realm_id)
         )
         changed = self.env["account.analytic.line"]
+        Log = self.env["qbo.sync.log"].sudo()
+        last_log_id = Log.search([], order="id desc", limit=1).id or 0
         client = None
         if since:
             client = connection._qbo_client()
@@ -76,6 +78,16 @@ class QboReconcile(models.AbstractModel):
             client = client or connection._qbo_client()
             changed |= self._qbo_sweep_deleted(company, realm_id, client)
             params.set_param(SWEEP_PARAM % realm_id, fields.Datetime.to_string(started))
+        if client and changed:
+            # The metered reads of this run, on the log of what they found
+            # (a run that finds nothing writes no log; its reads are in the
+            # sandbox's and Intuit's counts only).
+            log = Log.search(
+                [("operation", "=", "reconcile"), ("id", ">", last_log_id)],
+                order="id desc",
+                limit=1,
+            )
+            log._qbo_add_metered_calls(client)
         return changed
 
     @api.model

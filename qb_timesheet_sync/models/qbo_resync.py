@@ -12,8 +12,7 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..qbo import QboError
-from ..qbo.hour_details import read_category_lists
-from ..qbo.lists import ITEM, display_names, read_resync_lists
+from ..qbo.lists import ITEM, display_names
 from ..qbo.mapping import normalize_name
 from ..qbo.text import render
 
@@ -94,16 +93,24 @@ class QboResync(models.AbstractModel):
     _description = "QuickBooks resync of people and customers"
 
     @api.model
-    def _qbo_run(self, company, create_missing):
-        """Resync ``company`` with its QuickBooks company; returns (sync log,
-        {category: count}), the counts None when QuickBooks could not be read."""
+    def _qbo_run(self, company, create_missing, full=False):
+        """Resync ``company`` with its QuickBooks company (QuickBooks managers
+        only); returns (sync log, {category: count}), the counts None when
+        QuickBooks could not be read. ``full``: read every list again, even
+        when the changes since the last resync could be read alone
+        (``qbo.resync.lists``)."""
+        company._qbo_connection()._check_qbo_manager()
+        return self._qbo_resync(company, create_missing, full)
+
+    @api.model
+    def _qbo_resync(self, company, create_missing, full=False):
+        """:meth:`_qbo_run` without the access check (scheduled resyncs)."""
         connection = company._qbo_connection()
-        connection._check_qbo_manager()
         self._qbo_lock_company(company)
         client = connection._qbo_client()
+        kept = self.env["qbo.resync.lists"]._qbo_for(company, client.realm_id)
         try:
-            qbo_rows = read_resync_lists(client)
-            category_rows = read_category_lists(client)  # issue 14: classes, locations
+            read = kept._qbo_read(client, full)
         except QboError as error:
             log = self.env["qbo.sync.log"]._record(
                 company,
@@ -118,18 +125,20 @@ class QboResync(models.AbstractModel):
             )
             log._qbo_add_metered_calls(client)
             return log, None
-        for kind, rows in category_rows.items():
+        for kind, rows in read.categories.items():
             self.env["qbo.item"]._qbo_store(company, client.realm_id, rows, kind=kind)
-        outcomes = self._qbo_apply(company, client, qbo_rows, create_missing)
+        outcomes = self._qbo_apply(company, client, read.rows, create_missing)
         # Issue 14: the employees' pay types (QuickBooks Payroll), once they are matched.
         outcomes += self.env["qbo.payroll"]._qbo_resync_pay_types(company, client)
+        kept._qbo_keep(read)
         counts = Counter(item["category"] for item in outcomes)
-        log = self._qbo_record(company, client.realm_id, outcomes, counts)
+        note = kept._qbo_read_note(read, client.metered_calls["CorePlus"])
+        log = self._qbo_record(company, client.realm_id, outcomes, counts, note)
         log._qbo_add_metered_calls(client)
         return log, counts
 
     @api.model
-    def _qbo_preview(self, company, create_missing=False):
+    def _qbo_preview(self, company, create_missing=False, full=False):
         """What a resync of ``company`` would do, written nowhere: the rules
         run in a savepoint rolled back at the end, and nothing is created in
         QuickBooks (creating there is never previewed by doing it: what
@@ -140,9 +149,10 @@ class QboResync(models.AbstractModel):
         connection._check_qbo_manager()
         self._qbo_lock_company(company)
         client = connection._qbo_client()
-        qbo_rows = read_resync_lists(client)
+        kept = self.env["qbo.resync.lists"]._qbo_for(company, client.realm_id)
+        read = kept._qbo_read(client, full)
         with closing(self.env.cr.savepoint()):
-            outcomes = self._qbo_apply(company, client, qbo_rows, create_missing=False)
+            outcomes = self._qbo_apply(company, client, read.rows, create_missing=False)
             self.env.flush_all()
             planned = [self._qbo_planned(item, create_missing) for item in outcomes]
         # The savepoint is rolled back: forget what the cache still holds of it.
@@ -201,14 +211,17 @@ class QboResync(models.AbstractModel):
         return outcomes
 
     @api.model
-    def _qbo_record(self, company, realm_id, outcomes, counts):
-        """The sync log of a resync: its summary, counts and details."""
+    def _qbo_record(self, company, realm_id, outcomes, counts, note=""):
+        """The sync log of a resync: its summary (after ``note``, how the
+        lists were read), counts and details."""
         summary = self.env._(
             "Matched: %(matched)s. Created in Odoo: %(created_odoo)s. Created in QuickBooks: "
             "%(created_qbo)s. Updated: %(updated)s. Not matched: %(unmatched)s. Ambiguous: "
             "%(ambiguous)s. Inactive in QuickBooks: %(inactive)s. Failed: %(failed)s.",
             **{category: counts[category] for category in Report.ALL},
         )
+        if note:
+            summary = f"{note} {summary}"
         log_counts = {
             "done": counts[Report.MATCHED]
             + counts[Report.CREATED_ODOO]

@@ -28,7 +28,8 @@ from odoo.tools import SQL, split_every
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
 from ..qbo.text import render
-from ..qbo.timesheet_rules import format_duration, matches_time_activity, payload_fingerprint
+from ..qbo.time_activity import matches_time_activity, payload_fingerprint
+from ..qbo.timesheet_rules import format_duration
 
 # Lines locked and sent together: ten batch requests of 30.
 SEND_CHUNK_SIZE = 300

@@ -13,6 +13,8 @@ from odoo.tools import SQL
 from ..qbo import QboError
 
 PROCESS_CRON = "qb_timesheet_sync.ir_cron_qbo_webhook"
+# Entities whose changes the resync follows.
+RESYNC_ENTITIES = ("Customer", "Employee", "Vendor")
 
 
 class QboWebhookEvent(models.Model):
@@ -107,8 +109,10 @@ class QboWebhookEvent(models.Model):
         """Time activities changed or deleted: read again and applied. A
         ``deleted`` event is never trusted alone: the id is read again and
         only QuickBooks' *Object Not Found* confirms it (qbo_reconcile_changes.py).
-        Customer, employee and vendor events are kept for the resync (not
-        followed yet)."""
+        Customer, employee and vendor events ask for one incremental resync
+        of the company a little later (``qbo.resync.lists``)."""
+        if any(event.entity in RESYNC_ENTITIES for event in events):
+            self.env["qbo.resync.lists"]._qbo_request_resync(connection)
         activity_ids = {event.entity_id for event in events if event.entity == "TimeActivity"}
         if not activity_ids:
             return

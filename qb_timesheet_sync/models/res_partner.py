@@ -6,7 +6,7 @@ from odoo.exceptions import ValidationError
 
 from ..qbo.customers import OdooClient
 from ..qbo.lists import CUSTOMER, customer_payload
-from .project_project import CLIENT_MODEL
+from .project_project_resync import CLIENT_MODEL
 
 
 class ResPartner(models.Model):

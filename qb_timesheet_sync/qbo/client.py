@@ -15,6 +15,7 @@ from datetime import UTC
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from .changes import change_set, changed_since_text
 from .errors import (
     QboConnectionError,
     QboError,
@@ -195,6 +196,13 @@ class QboClient:
                 if record.get("status") != "Deleted":
                     found[str(record["Id"])] = record
         return found
+
+    def cdc(self, entities, changed_since):
+        """What changed in ``entities`` at or after ``changed_since`` (change
+        data capture, one metered call): a :class:`.changes.ChangeSet`, its
+        ``capped`` set when QuickBooks' 1,000-object cap may have cut it."""
+        params = {"entities": ",".join(entities), "changedSince": changed_since_text(changed_since)}
+        return change_set(self._request("GET", "cdc", params=params), entities)
 
     # ------------------------------------------------------------------
     # Writes

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Matching rules between Odoo and QuickBooks Online people and customers:
 what they share (names, sentences, problems). People are matched in
-``people.py``, customers in ``customers.py``.
+``people.py``, customers in ``customer_tree.py`` (what each is in Odoo) and
+``customers.py`` (what to link, create, move or archive).
 
 Plain Python on purpose (no ``odoo`` import, no I/O): the Odoo models turn their
 records into small dataclasses, call these functions and act on what they

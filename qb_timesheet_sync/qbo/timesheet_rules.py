@@ -3,7 +3,7 @@
 
 Plain Python on purpose (no ``odoo`` import, no I/O): the Odoo side gathers the
 facts of a line in :class:`LineFacts`, asks :func:`refusal` whether it may be
-sent, and builds the request body with :func:`build_time_activity`. Every
+sent, and builds the request body with :func:`.time_activity.build_time_activity`. Every
 refusal has a stable ``code`` and an English sentence from :data:`MESSAGES`.
 """
 
@@ -12,7 +12,6 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .errors import QboFeatureUnavailable
-from .lists import EMPLOYEE, VENDOR
 from .text import Text, _lt
 
 # Product rule: one line lasts at most 23h55. QuickBooks itself takes up to 8760
@@ -371,138 +370,6 @@ def refusal(facts):
     if facts.class_required and not facts.class_qbo_id:
         return refusal_for("class_required", employee=employee, project=project)
     return None
-
-
-# ---------------------------------------------------------------------------
-# The TimeActivity body
-# ---------------------------------------------------------------------------
-
-
-def _json_number(value):
-    """Decimals are not JSON; QuickBooks takes rates as plain numbers."""
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def build_time_activity(
-    *,
-    name_of,
-    person_qbo_id,
-    customer_qbo_id,
-    txn_date,
-    minutes,
-    billable,
-    hourly_rate=None,
-    item_qbo_id=None,
-    description="",
-    class_qbo_id=None,
-    department_qbo_id=None,
-    cost_rate=None,
-    project_qbo_id=None,
-    payroll_item_qbo_id=None,
-):
-    """Return ``(payload, description_truncated)`` for a TimeActivity create.
-
-    The duration form (Hours and Minutes, with TxnDate) is used rather than
-    start and end times, whose time zones QuickBooks does not round-trip
-    (facts 3.1). ``minutes`` is the rounded duration. ``class_qbo_id``,
-    ``department_qbo_id`` (a location) and ``cost_rate`` (job costing) are
-    sent when given (see hour_details.py), and ``project_qbo_id`` as
-    ``ProjectRef`` (a QuickBooks project, see
-    :func:`~.hour_details.customer_refs`). ``payroll_item_qbo_id`` (the
-    employee's pay type, qbo/payroll.py) is sent as ``PayrollItemRef`` for an
-    employee's time only, never a vendor's. Raises ValueError on
-    values the caller should have refused first (see :func:`refusal`).
-    """
-    if name_of not in (EMPLOYEE, VENDOR):
-        raise ValueError(f"NameOf must be Employee or Vendor, not {name_of!r}")
-    if not person_qbo_id or not customer_qbo_id:
-        raise ValueError("A time activity needs a person and a customer.")
-    if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise ValueError(f"The duration must be a whole number of minutes: {minutes!r}")
-    if not 0 < minutes <= MAX_MINUTES:
-        raise ValueError(f"The duration must be between 1 and {MAX_MINUTES} minutes: {minutes}")
-    if billable and not (hourly_rate and hourly_rate > 0):
-        raise ValueError("A billable time activity needs an hourly rate above zero.")
-    hours, rest = split_hours_minutes(minutes)
-    payload = {
-        "NameOf": name_of,
-        f"{name_of}Ref": {"value": str(person_qbo_id)},
-        "CustomerRef": {"value": str(customer_qbo_id)},
-    }
-    if project_qbo_id:
-        payload["ProjectRef"] = {"value": str(project_qbo_id)}
-    if item_qbo_id:
-        payload["ItemRef"] = {"value": str(item_qbo_id)}
-    if class_qbo_id:
-        payload["ClassRef"] = {"value": str(class_qbo_id)}
-    if department_qbo_id:
-        payload["DepartmentRef"] = {"value": str(department_qbo_id)}
-    if payroll_item_qbo_id and name_of == EMPLOYEE:
-        payload["PayrollItemRef"] = {"value": str(payroll_item_qbo_id)}
-    payload.update(
-        {
-            "TxnDate": txn_date.isoformat(),
-            "Hours": hours,
-            "Minutes": rest,
-            "BillableStatus": "Billable" if billable else "NotBillable",
-        }
-    )
-    if billable:
-        payload["HourlyRate"] = _json_number(hourly_rate)
-    if cost_rate is not None and cost_rate > 0:
-        payload["CostRate"] = _json_number(cost_rate)
-    description = description or ""
-    # UNSURE whether QuickBooks counts characters or UTF-16 units; Python
-    # characters match the documented "4000 characters".
-    truncated = len(description) > DESCRIPTION_MAX
-    if description:
-        payload["Description"] = description[:DESCRIPTION_MAX]
-    return payload, truncated
-
-
-# ---------------------------------------------------------------------------
-# Finding a TimeActivity QuickBooks created for us
-# ---------------------------------------------------------------------------
-
-
-def _ref_value(record, key):
-    return str((record.get(key) or {}).get("value") or "")
-
-
-def _normalize_description(text):
-    # UNSURE whether QuickBooks keeps trailing spaces and CR/LF as sent:
-    # compare without them so a lost response can still be recognised.
-    return (text or "").replace("\r\n", "\n").strip()
-
-
-def payload_fingerprint(payload):
-    """Return the fields of a TimeActivity that QuickBooks echoes back unchanged.
-
-    Works on our payload and on a record read from QuickBooks alike.
-    BillableStatus is left out: QuickBooks turns it into HasBeenBilled once the
-    time is invoiced.
-    """
-    name_of = payload.get("NameOf") or ""
-    return (
-        name_of,
-        _ref_value(payload, f"{name_of}Ref"),
-        _ref_value(payload, "CustomerRef"),
-        payload.get("TxnDate") or "",
-        int(payload.get("Hours") or 0),
-        int(payload.get("Minutes") or 0),
-        _normalize_description(payload.get("Description")),
-    )
-
-
-def matches_time_activity(payload, qbo_record):
-    """Tell whether ``qbo_record`` is the TimeActivity ``payload`` created.
-
-    Used after a crash, when the response of a create was lost, to find the
-    record QuickBooks made instead of creating a second one.
-    """
-    if qbo_record.get("status") == "Deleted":
-        return False
-    return payload_fingerprint(payload) == payload_fingerprint(qbo_record)
 
 
 def preferences_facts(preferences):

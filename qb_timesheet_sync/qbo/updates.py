@@ -8,7 +8,7 @@ says whether the change is ours (retry, or nothing left to do) or someone
 else's (a conflict the manager settles).
 """
 
-from .timesheet_rules import payload_fingerprint
+from .time_activity import payload_fingerprint
 
 # What a stale update turns into (see :func:`stale_outcome`).
 ALREADY_DONE = "done"  # QuickBooks already holds what Odoo would send

@@ -13,6 +13,7 @@ from . import (
     test_payroll,
     test_rate_window,
     test_resync,
+    test_resync_incremental,
     test_security_rpc,
     test_send,
     test_send_background,

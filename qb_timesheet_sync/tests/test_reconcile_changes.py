@@ -222,6 +222,7 @@ class TestReconcileChanges(QboSendCase):
         self.assertEqual(lines.mapped("qbo_state"), ["deleted", "sent", "sent"])
         self.assertEqual(self.metered() - metered, 2, "the watermark read and one sweep query")
         self.assertIn("(seen by the reconciliation)", self.reconcile_log().line_ids.message)
+        self.assertEqual(self.reconcile_log().count_metered_calls, 2, "the log says so too")
         self.assertTrue(self.env["ir.config_parameter"].get_param(SWEEP_PARAM % REALM_A))
         self.delete_in_quickbooks(lines[1])
         self.assertFalse(self.reconcile(), "not swept again the same day")

@@ -336,4 +336,4 @@ class TestSendUpdateTour(QboHttpCase):
         )
         # The sandbox's page shows 6:00 on the same time activity.
         page = requests.get(f"{self.sandbox.url}/_sandbox/", timeout=10).text
-        self.assertRegex(page, rf"<td>{activity_id}</td>(<td>[^<]*</td>){{3}}<td>6h00</td>")
+        self.assertRegex(page, rf"<td>{activity_id}</td>(<td>[^<]*</td>){{4}}<td>6h00</td>")

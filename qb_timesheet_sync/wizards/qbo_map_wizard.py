@@ -227,7 +227,10 @@ class QboMapWizardChoice(models.TransientModel):
     name = fields.Char(required=True)
     email = fields.Char()
     score = fields.Integer(string="Likeness", help="How much it looks like the Odoo record.")
-    project_parent_id = fields.Char(help="For a QuickBooks project: the id of its customer.")
+    project_parent_id = fields.Char(
+        string="Customer of the QuickBooks project",
+        help="For a QuickBooks project: the id of its customer.",
+    )
     reason = fields.Char(string="Why")
 
     def action_link(self):

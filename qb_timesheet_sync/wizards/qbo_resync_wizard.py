@@ -32,6 +32,11 @@ class QboResyncWizard(models.TransientModel):
         help="Also create in QuickBooks the employees, clients and projects that exist only "
         "in Odoo.",
     )
+    full_resync = fields.Boolean(
+        string="Full resync",
+        help="Read every QuickBooks list again. Otherwise only what changed in QuickBooks "
+        "since the last resync is read (one call), when QuickBooks can tell it.",
+    )
     state = fields.Selection(
         [("draft", "Ready"), ("preview", "Preview"), ("done", "Done"), ("failed", "Failed")],
         default="draft",
@@ -64,7 +69,9 @@ class QboResyncWizard(models.TransientModel):
         """Show what a resync will do, per record, writing nothing."""
         self.ensure_one()
         try:
-            planned = self.env["qbo.resync"]._qbo_preview(self.company_id, self.create_missing)
+            planned = self.env["qbo.resync"]._qbo_preview(
+                self.company_id, self.create_missing, self.full_resync
+            )
         except QboError as error:
             self.write(
                 {
@@ -88,7 +95,9 @@ class QboResyncWizard(models.TransientModel):
     def action_check(self):
         """Run a resync (see ``qbo.resync``) and show its report."""
         self.ensure_one()
-        log, counts = self.env["qbo.resync"]._qbo_run(self.company_id, self.create_missing)
+        log, counts = self.env["qbo.resync"]._qbo_run(
+            self.company_id, self.create_missing, self.full_resync
+        )
         values = {"state": "failed" if counts is None else "done", "log_id": log.id}
         if counts is not None:
             values.update({f"count_{category}": counts[category] for category in Report.ALL})
@@ -98,7 +107,13 @@ class QboResyncWizard(models.TransientModel):
     def action_create_missing(self):
         """Run again, this time creating in QuickBooks what exists only in Odoo."""
         self.ensure_one()
-        wizard = self.create({"company_id": self.company_id.id, "create_missing": True})
+        wizard = self.create(
+            {
+                "company_id": self.company_id.id,
+                "create_missing": True,
+                "full_resync": self.full_resync,
+            }
+        )
         return wizard.action_check()
 
     def _qbo_reopen(self):
@@ -112,9 +127,9 @@ class QboResyncWizard(models.TransientModel):
         }
 
     @api.model
-    def _qbo_run(self, company, create_missing=None):
+    def _qbo_run(self, company, create_missing=None, full=False):
         """Run a resync of ``company`` (for settings and scripts); returns the wizard."""
-        values = {"company_id": company.id}
+        values = {"company_id": company.id, "full_resync": full}
         if create_missing is not None:
             values["create_missing"] = create_missing
         wizard = self.create(values)

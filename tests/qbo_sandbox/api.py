@@ -6,7 +6,7 @@
 
 import json
 
-from . import entities, faults, query
+from . import cdc, entities, faults, query
 
 MAX_BATCH_ITEMS = 30  # the API reference's 30, not the older 10 (facts 6)
 BATCH_OPERATIONS = ("create", "update", "delete")
@@ -23,6 +23,8 @@ def classify(method, segments):
         return "batch"
     if head in ("companyinfo", "preferences") and method == "GET":
         return head
+    if head == "cdc" and method == "GET":
+        return "cdc"
     if head in entities.ENTITY_BY_PATH:
         return "entity_read" if method == "GET" else "entity_write"
     return "unsupported"
@@ -68,6 +70,8 @@ def handle(state, realm, method, segments, params, body, full_url):
     if kind == "query" and len(segments) == 1:
         text = params.get("query") if method == "GET" else body.decode("utf-8", "replace")
         return {"QueryResponse": query.run(realm, text or ""), "time": realm.envelope_time()}
+    if kind == "cdc" and len(segments) == 1:
+        return cdc.run(realm, params)
     if kind == "batch" and len(segments) == 1:
         return run_batch(state, realm, parse_json(body), params.get("requestid"))
     if kind == "entity_read" and len(segments) == 2:

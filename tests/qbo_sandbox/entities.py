@@ -6,9 +6,9 @@ are UNSURE the choice is commented next to the code.
 """
 
 import copy
-import datetime
 
-from . import faults, payroll
+from . import faults, time_activity_rules
+from .records import check_text, is_deleted, reference, resolve_ref
 
 NAME_ENTITIES = ("Customer", "Employee", "Vendor")
 # Classes and locations (QuickBooks' Department entity) are name lists too.
@@ -61,11 +61,6 @@ KEPT_ON_FULL_UPDATE = {
     "TimeActivity": (),
 }
 
-TIME_ACTIVITY_NAME_OF = {"Employee": "EmployeeRef", "Vendor": "VendorRef"}
-BILLABLE_STATUSES = ("Billable", "NotBillable")
-MAX_HOURS = 8760
-MAX_DESCRIPTION = 4000
-
 
 class WriteContext:
     """Per-request facts the rules need: seeding mode and the ids a batch created.
@@ -77,10 +72,6 @@ class WriteContext:
     def __init__(self, seeding=False):
         self.seeding = seeding
         self.created_ids = set()
-
-
-def is_deleted(record):
-    return record.get("status") == "Deleted"
 
 
 def read(realm, entity, record_id):
@@ -164,7 +155,7 @@ def delete(realm, entity, payload):
         )
     check_writable(realm, entity)
     existing = _existing_for_write(realm, entity, payload)
-    _check_books_open(realm, existing.get("TxnDate"))
+    time_activity_rules.check_books_open(realm, existing.get("TxnDate"))
     tombstone = copy.deepcopy(existing)
     tombstone["status"] = "Deleted"
     tombstone["MetaData"]["LastUpdatedTime"] = realm.meta_time()
@@ -240,16 +231,6 @@ def _existing_for_write(realm, entity, payload):
     return existing
 
 
-def _check_text(record, field, maximum):
-    value = record.get(field)
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise faults.invalid_property(field, field)
-    if len(value) > maximum:
-        raise faults.invalid_string_length(field, maximum, len(value))
-
-
 def _check_name_characters(record, fields):
     for field in fields:
         value = record.get(field)
@@ -273,28 +254,9 @@ def _check_unique_display_name(realm, display_name, own_id):
                 raise faults.duplicate_name()
 
 
-def _resolve_ref(realm, entity, ref, element, context):
-    """Return the active record ``ref`` points to, or raise 2500 / 610."""
-    if not isinstance(ref, dict) or not str(ref.get("value") or "").strip():
-        raise faults.invalid_property(element, element)
-    value = str(ref["value"]).strip()
-    record = realm.records[entity].get(value)
-    if record is None or value in context.created_ids:
-        raise faults.invalid_reference(entity, value, element)
-    if is_deleted(record):
-        raise faults.object_not_found("Another user has deleted this transaction.", element)
-    if record.get("Active") is False:
-        raise faults.inactive_reference(element)
-    return record
-
-
-def _reference(record, name_field):
-    return {"value": record["Id"], "name": record.get(name_field, "")}
-
-
 def _validate_name_list(realm, record, existing, context, entity):
     for field, maximum in NAME_LENGTHS.items():
-        _check_text(record, field, maximum)
+        check_text(record, field, maximum)
     _check_name_characters(record, NO_SEPARATOR_FIELDS)
     if entity == "Employee" and realm.payroll_enabled() and not context.seeding:
         for field in PAYROLL_UNSUPPORTED_EMPLOYEE_FIELDS:
@@ -328,7 +290,7 @@ def _validate_customer(realm, record, existing, context):
     if record.get("Job") and not parent_ref:
         raise faults.parent_ref_required()
     if parent_ref:
-        parent = _resolve_ref(realm, "Customer", parent_ref, "ParentRef", context)
+        parent = resolve_ref(realm, "Customer", parent_ref, "ParentRef", context)
         if own_id and (parent["Id"] == own_id or own_id in _ancestor_ids(realm, parent)):
             raise faults.business_validation(
                 "A customer cannot be its own parent or sub-customer.", "ParentRef"
@@ -337,7 +299,7 @@ def _validate_customer(realm, record, existing, context):
         subtree_depth = _subtree_depth(realm, own_id) if own_id else 0
         if level + subtree_depth > MAX_CUSTOMER_LEVEL:
             raise faults.sub_level_limit()
-        record["ParentRef"] = _reference(parent, "FullyQualifiedName")
+        record["ParentRef"] = reference(parent, "FullyQualifiedName")
         record["Job"] = True
         record.setdefault("BillWithParent", False)
         record["Level"] = level
@@ -381,7 +343,7 @@ def _refresh_descendants(realm, customer_id):
     for child in _children(realm, customer_id):
         child["Level"] = parent["Level"] + 1
         child["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{child['DisplayName']}"
-        child["ParentRef"] = _reference(parent, "FullyQualifiedName")
+        child["ParentRef"] = reference(parent, "FullyQualifiedName")
         _refresh_descendants(realm, child["Id"])
 
 
@@ -403,8 +365,8 @@ def _validate_item(realm, record, existing, context):
     if not isinstance(name, str) or not name.strip():
         raise faults.required_param("Name")
     name = name.strip()
-    _check_text(record, "Name", 100)
-    _check_text(record, "Description", 4000)
+    check_text(record, "Name", 100)
+    check_text(record, "Description", 4000)
     _check_name_characters(record, ("Name",))
     item_type = record.get("Type")
     if not item_type:
@@ -428,102 +390,12 @@ def _validate_item(realm, record, existing, context):
     return record
 
 
-def _validate_time_activity(realm, record, existing, context):
-    if existing is not None:
-        _check_books_open(realm, existing.get("TxnDate"))
-    billable_status = record.get("BillableStatus", "NotBillable")
-    if billable_status == "HasBeenBilled":
-        raise faults.invalid_enumeration("HAS_BEEN_BILLED", "BillableStatus")
-    if billable_status not in BILLABLE_STATUSES:
-        raise faults.QboFault(6320, "InvalidBillable", "Invalid billable status.", "BillableStatus")
-    record["BillableStatus"] = billable_status
-    _check_time_activity_name(realm, record, context)
-    if record.get("CustomerRef"):
-        customer = _resolve_ref(realm, "Customer", record["CustomerRef"], "CustomerRef", context)
-        record["CustomerRef"] = _reference(customer, "FullyQualifiedName")
-    elif billable_status == "Billable":
-        raise faults.QboFault(
-            6310,
-            "MissingCustomer",
-            "A customer is needed when the time activity is billable.",
-            "CustomerRef",
-        )
-    if record.get("ProjectRef"):
-        _check_project_ref(realm, record, context)
-    if record.get("ItemRef"):
-        item = _resolve_ref(realm, "Item", record["ItemRef"], "ItemRef", context)
-        record["ItemRef"] = _reference(item, "Name")
-    _check_categories(realm, record, context)
-    payroll.check_payroll_item_ref(realm, record)
-    cost_rate = record.get("CostRate")
-    if cost_rate is not None and (
-        isinstance(cost_rate, bool) or not isinstance(cost_rate, (int, float)) or cost_rate < 0
-    ):
-        # GUESS: the reference documents CostRate as a decimal without its faults; a
-        # negative or non-numeric one is refused like a bad property.
-        raise faults.invalid_property("CostRate", "CostRate")
-    if billable_status == "Billable":
-        rate = record.get("HourlyRate")
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
-            raise faults.QboFault(6330, "MissingBillingRate", "Invalid hourly rate.", "HourlyRate")
-    _check_duration(realm, record)
-    description = record.get("Description")
-    if description is not None:
-        _check_text(record, "Description", MAX_DESCRIPTION)
-    record["TxnDate"] = _txn_date(realm, record.get("TxnDate"))
-    _check_books_open(realm, record["TxnDate"])
-    record.setdefault("Taxable", False)
-    return record
-
-
-def _check_project_ref(realm, record, context):
-    """``ProjectRef`` (minor version 69, facts 3.1) links the time to a QuickBooks project.
-
-    GUESS: Intuit's reference does not say how a project's id relates to its customer
-    record (a project is a sub-customer with IsProject); the sandbox takes the id of that
-    sub-customer, only when the company uses Projects (Preferences ProjectsEnabled), and
-    wants the CustomerRef to be the project's customer (its ParentRef).
-    """
-    if not realm.settings["ProjectsEnabled"]:
-        raise faults.invalid_property("ProjectRef (Projects are off)", "ProjectRef")
-    project = _resolve_ref(realm, "Customer", record["ProjectRef"], "ProjectRef", context)
-    if not project.get("IsProject"):
-        raise faults.invalid_reference("Project", project["Id"], "ProjectRef")
-    parent_id = str((project.get("ParentRef") or {}).get("value") or "")
-    if str((record.get("CustomerRef") or {}).get("value") or "") != parent_id:
-        raise faults.business_validation(
-            "The customer of a time activity linked to a project must be the project's customer.",
-            "CustomerRef",
-        )
-    record["ProjectRef"] = {"value": project["Id"]}
-
-
-def _check_categories(realm, record, context):
-    """ClassRef and DepartmentRef (a location) must point to an active class or
-    location, and only when the company tracks them (Preferences, facts 3.1 and 3.7).
-
-    GUESS: Intuit documents ClassRef as "only when class tracking is enabled" without the
-    fault; a reference the company does not track is refused as an unsupported property.
-    """
-    tracked = {
-        "ClassRef": ("Class", realm.class_tracking()),
-        "DepartmentRef": ("Department", realm.settings["TrackDepartments"]),
-    }
-    for element, (entity, is_tracked) in tracked.items():
-        if not record.get(element):
-            continue
-        if not is_tracked:
-            raise faults.invalid_property(f"{element} ({entity} tracking is off)", element)
-        category = _resolve_ref(realm, entity, record[element], element, context)
-        record[element] = _reference(category, "FullyQualifiedName")
-
-
 def _validate_category(realm, record, existing, context, entity):
     name = record.get("Name")
     if not isinstance(name, str) or not name.strip():
         raise faults.required_param("Name")
     name = name.strip()
-    _check_text(record, "Name", 100)
+    check_text(record, "Name", 100)
     _check_name_characters(record, ("Name",))
     own_id = existing["Id"] if existing else None
     key = _name_key(name)
@@ -537,118 +409,6 @@ def _validate_category(realm, record, existing, context, entity):
     return record
 
 
-def _check_time_activity_name(realm, record, context):
-    name_of = record.get("NameOf")
-    present = [ref for ref in ("EmployeeRef", "VendorRef") if record.get(ref)]
-    if len(present) > 1:
-        raise faults.QboFault(
-            6290,
-            "InvalidEmployeeOrVendor",
-            "Give an employee or a vendor, not both.",
-            "NameOf",
-        )
-    ref_field = TIME_ACTIVITY_NAME_OF.get(name_of)
-    if ref_field is None or present != [ref_field]:
-        raise faults.QboFault(
-            6300,
-            "InvalidEmployeeOrVendorName",
-            "The employee or vendor name is missing or invalid; NameOf should be Employee "
-            "or Vendor, with the matching EmployeeRef or VendorRef.",
-            "NameOf",
-        )
-    person = _resolve_ref(realm, name_of, record[ref_field], ref_field, context)
-    record[ref_field] = _reference(person, "DisplayName")
-
-
-def _check_duration(realm, record):
-    has_duration = "Hours" in record or "Minutes" in record
-    has_times = "StartTime" in record or "EndTime" in record
-    if has_duration and has_times:
-        raise faults.QboFault(
-            6390,
-            "InvalidMultipleDurations",
-            "Give a total elapsed time (Hours and Minutes) or a StartTime and EndTime, not both.",
-            "Hours",
-        )
-    if has_times:
-        _check_start_end(record, _txn_date(realm, record.get("TxnDate")))
-        return
-    if not has_duration:
-        raise faults.QboFault(
-            6350, "MissingTime", "Hours and Minutes, or StartTime and EndTime, are required."
-        )
-    hours = record.setdefault("Hours", 0)
-    minutes = record.setdefault("Minutes", 0)
-    for field, value, maximum in (("Hours", hours, MAX_HOURS), ("Minutes", minutes, 59)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-            raise _invalid_duration(field)
-    if hours == MAX_HOURS and minutes:
-        raise _invalid_duration("Minutes")
-
-
-def _invalid_duration(field):
-    return faults.QboFault(
-        6380,
-        "InvalidDuration",
-        f"{field} is out of range: Hours must be 0 to {MAX_HOURS} and Minutes 0 to 59.",
-        field,
-    )
-
-
-def _parse_moment(value, txn_date):
-    """A StartTime/EndTime: a full date-time, or a time of day taken on the TxnDate.
-
-    The documented create example sends "08:00:00-08:00" along with a TxnDate (facts 3.1).
-    """
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except ValueError:
-        moment = datetime.time.fromisoformat(value)
-        return datetime.datetime.combine(datetime.date.fromisoformat(txn_date), moment)
-
-
-def _check_start_end(record, txn_date):
-    try:
-        start = _parse_moment(record["StartTime"], txn_date)
-        end = _parse_moment(record["EndTime"], txn_date)
-        break_minutes = int(record.get("BreakHours", 0)) * 60 + int(record.get("BreakMinutes", 0))
-    except (KeyError, TypeError, ValueError) as error:
-        raise faults.QboFault(
-            6340, "InvalidTime", "StartTime and EndTime must both be valid date-times."
-        ) from error
-    if (start.tzinfo is None) != (end.tzinfo is None):
-        raise faults.QboFault(
-            6340, "InvalidTime", "StartTime and EndTime must use the same time-zone form."
-        )
-    if end <= start:
-        raise faults.QboFault(
-            6370, "StartTimeAfterEndTime", "StartTime must be before EndTime.", "StartTime"
-        )
-    if datetime.timedelta(minutes=break_minutes) >= end - start:
-        raise faults.QboFault(
-            6360,
-            "InvalidStartOrEndTime",
-            "The break is longer than the elapsed time.",
-            "BreakHours",
-        )
-
-
-def _txn_date(realm, value):
-    if value is None:
-        # Without TxnDate the server's current date is used (facts 3.1).
-        return realm.today().isoformat()
-    try:
-        return datetime.date.fromisoformat(str(value)).isoformat()
-    except ValueError as error:
-        raise faults.invalid_property(f"TxnDate ({value})", "TxnDate") from error
-
-
-def _check_books_open(realm, txn_date):
-    close_date = realm.settings.get("BookCloseDate")
-    if txn_date and close_date and txn_date <= close_date:
-        raise faults.account_period_closed()
-
-
 VALIDATORS = {
     "Customer": _validate_customer,
     "Employee": _validate_employee,
@@ -660,5 +420,5 @@ VALIDATORS = {
     "Department": lambda realm, record, existing, context: _validate_category(
         realm, record, existing, context, "Department"
     ),
-    "TimeActivity": _validate_time_activity,
+    "TimeActivity": time_activity_rules.validate_time_activity,
 }

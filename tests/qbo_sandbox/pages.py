@@ -6,6 +6,8 @@ Element ids and names are stable (``input[name=realm_id]``, ``button#connect``,
 
 import html
 
+HTML_TYPE = "text/html;charset=utf-8"
+
 _STYLE = """
 body { margin: 0; font-family: -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
        background: #f4f5f8; color: #393a3d; }

@@ -1,9 +1,9 @@
-"""The HTTP server: OAuth endpoints, the Accounting API pipeline and the admin API."""
+"""The HTTP server: its life cycle and the Accounting and GraphQL API pipeline;
+the OAuth endpoints are in oauth_routes.py, the admin API in admin_routes.py."""
 
 import datetime
 import gzip
 import http.server
-import ipaddress
 import json
 import logging
 import os
@@ -16,15 +16,17 @@ import time
 import urllib.parse
 import zlib
 
-from . import admin_actions, api, entities, faults, oauth, pages, payroll, webhooks
+from . import api, faults, oauth, payroll, webhooks
+from .admin_routes import AdminRoutes
 from .config import STARTUP_ONLY_FIELDS, SandboxConfig
 from .limits import RealmLimiter
+from .oauth_routes import OAuthRoutes
+from .pages import HTML_TYPE
 from .state import SandboxState
 
 _logger = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json;charset=UTF-8"
-HTML_TYPE = "text/html;charset=utf-8"
 XML_TYPE = "application/xml;charset=UTF-8"
 # requestid limits (facts 1.4): 50 characters, 36 for a batch.
 REQUEST_ID_MAX = 50
@@ -32,10 +34,6 @@ BATCH_REQUEST_ID_MAX = 36
 # A repeated requestid waits at most this long for the first request to finish
 # (a little over QBO's 120 s request timeout).
 REPLAY_WAIT_SECONDS = 130
-DISCOVERY_PATHS = (
-    "/.well-known/openid_configuration",
-    "/.well-known/openid_sandbox_configuration",
-)
 UNAVAILABLE_PAGE = (
     "<html><head><title>503 Service Temporarily Unavailable</title></head><body>"
     "<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"
@@ -225,7 +223,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
                 continue
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "qbo-sandbox"
 
@@ -319,193 +317,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _base_url(self):
         # Follow the Host the caller used, so a browser on "localhost" stays on it.
         return f"http://{self.headers.get('Host') or self.sandbox.url[7:]}"
-
-    # OAuth and discovery
-
-    def _public(self, method):
-        route = self.route.rstrip("/") or "/"
-        handlers = {
-            ("GET", "/connect/oauth2"): self._authorize,
-            ("POST", "/connect/oauth2/decide"): self._decide,
-            ("POST", "/oauth2/v1/tokens/bearer"): self._token,
-            ("POST", "/v2/oauth2/tokens/revoke"): self._revoke,
-            ("GET", "/v1/openid_connect/userinfo"): self._userinfo,
-            ("GET", "/op/v1/jwks"): lambda: self._send_json(200, {"keys": []}),
-            ("GET", "/"): lambda: self._redirect("/_sandbox/"),
-        }
-        if method == "GET" and route in DISCOVERY_PATHS:
-            self._discovery()
-        elif (method, route) in handlers:
-            handlers[(method, route)]()
-        else:
-            self._send_json(404, {"error": "not_found"})
-
-    def _discovery(self):
-        self.state.count("requests", "discovery")
-        base = self._base_url()
-        self._send_json(
-            200,
-            {
-                "issuer": base,
-                "authorization_endpoint": f"{base}/connect/oauth2",
-                "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
-                "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
-                "revocation_endpoint": f"{base}/v2/oauth2/tokens/revoke",
-                "jwks_uri": f"{base}/op/v1/jwks",
-                "response_types_supported": ["code"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "scopes_supported": sorted(oauth.KNOWN_SCOPES),
-                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-                "claims_supported": ["sub", "email", "givenName", "familyName"],
-            },
-        )
-
-    def _authorize(self):
-        self.state.count("requests", "oauth_authorize")
-        config = self.sandbox.config
-        try:
-            request = oauth.check_authorization_request(config, self.params)
-        except oauth.AuthorizeError as error:
-            self._authorize_error(error)
-            return
-        if not config.auto_approve:
-            with self.state.lock:
-                realms = list(self.state.realms.values())
-                consent_id = secrets.token_urlsafe(24)
-                self.state.consents[consent_id] = request
-            page = pages.consent_page(
-                request["client_id"],
-                request["scope"],
-                realms,
-                consent_id,
-                oauth.wants_company(request["scope"]),
-            )
-            self._send_html(200, page)
-            return
-        with self.state.lock:
-            realm_id = self.params.get("realm_id") or next(iter(self.state.realms), None)
-            location = self._approve(request, realm_id)
-        if location is None:
-            self._send_html(
-                400, pages.error_page("No such company", "The sandbox has no such company.")
-            )
-        else:
-            self._redirect(location)
-
-    def _authorize_error(self, error):
-        if error.redirect:
-            params = {"error": error.error, "state": self.params.get("state", "")}
-            self._redirect(oauth.callback_url(self.params["redirect_uri"], params))
-        else:
-            self._send_html(400, pages.error_page("Cannot connect", error.description))
-
-    def _approve(self, request, realm_id):
-        """Issue a code; return the callback URL, or None when the company is unknown."""
-        needs_company = oauth.wants_company(request["scope"])
-        if needs_company and self.state.realm(realm_id or "") is None:
-            return None
-        code = oauth.issue_code(self.state, request, realm_id)
-        params = {"code": code, "state": request["state"]}
-        if needs_company:
-            params["realmId"] = realm_id
-        return oauth.callback_url(request["redirect_uri"], params)
-
-    def _decide(self):
-        form = dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
-        connect = form.get("decision") == "connect"
-        location = None
-        with self.state.lock:
-            request = self.state.consents.pop(form.get("consent_id", ""), None)
-            if request is not None and connect:
-                location = self._approve(request, form.get("realm_id"))
-        if request is None:
-            self._send_html(
-                400,
-                pages.error_page(
-                    "Request expired", "Start the connection again from the application."
-                ),
-            )
-        elif not connect:
-            params = {"error": "access_denied", "state": request["state"]}
-            self._redirect(oauth.callback_url(request["redirect_uri"], params))
-        elif location is None:
-            self._send_html(
-                400, pages.error_page("No company selected", "Select a company to connect.")
-            )
-        else:
-            self._redirect(location)
-
-    def _token(self):
-        self.state.count("requests", "oauth_token")
-        config = self.sandbox.config
-        client_id, secret = oauth.parse_basic_auth(self.headers.get("Authorization"))
-        form = dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
-        grant_type = form.get("grant_type")
-        try:
-            oauth.check_client(config, client_id, secret)
-            with self.state.lock:
-                if grant_type == "authorization_code":
-                    answer = oauth.exchange_code(
-                        self.state, config, client_id, form.get("code"), form.get("redirect_uri")
-                    )
-                elif grant_type == "refresh_token":
-                    answer = oauth.refresh(self.state, config, client_id, form.get("refresh_token"))
-                else:
-                    raise oauth.OAuthError(400, "unsupported_grant_type")
-        except oauth.OAuthError as error:
-            self.state.count("token_errors")
-            self._send_json(error.status, {"error": error.error}, compact=True)
-            return
-        # The hard expiry is opt-in through a request header (facts 2.4).
-        if self.headers.get("x-include-refresh-token-hard-expires-in", "").lower() != "true":
-            del answer["x_refresh_token_hard_expires_in"]
-        self._send_json(200, answer, headers=[("Cache-Control", "no-store")])
-
-    def _revoke(self):
-        self.state.count("requests", "oauth_revoke")
-        client_id, secret = oauth.parse_basic_auth(self.headers.get("Authorization"))
-        try:
-            oauth.check_client(self.sandbox.config, client_id, secret)
-        except oauth.OAuthError as error:
-            self._send_json(error.status, {"error": error.error}, compact=True)
-            return
-        try:
-            payload = self._json_body()
-        except ValueError:
-            # Intuit's SDKs send JSON; a form body (token=...) is accepted as well.
-            payload = dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
-        token = payload.get("token") if isinstance(payload, dict) else None
-        if not token:
-            self._send_json(400, {"error": "invalid_request"}, compact=True)
-            return
-        with self.state.lock:
-            oauth.revoke(self.state, client_id, token)
-        self._send(200)
-
-    def _userinfo(self):
-        header = self.headers.get("Authorization") or ""
-        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        with self.state.lock:
-            entry = self.state.access_tokens.get(token)
-            valid = (
-                entry is not None
-                and not self.state.grants[entry["grant_id"]]["revoked"]
-                and time.time() <= entry["expires_at"]
-            )
-        if not valid:
-            self._send_json(401, {"error": "invalid_token"}, compact=True)
-            return
-        self._send_json(
-            200,
-            {
-                "sub": entry["grant_id"],
-                "email": "sandbox.admin@example.com",
-                "emailVerified": True,
-                "givenName": "Sandbox",
-                "familyName": "Admin",
-            },
-        )
 
     # Accounting API
 
@@ -666,110 +477,3 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 status = 200
                 answer = payroll.handle(self.state.realm(realm_id), entry["scope"], self.body)
         self._send_json(status, answer)
-
-    # Admin API
-
-    def _admin(self, method):
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
-            self._send_json(403, {"error": "the admin API only answers loopback clients"})
-            return
-        self.state.count("requests", "admin")
-        parts = [part for part in self.route.split("/")[2:] if part]
-        try:
-            self._admin_route(method, parts)
-        except (ValueError, TypeError, KeyError, faults.QboFault) as error:
-            if self._is_form():
-                self._send_html(400, pages.error_page("Not done", str(error)))
-            else:
-                self._send_json(400, {"error": str(error)})
-
-    def _admin_route(self, method, parts):
-        sandbox = self.sandbox
-        if method == "GET" and not parts:
-            with self.state.lock:
-                page = pages.admin_page(
-                    list(self.state.realms.values()),
-                    self.state.stats["metered"],
-                    {"subscriptions": sandbox.config.webhooks, **sandbox.webhooks.status()},
-                )
-            self._send_html(200, page)
-        elif method == "GET" and parts == ["stats"]:
-            self._send_json(200, sandbox.stats())
-        elif parts == ["config"] and method in ("GET", "POST"):
-            if method == "POST":
-                sandbox.configure(**(self._json_body() or {}))
-            self._send_json(200, sandbox.config.to_dict())
-        elif method == "POST" and parts == ["reset"]:
-            sandbox.reset(self._json_body())
-            self._send_json(200, {"realms": sorted(self.state.realms)})
-        elif method == "POST" and parts == ["seed"]:
-            sandbox.seed(self._json_body() or {})
-            self._send_json(200, {"realms": sorted(self.state.realms)})
-        elif parts and parts[0] == "webhooks":
-            self._admin_webhooks(method, parts[1:])
-        elif len(parts) >= 3 and parts[0] == "realms":
-            self._admin_realm(method, parts[1], parts[2:])
-        else:
-            self._send_json(404, {"error": "not_found"})
-
-    def _admin_webhooks(self, method, parts):
-        """Subscriptions per app: GET lists them with the recent deliveries;
-        POST sets one (``client_id``, default the sandbox app); DELETE
-        ``/webhooks/{client_id}`` removes one."""
-        sandbox = self.sandbox
-        subscriptions = dict(sandbox.config.webhooks)
-        if method == "POST" and not parts:
-            body = dict(self._json_body() or {})
-            client_id = body.pop("client_id", None) or next(iter(sandbox.config.clients))
-            subscriptions[client_id] = body
-            sandbox.configure(webhooks=subscriptions)
-        elif method == "DELETE" and len(parts) == 1:
-            if subscriptions.pop(parts[0], None) is None:
-                self._send_json(404, {"error": f"no subscription for {parts[0]}"})
-                return
-            sandbox.configure(webhooks=subscriptions)
-        elif method != "GET" or parts:
-            self._send_json(404, {"error": "not_found"})
-            return
-        self._send_json(
-            200, {"subscriptions": sandbox.config.webhooks, **sandbox.webhooks.status()}
-        )
-
-    def _admin_realm(self, method, realm_id, parts):
-        with self.state.lock:
-            status, payload = self._admin_realm_answer(method, realm_id, parts)
-        if self._is_form() and status == 200:
-            # A form of the sandbox page: back to the page, on that company.
-            self._send(303, b"", HTML_TYPE, headers=[("Location", f"/_sandbox/#realm-{realm_id}")])
-        else:
-            self._send_json(status, payload)
-
-    def _is_form(self):
-        content_type = self.headers.get("Content-Type") or ""
-        return content_type.startswith("application/x-www-form-urlencoded")
-
-    def _form(self):
-        return admin_actions.form_changes(
-            dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
-        )
-
-    def _admin_realm_answer(self, method, realm_id, parts):
-        realm = self.state.realm(realm_id)
-        if realm is None:
-            return 404, {"error": f"unknown realm {realm_id}"}
-        if method == "POST" and parts == ["settings"]:
-            realm.apply_settings(self._json_body() or {})
-            self.state.changed()
-            return 200, dict(realm.settings)
-        if method == "GET" and len(parts) == 2 and parts[0] == "entities":
-            entity = entities.ENTITY_BY_PATH.get(parts[1].lower())
-            if entity is None:
-                return 404, {"error": f"unknown entity {parts[1]}"}
-            return 200, self.state.records(realm_id, entity)
-        if method == "POST" and len(parts) == 3 and parts[0] == "time-activities":
-            # A QuickBooks user bills, edits or deletes the time activity.
-            changes = self._form() if self._is_form() else self._json_body()
-            return 200, admin_actions.run(self.state, realm, parts[1], parts[2], changes)
-        if method == "POST" and parts == ["expire-access-tokens"]:
-            return 200, {"expired": oauth.expire_access_tokens(self.state, realm_id)}
-        return 404, {"error": "not_found"}

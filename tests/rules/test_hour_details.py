@@ -19,7 +19,8 @@ from qb_timesheet_sync.qbo.hour_details import (
     resolve_details,
     tracking_facts,
 )
-from qb_timesheet_sync.qbo.timesheet_rules import LineFacts, build_time_activity, refusal
+from qb_timesheet_sync.qbo.time_activity import build_time_activity
+from qb_timesheet_sync.qbo.timesheet_rules import LineFacts, refusal
 
 ALL_LEVELS = {
     "task": {ITEM: "t-item"},

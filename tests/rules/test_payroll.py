@@ -8,7 +8,7 @@ import pytest
 
 from qb_timesheet_sync.qbo.hour_details import Tracking, hour_details
 from qb_timesheet_sync.qbo.payroll import PayType, has_payroll, pay_type_from_node
-from qb_timesheet_sync.qbo.timesheet_rules import build_time_activity
+from qb_timesheet_sync.qbo.time_activity import build_time_activity
 
 
 def payload(name_of, details):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from qb_timesheet_sync.qbo.timesheet_rules import (
+from qb_timesheet_sync.qbo.time_activity import (
     build_time_activity,
     matches_time_activity,
     payload_fingerprint,

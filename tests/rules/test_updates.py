@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from qb_timesheet_sync.qbo.timesheet_rules import build_time_activity
+from qb_timesheet_sync.qbo.time_activity import build_time_activity
 from qb_timesheet_sync.qbo.updates import (
     ALREADY_DONE,
     BILLED,
