@@ -19,6 +19,7 @@ from . import (
     qbo_resync_lists,
     qbo_send_attempt,
     qbo_send_queue,
+    qbo_send_queue_cron,
     qbo_sender,
     qbo_state_guard,
     qbo_suggestion,

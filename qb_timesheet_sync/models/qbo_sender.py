@@ -126,9 +126,10 @@ class QboSender(models.AbstractModel):
     def _qbo_lock_realm(self, company, wait=False):
         """Take the lock of ``company``'s QuickBooks company until the end of
         the transaction: one sender per QuickBooks company, across workers and
-        servers, so that together they stay under its rate limits (each
-        process paces its own requests). Returns whether it was taken; with
-        ``wait``, waits for it."""
+        servers, so that two never send the same lines (the rate limits are
+        kept by the company's rate window, shared by every process:
+        ``qbo.rate.window``). Returns whether it was taken; with ``wait``,
+        waits for it."""
         realm_key = company.sudo()._qbo_connection().realm_id or f"company-{company.id}"
         function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
         self.env.cr.execute(

@@ -19,7 +19,7 @@ from odoo.tests.common import _super_send
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
 
 from ..models import qbo_connection as connection_module
-from ..models import qbo_send_queue as queue_module
+from ..models import qbo_send_queue_cron as queue_module
 from ..models import qbo_sender as sender_module
 from ..qbo import QboBusy, QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
 from .common import REALM_B, qbo_write

@@ -1,0 +1,297 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""The cron of the background sender: it sends the queues (see
+``qbo_send_queue.py``) chunk by chunk, company by company or several at the
+same time, and keeps each background send's log up to date."""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL, config
+
+from ..qbo import QboError
+from ..qbo.text import render
+from .qbo_send_queue import SEND_CRON
+
+_logger = logging.getLogger(__name__)
+
+# Lines the background sender locks, sends and commits together: ten batch
+# requests of 30, as many as QuickBooks lets be in flight, so that a minute's
+# batch requests leave within a second or two and the rest of the minute's
+# requests (single creates, at 10 a second) have the time they need. (With
+# 90 lines, three batches at a time took a third of each minute and left
+# 7 of the 10 places empty.) A killed worker leaves at most one chunk to
+# look for in QuickBooks; a run ends at most one chunk after its time is up
+# (300 single creates: 30 s at 10 a second).
+BACKGROUND_CHUNK_SIZE = 300
+# Longest run of the background sender per cron call; shorter when the
+# server's cron time limit asks (see _qbo_cron_time_budget).
+BACKGROUND_MAX_SECONDS = 300
+# Companies whose queues one cron call sends at the same time, each in a
+# thread and a transaction of its own: Odoo runs a cron job in one thread at
+# a time (on all servers together), and each QuickBooks company has limits
+# of its own. Each uses up to 12 database connections (its transaction, the
+# journal, the rate window of each request in flight).
+MAX_PARALLEL_COMPANIES = 3
+# When a run leaves lines waiting (QuickBooks unreachable, realm busy).
+BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
+
+
+class QboSendQueue(models.AbstractModel):
+    _inherit = "qbo.send.queue"
+
+    # ------------------------------------------------------------------
+    # The cron
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_cron_send_queued(self):
+        """Cron: send the queue of one QuickBooks company (see the class)."""
+        deadline = time.monotonic() + self._qbo_cron_time_budget()
+        # The sender works in transactions of its own.
+        self.env.flush_all()
+        done = 0
+        waiting = False
+        company_ids = self._qbo_companies_to_serve()
+        if len(company_ids) > 1 and not self.env.registry.in_test_mode():
+            outcomes = self._qbo_send_queues_in_parallel(
+                company_ids[:MAX_PARALLEL_COMPANIES], deadline
+            )
+            done = sum(settled for settled, _waiting in outcomes)
+            waiting = any(company_waiting for _settled, company_waiting in outcomes)
+            company_ids = []
+        for company_id in company_ids:
+            settled, company_waiting = self._qbo_send_queue_in_own_transaction(company_id, deadline)
+            done += settled
+            waiting = waiting or company_waiting
+            if settled or time.monotonic() >= deadline:
+                break
+        remaining = self._qbo_queued_count()
+        if waiting and not done:
+            # QuickBooks out of reach or the company busy: the cron would see
+            # no progress and wait for its next interval, come back sooner.
+            self.env.ref(SEND_CRON)._trigger(fields.Datetime.now() + BACKGROUND_RETRY_DELAY)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _qbo_companies_to_serve(self):
+        """Ids of the companies with queued lines, the least recently served
+        first (its oldest running background send was written to first),
+        read in a transaction of its own so that it sees what the sender
+        committed."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT line.company_id FROM account_analytic_line line
+                  JOIN qbo_sync_log log ON log.id = line.qbo_queue_log_id
+                 WHERE line.qbo_state = 'queued'
+                 GROUP BY line.company_id
+                 ORDER BY min(log.write_date), line.company_id
+                """
+            )
+            return [row[0] for row in cr.fetchall()]
+
+    @api.model
+    def _qbo_queued_count(self):
+        """Lines queued for the background sender, read in a transaction of
+        its own."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM account_analytic_line"
+                " WHERE qbo_state = 'queued' AND qbo_queue_log_id IS NOT NULL"
+            )
+            return cr.fetchone()[0]
+
+    @api.model
+    def _qbo_cron_time_budget(self):
+        """Seconds one cron call may spend sending: the cron runs up to ten
+        calls in a row, all within the server's time limit for a cron job."""
+        limit = config["limit_time_real_cron"]
+        if limit is None or limit < 0:
+            limit = config["limit_time_real"]
+        if not limit:
+            return BACKGROUND_MAX_SECONDS
+        return min(BACKGROUND_MAX_SECONDS, limit / 12)
+
+    @api.model
+    def _qbo_send_queues_in_parallel(self, company_ids, deadline):
+        """Send the queues of ``company_ids`` at the same time, each in a
+        thread and a transaction of its own (each QuickBooks company has its
+        own limits, so each can reach its own ceiling); returns the outcome
+        of each (see :meth:`_qbo_send_queue_in_own_transaction`)."""
+        outcomes = {}
+        parent = threading.current_thread()
+
+        def serve(company_id):
+            current = threading.current_thread()
+            # What Odoo's logging and profiling read from the cron's thread.
+            for name in ("dbname", "uid"):
+                if hasattr(parent, name):
+                    setattr(current, name, getattr(parent, name))
+            try:
+                outcomes[company_id] = self._qbo_send_queue_in_own_transaction(company_id, deadline)
+            except Exception:
+                _logger.exception("Background send of company %s failed", company_id)
+                outcomes[company_id] = (0, True)
+
+        threads = [
+            threading.Thread(target=serve, args=(company_id,), name=f"qbo-company-{company_id}")
+            for company_id in company_ids
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [outcomes[company_id] for company_id in company_ids]
+
+    @api.model
+    def _qbo_send_queue_in_own_transaction(self, company_id, deadline):
+        """Send the queue of one company in a transaction of its own, apart
+        from the cron's; returns (lines settled, whether lines wait for later)."""
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr)
+            company = env["res.company"].browse(company_id)
+            return env[self._name]._qbo_send_queue(company, deadline)
+
+    @api.model
+    def _qbo_send_queue(self, company, deadline):
+        """Send the queued lines of ``company`` chunk by chunk, committing
+        after each, until none is left or ``deadline`` (a monotonic time) has
+        passed. Skips the company while another sender holds it. Returns
+        (lines settled, whether lines wait for a later run)."""
+        cr = self.env.cr
+        sender = self.env["qbo.sender"]
+        settled = 0
+        tried_ids = set()
+        waiting = False
+        send_context = None
+        metered = 0  # metered calls of this run already on a log
+        while time.monotonic() < deadline:
+            if not sender._qbo_lock_realm(company):
+                return settled, True
+            try:
+                log, lines = self._qbo_next_queued_chunk(company, tried_ids)
+                if not lines:
+                    cr.rollback()
+                    return settled, waiting
+                tried_ids.update(lines.ids)
+                # Sent by the user who queued the send, as an interactive send
+                # is, and logged in their language (not the cron's).
+                user = log.user_id or self.env.user
+                log = log.with_user(user).with_context(lang=user.lang).sudo()
+                lines = lines.with_env(log.env)
+                if send_context is None:
+                    send_context = lines._qbo_send_context(company)
+                counts = sender.with_env(lines.env)._qbo_send_chunk(lines, log, send_context)
+            except QboError as error:
+                # QuickBooks' settings could not be read: try again later.
+                cr.rollback()
+                log._add_lines(
+                    [{"level": "warning", "message": render(error, log.env._), "code": error.code}]
+                )
+                cr.commit()  # pylint: disable=invalid-commit
+                return settled, True
+            except psycopg2.errors.SerializationFailure:
+                # A queued line was edited since this transaction began: its
+                # lock is refused before anything is sent; start again.
+                cr.rollback()
+                continue
+            left = lines.filtered(lambda line: line.qbo_state == "queued")
+            settled += len(lines) - len(left)
+            waiting = waiting or bool(left)
+            self.with_env(log.env)._qbo_update_queue_log(log, counts, len(lines) - len(left))
+            metered = log._qbo_add_metered_calls(send_context.client, metered)
+            # Sent lines are recorded before the next chunk leaves, so a killed
+            # worker loses at most the chunk under way (reconciled next time).
+            cr.commit()  # pylint: disable=invalid-commit
+            # Keep memory flat however many chunks one call sends.
+            self.env.invalidate_all()
+            if len(left) == len(lines):
+                # Nothing got through: QuickBooks is out of reach for now.
+                return settled, True
+        return settled, True
+
+    @api.model
+    def _qbo_next_queued_chunk(self, company, exclude_ids):
+        """(log, lines): the next queued lines of ``company``, of its oldest
+        background send, locked for this transaction; lines locked by another
+        transaction and ``exclude_ids`` are left out."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, qbo_queue_log_id FROM account_analytic_line
+                 WHERE company_id = %(company)s
+                   AND qbo_state = 'queued'
+                   AND qbo_queue_log_id = (
+                       SELECT min(qbo_queue_log_id) FROM account_analytic_line
+                        WHERE company_id = %(company)s
+                          AND qbo_state = 'queued'
+                          AND qbo_queue_log_id IS NOT NULL
+                          AND NOT (id = ANY(%(exclude)s))
+                   )
+                   AND NOT (id = ANY(%(exclude)s))
+                 ORDER BY id
+                 LIMIT %(limit)s
+                 FOR NO KEY UPDATE SKIP LOCKED
+                """,
+                company=company.id,
+                exclude=list(exclude_ids),
+                limit=BACKGROUND_CHUNK_SIZE,
+            ),
+            # A serialization failure is expected (and retried): not an error to log.
+            log_exceptions=False,
+        )
+        rows = self.env.cr.fetchall()
+        lines = self.env["account.analytic.line"]
+        if not rows:
+            return self.env["qbo.sync.log"], lines
+        log = self.env["qbo.sync.log"].sudo().browse(rows[0][1])
+        return log, lines.browse(row[0] for row in rows)
+
+    # ------------------------------------------------------------------
+    # The job's log
+    # ------------------------------------------------------------------
+    @api.model
+    def _qbo_update_queue_log(self, log, counts, settled):
+        """Add a chunk's outcome to the background send ``log``: ``counts`` as
+        ``qbo.sender._qbo_send_chunk`` returns them, ``settled`` the lines that
+        left the queue. Closes the log when none of its lines is queued any more."""
+        queued = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search_count([("qbo_queue_log_id", "=", log.id), ("qbo_state", "=", "queued")])
+        )
+        done, refused = counts.get("done", 0), counts.get("refused", 0)
+        log.write(
+            {
+                "count_done": log.count_done + done,
+                "count_refused": log.count_refused + refused,
+                # Lines still queued (outcome unknown, QuickBooks out of reach)
+                # are counted once they settle.
+                "count_failed": log.count_failed + settled - done - refused,
+                "count_remaining": queued,
+            }
+        )
+        if not queued:
+            self._qbo_finish_queue_log(log)
+
+    @api.model
+    def _qbo_finish_queue_log(self, log):
+        """Close a background send and tell the user who queued it."""
+        summary, level = log._qbo_close(log._qbo_counts())
+        log.user_id._bus_send(
+            "simple_notification",
+            {
+                "title": _("QuickBooks"),
+                "message": _(
+                    "Background send finished: %(summary)s See the sync log '%(log)s'.",
+                    summary=summary,
+                    log=log.name,
+                ),
+                "type": level,
+                "sticky": level != "success",
+            },
+        )
