@@ -24,10 +24,17 @@ export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
 LOG_DIR="${QBTS_LOG_DIR:-$QBTS_HOME/test-logs}"
 mkdir -p "$LOG_DIR"
 
+# A skipped test proves nothing: said loudly, with where the reasons are.
+skipped_warning() {
+    if [ "${2:-0}" -gt 0 ]; then
+        summary+=("$(echo "$1" | tr '[:lower:]' '[:upper:]') TIER: $2 TESTS SKIPPED, NOT PASSED (reasons: 'SKIPPED' lines of $3)")
+    fi
+}
+
 # --- Tier 1: plain Python -------------------------------------------------
 if [[ ",$tiers," == *",python,"* ]]; then
     say "Plain-Python tier: pytest tests/ (tests/system apart)"
-    (cd "$REPO_ROOT" && "$PY" -m pytest tests -q -p no:cacheprovider -p no:odoo -o addopts="" \
+    (cd "$REPO_ROOT" && "$PY" -m pytest tests -q -p no:cacheprovider -p no:odoo -o addopts="" -rs \
         --ignore=tests/system \
         --junitxml="$LOG_DIR/python-junit.xml") 2>&1 | tee "$LOG_DIR/python.log"
     rc=${PIPESTATUS[0]}
@@ -35,6 +42,7 @@ if [[ ",$tiers," == *",python,"* ]]; then
     total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
     if [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
     summary+=("Plain-Python tier: ran, $p passed, $f failed, $s skipped (exit $rc)")
+    skipped_warning "Plain-Python" "$s" "$LOG_DIR/python.log"
 fi
 
 # --- Tier 2: Odoo -----------------------------------------------------------
@@ -67,6 +75,7 @@ if [[ ",$tiers," == *",odoo,"* ]]; then
         total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
         if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ] || [ "$problems" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
         summary+=("Odoo tier: ran, $p passed, $f failed, $s skipped, $problems warning/error log lines (exit $rc; log: $LOG_DIR/odoo.log)")
+        skipped_warning "Odoo" "$s" "$LOG_DIR/odoo.log"
     fi
 fi
 
@@ -77,13 +86,14 @@ if [[ ",$tiers," == *",system,"* ]]; then
     else
         ensure_postgres
         say "System tier: pytest tests/system (odoo-bin and the sandbox as processes)"
-        (cd "$REPO_ROOT" && "$PY" -m pytest tests/system -q -p no:cacheprovider -p no:odoo -o addopts="" \
+        (cd "$REPO_ROOT" && "$PY" -m pytest tests/system -q -p no:cacheprovider -p no:odoo -o addopts="" -rs \
             --junitxml="$LOG_DIR/system-junit.xml") 2>&1 | tee "$LOG_DIR/system.log"
         rc=${PIPESTATUS[0]}
         read -r p f s < <("$PY" "$REPO_ROOT/setup/junit_counts.py" "$LOG_DIR/system-junit.xml")
         total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
         if [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then status=1; fi
         summary+=("System tier: ran, $p passed, $f failed, $s skipped (exit $rc)")
+        skipped_warning "System" "$s" "$LOG_DIR/system.log"
     fi
 fi
 

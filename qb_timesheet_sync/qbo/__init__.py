@@ -2,7 +2,8 @@
 """Plain-Python client of QuickBooks Online (no Odoo import here): OAuth,
 the Accounting API, rate limiting and errors a user can act on."""
 
-from .client import BatchItem, BatchResult, QboClient
+from .batch import BatchItem, BatchResult
+from .client import QboClient
 from .environments import (
     INTUIT_SANDBOX,
     PRODUCTION,

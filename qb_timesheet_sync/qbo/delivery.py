@@ -20,7 +20,7 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from .client import MAX_BATCH_ITEMS, BatchResult
+from .batch import MAX_BATCH_ITEMS, BatchResult
 from .errors import QboError
 
 # Intuit: 10 requests in flight (and a second) per realm and app.
