@@ -17,7 +17,6 @@ import uuid
 from odoo import api, fields, models
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
-from ..qbo.updates import time_activities_by_id_queries
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 
 DELETE_CRON = "qb_timesheet_sync.ir_cron_qbo_delete"
@@ -142,9 +141,7 @@ class QboTimeDeletion(models.Model):
         """Changed in QuickBooks since it was sent: delete the newest version,
         unless QuickBooks has billed it (then it stays, with the reason)."""
         try:
-            records = {}
-            for statement in time_activities_by_id_queries(deletions.mapped("time_activity_id")):
-                records.update({str(record["Id"]): record for record in client.query(statement)})
+            records = client.time_activities_by_ids(deletions.mapped("time_activity_id"))
         except QboError as error:
             deletions.write({"last_error": str(error)})
             return

@@ -27,7 +27,6 @@ from ..qbo.updates import (
     minutes_of,
     same_content,
     stale_outcome,
-    time_activities_by_id_queries,
     update_payload,
 )
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
@@ -167,14 +166,8 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_read_time_activities(self, send_context, activity_ids):
-        """{Id: time activity} of ``activity_ids`` (deleted ones left out),
-        one query per 500 ids."""
-        records = {}
-        for statement in time_activities_by_id_queries(activity_ids):
-            for record in send_context.client.query(statement):
-                if record.get("status") != "Deleted":
-                    records[str(record["Id"])] = record
-        return records
+        """{Id: time activity} of ``activity_ids`` (deleted ones left out)."""
+        return send_context.client.time_activities_by_ids(activity_ids)
 
     # ------------------------------------------------------------------
     # Conflicts: a manager chooses which version to keep

@@ -23,6 +23,7 @@ from .errors import (
     error_from_response,
 )
 from .ratelimit import limiter_for
+from .updates import time_activities_by_id_queries
 
 _logger = logging.getLogger(__name__)
 
@@ -102,9 +103,11 @@ class QboClient(BatchRequests):
         answer = self._request("GET", f"{entity.lower()}/{qbo_id}")
         return entity_from(answer, entity)
 
-    def query(self, statement, page_size=MAX_PAGE_SIZE):
+    def query(self, statement, page_size=MAX_PAGE_SIZE, max_rows=None):
         """Every row of ``statement`` (a SELECT without STARTPOSITION or
-        MAXRESULTS), fetched page by page."""
+        MAXRESULTS), fetched page by page; ``max_rows``: the statement cannot
+        return more, so a full page that reaches it is the last one (no
+        metered read of an empty page)."""
         if _PAGING_CLAUSE.search(statement):
             raise ValueError("query() adds STARTPOSITION and MAXRESULTS itself.")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -115,7 +118,7 @@ class QboClient(BatchRequests):
             page = self._query_response(f"{statement} STARTPOSITION {start} MAXRESULTS {page_size}")
             page_rows = next((value for value in page.values() if isinstance(value, list)), [])
             rows.extend(page_rows)
-            if len(page_rows) < page_size:
+            if len(page_rows) < page_size or (max_rows and len(rows) >= max_rows):
                 return rows
             start += page_size
 
@@ -143,17 +146,9 @@ class QboClient(BatchRequests):
         transactions are never returned by a query (facts 4.3, 5), so an id
         left out was deleted. Queries select ``*``: QuickBooks has no
         projections (facts 5). They are POSTed, so no URL length limit."""
-        ids = sorted({str(activity_id) for activity_id in activity_ids}, key=lambda x: (len(x), x))
-        if not all(activity_id.isdigit() for activity_id in ids):
-            raise ValueError(f"QuickBooks ids are numbers: {ids!r}")
         found = {}
-        for start in range(0, len(ids), MAX_PAGE_SIZE):
-            chunk = ", ".join(f"'{each}'" for each in ids[start : start + MAX_PAGE_SIZE])
-            page = self._query_response(
-                f"SELECT * FROM TimeActivity WHERE Id IN ({chunk}) "
-                f"STARTPOSITION 1 MAXRESULTS {MAX_PAGE_SIZE}"
-            )
-            for record in page.get("TimeActivity", []):
+        for statement in time_activities_by_id_queries(activity_ids, per_query=MAX_PAGE_SIZE):
+            for record in self.query(statement, max_rows=MAX_PAGE_SIZE):
                 if record.get("status") != "Deleted":
                     found[str(record["Id"])] = record
         return found

@@ -77,13 +77,12 @@ def duration_change(before_minutes, after_minutes):
     return after if before == after else f"{before} → {after}"
 
 
-def time_activities_by_id_queries(activity_ids):
-    """SELECT statements reading the TimeActivities ``activity_ids``."""
+def time_activities_by_id_queries(activity_ids, per_query=MAX_IDS_PER_QUERY):
+    """SELECT statements reading the TimeActivities ``activity_ids``,
+    ``per_query`` ids each."""
     ids = sorted({str(activity_id) for activity_id in activity_ids}, key=lambda x: (len(x), x))
     if not all(activity_id.isdigit() for activity_id in ids):
         raise ValueError(f"QuickBooks ids are numbers: {ids!r}")
-    for start in range(0, len(ids), MAX_IDS_PER_QUERY):
-        chunk = ", ".join(
-            f"'{activity_id}'" for activity_id in ids[start : start + MAX_IDS_PER_QUERY]
-        )
+    for start in range(0, len(ids), per_query):
+        chunk = ", ".join(f"'{activity_id}'" for activity_id in ids[start : start + per_query])
         yield f"SELECT * FROM TimeActivity WHERE Id IN ({chunk})"
