@@ -56,7 +56,8 @@ class QboReconcile(models.AbstractModel):
         """Read the time activities ``company``'s QuickBooks company changed
         since the watermark and apply them; once a day (or when ``sweep`` is
         True), also look for the sent ones deleted in QuickBooks (see
-        :meth:`_qbo_sweep_deleted`). Returns the lines changed."""
+        :meth:`_qbo_sweep_read`), all in one sync log entry with the metered
+        reads of the run. Returns the lines changed."""
         connection = company.sudo()._qbo_connection()
         realm_id = connection.realm_id
         params = self.env["ir.config_parameter"].sudo()
@@ -65,30 +66,19 @@ class QboReconcile(models.AbstractModel):
         since = (
             fields.Datetime.to_datetime(watermark) if watermark else self._qbo_first_since(realm_id)
         )
-        changed = self.env["account.analytic.line"]
-        Log = self.env["qbo.sync.log"].sudo()
-        last_log_id = Log.search([], order="id desc", limit=1).id or 0
-        client = None
+        client = connection._qbo_client()
+        activities, deleted_ids = [], set()
         if since:
-            client = connection._qbo_client()
             activities = client.time_activities_changed_since(since - RECONCILE_MARGIN)
-            changed = self._qbo_apply(company, realm_id, activities)
-        params.set_param(WATERMARK_PARAM % realm_id, fields.Datetime.to_string(started))
         if sweep or (sweep is None and self._qbo_sweep_due(realm_id, started)):
-            client = client or connection._qbo_client()
-            changed |= self._qbo_sweep_deleted(company, realm_id, client)
+            found, deleted_ids = self._qbo_sweep_read(realm_id, client)
+            # One version per time activity: the sweep's, read last.
+            activities = list({**{str(a["Id"]): a for a in activities}, **found}.values())
             params.set_param(SWEEP_PARAM % realm_id, fields.Datetime.to_string(started))
-        if client and changed:
-            # The metered reads of this run, on the log of what they found
-            # (a run that finds nothing writes no log; its reads are in the
-            # sandbox's and Intuit's counts only).
-            log = Log.search(
-                [("operation", "=", "reconcile"), ("id", ">", last_log_id)],
-                order="id desc",
-                limit=1,
-            )
-            log._qbo_add_metered_calls(client)
-        return changed
+        params.set_param(WATERMARK_PARAM % realm_id, fields.Datetime.to_string(started))
+        return self._qbo_apply(
+            company, realm_id, activities, deleted_ids=deleted_ids, client=client
+        )
 
     @api.model
     def _qbo_first_since(self, realm_id):
@@ -105,7 +95,7 @@ class QboReconcile(models.AbstractModel):
         return first.qbo_sent_at or None
 
     @api.model
-    def _qbo_apply(self, company, realm_id, activities, source=None, deleted_ids=()):
+    def _qbo_apply(self, company, realm_id, activities, source=None, deleted_ids=(), client=None):
         """Apply what QuickBooks says of ``activities`` (and of the time
         activities ``deleted_ids``, confirmed deleted) to their lines, in one
         sync log entry naming the ``source`` (the reconciliation, a webhook);
@@ -153,7 +143,7 @@ class QboReconcile(models.AbstractModel):
         touched = billed | changed | deleted
         if not touched:
             return touched
-        self.env["qbo.sync.log"]._record(
+        log = self.env["qbo.sync.log"]._record(
             company,
             "reconcile",
             self.env._("Changes seen in QuickBooks"),
@@ -161,6 +151,8 @@ class QboReconcile(models.AbstractModel):
             realm_id=realm_id,
             lines=details + changed_details + deleted_details,
         )
+        if client is not None:
+            log._qbo_add_metered_calls(client)
         return touched
 
     @api.model

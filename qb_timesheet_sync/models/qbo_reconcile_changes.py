@@ -42,10 +42,11 @@ class QboReconcile(models.AbstractModel):
         return not last or fields.Datetime.to_datetime(last) + SWEEP_INTERVAL <= now
 
     @api.model
-    def _qbo_sweep_deleted(self, company, realm_id, client):
-        """Read every sent time activity of ``realm_id`` again; those
-        QuickBooks no longer has were deleted there. What the others say is
-        applied too (a change a lost webhook did not tell)."""
+    def _qbo_sweep_read(self, realm_id, client):
+        """({Id: time activity}, ids deleted): every sent time activity of
+        ``realm_id`` read again; those QuickBooks no longer has were deleted
+        there. What the others say is applied too (a change a lost webhook
+        did not tell)."""
         lines = (
             self.env["account.analytic.line"]
             .sudo()
@@ -59,11 +60,9 @@ class QboReconcile(models.AbstractModel):
         )
         activity_ids = set(lines.mapped("qbo_time_activity_id"))
         if not activity_ids:
-            return lines
+            return {}, set()
         found = client.time_activities_by_ids(activity_ids)
-        return self._qbo_apply(
-            company, realm_id, list(found.values()), deleted_ids=activity_ids - set(found)
-        )
+        return found, activity_ids - set(found)
 
     @api.model
     def _qbo_read_again(self, client, realm_id, activity_ids):

@@ -117,9 +117,8 @@ class QboWebhookEvent(models.Model):
         if not activity_ids:
             return
         reconcile = self.env["qbo.reconcile"]
-        found, deleted = reconcile._qbo_read_again(
-            connection._qbo_client(), connection.realm_id, activity_ids
-        )
+        client = connection._qbo_client()
+        found, deleted = reconcile._qbo_read_again(client, connection.realm_id, activity_ids)
         if found or deleted:
             reconcile._qbo_apply(
                 connection.company_id,
@@ -127,4 +126,5 @@ class QboWebhookEvent(models.Model):
                 list(found.values()),
                 source=self.env._("a webhook"),
                 deleted_ids=deleted,
+                client=client,
             )
