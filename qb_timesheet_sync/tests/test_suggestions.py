@@ -2,6 +2,7 @@
 """Issue 14: names that did not match get ranked suggestions, in the resync
 report and in the link wizard of the forms; none is linked without a click."""
 
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from ..qbo.lists import read_resync_lists
@@ -51,10 +52,16 @@ class TestSuggestions(ResyncCase):
     def test_resync_preview_has_a_suggestions_column_and_a_choose_button(self):
         wizard = self.env["qbo.resync.wizard"].create({"company_id": self.company.id})
         wizard.action_preview()
-        (chris,) = wizard.preview_line_ids.filtered(lambda line: line.res_id == self.chris.id)
+
+        def preview_line(record):
+            return wizard.preview_line_ids.filtered(
+                lambda line: (line.res_model, line.res_id) == (record._name, record.id)
+            )
+
+        (chris,) = preview_line(self.chris)
         self.assertEqual(chris.suggestions, "'Chris Bell' (same name with initials, 90%)")
         self.assertNotIn("Closest", chris.message)
-        nina = wizard.preview_line_ids.filtered(lambda line: line.res_id == self.nina.id)
+        nina = preview_line(self.nina)
         self.assertFalse(nina.suggestions)
         action = chris.action_choose_in_quickbooks()
         link = self.env["qbo.map.wizard"].browse(action["res_id"])
@@ -62,6 +69,11 @@ class TestSuggestions(ResyncCase):
         self.assertFalse(self.chris.qbo_id, "nothing linked before the click")
         link.suggestion_ids[:1].action_link()
         self.assertEqual(self.chris.qbo_display_name, "Chris Bell")
+        # A record deleted since the preview: a sentence, not a traceback.
+        nina.res_id = self.env["hr.employee"].search([], order="id desc", limit=1).id + 1000
+        nina.suggestions = "'Nobody'"
+        with self.assertRaisesRegex(UserError, "no longer exists"):
+            nina.action_choose_in_quickbooks()
 
     def test_link_wizard_offers_the_suggestions_first_and_links_in_one_click(self):
         action = self.chris.with_user(self.manager).action_qbo_choose_mapping()

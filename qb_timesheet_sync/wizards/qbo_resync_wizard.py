@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 from ..models.qbo_resync import Report
 from ..qbo import QboError
@@ -157,7 +158,10 @@ class QboResyncWizardLine(models.TransientModel):
     def action_choose_in_quickbooks(self):
         """The link wizard of the record, its suggestions first: one click links."""
         self.ensure_one()
-        return self.env[self.res_model].browse(self.res_id).action_qbo_choose_mapping()
+        record = self.env[self.res_model].browse(self.res_id).exists()
+        if not record:
+            raise UserError(self.env._("The record to link no longer exists."))
+        return record.action_qbo_choose_mapping()
 
     def action_open_record(self):
         self.ensure_one()
