@@ -9,33 +9,18 @@
 import os
 import time
 from datetime import date, timedelta
-from urllib.parse import parse_qs, urlparse
-
-import requests
 
 import odoo
 from odoo.tests import new_test_user
 
 from odoo.addons.qb_timesheet_sync.models.qbo_state_guard import qbo_trusted
 
+from tests.bench_common import CLIENT_ID, CLIENT_SECRET, connect
 from tests.qbo_sandbox import SandboxConfig, SandboxServer
 
 env = env  # noqa: F821 (provided by odoo shell)
 SIZES = [int(size) for size in os.environ.get("BENCH_PREVIEW_SIZES", "1000,10000").split(",")]
-REALM, CLIENT_ID, CLIENT_SECRET = "9130350000000099", "bench-client", "bench-secret"
-
-
-def connect(company, sandbox):
-    params = env["ir.config_parameter"].sudo()
-    params.set_param("qb_timesheet_sync.environment", "custom")
-    params.set_param("qb_timesheet_sync.custom_base_url", sandbox.url)
-    params.set_param("qb_timesheet_sync.client_id", CLIENT_ID)
-    params.set_param("qb_timesheet_sync.client_secret", CLIENT_SECRET)
-    connection = company._qbo_connection()
-    url = connection.action_connect()["url"]
-    answer = requests.get(url, params={"realm_id": REALM}, allow_redirects=False, timeout=10)
-    query = parse_qs(urlparse(answer.headers["Location"]).query)
-    connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
+REALM = "9130350000000099"
 
 
 def fixtures():
@@ -103,7 +88,7 @@ sandbox.reset(
     }
 )
 try:
-    connect(env.company, sandbox)
+    connect(env, env.company, sandbox.url, REALM)
     people, projects, manager = fixtures()
     for size in SIZES:
         lines = seed_lines(people, projects, size)

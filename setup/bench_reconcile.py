@@ -17,12 +17,9 @@
 # calls, the wall time and what was found.
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
-from urllib.parse import parse_qs, urlparse
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -30,8 +27,15 @@ from odoo import fields
 from odoo.tools import split_every
 
 from odoo.addons.qb_timesheet_sync.models.qbo_reconcile import WATERMARK_PARAM
-from odoo.addons.qb_timesheet_sync.models.qbo_state_guard import qbo_trusted
 from odoo.addons.qb_timesheet_sync.qbo import BatchItem
+
+from tests.bench_common import (
+    benchmark_records,
+    connect,
+    sandbox_stats,
+    seed_lines,
+    start_sandbox,
+)
 
 env = env  # noqa: F821 (provided by odoo shell)
 LINES = int(os.environ.get("BENCH_LINES", 10000))
@@ -41,45 +45,17 @@ DELETED = int(os.environ.get("BENCH_DELETED", 100))
 LATENCY_MS = 200
 # A QuickBooks company of its own per run: lines of an earlier run stay out.
 REALM = f"91303500{int(time.time()) % 10**8:08d}"
-CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 PORT = int(os.environ.get("BENCH_PORT", 8098))
 SANDBOX = f"http://127.0.0.1:{PORT}"
 FIRST_ID = 100000
 
-
-def start_sandbox(state_path):
-    seed_path = f"/tmp/bench_reconcile_seed_{os.getpid()}.json"
-    seed = {
-        "realms": [
-            {
-                "realm_id": REALM,
-                "company_name": "Benchmark Company",
-                "Employee": [{"Id": "55", "GivenName": "Emily", "FamilyName": "Platt"}],
-                "Customer": [{"Id": "21", "DisplayName": "Cool Cars"}],
-            }
-        ]
-    }
-    with open(seed_path, "w", encoding="utf-8") as seed_file:
-        json.dump(seed, seed_file)
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "tests.qbo_sandbox", "--port", str(PORT)),
-            *("--seed", seed_path, "--state-file", state_path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    process.stdout.readline()  # "QBO sandbox ready at ..."
-    config = {
-        "auto_approve": True,
-        "clients": {CLIENT_ID: CLIENT_SECRET},
-        "requests_per_minute": 500,
-        "batches_per_minute": 40,
-        "max_concurrent": 10,
-        "latency_ms": LATENCY_MS,
-    }
-    requests.post(f"{SANDBOX}/_sandbox/config", json=config, timeout=10).raise_for_status()
-    return process
+# QuickBooks' limits and latency, in real time.
+SANDBOX_CONFIG = {
+    "requests_per_minute": 500,
+    "batches_per_minute": 40,
+    "max_concurrent": 10,
+    "latency_ms": LATENCY_MS,
+}
 
 
 def stop(process):
@@ -101,42 +77,11 @@ def age_time_activities(state_path):
         json.dump(state, handle)
 
 
-def sandbox_stats():
-    return requests.get(f"{SANDBOX}/_sandbox/stats", timeout=10).json()
-
-
-def connect(company):
-    params = env["ir.config_parameter"].sudo()
-    params.set_param("qb_timesheet_sync.environment", "custom")
-    params.set_param("qb_timesheet_sync.custom_base_url", SANDBOX)
-    params.set_param("qb_timesheet_sync.client_id", CLIENT_ID)
-    params.set_param("qb_timesheet_sync.client_secret", CLIENT_SECRET)
-    connection = company._qbo_connection()
-    url = connection.action_connect()["url"]
-    answer = requests.get(url, params={"realm_id": REALM}, allow_redirects=False, timeout=10)
-    query = parse_qs(urlparse(answer.headers["Location"]).query)
-    connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
-    return connection
-
-
 def seed_sent_lines(company, employee, project):
     """N lines in Odoo and their time activities in the sandbox, as a send
     leaves them: the same payload on both sides, SyncToken 0."""
     Line = env["account.analytic.line"]
-    lines = Line
-    for numbers in split_every(2000, range(LINES)):
-        lines |= Line.create(
-            [
-                {
-                    "name": f"Work item {number}",
-                    "project_id": project.id,
-                    "employee_id": employee.id,
-                    "date": date(2026, 1, 1) + timedelta(days=number % 300),
-                    "unit_amount": 0.25 + number % 16 / 4,
-                }
-                for number in numbers
-            ]
-        )
+    lines = seed_lines(env, employee, project, LINES)
     send_context = Line._qbo_send_context(company)
     plans = lines._qbo_plans(send_context)
     assert not any(plan.refusal for plan in plans), "every line sendable"
@@ -219,26 +164,18 @@ def change_in_quickbooks(client):
 
 
 STATE_PATH = f"/tmp/bench_reconcile_state_{os.getpid()}.json"
-sandbox = start_sandbox(STATE_PATH)
+sandbox = start_sandbox(PORT, REALM, SANDBOX_CONFIG, STATE_PATH)
 try:
     company = env.company
-    connection = connect(company)
-    with qbo_trusted():
-        employee = env["hr.employee"].create(
-            {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
-        )
-        project = env["project.project"].create(
-            {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
-        )
-    project.qbo_billable = False
-    company.qbo_send_non_billable = True
+    connection = connect(env, company, SANDBOX, REALM)
+    employee, project = benchmark_records(env, company, REALM)
     env.cr.commit()
     started = time.monotonic()
     lines = seed_sent_lines(company, employee, project)
     print(f"Seeded {len(lines)} sent lines in {time.monotonic() - started:.1f} s")
     stop(sandbox)
     age_time_activities(STATE_PATH)
-    sandbox = start_sandbox(STATE_PATH)
+    sandbox = start_sandbox(PORT, REALM, SANDBOX_CONFIG, STATE_PATH)
     # The last reconciliation ran an hour ago (the cron's interval).
     params = env["ir.config_parameter"].sudo()
     params.set_param(
@@ -256,12 +193,12 @@ try:
     found_changed = found_deleted = env["account.analytic.line"]
     # The hourly run (watermark read only), then a run with the daily sweep.
     for title, sweep in (("Hourly run (watermark read)", False), ("Run with the sweep", True)):
-        before = sandbox_stats()
+        before = sandbox_stats(SANDBOX)
         started = time.monotonic()
         found = env["qbo.reconcile"]._qbo_reconcile_company(company, sweep=sweep)
         env.cr.commit()
         wall = time.monotonic() - started
-        after = sandbox_stats()
+        after = sandbox_stats(SANDBOX)
         core_plus = after["metered"]["CorePlus"] - before["metered"]["CorePlus"]
         core = after["metered"]["Core"] - before["metered"]["Core"]
         changed_now = found.filtered(lambda line: line.qbo_state == "changed")

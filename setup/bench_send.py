@@ -15,24 +15,24 @@
 # throughput in lines per scaled minute, its share of QuickBooks' ceiling, the
 # speed-up, the Odoo-side CPU per line, the SQL queries per batch request and
 # the memory the send needed.
-import json
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from datetime import date, timedelta
-from urllib.parse import parse_qs, urlparse
-
-import requests
 
 import odoo
 from odoo.tools import split_every
 
-from odoo.addons.qb_timesheet_sync.models.qbo_state_guard import qbo_trusted
 from odoo.addons.qb_timesheet_sync.qbo import limiter_for
 from odoo.addons.qb_timesheet_sync.qbo.delivery import ceiling_formula
+
+from tests.bench_common import (
+    benchmark_records,
+    connect,
+    sandbox_stats,
+    seed_lines,
+    start_sandbox,
+)
 
 env = env  # noqa: F821 (provided by odoo shell)
 SCALE = float(os.environ.get("BENCH_SCALE", 5))
@@ -42,47 +42,8 @@ MINUTE = 60.0 / SCALE
 LATENCY_MS, BATCH_LATENCY_MS = 200, 800
 REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE, IN_FLIGHT = 500, 40, 30, 10
 REALM = "9130350000000077"
-CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
 PORT = int(os.environ.get("BENCH_PORT", 8097))
 SANDBOX = f"http://127.0.0.1:{PORT}"
-
-
-def start_sandbox():
-    seed_path = f"/tmp/bench_send_seed_{os.getpid()}.json"
-    seed = {
-        "realms": [
-            {
-                "realm_id": REALM,
-                "company_name": "Benchmark Company",
-                "Employee": [{"Id": "55", "GivenName": "Emily", "FamilyName": "Platt"}],
-                "Customer": [{"Id": "21", "DisplayName": "Cool Cars"}],
-            }
-        ]
-    }
-    with open(seed_path, "w", encoding="utf-8") as seed_file:
-        json.dump(seed, seed_file)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.qbo_sandbox", "--port", str(PORT), "--seed", seed_path],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    process.stdout.readline()  # "QBO sandbox ready at ..."
-    config = {
-        "auto_approve": True,
-        "clients": {CLIENT_ID: CLIENT_SECRET},
-        "minute_seconds": MINUTE,
-        "requests_per_minute": REQUESTS_PER_MINUTE,
-        "batches_per_minute": BATCHES_PER_MINUTE,
-        "max_concurrent": IN_FLIGHT,
-        "latency_ms": round(LATENCY_MS / SCALE),
-        "batch_latency_ms": round(BATCH_LATENCY_MS / SCALE),
-    }
-    requests.post(f"{SANDBOX}/_sandbox/config", json=config, timeout=10).raise_for_status()
-    return process
-
-
-def sandbox_stats():
-    return requests.get(f"{SANDBOX}/_sandbox/stats", timeout=10).json()
 
 
 def rss_kb():
@@ -106,7 +67,7 @@ class Measure:
         self.queries = odoo.sql_db.sql_counter
         self.cpu = time.process_time()
         self.wall = time.monotonic()
-        self.stats_before = sandbox_stats()
+        self.stats_before = sandbox_stats(SANDBOX)
         return self
 
     def _sample(self):
@@ -118,7 +79,7 @@ class Measure:
         self.wall = time.monotonic() - self.wall
         self.cpu = time.process_time() - self.cpu
         self.queries = odoo.sql_db.sql_counter - self.queries
-        after = sandbox_stats()
+        after = sandbox_stats(SANDBOX)
         before = self.stats_before
         self.batches = after["requests"].get("batch", 0) - before["requests"].get("batch", 0)
         self.singles = after["requests"].get("entity_write", 0) - before["requests"].get(
@@ -128,38 +89,6 @@ class Measure:
         self.core_plus = after["metered"]["CorePlus"] - before["metered"]["CorePlus"]
         self._sampling = False
         self._sampler.join()
-
-
-def connect(company):
-    params = env["ir.config_parameter"].sudo()
-    params.set_param("qb_timesheet_sync.environment", "custom")
-    params.set_param("qb_timesheet_sync.custom_base_url", SANDBOX)
-    params.set_param("qb_timesheet_sync.client_id", CLIENT_ID)
-    params.set_param("qb_timesheet_sync.client_secret", CLIENT_SECRET)
-    connection = company._qbo_connection()
-    url = connection.action_connect()["url"]
-    answer = requests.get(url, params={"realm_id": REALM}, allow_redirects=False, timeout=10)
-    query = parse_qs(urlparse(answer.headers["Location"]).query)
-    connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
-
-
-def seed_lines(employee, project, count):
-    lines = env["account.analytic.line"]
-    for numbers in split_every(2000, range(count)):
-        lines |= lines.create(
-            [
-                {
-                    "name": f"Work item {number}",
-                    "project_id": project.id,
-                    "employee_id": employee.id,
-                    "date": date(2026, 1, 1) + timedelta(days=number % 300),
-                    "unit_amount": 0.25 + number % 16 / 4,
-                }
-                for number in numbers
-            ]
-        )
-    env.cr.commit()
-    return lines
 
 
 def send_the_addon_way(company):
@@ -225,28 +154,30 @@ def report(size, addon, naive):
         )
 
 
-sandbox = start_sandbox()
+sandbox = start_sandbox(
+    PORT,
+    REALM,
+    {
+        "minute_seconds": MINUTE,
+        "requests_per_minute": REQUESTS_PER_MINUTE,
+        "batches_per_minute": BATCHES_PER_MINUTE,
+        "max_concurrent": IN_FLIGHT,
+        "latency_ms": round(LATENCY_MS / SCALE),
+        "batch_latency_ms": round(BATCH_LATENCY_MS / SCALE),
+    },
+)
 try:
     # The client's pacing on the same time scale as the sandbox (created
     # before any client, since the first one fixes it for the process).
     limiter_for(REALM, minute_seconds=MINUTE)
     company = env.company
-    connect(company)
+    connect(env, company, SANDBOX, REALM)
     company.qbo_background_threshold = 0
-    # QuickBooks links are set the way the addon's own code sets them.
-    with qbo_trusted():
-        employee = env["hr.employee"].create(
-            {"name": "Emily Platt", "qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM}
-        )
-        project = env["project.project"].create(
-            {"name": "Cool Cars", "qbo_customer_id": "21", "qbo_realm_id": REALM}
-        )
-    project.qbo_billable = False
-    company.qbo_send_non_billable = True
+    employee, project = benchmark_records(env, company, REALM)
     env.cr.commit()
     for size in SIZES:
-        addon_lines = seed_lines(employee, project, size)
-        naive_lines = seed_lines(employee, project, min(size, NAIVE_LINES))
+        addon_lines = seed_lines(env, employee, project, size)
+        naive_lines = seed_lines(env, employee, project, min(size, NAIVE_LINES))
         # Queuing is the user's click; what is measured is the sending.
         env["qbo.send.queue"]._qbo_queue(addon_lines, company)
         env.cr.commit()
@@ -260,7 +191,7 @@ try:
             send_the_naive_way(naive_lines, company)
         time.sleep(MINUTE)
         report(size, addon, naive)
-    print(f"\nSandbox: {sandbox_stats()}")
+    print(f"\nSandbox: {sandbox_stats(SANDBOX)}")
 finally:
     sandbox.terminate()
     sandbox.wait(timeout=10)
