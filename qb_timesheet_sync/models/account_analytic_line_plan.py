@@ -96,6 +96,8 @@ class AccountAnalyticLine(models.Model):
             refused.check_access("read")  # raises Odoo's own AccessError
 
     def _qbo_by_company(self):
+        # Only the company: grouped() alone would read every column of every line.
+        self.fetch(["company_id"])
         return self.grouped("company_id")
 
     @api.model
@@ -203,36 +205,49 @@ class AccountAnalyticLine(models.Model):
                 "name",
                 "qbo_state",
                 "qbo_billable",
+                "task_id",
+                "qbo_time_activity_id",
+                # what a preview or a send notes of the line's outcome
+                "qbo_queue_log_id",
+                "qbo_refusal_code",
+                "qbo_last_error",
                 *approval_fields,
             ]
         )
         project_employee_rates = self._qbo_project_employee_rates()
         details = self.env["qbo.hour.details"]._qbo_details(lines, send_context)
         hour = self.env.ref("uom.product_uom_hour")
+        # What depends on the project and employee only is worked out once
+        # per pair: a year of timesheets has a few hundred pairs.
+        pairs = {}
         plans = []
         for line in lines:
             project, employee = line.project_id, line.employee_id
+            pair = pairs.get((project.id, employee.id))
+            if pair is None:
+                pair = pairs[project.id, employee.id] = self._qbo_pair_facts(
+                    project, employee, send_context, project_employee_rates, approval_required
+                )
             hours = line._qbo_hours(hour)
             minutes = round_minutes(hours_to_minutes(hours), step, company.qbo_rounding_method)
-            rate = None
-            if line.qbo_billable:
-                rate, _source = resolve_hourly_rate(
-                    project_employee_rates.get((project.id, employee.id)),
-                    project.qbo_hourly_rate,
-                    employee.qbo_billing_rate,
-                    company.qbo_default_hourly_rate,
-                )
+            rate = pair["rate"] if line.qbo_billable else None
             plan = LinePlan(line, minutes, line.qbo_billable, rate, details=details[line.id])
             plan.refusal = refusal(
-                line._qbo_line_facts(plan, hours, send_context, approval_kind, approval_required)
+                LineFacts(
+                    **pair["facts"],
+                    qbo_state=line.qbo_state,
+                    approved=line._qbo_is_approved(approval_kind),
+                    billable=plan.billable,
+                    unit_amount_hours=hours,
+                    date=line.date,
+                    minutes=plan.minutes,
+                    hourly_rate=plan.hourly_rate,
+                    time_activity_id=line.qbo_time_activity_id or None,
+                    class_qbo_id=plan.details.class_qbo_id,
+                )
             )
             if not plan.refusal:
-                customer_qbo_id, project_qbo_id = customer_refs(
-                    project.qbo_customer_id,
-                    project.qbo_project_parent_id,
-                    send_context.tracking,
-                    company.qbo_link_projects,
-                )
+                customer_qbo_id, project_qbo_id = pair["customer_refs"]
                 plan.payload, plan.description_truncated = build_time_activity(
                     name_of=employee.qbo_kind,
                     person_qbo_id=employee.qbo_id,
@@ -248,35 +263,43 @@ class AccountAnalyticLine(models.Model):
             plans.append(plan)
         return plans
 
-    def _qbo_line_facts(self, plan, hours, send_context, approval_kind, approval_required):
-        """The :class:`LineFacts` the sending rules judge this line on."""
-        self.ensure_one()
-        project, employee = self.project_id, self.employee_id
+    @api.model
+    def _qbo_pair_facts(self, project, employee, send_context, rates, approval_required):
+        """What the sending rules judge of the lines of ``project`` and
+        ``employee`` alike: the :class:`LineFacts` of the project, the
+        employee and the company, the hourly rate of billable time and the
+        customer references sent."""
         company = send_context.company.sudo()
-        return LineFacts(
-            qbo_state=self.qbo_state,
-            connected=send_context.connected,
-            time_tracking_enabled=send_context.time_tracking_enabled,
-            has_project=bool(project),
-            project_qbo_id=project.qbo_customer_id or None,
-            has_employee=bool(employee),
-            employee_qbo_id=(employee.qbo_kind and employee.qbo_id) or None,
-            approval_required=approval_required,
-            approved=self._qbo_is_approved(approval_kind),
-            billable=plan.billable,
-            send_non_billable=company.qbo_send_non_billable,
-            unit_amount_hours=hours,
-            date=self.date,
-            minutes=plan.minutes,
-            book_close_date=send_context.book_close_date,
-            hourly_rate=plan.hourly_rate,
-            company_realm=send_context.realm_id,
-            project_realm=project.qbo_realm_id or None,
-            employee_realm=employee.qbo_realm_id or None,
-            employee_name=employee.name or "",
-            project_name=project.display_name or "",
-            project_internal=project._qbo_is_internal(),
-            time_activity_id=self.qbo_time_activity_id or None,
-            class_required=bool(company.qbo_require_class and send_context.tracking.classes),
-            class_qbo_id=plan.details.class_qbo_id,
+        rate, _source = resolve_hourly_rate(
+            rates.get((project.id, employee.id)),
+            project.qbo_hourly_rate,
+            employee.qbo_billing_rate,
+            company.qbo_default_hourly_rate,
         )
+        return {
+            "rate": rate,
+            "customer_refs": customer_refs(
+                project.qbo_customer_id,
+                project.qbo_project_parent_id,
+                send_context.tracking,
+                company.qbo_link_projects,
+            ),
+            "facts": {
+                "connected": send_context.connected,
+                "time_tracking_enabled": send_context.time_tracking_enabled,
+                "has_project": bool(project),
+                "project_qbo_id": project.qbo_customer_id or None,
+                "has_employee": bool(employee),
+                "employee_qbo_id": (employee.qbo_kind and employee.qbo_id) or None,
+                "approval_required": approval_required,
+                "send_non_billable": company.qbo_send_non_billable,
+                "book_close_date": send_context.book_close_date,
+                "company_realm": send_context.realm_id,
+                "project_realm": project.qbo_realm_id or None,
+                "employee_realm": employee.qbo_realm_id or None,
+                "employee_name": employee.name or "",
+                "project_name": project.display_name or "",
+                "project_internal": project._qbo_is_internal(),
+                "class_required": bool(company.qbo_require_class and send_context.tracking.classes),
+            },
+        }

@@ -57,21 +57,28 @@ class QboHourDetails(models.AbstractModel):
             | lines.employee_id.qbo_payroll_item_ref_id
         ).fetch(["qbo_id", "realm_id"])
         company_settings = self._qbo_level_settings("company", company, realm_id)
+        # Lines of one task, employee and project carry the same details:
+        # found once per combination (a year has a few hundred of them).
+        found = {}
         details = {}
         for line in lines:
-            settings = {
-                "task": self._qbo_level_settings("task", line.task_id, realm_id),
-                "employee": self._qbo_level_settings("employee", line.employee_id, realm_id),
-                "project": self._qbo_level_settings("project", line.project_id, realm_id),
-                "company": company_settings,
-            }
-            details[line.id] = hour_details(
-                settings,
-                send_context.tracking,
-                hourly_cost=line.employee_id.hourly_cost,
-                send_cost=company.qbo_send_cost,
-                payroll_item=self._qbo_payroll_item(line.employee_id, company, realm_id),
-            )
+            task, employee, project = line.task_id, line.employee_id, line.project_id
+            key = (task.id, employee.id, project.id)
+            if key not in found:
+                settings = {
+                    "task": self._qbo_level_settings("task", task, realm_id),
+                    "employee": self._qbo_level_settings("employee", employee, realm_id),
+                    "project": self._qbo_level_settings("project", project, realm_id),
+                    "company": company_settings,
+                }
+                found[key] = hour_details(
+                    settings,
+                    send_context.tracking,
+                    hourly_cost=employee.hourly_cost,
+                    send_cost=company.qbo_send_cost,
+                    payroll_item=self._qbo_payroll_item(employee, company, realm_id),
+                )
+            details[line.id] = found[key]
         return details
 
     @api.model

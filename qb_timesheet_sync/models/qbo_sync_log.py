@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..qbo.text import render
+from .qbo_bulk import insert_rows
 
 # Days the sync log is kept (Settings); empty or 0: kept forever.
 RETENTION_PARAM = "qb_timesheet_sync.log_retention_days"
@@ -100,26 +101,44 @@ class QboSyncLog(models.Model):
 
     def _add_lines(self, lines):
         """Append detail lines: dicts with level, message and optionally
-        record (a recordset of one), code and intuit_tid."""
+        record (a recordset of one), code and intuit_tid. Written in one
+        query however many there are (a send or a preview of a year)."""
         self.ensure_one()
-        vals_list = []
         hour = self.env.ref("uom.product_uom_hour")
+        names = self._qbo_record_names([line.get("record") for line in lines])
+        vals_list = []
         for line in lines:
             record = line.get("record")
             vals_list.append(
                 {
                     **self._qbo_timesheet_values(record, hour),
                     "log_id": self.id,
+                    "company_id": self.company_id.id,
                     "level": line.get("level", "info"),
                     "message": render(line["message"], self.env._),
                     "res_model": record._name if record else False,
                     "res_id": record.id if record else False,
-                    "record_name": record.display_name if record else line.get("record_name"),
+                    "record_name": names[record] if record else line.get("record_name"),
                     "qbo_code": line.get("code"),
                     "intuit_tid": line.get("intuit_tid"),
                 }
             )
-        return self.env["qbo.sync.log.line"].sudo().create(vals_list)
+        return insert_rows(self.env["qbo.sync.log.line"].sudo(), vals_list)
+
+    @api.model
+    def _qbo_record_names(self, records):
+        """{record: display name} of ``records`` (None ignored), computed per
+        model for these records only: a record of a large selection would
+        compute the names of the whole selection."""
+        ids_by_model = {}
+        for record in records:
+            if record:
+                ids_by_model.setdefault(record._name, []).append(record.id)
+        names = {}
+        for model_name, ids in ids_by_model.items():
+            named = self.env[model_name].sudo().browse(ids)
+            names.update(zip(named, named.mapped("display_name"), strict=True))
+        return names
 
     @api.model
     def _qbo_timesheet_values(self, record, hour):

@@ -2,6 +2,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
+from ..models.qbo_bulk import insert_rows, link_many2many
 from ..qbo.text import render
 from ..qbo.updates import duration_change
 
@@ -52,7 +53,18 @@ class QboSendWizard(models.TransientModel):
 
     @api.model
     def _qbo_open_for(self, lines):
-        wizard = self.create(self._qbo_preview_values(lines))
+        values, refusals, updates = self._qbo_preview_values(lines)
+        wizard = self.create(values)
+        # A year of timesheets gives tens of thousands of rows: one query each.
+        link_many2many(wizard, "line_ids", lines.ids)
+        insert_rows(
+            self.env["qbo.send.wizard.refusal"],
+            [dict(refusal, wizard_id=wizard.id) for refusal in refusals],
+        )
+        insert_rows(
+            self.env["qbo.send.wizard.update"],
+            [dict(update, wizard_id=wizard.id) for update in updates],
+        )
         return {
             "type": "ir.actions.act_window",
             "name": _("Send to QuickBooks"),
@@ -66,7 +78,8 @@ class QboSendWizard(models.TransientModel):
     def _qbo_preview_values(self, lines):
         """Evaluate ``lines`` as a send would, reading QuickBooks' settings.
         Nothing goes to QuickBooks; each refused line keeps its reason, and the
-        sync log keeps a trace of the preview."""
+        sync log keeps a trace of the preview. Returns the wizard's values,
+        and the values of its refusal and update rows."""
         totals = {}
         refusals = []
         updates = []
@@ -81,24 +94,21 @@ class QboSendWizard(models.TransientModel):
             for plan in plans:
                 if plan.refusal:
                     refusals.append(
-                        Command.create(
-                            {
-                                "line_id": plan.line.id,
-                                "reason": render(plan.refusal.message, self.env._),
-                            }
-                        )
+                        {
+                            "line_id": plan.line.id,
+                            "reason": render(plan.refusal.message, self.env._),
+                        }
                     )
                     continue
                 if plan.operation == "update":
-                    updates.append(Command.create(self._qbo_update_values(plan, company)))
+                    updates.append(self._qbo_update_values(plan, company))
                     continue
                 self._qbo_add_to_totals(totals, plan, company)
             company_lines._qbo_note_refusals(plans)
             self._qbo_log_preview(company, plans, send_context)
         employee_totals = [total for total in totals.values() if total["group"] == "employee"]
         currencies = lines.company_id.currency_id
-        return {
-            "line_ids": [Command.set(lines.ids)],
+        values = {
             "currency_id": currencies.id if len(currencies) == 1 else False,
             "count_selected": len(lines),
             "count_to_send": sum(total["line_count"] for total in employee_totals),
@@ -119,10 +129,9 @@ class QboSendWizard(models.TransientModel):
                     key=lambda total: total["name"] or "",
                 )
             ],
-            "refusal_ids": refusals,
             "count_to_update": len(updates),
-            "update_ids": updates,
         }
+        return values, refusals, updates
 
     @api.model
     def _qbo_update_values(self, plan, company):
@@ -171,15 +180,14 @@ class QboSendWizard(models.TransientModel):
     def _qbo_add_to_totals(self, totals, plan, company):
         """Count a line to send in the totals of its employee and its customer."""
         line = plan.line
-        project = line.project_id
-        groups = (
-            ("employee", line.employee_id.id, line.employee_id.name),
-            ("customer", project.id, project.qbo_fully_qualified_name or project.display_name),
-        )
-        for group, key, name in groups:
-            total = totals.setdefault(
-                (group, key),
-                {
+        for group, record in (("employee", line.employee_id), ("customer", line.project_id)):
+            total = totals.get((group, record.id))
+            if total is None:
+                if group == "employee":
+                    name = record.name
+                else:
+                    name = record.qbo_fully_qualified_name or record.display_name
+                total = totals[group, record.id] = {
                     "group": group,
                     "name": name,
                     "currency_id": company.currency_id.id,
@@ -187,8 +195,7 @@ class QboSendWizard(models.TransientModel):
                     "hours": 0.0,
                     "amount": 0.0,
                     "cost": 0.0,
-                },
-            )
+                }
             total["line_count"] += 1
             total["hours"] += plan.hours
             total["amount"] += plan.amount
