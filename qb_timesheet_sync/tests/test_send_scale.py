@@ -4,6 +4,7 @@ queries that does not grow with the number of lines."""
 
 from datetime import date, timedelta
 
+from odoo.models import UPDATE_BATCH_SIZE
 from odoo.tests import new_test_user, tagged
 
 from .common_send import QboSendCase
@@ -64,21 +65,55 @@ class TestSendScale(QboSendCase):
         send_context = lines._qbo_send_context(self.company, preview=True)
         return lines._qbo_plans(send_context)
 
-    def assert_same_queries(self, work):
-        few, many = self.lines(6), self.lines(60)
+    def assert_same_queries(self, work, few, many, extra=0):
+        """``work`` costs as many queries for ``many`` lines as for ``few``
+        (plus ``extra``)."""
         # Once, from an empty record cache too, so that what is cached for the
         # whole registry (record rules, xmlids, defaults) is in place for both
         # counts.
         self.queries(work, self.lines(6))
-        self.assertEqual(self.queries(work, many), self.queries(work, few))
+        self.assertEqual(self.queries(work, many), self.queries(work, few) + extra)
 
     def test_planning_queries_do_not_grow_with_the_lines(self):
-        self.assert_same_queries(self.plan_all)
+        # 1,200 lines: more than the ORM reads in one IN (1,000 ids).
+        self.assert_same_queries(self.plan_all, self.lines(6), self.lines(1200))
 
     def test_preview_queries_do_not_grow_with_the_lines(self):
-        self.assert_same_queries(
-            lambda lines: lines.with_user(self.manager).action_qbo_send_preview()
+        def preview(lines):
+            lines.with_user(self.manager).action_qbo_send_preview()
+
+        few, many = self.lines(6), self.lines(1200)
+        # The first preview notes the reason on each refused line (1 of the
+        # 6, 240 of the 1,200): the ORM writes 100 lines a query. Its detail
+        # rows (wizard, sync log) are written in one query however many.
+        refused_writes = -(-240 // UPDATE_BATCH_SIZE) - 1
+        self.assert_same_queries(preview, few, many, extra=refused_writes)
+        # The next preview of the same lines writes nothing on them.
+        self.assert_same_queries(preview, few, many)
+
+    def test_preview_of_many_lines_keeps_every_refusal_and_total(self):
+        lines = self.lines(1200)
+        action = lines.with_user(self.manager).action_qbo_send_preview()
+        wizard = self.env["qbo.send.wizard"].browse(action["res_id"])
+        refused = lines.filtered(lambda line: not line.unit_amount)
+        self.assertEqual(wizard.line_ids, lines)
+        self.assertEqual(wizard.count_refused, len(refused))
+        self.assertEqual(wizard.refusal_ids.line_id, refused)
+        self.assertEqual(
+            set(wizard.refusal_ids.mapped("reason")), set(refused.mapped("qbo_last_error"))
         )
+        self.assertEqual(wizard.count_to_send, len(lines) - len(refused))
+        self.assertEqual(sum(wizard.employee_total_ids.mapped("line_count")), wizard.count_to_send)
+        self.assertEqual(sum(wizard.customer_total_ids.mapped("line_count")), wizard.count_to_send)
+        self.assertTrue(all(refused.mapped("qbo_refusal_code")))
+        log = self.env["qbo.sync.log"].search([("operation", "=", "preview")], limit=1)
+        self.assertEqual(log.line_ids.timesheet_id, refused)
+        self.assertEqual(set(log.line_ids.mapped("company_id")), {self.company})
+        self.assertEqual(log.line_ids.mapped("record_name"), refused.mapped("display_name"))
+        self.assertEqual(log.line_ids.create_uid, self.manager)
+        # The wizard sends what it previewed.
+        wizard.with_user(self.manager).action_confirm()
+        self.assertEqual(set((lines - refused).mapped("qbo_state")), {"queued"})
 
     def test_lines_entered_in_days_are_planned_in_hours(self):
         lines = self.lines(8)
