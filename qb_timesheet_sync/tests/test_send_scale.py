@@ -3,15 +3,20 @@
 queries that does not grow with the number of lines."""
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.models import UPDATE_BATCH_SIZE
 from odoo.tests import new_test_user, tagged
 
+from ..wizards import qbo_send_wizard_background as background
 from .common_send import QboSendCase
 
 
-@tagged("post_install", "-at_install")
-class TestSendScale(QboSendCase):
+class SendScaleCase(QboSendCase):
+    """Many lines over two employees, two projects and two units, previewed
+    by a QuickBooks manager."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -60,6 +65,9 @@ class TestSendScale(QboSendCase):
         lines.env.flush_all()
         return self.env.cr.sql_log_count - before
 
+
+@tagged("post_install", "-at_install")
+class TestSendScale(SendScaleCase):
     def plan_all(self, lines):
         lines = lines.with_user(self.manager)
         send_context = lines._qbo_send_context(self.company, preview=True)
@@ -109,7 +117,10 @@ class TestSendScale(QboSendCase):
         log = self.env["qbo.sync.log"].search([("operation", "=", "preview")], limit=1)
         self.assertEqual(log.line_ids.timesheet_id, refused)
         self.assertEqual(set(log.line_ids.mapped("company_id")), {self.company})
-        self.assertEqual(log.line_ids.mapped("record_name"), refused.mapped("display_name"))
+        self.assertEqual(
+            {detail.timesheet_id: detail.record_name for detail in log.line_ids},
+            {line: line.display_name for line in refused},
+        )
         self.assertEqual(log.line_ids.create_uid, self.manager)
         # The wizard sends what it previewed.
         wizard.with_user(self.manager).action_confirm()
@@ -129,3 +140,79 @@ class TestSendScale(QboSendCase):
             lambda line: line.product_uom_id == self.day and line.unit_amount
         )[0]
         self.assertGreater(plans[day_line].minutes, day_line.unit_amount * 60)
+
+
+@tagged("post_install", "-at_install")
+class TestPreviewInBackground(SendScaleCase):
+    """A selection too large for a browser request is previewed by a cron job."""
+
+    def setUp(self):
+        super().setUp()
+        limit = patch.object(background, "PREVIEW_IN_BACKGROUND_ABOVE", 10)
+        limit.start()
+        self.addCleanup(limit.stop)
+        self.cron = self.env.ref(background.PREVIEW_CRON)
+
+    def start_preview(self, lines):
+        action = lines.with_user(self.manager).action_qbo_send_preview()
+        return self.env["qbo.send.wizard"].with_user(self.manager).browse(action["res_id"])
+
+    def preview_logs(self):
+        return self.env["qbo.sync.log"].search([("operation", "=", "preview")])
+
+    def test_large_selection_opens_at_once_and_is_prepared_by_the_cron(self):
+        lines = self.lines(25)
+        refused = lines.filtered(lambda line: not line.unit_amount)
+        logs = self.preview_logs()
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        wizard = self.start_preview(lines)
+        # Nothing is evaluated in the browser request: the cron is woken up.
+        self.assertEqual(wizard.state, "preparing")
+        self.assertEqual(wizard.count_selected, 25)
+        self.assertFalse(wizard.refusal_ids or wizard.employee_total_ids)
+        self.assertFalse(any(lines.mapped("qbo_refusal_code")))
+        self.assertEqual(self.preview_logs(), logs)
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]), triggers
+        )
+        with self.assertRaisesRegex(UserError, "still being prepared"):
+            wizard.action_confirm()
+        self.assertEqual(set(lines.mapped("qbo_state")), {"not_sent"})
+
+        self.env["qbo.send.wizard"]._qbo_cron_prepare_previews()
+        self.env.cr.precommit.run()  # what the cron's commit does: bus notifications
+        self.assertEqual(wizard.state, "ready")
+        self.assertEqual((wizard.count_to_send, wizard.count_refused), (20, 5))
+        self.assertEqual(wizard.refusal_ids.line_id, refused)
+        self.assertEqual(sum(wizard.employee_total_ids.mapped("line_count")), 20)
+        log = self.preview_logs() - logs
+        self.assertEqual(log.user_id, self.manager, "evaluated as the manager who asked")
+        self.assertEqual(log.line_ids.timesheet_id, refused)
+        notification = self.env["bus.bus"].search(
+            [("message", "like", "The preview of 25 timesheet lines is ready")]
+        )
+        self.assertEqual(len(notification), 1, "the manager is told")
+        # Refresh shows the same window, now ready; confirming sends.
+        self.assertEqual(wizard.action_qbo_refresh()["res_id"], wizard.id)
+        wizard.action_confirm()
+        self.assertNotIn("not_sent", (lines - refused).mapped("qbo_state"), "the send went")
+
+    def test_manager_who_lost_the_right_meanwhile_is_told_why(self):
+        lines = self.lines(25)
+        logs = self.preview_logs()
+        wizard = self.start_preview(lines)
+        self.manager.groups_id -= self.env.ref("qb_timesheet_sync.group_qbo_manager")
+        self.env["qbo.send.wizard"]._qbo_cron_prepare_previews()
+        self.assertEqual(wizard.sudo().state, "ready")
+        self.assertEqual(
+            wizard.sudo().warning, "Only QuickBooks managers may send timesheets to QuickBooks."
+        )
+        self.assertFalse(wizard.sudo().refusal_ids or wizard.sudo().count_to_send)
+        self.assertEqual(self.preview_logs(), logs)
+        self.assertFalse(any(lines.mapped("qbo_refusal_code")))
+
+    def test_small_selection_is_previewed_at_once(self):
+        wizard = self.start_preview(self.lines(10))
+        self.assertEqual(
+            (wizard.state, wizard.count_to_send, wizard.count_refused), ("ready", 8, 2)
+        )

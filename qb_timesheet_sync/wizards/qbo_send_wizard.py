@@ -53,26 +53,41 @@ class QboSendWizard(models.TransientModel):
 
     @api.model
     def _qbo_open_for(self, lines):
-        values, refusals, updates = self._qbo_preview_values(lines)
-        wizard = self.create(values)
+        wizard = self.create({"count_selected": len(lines)})
         # A year of timesheets gives tens of thousands of rows: one query each.
         link_many2many(wizard, "line_ids", lines.ids)
-        insert_rows(
-            self.env["qbo.send.wizard.refusal"],
-            [dict(refusal, wizard_id=wizard.id) for refusal in refusals],
-        )
-        insert_rows(
-            self.env["qbo.send.wizard.update"],
-            [dict(update, wizard_id=wizard.id) for update in updates],
-        )
+        wizard._qbo_prepare()
+        return wizard._qbo_form_action()
+
+    def _qbo_form_action(self):
+        self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "name": _("Send to QuickBooks"),
             "res_model": self._name,
-            "res_id": wizard.id,
+            "res_id": self.id,
             "view_mode": "form",
             "target": "new",
         }
+
+    def _qbo_prepare(self):
+        """Work out the preview (see qbo_send_wizard_background.py for the
+        selections too large to wait for)."""
+        self._qbo_fill()
+
+    def _qbo_fill(self):
+        """Evaluate the selected lines and write what the preview shows."""
+        self.ensure_one()
+        values, refusals, updates = self._qbo_preview_values(self.line_ids)
+        self.write(values)
+        insert_rows(
+            self.env["qbo.send.wizard.refusal"],
+            [dict(refusal, wizard_id=self.id) for refusal in refusals],
+        )
+        insert_rows(
+            self.env["qbo.send.wizard.update"],
+            [dict(update, wizard_id=self.id) for update in updates],
+        )
 
     @api.model
     def _qbo_preview_values(self, lines):
