@@ -61,19 +61,7 @@ def insert_rows(model, vals_list):
         )
     )
     records = model.browse(sorted(row[0] for row in env.cr.fetchall()))
-    # The one2many fields that list these rows (log.line_ids, ...) are stale.
-    for field in fields:
-        if field.type == "many2one":
-            comodel = env[field.comodel_name]
-            stale = [
-                name
-                for name, inverse in comodel._fields.items()
-                if inverse.type == "one2many"
-                and inverse.comodel_name == model._name
-                and inverse.inverse_name == field.name
-            ]
-            if stale:
-                comodel.invalidate_model(stale)
+    _invalidate_inverses(model, fields)
     return records
 
 
@@ -92,3 +80,56 @@ def link_many2many(record, field_name, ids):
         )
     )
     record.invalidate_recordset([field_name])
+
+
+def update_rows(records, vals):
+    """Write the same ``vals`` (plain stored columns) on ``records`` in one
+    UPDATE; the ORM writes 100 rows a query. Fields computed from them must
+    not be stored: they are only invalidated."""
+    env = records.env
+    fields = [records._fields[name] for name in vals]
+    for field in fields:
+        assert field.store and field.column_type and not field.translate, field
+    records.flush_recordset()
+    assignments = [
+        SQL(
+            "%s = %s",
+            SQL.identifier(field.name),
+            field.convert_to_column_update(
+                field.convert_to_cache(vals[field.name], records), records
+            ),
+        )
+        for field in fields
+    ]
+    if records._log_access:
+        assignments += [SQL("write_uid = %s", env.uid), SQL("write_date = %s", env.cr.now())]
+    env.cr.execute(
+        SQL(
+            "UPDATE %s SET %s WHERE id = ANY(%s)",
+            SQL.identifier(records._table),
+            SQL(", ").join(assignments),
+            list(records.ids),
+        )
+    )
+    names = [*vals, "write_uid", "write_date"] if records._log_access else [*vals]
+    records.invalidate_recordset(names)
+    records.modified(list(vals))
+    _invalidate_inverses(records, fields)
+
+
+def _invalidate_inverses(model, fields):
+    """The one2many fields that list rows by these many2one fields (a log's
+    line_ids, ...) are stale after a write in SQL."""
+    for field in fields:
+        if field.type != "many2one":
+            continue
+        comodel = model.env[field.comodel_name]
+        stale = [
+            name
+            for name, inverse in comodel._fields.items()
+            if inverse.type == "one2many"
+            and inverse.comodel_name == model._name
+            and inverse.inverse_name == field.name
+        ]
+        if stale:
+            comodel.invalidate_model(stale)
