@@ -1,13 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Rows that a whole selection gives at once, written in one SQL query.
 
-The ORM inserts 100 rows a query and links many2many rows 100 a query, so a
-preview or a send of 100,000 timesheet lines would spend thousands of
-queries on its detail rows alone (issue 12). These two helpers write them in
-one query whatever their number. They are for rows with no business logic
-of their own (the detail lines of a sync log, the rows of a preview): no
-``create()`` override, no default and no computed value runs, so the caller
-gives every value, stored related fields included."""
+The ORM inserts and updates 100 rows a query, so a preview or a send of
+100,000 timesheet lines would spend thousands of queries on its detail rows
+and states alone (issue 12). These helpers write them in one query whatever
+their number. No ``create()`` or ``write()`` override, no default and no
+stored computed value runs: :func:`insert_rows` is for rows with no business
+logic of their own (the detail lines of a sync log, the rows of a preview),
+and the caller gives every value, stored related fields included;
+:func:`update_rows` is for the QuickBooks state of timesheet lines, which
+only the addon writes (``_qbo_write_state``)."""
 
 from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
@@ -63,23 +65,6 @@ def insert_rows(model, vals_list):
     records = model.browse(sorted(row[0] for row in env.cr.fetchall()))
     _invalidate_inverses(model, fields)
     return records
-
-
-def link_many2many(record, field_name, ids):
-    """Add ``ids`` to the many2many ``field_name`` of ``record`` in one query."""
-    field = record._fields[field_name]
-    record.env.flush_all()
-    record.env.cr.execute(
-        SQL(
-            "INSERT INTO %s (%s, %s) SELECT %s, unnest(%s::int4[]) ON CONFLICT DO NOTHING",
-            SQL.identifier(field.relation),
-            SQL.identifier(field.column1),
-            SQL.identifier(field.column2),
-            record.id,
-            list(ids),
-        )
-    )
-    record.invalidate_recordset([field_name])
 
 
 def update_rows(records, vals):
