@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 
-from ..qbo.text import render
 from ..qbo.timesheet_rules import REASONS
 from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
 
@@ -46,11 +45,9 @@ class AccountAnalyticLine(models.Model):
             queued_by_send = state == "queued" and line.qbo_queue_log_id
             if plan.refusal and queued_by_send and line.qbo_time_activity_id:
                 # A queued edit goes back to edited: its time activity stays.
-                back_to_edited[plan.refusal.code, render(plan.refusal.message, self.env._)].append(
-                    line.id
-                )
+                back_to_edited[plan.refusal.code, plan.reason].append(line.id)
             elif plan.refusal and (state in REFUSABLE_STATES or queued_by_send):
-                reason = (plan.refusal.code, render(plan.refusal.message, self.env._))
+                reason = (plan.refusal.code, plan.reason)
                 current = (line.qbo_refusal_code, line.qbo_last_error)
                 if state != "refused" or current != reason:
                     refused[reason].append(line.id)

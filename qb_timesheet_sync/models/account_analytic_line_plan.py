@@ -8,6 +8,7 @@ from datetime import date
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..qbo import (
     QboError,
@@ -23,6 +24,25 @@ from ..qbo.timesheet_rules import (
     refusal,
     resolve_hourly_rate,
     round_minutes,
+)
+
+# What a plan reads of each line, in one query for all of them (reading a
+# field on first access takes a query per 1,000 lines).
+PLAN_FIELDS = (
+    "project_id",
+    "employee_id",
+    "task_id",
+    "product_uom_id",
+    "unit_amount",
+    "date",
+    "name",
+    "qbo_state",
+    "qbo_billable",
+    "qbo_time_activity_id",
+    # what a preview or a send notes of the line's outcome
+    "qbo_queue_log_id",
+    "qbo_refusal_code",
+    "qbo_last_error",
 )
 
 
@@ -50,10 +70,16 @@ class LinePlan:
     billable: bool
     hourly_rate: float | None = None
     refusal: Refusal | None = None
+    # The refusal in the sender's language, rendered once for the wizard, the
+    # line and the sync log.
+    reason: str | None = None
     payload: dict | None = None
     description_truncated: bool = False
     # Issue 14: item, class, location and cost (see qbo_hour_details.py).
     details: HourDetails = field(default_factory=HourDetails)
+    # The line's project and employee (read once per pair of them).
+    project: models.BaseModel | None = None
+    employee: models.BaseModel | None = None
     # The duration QuickBooks had before an update (for the sync log).
     minutes_before: int | None = None
 
@@ -96,8 +122,9 @@ class AccountAnalyticLine(models.Model):
             refused.check_access("read")  # raises Odoo's own AccessError
 
     def _qbo_by_company(self):
-        # Only the company: grouped() alone would read every column of every line.
-        self.fetch(["company_id"])
+        # What a plan reads, in the same query: grouped() alone would read
+        # every column of every line.
+        self.fetch(["company_id", *PLAN_FIELDS])
         return self.grouped("company_id")
 
     @api.model
@@ -120,6 +147,21 @@ class AccountAnalyticLine(models.Model):
             return self.sheet_id.state == "done"
         return True
 
+    def _qbo_line_refs(self):
+        """{line id: (project, employee, task, unit ids)} in one query: a
+        plan keys what it works out once on them, and reading them as
+        records takes more time than the rest of a line's plan."""
+        names = ("project_id", "employee_id", "task_id", "product_uom_id")
+        self.flush_recordset(names)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, project_id, employee_id, task_id, product_uom_id"
+                " FROM account_analytic_line WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        return {row[0]: row[1:] for row in rows}
+
     def _qbo_hours(self, hour=None):
         """The duration in hours, whatever unit the line was entered in.
 
@@ -127,10 +169,15 @@ class AccountAnalyticLine(models.Model):
         once (``env.ref`` queries the database each time)."""
         self.ensure_one()
         hour = hour or self.env.ref("uom.product_uom_hour")
-        uom = self.product_uom_id
+        return self.unit_amount * self._qbo_hour_ratio(self.product_uom_id, hour)
+
+    @api.model
+    def _qbo_hour_ratio(self, uom, hour):
+        """Hours in one ``uom``: a line entered in days is converted; a line
+        without a unit, or in a unit that is not one of time, is in hours."""
         if not uom or uom == hour or uom.category_id != hour.category_id:
-            return self.unit_amount
-        return uom._compute_quantity(self.unit_amount, hour, round=False)
+            return 1.0
+        return uom._compute_quantity(1.0, hour, round=False)
 
     def _qbo_description(self):
         self.ensure_one()
@@ -189,49 +236,44 @@ class AccountAnalyticLine(models.Model):
         approval_kind = self._qbo_approval_kind()
         approval_required = bool(approval_kind) and company.qbo_approved_only
         step = int(company.qbo_rounding_step) if company.qbo_rounding_step != "none" else None
+        rounding_method = company.qbo_rounding_method
         # The queries of a plan do not grow with the lines: what each line
         # needs is read in one query (reading it on first access takes a
         # query per 1,000 lines), and the hour unit is looked up once.
         lines = self.sudo()
         approval_field = {"validated": "validated", "sheet": "sheet_id"}.get(approval_kind)
         approval_fields = [approval_field] if approval_field in self._fields else []
-        lines.fetch(
-            [
-                "project_id",
-                "employee_id",
-                "product_uom_id",
-                "unit_amount",
-                "date",
-                "name",
-                "qbo_state",
-                "qbo_billable",
-                "task_id",
-                "qbo_time_activity_id",
-                # what a preview or a send notes of the line's outcome
-                "qbo_queue_log_id",
-                "qbo_refusal_code",
-                "qbo_last_error",
-                *approval_fields,
-            ]
-        )
+        lines.fetch([*PLAN_FIELDS, *approval_fields])
         project_employee_rates = self._qbo_project_employee_rates()
-        details = self.env["qbo.hour.details"]._qbo_details(lines, send_context)
+        details_of = self.env["qbo.hour.details"]._qbo_details_finder(lines, send_context)
         hour = self.env.ref("uom.product_uom_hour")
         # What depends on the project and employee only is worked out once
         # per pair: a year of timesheets has a few hundred pairs.
         pairs = {}
+        hour_ratios = {}
         plans = []
+        refs = lines._qbo_line_refs()
         for line in lines:
-            project, employee = line.project_id, line.employee_id
-            pair = pairs.get((project.id, employee.id))
+            project_id, employee_id, task_id, uom_id = refs[line.id]
+            pair = pairs.get((project_id, employee_id))
             if pair is None:
-                pair = pairs[project.id, employee.id] = self._qbo_pair_facts(
+                project = self.env["project.project"].sudo().browse(project_id)
+                employee = self.env["hr.employee"].sudo().browse(employee_id)
+                pair = pairs[project_id, employee_id] = self._qbo_pair_facts(
                     project, employee, send_context, project_employee_rates, approval_required
                 )
-            hours = line._qbo_hours(hour)
-            minutes = round_minutes(hours_to_minutes(hours), step, company.qbo_rounding_method)
-            rate = pair["rate"] if line.qbo_billable else None
-            plan = LinePlan(line, minutes, line.qbo_billable, rate, details=details[line.id])
+            ratio = hour_ratios.get(uom_id)
+            if ratio is None:
+                uom = self.env["uom.uom"].browse(uom_id)
+                ratio = hour_ratios[uom_id] = self._qbo_hour_ratio(uom, hour)
+            hours = line.unit_amount * ratio
+            line_date = line.date
+            minutes = round_minutes(hours_to_minutes(hours), step, rounding_method)
+            billable = line.qbo_billable
+            rate = pair["rate"] if billable else None
+            details = details_of(task_id, employee_id, project_id)
+            plan = LinePlan(line, minutes, billable, rate, details=details)
+            plan.project, plan.employee = pair["project"], pair["employee"]
             plan.refusal = refusal(
                 LineFacts(
                     **pair["facts"],
@@ -239,21 +281,22 @@ class AccountAnalyticLine(models.Model):
                     approved=line._qbo_is_approved(approval_kind),
                     billable=plan.billable,
                     unit_amount_hours=hours,
-                    date=line.date,
+                    date=line_date,
                     minutes=plan.minutes,
                     hourly_rate=plan.hourly_rate,
                     time_activity_id=line.qbo_time_activity_id or None,
                     class_qbo_id=plan.details.class_qbo_id,
                 )
             )
-            if not plan.refusal:
+            if plan.refusal:
+                plan.reason = render(plan.refusal.message, self.env._)
+            else:
                 customer_qbo_id, project_qbo_id = pair["customer_refs"]
                 plan.payload, plan.description_truncated = build_time_activity(
-                    name_of=employee.qbo_kind,
-                    person_qbo_id=employee.qbo_id,
+                    **pair["person"],
                     customer_qbo_id=customer_qbo_id,
                     project_qbo_id=project_qbo_id,
-                    txn_date=line.date,
+                    txn_date=line_date,
                     minutes=minutes,
                     billable=plan.billable,
                     hourly_rate=rate,
@@ -277,7 +320,10 @@ class AccountAnalyticLine(models.Model):
             company.qbo_default_hourly_rate,
         )
         return {
+            "project": project,
+            "employee": employee,
             "rate": rate,
+            "person": {"name_of": employee.qbo_kind, "person_qbo_id": employee.qbo_id},
             "customer_refs": customer_refs(
                 project.qbo_customer_id,
                 project.qbo_project_parent_id,

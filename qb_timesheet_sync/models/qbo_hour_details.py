@@ -36,9 +36,11 @@ class QboHourDetails(models.AbstractModel):
     _description = "What QuickBooks knows about an hour: service item, class, location, cost"
 
     @api.model
-    def _qbo_details(self, lines, send_context):
-        """{line id: :class:`HourDetails`} of ``lines`` (sudo, all of
-        ``send_context.company``), in a constant number of queries."""
+    def _qbo_details_finder(self, lines, send_context):
+        """A function giving the :class:`HourDetails` of a line of ``lines``
+        (sudo, all of ``send_context.company``) from the ids of its task,
+        employee and project; the settings are read in a constant number of
+        queries."""
         company = send_context.company.sudo()
         realm_id = send_context.realm_id
         lines.task_id.fetch(["qbo_item_ref_id"])
@@ -60,11 +62,13 @@ class QboHourDetails(models.AbstractModel):
         # Lines of one task, employee and project carry the same details:
         # found once per combination (a year has a few hundred of them).
         found = {}
-        details = {}
-        for line in lines:
-            task, employee, project = line.task_id, line.employee_id, line.project_id
-            key = (task.id, employee.id, project.id)
+
+        def details_of(task_id, employee_id, project_id):
+            key = (task_id, employee_id, project_id)
             if key not in found:
+                task = lines.task_id.browse(task_id)
+                employee = lines.employee_id.browse(employee_id)
+                project = lines.project_id.browse(project_id)
                 settings = {
                     "task": self._qbo_level_settings("task", task, realm_id),
                     "employee": self._qbo_level_settings("employee", employee, realm_id),
@@ -78,8 +82,9 @@ class QboHourDetails(models.AbstractModel):
                     send_cost=company.qbo_send_cost,
                     payroll_item=self._qbo_payroll_item(employee, company, realm_id),
                 )
-            details[line.id] = found[key]
-        return details
+            return found[key]
+
+        return details_of
 
     @api.model
     def _qbo_payroll_item(self, employee, company, realm_id):

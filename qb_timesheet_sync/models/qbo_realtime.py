@@ -14,7 +14,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..qbo import QboError
-from ..qbo.text import render
 
 _logger = logging.getLogger(__name__)
 
@@ -86,9 +85,8 @@ class QboSendQueue(models.AbstractModel):
                 elif plan.line.qbo_state == "edited":
                     # An edit that makes a sent line unsendable keeps its reason
                     # on the line; new lines not sendable yet wait for later.
-                    reason = render(plan.refusal.message, self.env._)
-                    if plan.line.qbo_last_error != reason:
-                        plan.line._qbo_write_state({"qbo_last_error": reason})
+                    if plan.line.qbo_last_error != plan.reason:
+                        plan.line._qbo_write_state({"qbo_last_error": plan.reason})
             if sendable:
                 self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
         company.qbo_realtime_last = now

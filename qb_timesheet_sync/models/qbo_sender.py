@@ -207,7 +207,7 @@ class QboSender(models.AbstractModel):
                 to_send.append(plan)
                 continue
             counts["refused"] += 1
-            details.append(log._qbo_refusal_detail(plan.refusal, plan.line))
+            details.append(log._qbo_refusal_detail(plan.refusal, plan.line, plan.reason))
         # A refused line shows why. A queued line that may not be sent leaves
         # the queue so, or the background sender would take it up again and again.
         locked._qbo_note_refusals(plans)

@@ -166,11 +166,12 @@ class QboSyncLog(models.Model):
         }
 
     @api.model
-    def _qbo_refusal_detail(self, refusal, record):
-        """The detail line of a line the sending rules refuse."""
+    def _qbo_refusal_detail(self, refusal, record, message=None):
+        """The detail line of a line the sending rules refuse (``message``:
+        its reason, if already rendered)."""
         return {
             "level": "warning",
-            "message": refusal.message,
+            "message": message or refusal.message,
             "code": refusal.code,
             "record": record,
         }

@@ -96,6 +96,18 @@ class TestSendScale(SendScaleCase):
         # The next preview of the same lines writes nothing on them.
         self.assert_same_queries(preview, few, many)
 
+    def test_queueing_queries_do_not_grow_with_the_lines(self):
+        self.company.qbo_background_threshold = 3
+
+        def queue(lines):
+            lines.with_user(self.manager)._qbo_send()
+
+        few, many = self.lines(6), self.lines(1200)
+        self.assert_same_queries(queue, few, many)
+        self.assertEqual(set(many.mapped("qbo_state")), {"queued"})
+        self.assertEqual(len(many.qbo_queue_log_id), 1)
+        self.assertEqual(many.qbo_queue_log_id.count_remaining, 1200)
+
     def test_preview_of_many_lines_keeps_every_refusal_and_total(self):
         lines = self.lines(1200)
         action = lines.with_user(self.manager).action_qbo_send_preview()
@@ -214,6 +226,21 @@ class TestPreviewInBackground(SendScaleCase):
         self.assertFalse(wizard.sudo().refusal_ids or wizard.sudo().count_to_send)
         self.assertEqual(self.preview_logs(), logs)
         self.assertFalse(any(lines.mapped("qbo_refusal_code")))
+
+    def test_a_preview_that_fails_says_so_once(self):
+        lines = self.lines(25)
+        wizard = self.start_preview(lines)
+        Wizard = type(self.env["qbo.send.wizard"])
+        with (
+            patch.object(Wizard, "_qbo_preview_values", side_effect=ValueError("boom")),
+            self.assertLogs(background.__name__, "ERROR"),
+        ):
+            self.env["qbo.send.wizard"]._qbo_cron_prepare_previews()
+        self.assertEqual(wizard.state, "ready", "not prepared again and again")
+        self.assertEqual(
+            wizard.warning, "The preview could not be prepared. Try again, or select fewer lines."
+        )
+        self.assertFalse(wizard.refusal_ids or wizard.count_to_send)
 
     def test_small_selection_is_previewed_at_once(self):
         wizard = self.start_preview(self.lines(10))

@@ -3,7 +3,6 @@ from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
 from ..models.qbo_bulk import insert_rows
-from ..qbo.text import render
 from ..qbo.updates import duration_change
 
 
@@ -59,7 +58,7 @@ class QboSendWizard(models.TransientModel):
     @api.model
     def _qbo_open_for(self, lines):
         wizard = self.create({"count_selected": len(lines), "selected_line_ids": lines.ids})
-        wizard._qbo_prepare()
+        wizard._qbo_prepare(lines)
         return wizard._qbo_form_action()
 
     @api.depends("selected_line_ids")
@@ -81,15 +80,16 @@ class QboSendWizard(models.TransientModel):
             "target": "new",
         }
 
-    def _qbo_prepare(self):
-        """Work out the preview (see qbo_send_wizard_background.py for the
-        selections too large to wait for)."""
-        self._qbo_fill()
+    def _qbo_prepare(self, lines):
+        """Work out the preview of ``lines``, the selection (see
+        qbo_send_wizard_background.py for the selections too large to wait
+        for)."""
+        self._qbo_fill(lines)
 
-    def _qbo_fill(self):
-        """Evaluate the selected lines and write what the preview shows."""
+    def _qbo_fill(self, lines):
+        """Evaluate ``lines`` and write what the preview shows."""
         self.ensure_one()
-        values, refusals, updates = self._qbo_preview_values(self.line_ids)
+        values, refusals, updates = self._qbo_preview_values(lines)
         self.write(values)
         # A year of timesheets gives tens of thousands of rows: one query each.
         insert_rows(
@@ -123,7 +123,7 @@ class QboSendWizard(models.TransientModel):
                     refusals.append(
                         {
                             "line_id": plan.line.id,
-                            "reason": render(plan.refusal.message, self.env._),
+                            "reason": plan.reason,
                         }
                     )
                     continue
@@ -200,14 +200,15 @@ class QboSendWizard(models.TransientModel):
                 refused=len(refused),
             ),
             realm_id=send_context.realm_id,
-            lines=[Log._qbo_refusal_detail(plan.refusal, plan.line) for plan in refused],
+            lines=[
+                Log._qbo_refusal_detail(plan.refusal, plan.line, plan.reason) for plan in refused
+            ],
         )
 
     @api.model
     def _qbo_add_to_totals(self, totals, plan, company):
         """Count a line to send in the totals of its employee and its customer."""
-        line = plan.line
-        for group, record in (("employee", line.employee_id), ("customer", line.project_id)):
+        for group, record in (("employee", plan.employee), ("customer", plan.project)):
             total = totals.get((group, record.id))
             if total is None:
                 if group == "employee":

@@ -3,6 +3,8 @@
 firm's timesheets): the window opens at once, a cron job works the preview
 out, and the manager is told when it is ready (issue 12)."""
 
+import logging
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -10,6 +12,8 @@ from odoo.exceptions import AccessError, UserError
 # about 0.2 ms a line, so the browser request stays a few seconds at most.
 PREVIEW_IN_BACKGROUND_ABOVE = 20000
 PREVIEW_CRON = "qb_timesheet_sync.ir_cron_qbo_prepare_previews"
+
+_logger = logging.getLogger(__name__)
 
 
 class QboSendWizard(models.TransientModel):
@@ -22,9 +26,9 @@ class QboSendWizard(models.TransientModel):
         readonly=True,
     )
 
-    def _qbo_prepare(self):
-        if self.count_selected <= PREVIEW_IN_BACKGROUND_ABOVE:
-            return super()._qbo_prepare()
+    def _qbo_prepare(self, lines):
+        if len(lines) <= PREVIEW_IN_BACKGROUND_ABOVE:
+            return super()._qbo_prepare(lines)
         self.state = "preparing"
         self.env.ref(PREVIEW_CRON).sudo()._trigger()
         return None
@@ -49,8 +53,10 @@ class QboSendWizard(models.TransientModel):
         user = wizard.create_uid
         mine = wizard.with_user(user).with_context(lang=user.lang)
         try:
-            wizard.line_ids.with_user(user)._qbo_check_send_access()
-            mine._qbo_fill()
+            with self.env.cr.savepoint():
+                lines = wizard.line_ids.with_env(mine.env)
+                lines._qbo_check_send_access()
+                mine._qbo_fill(lines)
             message = mine.env._(
                 "The preview of %(count)s timesheet lines is ready: click Refresh in its window.",
                 count=wizard.count_selected,
@@ -60,6 +66,13 @@ class QboSendWizard(models.TransientModel):
             # Rights taken away since: the window says why, nothing is sent.
             wizard.warning = error.args[0]
             message, level = wizard.warning, "warning"
+        except Exception:
+            # Not retried for ever: the manager is told, the log has the trace.
+            _logger.exception("Preview %s of %s lines failed", wizard.id, wizard.count_selected)
+            wizard.warning = mine.env._(
+                "The preview could not be prepared. Try again, or select fewer lines."
+            )
+            message, level = wizard.warning, "danger"
         wizard.state = "ready"
         user._bus_send(
             "simple_notification",
