@@ -15,7 +15,7 @@ class QboSendWizard(models.TransientModel):
 
     # The ids of the selection: a year of timesheets is 100,000 rows of a
     # many2many table (2 s to write), one value here (milliseconds).
-    selected_line_ids = fields.Json(readonly=True)
+    selected_line_ids = fields.Json(string="Selection (line ids)", readonly=True)
     line_ids = fields.Many2many(
         "account.analytic.line", string="Selected lines", compute="_compute_line_ids"
     )
