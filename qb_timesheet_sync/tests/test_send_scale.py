@@ -108,6 +108,31 @@ class TestSendScale(SendScaleCase):
         self.assertEqual(len(many.qbo_queue_log_id), 1)
         self.assertEqual(many.qbo_queue_log_id.count_remaining, 1200)
 
+    def test_a_selection_rewritten_over_rpc_sends_only_readable_lines(self):
+        other = self.env["res.company"].create({"name": "Not the manager's company"})
+        foreign = self.env["account.analytic.line"].create(
+            {
+                "name": "Not yours",
+                "project_id": self.env["project.project"]
+                .create({"name": "Elsewhere", "company_id": other.id})
+                .id,
+                "employee_id": self.env["hr.employee"]
+                .create({"name": "Far Away", "company_id": other.id})
+                .id,
+                "unit_amount": 1.0,
+            }
+        )
+        mine = self.lines(3)
+        action = mine.with_user(self.manager).action_qbo_send_preview()
+        wizard = self.env["qbo.send.wizard"].with_user(self.manager).browse(action["res_id"])
+        # The field is read-only in the form, not for RPC: the wizard's owner
+        # may write it, but the lines are read with the owner's rights.
+        wizard.write({"selected_line_ids": [*mine.ids, foreign.id]})
+        self.assertEqual(wizard.line_ids, mine)
+        wizard.action_confirm()
+        self.assertEqual(foreign.qbo_state, "not_sent")
+        self.assertFalse(foreign.qbo_time_activity_id)
+
     def test_preview_of_many_lines_keeps_every_refusal_and_total(self):
         lines = self.lines(1200)
         action = lines.with_user(self.manager).action_qbo_send_preview()
