@@ -21,6 +21,8 @@ _logger = logging.getLogger(__name__)
 WATERMARK_PARAM = "qb_timesheet_sync.reconcile_watermark.%s"  # per QuickBooks company
 # When the sent time activities were last read again, looking for deletions.
 SWEEP_PARAM = "qb_timesheet_sync.reconcile_sweep.%s"  # per QuickBooks company
+# Metered reads of the runs that found nothing, told by the next entry.
+UNLOGGED_CALLS_PARAM = "qb_timesheet_sync.reconcile_unlogged_calls.%s"  # per QuickBooks company
 BILLED = "HasBeenBilled"
 
 
@@ -70,15 +72,41 @@ class QboReconcile(models.AbstractModel):
         activities, deleted_ids = [], set()
         if since:
             activities = client.time_activities_changed_since(since - RECONCILE_MARGIN)
-        if sweep or (sweep is None and self._qbo_sweep_due(realm_id, started)):
+        swept = sweep or (sweep is None and self._qbo_sweep_due(realm_id, started))
+        if swept:
             found, deleted_ids = self._qbo_sweep_read(realm_id, client)
             # One version per time activity: the sweep's, read last.
             activities = list({**{str(a["Id"]): a for a in activities}, **found}.values())
             params.set_param(SWEEP_PARAM % realm_id, fields.Datetime.to_string(started))
         params.set_param(WATERMARK_PARAM % realm_id, fields.Datetime.to_string(started))
-        return self._qbo_apply(
-            company, realm_id, activities, deleted_ids=deleted_ids, client=client
+        unlogged = int(params.get_param(UNLOGGED_CALLS_PARAM % realm_id) or 0)
+        touched = self._qbo_apply(
+            company,
+            realm_id,
+            activities,
+            deleted_ids=deleted_ids,
+            client=client,
+            unlogged_calls=unlogged,
         )
+        made = client.metered_calls["CorePlus"]
+        if not touched and swept:
+            # Once a day even when nothing changed: every metered read is
+            # told in the sync log, the quiet hourly runs' too.
+            log = self.env["qbo.sync.log"]._record(
+                company,
+                "reconcile",
+                self.env._("Changes seen in QuickBooks"),
+                self.env._(
+                    "No change seen in QuickBooks. The reconciliation made %(count)s metered "
+                    "calls since its last entry.",
+                    count=unlogged + made,
+                ),
+                realm_id=realm_id,
+            )
+            log.sudo().count_metered_calls = unlogged + made
+        unlogged = 0 if touched or swept else unlogged + made
+        params.set_param(UNLOGGED_CALLS_PARAM % realm_id, str(unlogged))
+        return touched
 
     @api.model
     def _qbo_first_since(self, realm_id):
@@ -95,11 +123,22 @@ class QboReconcile(models.AbstractModel):
         return first.qbo_sent_at or None
 
     @api.model
-    def _qbo_apply(self, company, realm_id, activities, source=None, deleted_ids=(), client=None):
+    def _qbo_apply(
+        self,
+        company,
+        realm_id,
+        activities,
+        source=None,
+        deleted_ids=(),
+        client=None,
+        unlogged_calls=0,
+    ):
         """Apply what QuickBooks says of ``activities`` (and of the time
         activities ``deleted_ids``, confirmed deleted) to their lines, in one
-        sync log entry naming the ``source`` (the reconciliation, a webhook);
-        returns the lines that changed state."""
+        sync log entry naming the ``source`` (the reconciliation, a webhook)
+        that counts the metered calls of ``client`` and ``unlogged_calls``
+        (earlier runs that found nothing); returns the lines that changed
+        state."""
         source = source or self.env._("the reconciliation")
         by_id = {str(activity["Id"]): activity for activity in activities}
         lines = (
@@ -153,6 +192,8 @@ class QboReconcile(models.AbstractModel):
         )
         if client is not None:
             log._qbo_add_metered_calls(client)
+        if unlogged_calls:
+            log.sudo().count_metered_calls += unlogged_calls
         return touched
 
     @api.model

@@ -82,6 +82,37 @@ class TestReconcileBilled(QboSendCase):
         self.assertEqual(self.reconcile(), line)
         self.assertFalse(self.reconcile(), "seen once")
 
+    def test_every_metered_read_is_told_in_the_sync_log(self):
+        line = self.line()
+        self.send(line)
+        Reconcile = self.env["qbo.reconcile"]
+
+        def entries():
+            return self.env["qbo.sync.log"].search([("operation", "=", "reconcile")])
+
+        def metered():
+            return self.sandbox_stats()["metered"]["CorePlus"]
+
+        before = metered()
+        Reconcile._qbo_reconcile_company(self.company, sweep=False)
+        Reconcile._qbo_reconcile_company(self.company, sweep=False)
+        self.assertFalse(entries(), "an hourly run that finds nothing writes no entry")
+        # The daily sweep writes one even when nothing changed, with the
+        # metered reads of the quiet runs before it.
+        Reconcile._qbo_reconcile_company(self.company, sweep=True)
+        made = metered() - before
+        self.assertGreaterEqual(made, 3)
+        self.assertEqual(len(entries()), 1)
+        self.assertEqual(entries().count_metered_calls, made)
+        self.assertIn(f"made {made} metered calls since its last entry", entries().summary)
+        # A run that finds a change counts the quiet runs before it too.
+        before = metered()
+        Reconcile._qbo_reconcile_company(self.company, sweep=False)
+        self.bill(line)
+        self.assertEqual(Reconcile._qbo_reconcile_company(self.company, sweep=False), line)
+        self.assertEqual(len(entries()), 2)
+        self.assertEqual(entries()[0].count_metered_calls, metered() - before)
+
     def test_quickbooks_out_of_reach_keeps_the_watermark(self):
         line = self.line()
         self.send(line)
