@@ -14,6 +14,7 @@ from ..qbo import (
     QboError,
 )
 from ..qbo.hour_details import HourDetails, Tracking, customer_refs, tracking_facts
+from ..qbo.preferences_cache import PREFERENCES
 from ..qbo.text import render
 from ..qbo.time_activity import build_time_activity
 from ..qbo.timesheet_rules import (
@@ -201,8 +202,9 @@ class AccountAnalyticLine(models.Model):
     @api.model
     def _qbo_send_context(self, company, preview=False):
         """Read the company's QuickBooks settings (closing date, time
-        tracking) once per send. A preview shows what it cannot read as a
-        warning; a send raises the :class:`QboError`."""
+        tracking) once per send, or take those this process read in the
+        last minutes (qbo/preferences_cache.py). A preview shows what
+        it cannot read as a warning; a send raises the :class:`QboError`."""
         connection = company._qbo_connection()
         send_context = SendContext(
             company=company,
@@ -213,7 +215,12 @@ class AccountAnalyticLine(models.Model):
             return send_context
         try:
             send_context.client = connection._qbo_client()
-            preferences = send_context.client.preferences()
+            # A preview reads them afresh; a send takes those of the last
+            # minutes (each read is a metered call).
+            preferences = None if preview else PREFERENCES.get(connection.realm_id)
+            if preferences is None:
+                preferences = send_context.client.preferences()
+                PREFERENCES.put(connection.realm_id, preferences)
         except QboError as error:
             if not preview:
                 raise

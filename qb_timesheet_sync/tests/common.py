@@ -17,6 +17,7 @@ from odoo.tests import TransactionCase
 
 from ..models.qbo_state_guard import qbo_trusted
 from ..qbo import forget_limiters
+from ..qbo.preferences_cache import PREFERENCES
 
 REALM_A = "9130350000000001"
 REALM_B = "9130350000000002"
@@ -104,6 +105,8 @@ class QboCase(TransactionCase):
         self.sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
         self.sandbox.reset(seed=self.qbo_seed())
         forget_limiters()
+        # A new QuickBooks company: nothing read of the last one is kept.
+        PREFERENCES.clear()
         if not self.qbo_create_connection:
             return
         self.connection = self.company._qbo_connection()
