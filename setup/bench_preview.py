@@ -124,7 +124,8 @@ try:
                 f" {odoo.sql_db.sql_counter - cron_queries} SQL queries"
             )
         print(
-            f"Preview of {size:>7,} lines: browser request {elapsed:6.2f} s, {queries:>5} SQL queries"
+            f"Preview of {size:>7,} lines: browser request {elapsed:6.2f} s,"
+            f" {queries:>5} SQL queries"
             f" ({wizard.count_to_send:,} to send, {wizard.count_refused:,} refused){prepared}"
         )
 finally:
