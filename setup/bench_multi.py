@@ -214,12 +214,19 @@ def run_case(servers_count, realms, sandbox, work_dir):
         "entity_write", 0
     )
     total = LINES * len(realms)
+    reads = {
+        kind: count - stats_before["requests"].get(kind, 0)
+        for kind, count in after["requests"].items()
+        if kind not in ("batch", "entity_write", "admin")
+        and count > stats_before["requests"].get(kind, 0)
+    }
     print(
         f"answers 429 at the sandbox: {throttled}; {batches} batch requests, {singles} single"
         f" creates; metered (CorePlus) calls: {metered} = {metered * 1000 / total:.2f} per 1,000"
         f" lines; servers' CPU {cpu * 1000 / total:.2f} ms per line; memory peak per server"
         f" {', '.join(f'{peak:.0f}' for peak in memory)} MB"
     )
+    print(f"other requests the sandbox received meanwhile: {reads or 'none'}")
     return throttled
 
 
