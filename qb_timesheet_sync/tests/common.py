@@ -71,6 +71,13 @@ def qbo_sandbox():
     return server
 
 
+def forget_process_state():
+    """The sandbox was reset: nothing this process kept of the QuickBooks
+    company before (rate windows, Preferences) is kept."""
+    forget_limiters()
+    PREFERENCES.clear()
+
+
 class QboCase(TransactionCase):
     """A company pointed at a freshly seeded local QuickBooks sandbox."""
 
@@ -104,9 +111,7 @@ class QboCase(TransactionCase):
         super().setUp()
         self.sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
         self.sandbox.reset(seed=self.qbo_seed())
-        forget_limiters()
-        # A new QuickBooks company: nothing read of the last one is kept.
-        PREFERENCES.clear()
+        forget_process_state()
         if not self.qbo_create_connection:
             return
         self.connection = self.company._qbo_connection()

@@ -1,19 +1,23 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import time
 from concurrent.futures import Future
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import requests
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
-from ..qbo import forget_limiters
-from .common import REALM_A, QboCase, qbo_sandbox
+from ..controllers.webhook import VERIFIER_PARAM
+from .common import CLIENT_ID, REALM_A, QboCase, forget_process_state, qbo_sandbox
+from .common_send import EMILY_ID, WEBSITE_ID, qbo_write, send_seed
 from .screenshots import QboScreenshots
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
 CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
+WEBHOOK_PATH = "/qb_timesheet_sync/webhook"
+TOKEN = "tour-verifier-token"
 
 
 class QboHttpCase(QboScreenshots, HttpCase):
@@ -29,8 +33,24 @@ class QboHttpCase(QboScreenshots, HttpCase):
         super().setUp()
         self.sandbox.configure(auto_approve=True)
         self.sandbox.reset(seed=QboCase.qbo_seed())
-        forget_limiters()
+        forget_process_state()
         self.authenticate("admin", "admin")
+
+    def qbo_design_review_line(self):
+        """Emily's 5 hours on Website, both matched: a line ready to send."""
+        emily = self.env["hr.employee"].create({"name": "Emily Platt"})
+        qbo_write(emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        website = self.env["project.project"].create({"name": "Website", "qbo_hourly_rate": 120.0})
+        qbo_write(website, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
+        return self.env["account.analytic.line"].create(
+            {
+                "name": "Design review",
+                "employee_id": emily.id,
+                "unit_amount": 5.0,
+                "project_id": website.id,
+                "date": fields.Date.context_today(website),
+            }
+        )
 
     def _authorize(self, realm_id=REALM_A):
         """What the sandbox sends back to Odoo after the consent page."""
@@ -171,3 +191,33 @@ class TestConnectTour(QboHttpCase):
                 return href
             time.sleep(0.2)
         self.fail(f"The browser never reached {prefix}")
+
+
+class QboWebhookHttpCase(QboHttpCase):
+    """Connected to the sandbox, whose webhooks reach this test server."""
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset(seed=send_seed())
+        callback = dict(parse_qsl(self._authorize()))
+        self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
+        self.env["ir.config_parameter"].sudo().set_param(VERIFIER_PARAM, TOKEN)
+        self.addCleanup(self.sandbox.configure, webhooks={})
+
+    def qbo_subscribe(self, entities):
+        """Point the sandbox's subscription to ``entities`` at this test
+        server's endpoint. Changes made before are not told (as in QuickBooks)."""
+        self.sandbox.webhooks.collect()
+        self.sandbox.configure(
+            webhooks={
+                CLIENT_ID: {
+                    "url": self.base_url() + WEBHOOK_PATH,
+                    "verifier_token": TOKEN,
+                    "entities": entities,
+                }
+            },
+            webhook_batch_seconds=0.2,
+            webhook_retry_seconds=(1,),
+        )
+        # The endpoint reads the connection in its own environment.
+        self.env.flush_all()

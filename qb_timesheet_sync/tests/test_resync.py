@@ -6,8 +6,7 @@ import requests
 
 from odoo.tests import HttpCase, tagged
 
-from ..qbo import forget_limiters
-from .common import REALM_A, REALM_B, QboCase, base_seed, qbo_sandbox
+from .common import REALM_A, REALM_B, QboCase, base_seed, forget_process_state, qbo_sandbox
 from .screenshots import QboScreenshots
 
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
@@ -625,7 +624,7 @@ class TestResyncTour(QboScreenshots, HttpCase):
         sandbox = qbo_sandbox()
         sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
         sandbox.reset(seed=base_seed())
-        forget_limiters()
+        forget_process_state()
         QboCase.qbo_set_params(self.env, sandbox.url)
         connection = self.env.company._qbo_connection().with_user(self.env.ref("base.user_admin"))
         answer = requests.get(

@@ -8,20 +8,18 @@ import time
 import uuid
 from datetime import timedelta
 from unittest.mock import patch
-from urllib.parse import parse_qsl
 
 from odoo import fields
 from odoo.tests import tagged
 
-from ..controllers.webhook import VERIFIER_PARAM
 from ..models.qbo_resync_lists import RESYNC_CRON
 from ..qbo import QboClient
 from ..qbo.changes import ChangeSet
-from .common import CLIENT_ID, REALM_A
-from .common_send import WEBSITE_ID, send_seed
-from .test_connection_ui import QboHttpCase
+from .common import REALM_A
+from .common_send import WEBSITE_ID
+from .test_connection_ui import QboWebhookHttpCase
 from .test_resync import ResyncCase
-from .test_webhook_tour import TOKEN, WAIT_SECONDS, WEBHOOK_PATH
+from .test_webhook_tour import WAIT_SECONDS
 
 
 @tagged("post_install", "-at_install")
@@ -194,17 +192,9 @@ class TestResyncIncremental(ResyncCase):
 
 
 @tagged("post_install", "-at_install")
-class TestResyncWebhook(QboHttpCase):
+class TestResyncWebhook(QboWebhookHttpCase):
     """End to end: a customer renamed in QuickBooks, the sandbox's webhook
     reaches Odoo's endpoint, and the resync it asks for follows the rename."""
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox.reset(seed=send_seed())
-        callback = dict(parse_qsl(self._authorize()))
-        self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
-        self.env["ir.config_parameter"].sudo().set_param(VERIFIER_PARAM, TOKEN)
-        self.addCleanup(self.sandbox.configure, webhooks={})
 
     def test_a_customer_webhook_resyncs_incrementally(self):
         company = self.env.company
@@ -218,19 +208,7 @@ class TestResyncWebhook(QboHttpCase):
             ]
         )
         self.assertEqual(len(website), 1, website.mapped("display_name"))
-        self.sandbox.webhooks.collect()
-        self.sandbox.configure(
-            webhooks={
-                CLIENT_ID: {
-                    "url": self.base_url() + WEBHOOK_PATH,
-                    "verifier_token": TOKEN,
-                    "entities": ["Customer"],
-                }
-            },
-            webhook_batch_seconds=0.2,
-            webhook_retry_seconds=(1,),
-        )
-        self.env.flush_all()
+        self.qbo_subscribe(["Customer"])
         client = self.connection.sudo()._qbo_client()
         row = client.read("Customer", WEBSITE_ID)
         client.update(

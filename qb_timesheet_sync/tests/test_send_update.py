@@ -8,12 +8,11 @@ from urllib.parse import parse_qsl
 
 import requests
 
-from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..qbo import QboClient, QboTimeout
-from .common_send import EMILY_ID, REALM_A, WEBSITE_ID, QboSendCase, qbo_write, send_seed
+from .common_send import REALM_A, QboSendCase, send_seed
 from .test_connection_ui import QboHttpCase
 from .test_send import WorkerCrash, batch_then
 
@@ -309,19 +308,7 @@ class TestSendUpdateTour(QboHttpCase):
         self.sandbox.reset(seed=send_seed())
         callback = dict(parse_qsl(self._authorize()))
         self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
-        emily = self.env["hr.employee"].create({"name": "Emily Platt"})
-        qbo_write(emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
-        website = self.env["project.project"].create({"name": "Website", "qbo_hourly_rate": 120.0})
-        qbo_write(website, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
-        line = self.env["account.analytic.line"].create(
-            {
-                "name": "Design review",
-                "employee_id": emily.id,
-                "unit_amount": 5.0,
-                "project_id": website.id,
-                "date": fields.Date.context_today(website),
-            }
-        )
+        line = self.qbo_design_review_line()
         line._qbo_send()
         activity_id = line.qbo_time_activity_id
         self.assertTrue(activity_id)

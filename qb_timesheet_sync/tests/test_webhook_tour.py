@@ -3,68 +3,27 @@
 line is locked, in a real browser."""
 
 import time
-from urllib.parse import parse_qsl
 
 import requests
 
-from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from ..controllers.webhook import VERIFIER_PARAM
-from .common import CLIENT_ID
-from .common_send import EMILY_ID, REALM_A, WEBSITE_ID, qbo_write, send_seed
-from .test_connection_ui import QboHttpCase
+from .common_send import REALM_A
+from .test_connection_ui import QboWebhookHttpCase
 
-WEBHOOK_PATH = "/qb_timesheet_sync/webhook"
-TOKEN = "tour-verifier-token"
 # Generous: the sandbox gathers events for a moment, then posts them to this
 # server, which may be slow on a loaded machine.
 WAIT_SECONDS = 90
 
 
 @tagged("post_install", "-at_install")
-class TestWebhookTour(QboHttpCase):
-    def setUp(self):
-        super().setUp()
-        self.sandbox.reset(seed=send_seed())
-        callback = dict(parse_qsl(self._authorize()))
-        self.connection._qbo_finish_connect(callback["code"], callback["realmId"])
-        self.env["ir.config_parameter"].sudo().set_param(VERIFIER_PARAM, TOKEN)
-        self.addCleanup(self.sandbox.configure, webhooks={})
-
+class TestWebhookTour(QboWebhookHttpCase):
     def subscribe(self):
-        """Point the sandbox's subscription at this test server's endpoint.
-        Changes made before are not told (as in QuickBooks)."""
-        self.sandbox.webhooks.collect()
-        self.sandbox.configure(
-            webhooks={
-                CLIENT_ID: {
-                    "url": self.base_url() + WEBHOOK_PATH,
-                    "verifier_token": TOKEN,
-                    "entities": ["TimeActivity"],
-                }
-            },
-            webhook_batch_seconds=0.2,
-            webhook_retry_seconds=(1,),
-        )
-        # The endpoint reads the connection in its own environment.
-        self.env.flush_all()
+        self.qbo_subscribe(["TimeActivity"])
 
     def sent_line(self):
-        emily = self.env["hr.employee"].create({"name": "Emily Platt"})
-        qbo_write(emily, {"qbo_id": EMILY_ID, "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
-        website = self.env["project.project"].create({"name": "Website", "qbo_hourly_rate": 120.0})
-        qbo_write(website, {"qbo_customer_id": WEBSITE_ID, "qbo_realm_id": REALM_A})
-        line = self.env["account.analytic.line"].create(
-            {
-                "name": "Design review",
-                "employee_id": emily.id,
-                "unit_amount": 5.0,
-                "project_id": website.id,
-                "date": fields.Date.context_today(website),
-            }
-        )
+        line = self.qbo_design_review_line()
         # Another line, not billed: the filter leaves it out.
         line.copy({"name": "Kick-off call", "unit_amount": 1.0})
         line._qbo_send()
