@@ -106,7 +106,9 @@ def odoo(odoo_database, tmp_path):
     server.stop()
 
 
-def queue_lines(odoo_database, sandbox):
+def queue_lines(odoo_database, sandbox, count=LINE_COUNT):
+    """Queue ``count`` lines for the background sender; returns the id of
+    the send's sync log."""
     output = odoo_shell(
         odoo_database,
         SETUP_SCRIPT.format(
@@ -116,7 +118,7 @@ def queue_lines(odoo_database, sandbox):
             realm=REALM,
             employee_id=EMPLOYEE_ID,
             customer_id=CUSTOMER_ID,
-            count=LINE_COUNT,
+            count=count,
         ),
     )
     return int(output.split("QUEUE_LOG")[1].split()[0])

@@ -4,23 +4,18 @@ QuickBooks never answers 429 (the servers share the company's rate window
 in PostgreSQL)."""
 
 from .odoo_process import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     OdooServer,
     SandboxProcess,
-    odoo_shell,
     psql,
     wait_for,
 )
 from .test_send_faults import (
-    CUSTOMER_ID,
-    EMPLOYEE_ID,
     MINUTE_SECONDS,
     REALM,
     SEED,
     SEND_TIMEOUT,
-    SETUP_SCRIPT,
     count_in_state,
+    queue_lines,
 )
 
 LINE_COUNT = 600
@@ -41,19 +36,7 @@ def test_two_servers_send_one_queue_exactly_once(odoo_database, tmp_path):
     try:
         for server in servers:
             server.start()
-        output = odoo_shell(
-            odoo_database,
-            SETUP_SCRIPT.format(
-                url=sandbox.url,
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-                realm=REALM,
-                employee_id=EMPLOYEE_ID,
-                customer_id=CUSTOMER_ID,
-                count=LINE_COUNT,
-            ),
-        )
-        log_id = int(output.split("QUEUE_LOG")[1].split()[0])
+        log_id = queue_lines(odoo_database, sandbox, count=LINE_COUNT)
 
         def nothing_queued():
             for server in servers:
