@@ -17,6 +17,9 @@ from .screenshots import QboScreenshots
 SETTINGS_PATH = "/odoo/action-qb_timesheet_sync.action_qbo_settings"
 CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
 WEBHOOK_PATH = "/qb_timesheet_sync/webhook"
+# Generous: the sandbox gathers events for a moment, then posts them to this
+# server, which may be slow on a loaded machine.
+WAIT_SECONDS = 90
 TOKEN = "tour-verifier-token"
 
 
@@ -221,3 +224,17 @@ class QboWebhookHttpCase(QboHttpCase):
         )
         # The endpoint reads the connection in its own environment.
         self.env.flush_all()
+
+    def qbo_wait_for_events(self, domain):
+        """The webhook events matching ``domain``, once the sandbox posted
+        them to this server. Searched under the registry's test lock: the
+        request that stores them uses the test's cursor meanwhile."""
+        events = self.env["qbo.webhook.event"].sudo()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            with self.env.registry.test_lock:
+                found = events.search(domain)
+            if found:
+                return found
+            time.sleep(0.2)
+        self.fail(f"no webhook event {domain} within {WAIT_SECONDS} s: {self.sandbox.stats()}")

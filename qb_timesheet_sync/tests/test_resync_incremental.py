@@ -4,7 +4,6 @@ one (change data capture), by id, and reads everything again when it must
 (asked for, 30 days or more since, 1,000 changes or more). Webhooks about
 customers, employees and vendors ask for one such resync a little later."""
 
-import time
 import uuid
 from datetime import timedelta
 from unittest.mock import patch
@@ -19,7 +18,6 @@ from .common import REALM_A
 from .common_send import WEBSITE_ID
 from .test_connection_ui import QboWebhookHttpCase
 from .test_resync import ResyncCase
-from .test_webhook_tour import WAIT_SECONDS
 
 
 @tagged("post_install", "-at_install")
@@ -218,10 +216,7 @@ class TestResyncWebhook(QboWebhookHttpCase):
             sparse=True,
         )
         Event = self.env["qbo.webhook.event"].sudo()
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not Event.search([("entity", "=", "Customer")]) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        self.assertTrue(Event.search([("entity", "=", "Customer")]), self.sandbox.stats())
+        self.assertTrue(self.qbo_wait_for_events([("entity", "=", "Customer")]))
 
         Event._qbo_cron_process()
         lists = self.env["qbo.resync.lists"]._qbo_for(company, REALM_A)

@@ -2,8 +2,6 @@
 """QuickBooks bills a sent line: the sandbox's webhook reaches Odoo, the
 line is locked, in a real browser."""
 
-import time
-
 import requests
 
 from odoo.exceptions import UserError
@@ -11,10 +9,6 @@ from odoo.tests import tagged
 
 from .common_send import REALM_A
 from .test_connection_ui import QboWebhookHttpCase
-
-# Generous: the sandbox gathers events for a moment, then posts them to this
-# server, which may be slow on a loaded machine.
-WAIT_SECONDS = 90
 
 
 @tagged("post_install", "-at_install")
@@ -30,16 +24,6 @@ class TestWebhookTour(QboWebhookHttpCase):
         self.assertEqual(line.qbo_state, "sent")
         return line
 
-    def wait_for_event(self, domain):
-        events = self.env["qbo.webhook.event"].sudo()
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            found = events.search(domain)
-            if found:
-                return found
-            time.sleep(0.2)
-        self.fail(f"no webhook event {domain} within {WAIT_SECONDS} s: {self.sandbox.stats()}")
-
     def test_billed_in_quickbooks_tour(self):
         line = self.sent_line()
         activity_id = line.qbo_time_activity_id
@@ -51,7 +35,7 @@ class TestWebhookTour(QboWebhookHttpCase):
             timeout=10,
         )
         self.assertEqual(billed.status_code, 200, billed.text)
-        (event,) = self.wait_for_event(
+        (event,) = self.qbo_wait_for_events(
             [("entity_id", "=", activity_id), ("operation", "=", "updated")]
         )
         self.assertRecordValues(
