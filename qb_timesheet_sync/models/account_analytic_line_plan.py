@@ -58,7 +58,7 @@ class SendContext:
     time_tracking_enabled: bool | None = None
     book_close_date: date | None = None
     warning: str | None = None
-    # Issue 14: the classes and locations QuickBooks tracks.
+    # The classes and locations QuickBooks tracks.
     tracking: Tracking = field(default_factory=Tracking)
 
 
@@ -76,7 +76,7 @@ class LinePlan:
     reason: str | None = None
     payload: dict | None = None
     description_truncated: bool = False
-    # Issue 14: item, class, location and cost (see qbo_hour_details.py).
+    # Item, class, location and cost of the hour (see qbo_hour_details.py).
     details: HourDetails = field(default_factory=HourDetails)
     # The line's project and employee (read once per pair of them).
     project: models.BaseModel | None = None

@@ -30,7 +30,7 @@ class HrEmployee(models.Model):
             "qbo_payroll_item_ref_id",
         }
     )
-    # What the employee's hours carry in QuickBooks (issue 14).
+    # What the employee's hours carry in QuickBooks (item, class, location, pay type).
     _qbo_manager_fields = frozenset(
         {"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id", "qbo_payroll_item_ref_id"}
     )
@@ -65,7 +65,7 @@ class HrEmployee(models.Model):
         groups="hr.group_hr_user",
         help="Hourly rate of this employee's billable time when the project sets none.",
     )
-    # Issue 14: what this employee's hours carry (see models/qbo_hour_details.py).
+    # What this employee's hours carry (see models/qbo_hour_details.py).
     qbo_item_ref_id = fields.Many2one(
         "qbo.item",
         string="QuickBooks service item",
@@ -94,7 +94,7 @@ class HrEmployee(models.Model):
         groups="qb_timesheet_sync.group_qbo_user",
         help="Location of this employee's time, above the project's and the company's.",
     )
-    # Issue 14: QuickBooks Payroll (see models/qbo_payroll.py). The pay types
+    # QuickBooks Payroll (see models/qbo_payroll.py). The pay types
     # QuickBooks gives this employee are QuickBooks state (read by the
     # resync); the one their time is sent with is a manager's choice.
     qbo_payroll_item_ids = fields.Many2many(
@@ -196,7 +196,7 @@ class HrEmployee(models.Model):
 
     def _qbo_unmatched_outcome(self, match, qbo_people):
         """The report line of an employee no QuickBooks person matched, with
-        the ranked suggestions (issue 14); nothing is linked."""
+        the ranked suggestions; nothing is linked."""
         self.ensure_one()
         suggestions = self.env["qbo.suggestion"]._qbo_suggest(
             self.name,

@@ -88,7 +88,7 @@ class ProjectProject(models.Model):
         help="Service item of the time sent for this project, unless its task or employee has "
         "one; the company default when empty.",
     )
-    # Issue 14: class and location (see models/qbo_hour_details.py).
+    # Class and location of the project's time (see models/qbo_hour_details.py).
     qbo_class_ref_id = fields.Many2one(
         "qbo.item",
         string="QuickBooks class",

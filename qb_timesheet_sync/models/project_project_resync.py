@@ -130,7 +130,7 @@ class ProjectProject(models.Model):
         if create_missing:
             return self._qbo_create_in_quickbooks(client, company, qbo_names)
         Suggestion = self.env["qbo.suggestion"]
-        # Issue 14: the QuickBooks customers named most like each project.
+        # The QuickBooks customers named most like each project (suggestions).
         customers = [
             Candidate(display_name, display_name)
             for names in qbo_names.values()

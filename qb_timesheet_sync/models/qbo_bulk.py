@@ -3,7 +3,7 @@
 
 The ORM inserts and updates 100 rows a query, so a preview or a send of
 100,000 timesheet lines would spend thousands of queries on its detail rows
-and states alone (issue 12). These helpers write them in one query whatever
+and states alone. These helpers write them in one query whatever
 their number. No ``create()`` or ``write()`` override, no default and no
 stored computed value runs: :func:`insert_rows` is for rows with no business
 logic of their own (the detail lines of a sync log, the rows of a preview),

@@ -111,7 +111,7 @@ class QboConnection(models.Model):
     def _qbo_scopes(self):
         """What the consent asks for: the accounting scope, and Intuit's
         restricted ``payroll.compensation.read`` only when the company sends
-        payroll items (issue 14; Intuit grants it to approved apps only)."""
+        payroll items (Intuit grants it to approved apps only)."""
         self.ensure_one()
         scopes = [ACCOUNTING_SCOPE]
         if self.company_id.sudo().qbo_send_payroll_items:

@@ -88,7 +88,7 @@ class QboHourDetails(models.AbstractModel):
 
     @api.model
     def _qbo_payroll_item(self, employee, company, realm_id):
-        """The pay type id sent with ``employee``'s time (issue 14): only when
+        """The pay type id sent with ``employee``'s time (payroll): only when
         the company sends payroll items and the time goes to a QuickBooks
         employee (a vendor's time never carries one)."""
         pay_type = employee.qbo_payroll_item_ref_id

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""QuickBooks Payroll pay types of the employees (issue 14): read by the
+"""QuickBooks Payroll pay types of the employees: read by the
 resync when the QuickBooks company has payroll and the company sends payroll
 items, kept as ``qbo.item`` of kind "payroll" and, per employee, in
 ``hr.employee.qbo_payroll_item_ids``. The reading itself is the plain-Python
@@ -56,7 +56,7 @@ class QboPayroll(models.AbstractModel):
     @api.model
     def _qbo_test_sentence(self, company):
         """The payroll sentence of Test connection: what a QuickBooks Payroll
-        company needs before employees' time is taken (issue 14): each
+        company needs before employees' time is taken: each
         employee has a pay type in QuickBooks, and the time carries it (Send
         payroll items); or the time goes to vendors.
         guess: the QuickBooks menu named (the employee's Pay section of

@@ -2,7 +2,8 @@
 """One rate window per QuickBooks company, shared by every Odoo process.
 
 QuickBooks' limits are per company (realm): 500 requests and 40 batch
-requests a minute, 10 requests a second, 10 in flight (facts section 7).
+requests a minute, 10 requests a second, 10 in flight (Intuit's limits, see
+docs/ASSUMPTIONS.md#rate-limits).
 Each Odoo worker, cron thread and server paces its requests with the same
 window, kept in PostgreSQL: one row per realm, taken with ``SELECT ... FOR
 UPDATE`` in a short transaction of its own before each request. A restart or

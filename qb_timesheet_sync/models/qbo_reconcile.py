@@ -2,7 +2,8 @@
 """Periodic reconciliation: what happened in QuickBooks to the time
 activities Odoo sent. A cron reads, per connected company, the time
 activities changed since a watermark (a ``MetaData.LastUpdatedTime``
-query, paged by 1,000: CDC does not cover TimeActivity, facts 9.4) and
+query, paged by 1,000: CDC does not cover TimeActivity, see
+docs/ASSUMPTIONS.md#cdc-excludes-timeactivity) and
 applies what it sees to the lines: time billed in QuickBooks
 (``HasBeenBilled``) locks its line (``qbo_billed``); a time activity
 changed or deleted in QuickBooks puts its line in the *changed* or

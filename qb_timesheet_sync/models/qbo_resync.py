@@ -128,7 +128,7 @@ class QboResync(models.AbstractModel):
         for kind, rows in read.categories.items():
             self.env["qbo.item"]._qbo_store(company, client.realm_id, rows, kind=kind)
         outcomes = self._qbo_apply(company, client, read.rows, create_missing)
-        # Issue 14: the employees' pay types (QuickBooks Payroll), once they are matched.
+        # The employees' pay types (QuickBooks Payroll), once they are matched.
         outcomes += self.env["qbo.payroll"]._qbo_resync_pay_types(company, client)
         kept._qbo_keep(read)
         counts = Counter(item["category"] for item in outcomes)

@@ -86,7 +86,7 @@ class QboResyncLists(models.Model):
                 rows = {entity: merged[entity] for entity in RESYNC_QUERIES}
                 return ListsRead(rows, categories, started_at, False, None, changes.count)
         rows = read_resync_lists(client)
-        categories = read_category_lists(client)  # issue 14: classes, locations
+        categories = read_category_lists(client)  # classes, locations
         return ListsRead(rows, categories, started_at, True, reason)
 
     def _qbo_full_reason(self, full, now):

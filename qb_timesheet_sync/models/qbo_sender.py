@@ -401,7 +401,7 @@ class QboSender(models.AbstractModel):
             duration=format_duration(plan.minutes),
         )
         if plan.details.cost_rate:
-            # Issue 14: the sync log keeps the cost sent (job costing).
+            # The sync log keeps the cost sent (job costing).
             message += " " + _(
                 "Cost sent: %(cost_rate)s an hour (%(cost)s in all).",
                 cost_rate=plan.details.cost_rate,

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Ranked suggestions for names the resync could not match (issue 14): the
+"""Ranked suggestions for names the resync could not match: the
 ranking is the plain-Python :mod:`..qbo.suggestions`; this model only says
 them in the user's language. A suggestion is never applied: the resync
 report lists them, and the link wizard (``qbo.map.wizard``) ranks them first,

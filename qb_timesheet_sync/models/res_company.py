@@ -37,7 +37,7 @@ class ResCompany(models.Model):
         compute="_compute_qbo_default_item_id",
         help="QuickBooks id of the default service item, for the connected QuickBooks company.",
     )
-    # Issue 14: class, location and cost (see models/qbo_hour_details.py).
+    # Class, location and cost of the time sent (see models/qbo_hour_details.py).
     qbo_default_class_ref_id = fields.Many2one(
         "qbo.item",
         string="Default class",
@@ -69,7 +69,7 @@ class ResCompany(models.Model):
         "QuickBooks project is sent for the project's customer and linked to the project "
         "(ProjectRef). Off: the project is sent as the sub-customer it also is.",
     )
-    # Issue 14: pay types of QuickBooks Payroll (see models/qbo_payroll.py).
+    # Pay types of QuickBooks Payroll (see models/qbo_payroll.py).
     qbo_send_payroll_items = fields.Boolean(
         string="Send payroll items",
         help="For QuickBooks companies with QuickBooks Payroll: the connection also asks for "

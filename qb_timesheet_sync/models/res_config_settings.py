@@ -92,7 +92,7 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('company_id', '=', company_id), ('kind', '=', 'item')]",
     )
-    # Issue 14: class, location and cost of the time sent.
+    # Class, location and cost of the time sent.
     qbo_default_class_ref_id = fields.Many2one(
         related="company_id.qbo_default_class_ref_id",
         readonly=False,

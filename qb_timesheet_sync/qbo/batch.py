@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""QuickBooks batch requests (up to 30 operations in one request, facts 6):
+"""QuickBooks batch requests (up to 30 operations in one request,
+docs/ASSUMPTIONS.md#batch-size):
 the items, their results, and how :class:`~.client.QboClient` sends them,
 replays them after a crash and sends again the items throttled one by one."""
 # Not an Odoo model: nothing to super().

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """What changed in the QuickBooks lists since the last resync: change data
-capture (CDC, facts 9.4), and the incremental resync built on it.
+capture (CDC, docs/ASSUMPTIONS.md#cdc-window), and the incremental resync
+built on it.
 
 Plain Python (no ``odoo`` import). A full resync reads every list
 (:data:`.lists.RESYNC_QUERIES`, paged: one metered call per 1,000 records and
@@ -62,8 +63,8 @@ def change_set(answer, entities):
     ``{"CDCResponse": [{"QueryResponse": [{"Customer": [...], ...}, ...]}]}``;
     deleted records are ``{"status": "Deleted", "Id": ...}`` tombstones. An
     answer of 1,000 objects or more is ``capped``: QuickBooks may have left
-    changes out, and says nothing else about it (GUESS: Intuit documents
-    the cap, not how a larger answer is cut).
+    changes out, and says nothing else about it (guess: Intuit documents
+    the cap, not how a larger answer is cut; docs/ASSUMPTIONS.md#cdc-window).
     """
     result = ChangeSet(
         rows={entity: [] for entity in entities},
@@ -105,7 +106,8 @@ def merge(kept, changes):
     - a record made inactive stays in the lists that keep inactive records
       (the resync reports a link to one) and leaves the others (service items);
     - a deleted record counts as inactive: name lists are never deleted in
-      QuickBooks, only made inactive (facts 4.4); a tombstone (merged record)
+      QuickBooks, only made inactive (docs/ASSUMPTIONS.md#names-made-inactive);
+      a tombstone (merged record)
       is treated the same way;
     - an item that is no longer a service leaves the list (resyncs read service
       items only);
@@ -147,7 +149,8 @@ def _id_order(row):
 
 def refresh_full_names(customers):
     """Copies of ``customers`` with ``FullyQualifiedName`` rebuilt from the
-    parents' names (``Parent:Child``, as QuickBooks builds it, facts 3.2)."""
+    parents' names (``Parent:Child``, as QuickBooks builds it,
+    docs/ASSUMPTIONS.md#customer-levels)."""
     by_id = {str(row["Id"]): copy.copy(row) for row in customers}
     done = {}
 

@@ -143,9 +143,10 @@ class QboClient(BatchRequests):
         """{Id: time activity} of those of ``activity_ids`` QuickBooks still
         has: one query per 1,000 ids (``Id IN``, the page size), and no page
         more, since such a query cannot return more rows than ids. Deleted
-        transactions are never returned by a query (facts 4.3, 5), so an id
-        left out was deleted. Queries select ``*``: QuickBooks has no
-        projections (facts 5). They are POSTed, so no URL length limit."""
+        transactions are never returned by a query
+        (docs/ASSUMPTIONS.md#deleted-time-activity-gone), so an id left out was
+        deleted. Queries select ``*``: QuickBooks has no projections
+        (docs/ASSUMPTIONS.md#no-query-projections). They are POSTed, so no URL length limit."""
         found = {}
         for statement in time_activities_by_id_queries(activity_ids, per_query=MAX_PAGE_SIZE):
             for record in self.query(statement, max_rows=MAX_PAGE_SIZE):
@@ -272,7 +273,8 @@ class QboClient(BatchRequests):
         """Count one answered call the way Intuit meters it (throttled and
         unauthenticated calls are refused before any work: not counted).
         A batch request is one call, CorePlus when any item is a query
-        (GUESS: Intuit does not say how a mixed batch is metered)."""
+        (guess: Intuit does not say how a mixed batch is metered,
+        docs/ASSUMPTIONS.md#batch-metering)."""
         if status in (401, 429):
             return
         if method == "GET" or path == "query" or _is_absolute(path):
@@ -346,8 +348,8 @@ def _is_absolute(path):
 
 def _is_throttled(response):
     """Whether QuickBooks throttled this request: a 429, whatever its body
-    (JSON or XML fault, facts section 7), or a 403 whose fault is code 3001
-    ThrottleExceeded (how throttling was answered in 2016, facts section 7)."""
+    (JSON or XML fault), or a 403 whose fault is code 3001 ThrottleExceeded
+    (how throttling was answered in 2016): docs/ASSUMPTIONS.md#throttle-answer."""
     if response.status_code == 429:
         return True
     if response.status_code != 403:

@@ -15,7 +15,8 @@ from .mapping import Problem, make_problem
 CLIENT = "client"
 PROJECT = "project"
 
-# A top-level customer and four levels of sub-customers (facts 3.2, error 6180).
+# A top-level customer and four levels of sub-customers (error 6180 beyond;
+# docs/ASSUMPTIONS.md#customer-levels).
 MAX_CUSTOMER_LEVELS = 5
 
 

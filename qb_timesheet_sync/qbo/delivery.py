@@ -2,7 +2,8 @@
 """Many writes to one QuickBooks company, using both of its allowances.
 
 QuickBooks allows a realm 40 batch requests a minute (of 30 operations each)
-and 500 requests a minute in all, batch requests included (facts section 7).
+and 500 requests a minute in all, batch requests included
+(docs/ASSUMPTIONS.md#rate-limits).
 Batches alone give 40 x 30 = 1,200 lines a minute; the other 460 requests,
 sent as single creates or updates, add 460:
 

@@ -22,7 +22,7 @@ class QboEnvironment:
     token_endpoint: str
     revocation_endpoint: str
     userinfo_endpoint: str
-    # Intuit's GraphQL API (pay types of QuickBooks Payroll, issue 14).
+    # Intuit's GraphQL API (pay types of QuickBooks Payroll).
     graphql_url: str = ""
 
     @property

@@ -149,7 +149,8 @@ class QboTimeout(QboError):
     )
 
 
-# Intuit's fault codes (strings, as QuickBooks sends them), facts section 8.3.
+# Intuit's fault codes (strings, as QuickBooks sends them), from
+# https://developer.intuit.com/app/developer/qbo/docs/develop/troubleshooting/handling-common-errors
 _CLASS_BY_CODE = {
     "3001": QboThrottled,
     "5010": QboStaleObject,
@@ -157,11 +158,13 @@ _CLASS_BY_CODE = {
     "2500": QboNotFound,
     "6250": QboNotFound,
     # Sources disagree on the closed-period code: 6210 in Intuit's common-errors
-    # page and live fixtures, 6200 in the transcribed code list. Accept both.
+    # page and live fixtures, 6200 in the transcribed code list. Accept both
+    # (docs/ASSUMPTIONS.md#books-closed).
     "6200": QboClosedPeriod,
     "6210": QboClosedPeriod,
-    # UNSURE: no source shows the code for a plan without time tracking; 5020
-    # ("not entitled") and 5030 ("not supported") are the likely candidates.
+    # Unknown: no source shows the code for a plan without time tracking; 5020
+    # ("not entitled") and 5030 ("not supported") are the likely candidates
+    # (docs/ASSUMPTIONS.md#plan-without-time-tracking).
     "5020": QboFeatureUnavailable,
     "5030": QboFeatureUnavailable,
     "6190": QboSubscriptionEnded,

@@ -48,7 +48,8 @@ def resolve_details(settings):
 
 @dataclass(frozen=True)
 class Tracking:
-    """What the QuickBooks company tracks (Preferences, facts 3.7); None is
+    """What the QuickBooks company tracks (Preferences,
+    docs/ASSUMPTIONS.md#preferences-flags); None is
     "QuickBooks does not say"."""
 
     classes: bool | None = None

@@ -16,7 +16,7 @@ VENDOR = "Vendor"
 CUSTOMER = "Customer"
 ITEM = "Item"
 PERSON_KINDS = (EMPLOYEE, VENDOR)
-# QuickBooks limit of GivenName and FamilyName (facts 3.3).
+# QuickBooks limit of GivenName and FamilyName (docs/ASSUMPTIONS.md#employee-names).
 NAME_PART_MAX = 100
 
 # What a resync reads: inactive records too, since a link to one is kept and
@@ -134,7 +134,7 @@ def display_names(rows_by_entity):
 
 def person_payload(display_name, email=None):
     """Employee or Vendor body; the employee rules need a given or family
-    name (facts 3.3), split here from the display name."""
+    name (docs/ASSUMPTIONS.md#employee-names), split here from the display name."""
     given_name, _sep, family_name = display_name.rpartition(" ")
     if not given_name:
         given_name, family_name = family_name, ""

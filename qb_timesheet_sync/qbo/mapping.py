@@ -245,7 +245,8 @@ def normalize_email(email):
 def clean_display_name(name):
     """Return ``name`` as QuickBooks accepts it in a DisplayName.
 
-    QuickBooks refuses a colon, tab or newline in names (facts 3.2); the colon
+    QuickBooks refuses a colon, tab or newline in names
+    (docs/ASSUMPTIONS.md#name-characters); the colon
     becomes " - " (it is the separator of fully qualified names), other
     whitespace becomes single spaces, and the result is cut to 500 characters.
     """
@@ -259,7 +260,8 @@ def check_new_qbo_name(name, existing, odoo_kind="project"):
 
     ``existing`` yields ``(kind, display_name)`` of every QuickBooks Customer,
     Vendor and Employee: QuickBooks wants a DisplayName unique across the three
-    (error 6240). Whether QuickBooks ignores case there is unsure (facts 3.2);
+    (error 6240). Whether QuickBooks ignores case there is unknown
+    (docs/ASSUMPTIONS.md#display-name-unique);
     we compare without case so the refusal comes from us, before sending.
     ``odoo_kind`` names the Odoo record in the sentence ("project", "client",
     "employee").

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Pay types (QuickBooks Payroll compensations) of the employees, so their
-time feeds payroll the way QuickBooks Time does (issue 14).
+time feeds payroll the way QuickBooks Time does.
 
 Plain Python on purpose (no ``odoo`` import). What Intuit documents:
 
@@ -144,6 +144,6 @@ def read_pay_types(client, employee_ids):
 
 def has_payroll(company_info):
     """Whether the QuickBooks company runs QuickBooks Payroll (CompanyInfo
-    ``NameValue`` ``PayrollFeature``, facts 3.6)."""
+    ``NameValue`` ``PayrollFeature``, Intuit's CompanyInfo reference)."""
     pairs = {pair.get("Name"): pair.get("Value") for pair in company_info.get("NameValue", [])}
     return str(pairs.get("PayrollFeature", "false")).lower() == "true"

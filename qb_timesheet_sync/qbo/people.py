@@ -59,7 +59,8 @@ def _preferred(person, candidates):
 def _matched(person, qbo, reason_code, **params):
     if not qbo.active:
         # Still matched, so lines already sent keep their history, but QuickBooks
-        # refuses new transactions for inactive names (facts 4.4).
+        # refuses new transactions for inactive names
+        # (docs/ASSUMPTIONS.md#object-not-found).
         reason_code = "qbo_inactive"
     return _person_match(
         person,

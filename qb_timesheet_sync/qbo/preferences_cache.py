@@ -4,7 +4,7 @@
 Every send reads them (closing date, time tracking, class and location
 tracking), and reading them is a metered (CorePlus) call: each run of the
 background sender read them again, 1.4 to 2.8 metered calls per 1,000 lines
-(issue 12). Kept for :data:`PREFERENCES_TTL`, a process reads them once
+(docs/ASSUMPTIONS.md#metering). Kept for :data:`PREFERENCES_TTL`, a process reads them once
 every few minutes however many runs it makes. A preview reads them afresh,
 so what a manager checks is current. A closing date set in QuickBooks
 meanwhile is still enforced by QuickBooks, which refuses the line (6200 or

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Client-side pacing of the requests made to one QuickBooks company (realm).
 
-Intuit's limits (facts section 7): 500 requests per minute per realm, 10
+Intuit's limits (docs/ASSUMPTIONS.md#rate-limits): 500 requests per minute per realm, 10
 requests per second (or 10 in flight) per realm and app, and 40 batch requests
 per minute per realm and app. A 429 answer asks to wait before retrying.
 """

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Ranked suggestions for a name that did not match (issue 14).
+"""Ranked suggestions for a name that did not match.
 
 Plain Python on purpose (no ``odoo`` import). The resync matches people and
 customers on exact (normalised) names and e-mails only; what is left gets

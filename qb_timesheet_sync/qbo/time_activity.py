@@ -43,7 +43,7 @@ def build_time_activity(
 
     The duration form (Hours and Minutes, with TxnDate) is used rather than
     start and end times, whose time zones QuickBooks does not round-trip
-    (facts 3.1). ``minutes`` is the rounded duration. ``class_qbo_id``,
+    (docs/ASSUMPTIONS.md#duration-form). ``minutes`` is the rounded duration. ``class_qbo_id``,
     ``department_qbo_id`` (a location) and ``cost_rate`` (job costing) are
     sent when given (see hour_details.py), and ``project_qbo_id`` as
     ``ProjectRef`` (a QuickBooks project, see
@@ -91,8 +91,8 @@ def build_time_activity(
     if cost_rate is not None and cost_rate > 0:
         payload["CostRate"] = _json_number(cost_rate)
     description = description or ""
-    # UNSURE whether QuickBooks counts characters or UTF-16 units; Python
-    # characters match the documented "4000 characters".
+    # Unknown whether QuickBooks counts characters or UTF-16 units; Python
+    # characters match the documented "4000 characters" (docs/ASSUMPTIONS.md#description-max).
     truncated = len(description) > DESCRIPTION_MAX
     if description:
         payload["Description"] = description[:DESCRIPTION_MAX]
@@ -109,8 +109,9 @@ def _ref_value(record, key):
 
 
 def _normalize_description(text):
-    # UNSURE whether QuickBooks keeps trailing spaces and CR/LF as sent:
-    # compare without them so a lost response can still be recognised.
+    # Unknown whether QuickBooks keeps trailing spaces and CR/LF as sent:
+    # compare without them so a lost response can still be recognised
+    # (docs/ASSUMPTIONS.md#description-whitespace).
     return (text or "").replace("\r\n", "\n").strip()
 
 

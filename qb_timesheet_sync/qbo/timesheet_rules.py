@@ -15,9 +15,10 @@ from .errors import QboFeatureUnavailable
 from .text import Text, _lt
 
 # Product rule: one line lasts at most 23h55. QuickBooks itself takes up to 8760
-# hours per entry (facts 3.1), but a longer line is a typing mistake, not a day.
+# hours per entry (docs/ASSUMPTIONS.md#hours-limit), but a longer line is a
+# typing mistake, not a day.
 MAX_MINUTES = 23 * 60 + 55
-DESCRIPTION_MAX = 4000  # TimeActivity.Description (facts 3.1)
+DESCRIPTION_MAX = 4000  # TimeActivity.Description (docs/ASSUMPTIONS.md#description-max)
 
 ROUNDING_METHODS = {"up": ROUND_CEILING, "nearest": ROUND_HALF_UP, "down": ROUND_FLOOR}
 # Floats from Odoo carry noise (1.1 h is 66.00000000000001 min); six decimals of a
@@ -131,7 +132,7 @@ MESSAGES = {
             "set a rate on the project, the employee or in the QuickBooks settings."
         )
     ),
-    # Issue 14: class and location (see hour_details.py).
+    # Class and location (see hour_details.py).
     "class_required": (
         _lt(
             "The QuickBooks company tracks classes and every hour needs one, but none is set "
@@ -290,7 +291,7 @@ class LineFacts:
     project_internal: bool = False
     # The time activity QuickBooks already has for the line, if any.
     time_activity_id: str | None = None
-    # Issue 14: a class is required and the one the cascade found, if any.
+    # Whether a class is required, and the one the cascade found, if any.
     class_required: bool = False
     class_qbo_id: str | None = None
 
@@ -374,7 +375,8 @@ def refusal(facts):
 
 def preferences_facts(preferences):
     """(time tracking enabled, closing date) from a QuickBooks Preferences
-    document (facts 3.7); None where QuickBooks does not say."""
+    document (docs/ASSUMPTIONS.md#preferences-flags); None where QuickBooks
+    does not say."""
     other_prefs = {
         item.get("Name"): item.get("Value")
         for item in (preferences.get("OtherPrefs") or {}).get("NameValue", [])

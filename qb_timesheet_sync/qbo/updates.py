@@ -2,8 +2,9 @@
 
 A sent line that was edited in Odoo becomes a *full update* of the same
 TimeActivity: the body a create would send, plus its ``Id`` and the
-``SyncToken`` of QuickBooks' last answer (facts 4.1, 4.2). A stale token
-(fault 5010) means QuickBooks' copy changed since: :func:`stale_outcome`
+``SyncToken`` of QuickBooks' last answer (docs/ASSUMPTIONS.md#full-update).
+A stale token (fault 5010, docs/ASSUMPTIONS.md#stale-synctoken) means
+QuickBooks' copy changed since: :func:`stale_outcome`
 says whether the change is ours (retry, or nothing left to do) or someone
 else's (a conflict the manager settles).
 """

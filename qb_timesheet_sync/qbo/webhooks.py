@@ -1,7 +1,8 @@
 """Intuit webhooks (plain Python): the signature and the events.
 
 A notification is signed with the app's verifier token: header
-``intuit-signature`` = base64 of HMAC-SHA256 of the raw body (facts 9).
+``intuit-signature`` = base64 of HMAC-SHA256 of the raw body (Intuit's
+webhooks page, https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks).
 Intuit now sends CloudEvents, a JSON array of events (``id``, ``type`` such
 as ``qbo.timeactivity.updated.v1``, ``intuitentityid``, ``intuitaccountid``
 = realm, ``time``); the older format (``eventNotifications``) is accepted

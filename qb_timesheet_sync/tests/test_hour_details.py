@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: the service item, class, location and cost of an hour, from the
+"""The service item, class, location and cost of an hour, from the
 one cascade (task, employee, project, company), checked in the plan and at
 the sandbox."""
 

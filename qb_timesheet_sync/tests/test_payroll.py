@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: QuickBooks Payroll pay types. The resync reads them per
+"""QuickBooks Payroll pay types. The resync reads them per
 employee when the company sends payroll items, an employee's time carries
 the chosen one as PayrollItemRef (checked at the sandbox), a vendor's never;
 a connection without Intuit's permission is told how to fix it."""

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: time of an Odoo project linked to a QuickBooks project (a
+"""Time of an Odoo project linked to a QuickBooks project (a
 sub-customer marked ``IsProject``) is sent for the project's customer and
 linked to the project through ``ProjectRef``, where the QuickBooks company
 uses Projects."""

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 11: the resync reads only what changed in QuickBooks since the last
+"""The resync reads only what changed in QuickBooks since the last
 one (change data capture), by id, and reads everything again when it must
 (asked for, 30 days or more since, 1,000 changes or more). Webhooks about
 customers, employees and vendors ask for one such resync a little later."""

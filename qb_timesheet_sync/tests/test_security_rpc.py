@@ -97,8 +97,8 @@ EVERYONE_REFUSED = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  ACCESS,  ACCESS,
 ADMIN_ONLY       = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  ACCESS,  ACCESS, OK)
 MANAGERS_ONLY    = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  ACCESS,  OK,     OK)
 QUICKBOOKS_USERS = row(ANON,  ACCESS, ACCESS,  ACCESS, ACCESS,  OK,      OK,     OK)
-# res.config.settings defaults: core gives them to any user (the issue's
-# leak); the secrets must simply not be among them.
+# res.config.settings defaults: core gives them to any user (a leak if a
+# secret were one); the secrets must simply not be among them.
 ANY_USER         = row(ANON,  OK,     OK,      OK,     OK,      OK,      OK,     OK)
 # Exporting needs base.group_allow_export, which portal users never have.
 TOKENS_EXPORT    = row(ANON,  USER,   ACCESS,  ACCESS, ACCESS,  ACCESS,  ACCESS, OK)
@@ -111,7 +111,7 @@ DELETE_SENT_LINE = row(ANON,  ACCESS, ACCESS,  USER,   USER,    USER,    USER,  
 # QuickBooks and nobody may write: every ``qbo_`` field but these.
 USER_FIELDS = {
     "account.analytic.line": {"qbo_billable"},
-    # Issue 14: what an hour carries (service item, class, location) are
+    # What an hour carries (service item, class, location) are
     # settings of QuickBooks managers, not QuickBooks state.
     "hr.employee": {
         "qbo_billing_rate",

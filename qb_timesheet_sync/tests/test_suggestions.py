@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: names that did not match get ranked suggestions, in the resync
+"""Names that did not match get ranked suggestions, in the resync
 report and in the link wizard of the forms; none is linked without a click."""
 
 from odoo.exceptions import UserError

@@ -36,7 +36,7 @@ class QboMapWizard(models.TransientModel):
         string="QuickBooks record",
         domain="[('wizard_id', '=', id)]",
     )
-    # Issue 14: the QuickBooks records named most like this one, best first.
+    # The QuickBooks records named most like this one, best first.
     suggestion_ids = fields.One2many(
         "qbo.map.wizard.choice",
         "wizard_id",
@@ -118,7 +118,7 @@ class QboMapWizard(models.TransientModel):
         return super().write(vals)
 
     def _qbo_rank_choices(self, record):
-        """Score the choices that look like ``record`` (issue 14): they are
+        """Score the choices that look like ``record`` (suggestions): they are
         listed first, each linked in one click; none is linked without it."""
         self.ensure_one()
         if record._name == "hr.employee":

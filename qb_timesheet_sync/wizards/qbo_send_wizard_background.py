@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The preview of a selection too large for a browser request (a year of a
 firm's timesheets): the window opens at once, a cron job works the preview
-out, and the manager is told when it is ready (issue 12)."""
+out, and the manager is told when it is ready."""
 
 import logging
 

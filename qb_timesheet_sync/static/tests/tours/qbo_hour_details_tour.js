@@ -1,5 +1,5 @@
 /** @odoo-module **/
-// Issue 14: a project form → QuickBooks tab → set its class and location →
+// Class and location of a project: a project form → QuickBooks tab → set its class and location →
 // save. The test then sends a line and reads them on the sandbox's page.
 import { registry } from "@web/core/registry";
 
