@@ -115,7 +115,7 @@ def send_the_naive_way(lines, company):
 
 
 def report(size, addon, naive):
-    # Each batch request is one request of the 500 (facts section 6: UNSURE):
+    # Each batch request is one request of the 500 (docs/ASSUMPTIONS.md#batch-metering):
     # batches at their limit, the other requests as single creates.
     ceiling, formula = ceiling_formula(REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE)
     rate = size / (addon.wall / MINUTE)

@@ -195,7 +195,7 @@ XML_THROTTLE = (
 
 
 def test_403_throttle_fault_in_xml_is_waited_out_like_a_429():
-    """How QuickBooks answered throttling in 2016 (facts section 7)."""
+    """How QuickBooks answered throttling in 2016 (docs/ASSUMPTIONS.md#throttle-answer)."""
     clock = FakeClock()
     session = ScriptedSession(
         response(403, XML_THROTTLE, {"Content-Type": "application/xml"}),

@@ -204,7 +204,7 @@ def test_read_timeout_retried_with_the_same_requestid_when_asked(
 
 def test_throttling_answered_in_xml_is_waited_out(sandbox, environment, tokens):
     """QuickBooks may answer a throttled request with an XML fault although
-    JSON was asked (facts section 7): the client waits and tries again."""
+    JSON was asked (docs/ASSUMPTIONS.md#throttle-answer): the client waits and tries again."""
     sandbox.configure(minute_seconds=0.5, requests_per_minute=2, throttle_format="xml")
     generous = RealmRateLimiter(requests_per_minute=1000, minute_seconds=0.5)
     client = make_client(environment, tokens[0], rate_limiter=generous, max_retries=10)

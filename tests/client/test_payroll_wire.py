@@ -1,4 +1,4 @@
-"""Issue 14: the employees' pay types read through the GraphQL API (the local
+"""The employees' pay types read through the GraphQL API (the local
 sandbox's /graphql), with the client's token, limiter and metering."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""QuickBooks' Preferences kept a few minutes per process (issue 12)."""
+"""QuickBooks' Preferences kept a few minutes per process (a metered read saved)."""
 
 from qb_timesheet_sync.qbo.preferences_cache import PreferencesCache
 

@@ -70,7 +70,7 @@ def edit_time_activity(realm, record_id, changes):
     existing = _current(realm, record_id)
     if existing.get("BillableStatus") == "HasBeenBilled":
         # guess: QuickBooks asks to edit billed time from its invoice; the
-        # sandbox does not emulate invoices, so it refuses.
+        # sandbox does not emulate invoices, so it refuses (docs/ASSUMPTIONS.md#billed-time).
         raise ValueError(f"TimeActivity {record_id} is billed: it is edited from its invoice")
     payload = {key: _number(key, value) for key, value in changes.items()}
     if "Hours" in payload or "Minutes" in payload:
@@ -90,7 +90,8 @@ def delete_time_activity(realm, record_id):
     """A QuickBooks user deletes the time activity; reads then answer 610
     Object Not Found, as in QuickBooks."""
     # guess: billed time is deleted too (QuickBooks warns that it is on an
-    # invoice, whose line stays); the sandbox does not emulate invoices.
+    # invoice, whose line stays); the sandbox does not emulate invoices
+    # (docs/ASSUMPTIONS.md#billed-time).
     existing = _current(realm, record_id)
     payload = {"Id": existing["Id"], "SyncToken": existing["SyncToken"]}
     return entities.delete(realm, "TimeActivity", payload)

@@ -8,7 +8,7 @@ import json
 
 from . import cdc, entities, faults, query
 
-MAX_BATCH_ITEMS = 30  # the API reference's 30, not the older 10 (facts 6)
+MAX_BATCH_ITEMS = 30  # the API reference's 30, not the older 10 (docs/ASSUMPTIONS.md#batch-size)
 BATCH_OPERATIONS = ("create", "update", "delete")
 
 
@@ -32,17 +32,17 @@ def classify(method, segments):
 
 # Intuit's App Partner Program meters "CorePlus" calls (data out of QuickBooks:
 # reads, queries, CompanyInfo, Preferences, CDC, reports) and leaves "Core"
-# calls (creates, updates, deletes) unmetered (facts section 7).
+# calls (creates, updates, deletes) unmetered (docs/ASSUMPTIONS.md#metering).
 CORE_PLUS_KINDS = ("query", "companyinfo", "preferences", "entity_read", "cdc")
 
 
 def metered_class(kind, body):
     """``"Core"`` or ``"CorePlus"`` for one admitted API request, or None.
 
-    A batch request is one API call. GUESS (Intuit does not say how a mixed
-    batch is metered): it counts as one CorePlus call when any of its items is
-    a query (data comes out of QuickBooks), else as one Core call. Counting
-    the mixed batch as CorePlus errs on the side of the quota.
+    A batch request is one API call. Guess (Intuit does not say how a mixed
+    batch is metered, docs/ASSUMPTIONS.md#batch-metering): it counts as one
+    CorePlus call when any of its items is a query (data comes out of QuickBooks),
+    else as one Core call. Counting the mixed batch as CorePlus errs on the side of the quota.
     """
     if kind in CORE_PLUS_KINDS:
         return "CorePlus"
@@ -61,7 +61,8 @@ def metered_class(kind, body):
 def handle(state, realm, method, segments, params, body, full_url):
     kind = classify(method, segments)
     if kind == "companyinfo" and len(segments) == 2:
-        # The documented path repeats the realm id; "1" is the record's own Id (facts 3.6).
+        # The documented path repeats the realm id; "1" is the record's own Id (CompanyInfo
+        # reference).
         if segments[1] not in (realm.realm_id, "1"):
             raise faults.object_not_found(f"CompanyInfo with Id {segments[1]} was not found.")
         return _envelope(realm, "CompanyInfo", realm.company_info())
@@ -138,7 +139,8 @@ def _batch_item(state, realm, item, context, request_id):
         if not bid:
             raise faults.required_param("bId")
         if request_id and len(str(bid)) > 10:
-            # With a requestid, each bId may have at most 10 characters (facts 1.4).
+            # With a requestid, each bId may have at most 10 characters
+            # (docs/ASSUMPTIONS.md#requestid-idempotency).
             raise faults.invalid_string_length("bId", 10, len(str(bid)))
         if "Query" in item:
             return {"bId": bid, "QueryResponse": query.run(realm, item["Query"])}

@@ -1,5 +1,6 @@
 """Change data capture: ``GET /v3/company/{realm}/cdc?entities=A,B&changedSince=<dateTime>``
-(facts 9.4). No HTTP in here; callers hold ``state.lock``.
+(Intuit's ChangeDataCapture reference, docs/ASSUMPTIONS.md#cdc-window). No HTTP in here;
+callers hold ``state.lock``.
 
 What QuickBooks does, and the sandbox with it:
 
@@ -20,7 +21,8 @@ from . import entities, faults
 
 MAX_LOOK_BACK = datetime.timedelta(days=30)
 MAX_OBJECTS = 1000
-# Entities Intuit leaves out of CDC (facts 9.4). Of the sandbox's entities,
+# Entities Intuit leaves out of CDC (docs/ASSUMPTIONS.md#cdc-excludes-timeactivity). Of the
+# sandbox's entities,
 # only TimeActivity.
 UNSUPPORTED = ("JournalCode", "TimeActivity", "TaxAgency", "TaxCode", "TaxRate")
 
@@ -34,7 +36,8 @@ def run(realm, params):
     for entity in names:
         changed = _changed(realm, entity, since)
         total = len(changed)
-        # GUESS: Intuit says a response holds at most 1,000 objects and advises a
+        # Guess (docs/ASSUMPTIONS.md#cdc-window): Intuit says a response holds at most
+        # 1,000 objects and advises a
         # shorter look-back, without saying which objects a larger answer keeps
         # or how it tells. The sandbox keeps the first 1,000 in the documented
         # order and says nothing else (no fault, no flag): a client knows it was
@@ -44,7 +47,7 @@ def run(realm, params):
         group = {}
         if kept:
             group = {entity: kept, "startPosition": 1, "maxResults": len(kept)}
-            group["totalCount"] = total  # GUESS: as in Intuit's sample (facts 9.4)
+            group["totalCount"] = total  # as in QuickBooks' captured CDC answer
         groups.append(group)
     # No change at all: one empty object (python-quickbooks tests/unit/test_cdc.py).
     groups = [group for group in groups if group] or [{}]
@@ -60,13 +63,15 @@ def _entities(text):
     for name in names:
         entity = known.get(name.lower())
         if entity in UNSUPPORTED or name in UNSUPPORTED:
-            # GUESS: Intuit documents that CDC leaves these entities out, not the
-            # answer to asking for one; the generic "Unsupported Operation" fault.
+            # Guess: Intuit documents that CDC leaves these entities out, not the
+            # answer to asking for one; the generic "Unsupported Operation" fault
+            # (docs/ASSUMPTIONS.md#cdc-excludes-timeactivity).
             raise faults.unsupported_operation(
                 f"Operation cdc is not supported for entity {entity or name}."
             )
         if entity is None:
-            # GUESS: an unknown entity name gets the same fault.
+            # Guess: an unknown entity name gets the same fault
+            # (docs/ASSUMPTIONS.md#cdc-changed-since).
             raise faults.unsupported_operation(f"Operation cdc for entity {name} is not supported.")
         if entity not in result:
             result.append(entity)
@@ -79,15 +84,18 @@ def _changed_since(realm, text):
     try:
         moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as error:
-        # GUESS: the fault of a date QuickBooks cannot parse.
+        # Guess: the fault of a date QuickBooks cannot parse
+        # (docs/ASSUMPTIONS.md#cdc-changed-since).
         raise faults.invalid_property("changedSince", "changedSince") from error
     if moment.tzinfo is None:
-        # python-quickbooks sends "%Y-%m-%dT%H:%M:%S" (facts 9.4); a date alone is
-        # documented too. GUESS: read in the company's offset, as queries do.
+        # python-quickbooks sends "%Y-%m-%dT%H:%M:%S" (helpers.py); a date alone is
+        # documented too. Guess: read in the company's offset, as queries do
+        # (docs/ASSUMPTIONS.md#cdc-changed-since).
         moment = moment.replace(tzinfo=realm.tz)
     if moment < realm.now() - MAX_LOOK_BACK:
         # The Detail is the one seen live (Wish-Org/QuickBooksSharp#19).
-        # GUESS: its code and type, those of "Unsupported Operation".
+        # Guess: its code and type, those of "Unsupported Operation"
+        # (docs/ASSUMPTIONS.md#cdc-window).
         raise faults.unsupported_operation(
             f"Operation cdc with changedSince date {text} which is older than fixed days "
             "is not supported."
@@ -96,8 +104,9 @@ def _changed_since(realm, text):
 
 
 def _changed(realm, entity, since):
-    """The records of ``entity`` changed at or after ``since`` (GUESS: the
-    bound is inclusive): live ones, then tombstones, each oldest first."""
+    """The records of ``entity`` changed at or after ``since`` (guess: the
+    bound is inclusive, docs/ASSUMPTIONS.md#cdc-changed-since): live ones, then
+    tombstones, each oldest first."""
     live, deleted = [], []
     for record in realm.records[entity].values():
         moment = datetime.datetime.fromisoformat(record["MetaData"]["LastUpdatedTime"])

@@ -7,7 +7,8 @@ from . import webhooks as webhook_rules
 REQUESTID_MODES = ("replay", "ignore", "fault")
 RATE_FIELDS = ("fail_rate", "drop_rate", "slow_rate")
 # How a throttled request is answered: QuickBooks' JSON fault, or the XML one
-# public reports show even for requests that asked for JSON (facts section 7).
+# public reports show even for requests that asked for JSON
+# (docs/ASSUMPTIONS.md#throttle-answer).
 THROTTLE_FORMATS = ("json", "xml")
 # The listening address is fixed once the server runs.
 STARTUP_ONLY_FIELDS = ("host", "port")

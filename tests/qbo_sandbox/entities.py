@@ -1,8 +1,8 @@
 """Business rules of the emulated entities: create, read, update and delete.
 
 Every function works on a ``Realm`` (see ``state.py``) and must be called with the state
-lock held. Rules and codes follow qbo-api-facts.md sections 3, 4 and 8; where the facts
-are UNSURE the choice is commented next to the code.
+lock held. Rules and codes follow Intuit's entity references and error pages; where Intuit
+does not say, the choice is commented next to the code, with its docs/ASSUMPTIONS.md entry.
 """
 
 import copy
@@ -18,7 +18,8 @@ ENTITIES = (*LIST_ENTITIES, "TimeActivity")
 ENTITY_BY_PATH = {name.lower(): name for name in ENTITIES}
 
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
-# Current QBO reference limits (facts 3.2-3.4), not the older desktop XSD values.
+# Current QBO reference limits (Customer, Employee, Vendor pages), not the older desktop
+# XSD values.
 NAME_LENGTHS = {
     "DisplayName": 500,
     "Title": 16,
@@ -32,7 +33,7 @@ NAME_LENGTHS = {
 }
 NO_SEPARATOR_FIELDS = (*NAME_PARTS, "DisplayName", "PrintOnCheckName")
 FORBIDDEN_NAME_CHARS = (":", "\t", "\n", "\r")
-# Customer levels are 0 (top) to 4: five levels in all (facts 3.2).
+# Customer levels are 0 (top) to 4: five levels in all (docs/ASSUMPTIONS.md#customer-levels).
 MAX_CUSTOMER_LEVEL = 4
 ITEM_TYPES = ("Service", "Inventory", "NonInventory")
 PAYROLL_UNSUPPORTED_EMPLOYEE_FIELDS = ("Title", "Suffix", "PrintOnCheckName", "BillRate")
@@ -65,8 +66,8 @@ KEPT_ON_FULL_UPDATE = {
 class WriteContext:
     """Per-request facts the rules need: seeding mode and the ids a batch created.
 
-    Batch items cannot rely on each other (facts 6), so references to records created
-    earlier in the same batch are refused as if those records did not exist yet.
+    Batch items cannot rely on each other (docs/ASSUMPTIONS.md#batch-size), so references
+    to records created earlier in the same batch are refused as if those records did not exist yet.
     """
 
     def __init__(self, seeding=False):
@@ -116,14 +117,16 @@ def update(realm, entity, payload, context=None):
     for field in WRITE_ON_CREATE_FIELDS:
         changes.pop(field, None)
     if payload.get("sparse") is True:
-        # Sparse updates merge; the facts are UNSURE whether TimeActivity and Employee
-        # accept them, so the sandbox accepts them for every entity.
+        # Sparse updates merge; Intuit does not say whether TimeActivity and Employee
+        # accept them, so the sandbox accepts them for every entity
+        # (docs/ASSUMPTIONS.md#sparse-update).
         record = {key: value for key, value in existing.items() if key not in SERVER_FIELDS}
         record.update(changes)
         # A null in a sparse update clears that field.
         record = {key: value for key, value in record.items() if payload.get(key, 0) is not None}
     else:
-        # A full update sets every writable field left out to null (facts 4.1).
+        # A full update sets every writable field left out to null
+        # (docs/ASSUMPTIONS.md#full-update).
         kept = {key: existing[key] for key in KEPT_ON_FULL_UPDATE[entity] if key in existing}
         record = {**kept, **changes}
     record = VALIDATORS[entity](realm, record, existing, context)
@@ -148,7 +151,8 @@ def update(realm, entity, payload, context=None):
 def delete(realm, entity, payload):
     payload = _check_payload(payload)
     if entity in LIST_ENTITIES:
-        # Name lists are never deleted, only made inactive (facts 4.4).
+        # Name lists are never deleted, only made inactive
+        # (docs/ASSUMPTIONS.md#names-made-inactive).
         raise faults.unsupported_operation(
             f"Operation Delete is not supported for {entity}. "
             "Make the record inactive (Active=false) instead."
@@ -166,7 +170,7 @@ def delete(realm, entity, payload):
 
 def bill_time_activity(realm, record_id):
     """What creating an invoice from a billable time activity does to it in
-    QuickBooks: BillableStatus becomes HasBeenBilled (facts 3.1; the invoice
+    QuickBooks: BillableStatus becomes HasBeenBilled (docs/ASSUMPTIONS.md#billed-time; the invoice
     itself is not emulated), a new SyncToken and LastUpdatedTime."""
     existing = realm.records["TimeActivity"].get(str(record_id))
     if existing is None or is_deleted(existing):
@@ -205,7 +209,7 @@ def _strip_server_fields(entity, payload, keep_seed_fields):
     if keep_seed_fields:
         # Seeds may fix the Id and mark projects, which the v3 API itself cannot create.
         removed -= {"Id", "IsProject"}
-    # Properties without a value are simply absent in QBO (facts 3.0).
+    # Properties without a value are simply absent in QBO (docs/ASSUMPTIONS.md#absent-properties).
     return {
         key: copy.deepcopy(value)
         for key, value in payload.items()
@@ -224,7 +228,8 @@ def _existing_for_write(realm, entity, payload):
         raise faults.object_not_found("Another user has deleted this transaction.", "Id")
     sync_token = payload.get("SyncToken")
     if sync_token in (None, ""):
-        # UNSURE (facts 4.2): the code for a missing SyncToken; 2020 is the likely one.
+        # Unknown: the code for a missing SyncToken; 2020 is the likely one
+        # (docs/ASSUMPTIONS.md#stale-synctoken).
         raise faults.required_param("SyncToken")
     if str(sync_token) != existing["SyncToken"]:
         raise faults.stale_object(entity)
@@ -239,13 +244,15 @@ def _check_name_characters(record, fields):
 
 
 def _name_key(name):
-    # UNSURE (facts 3.2): whether uniqueness ignores case. QBO's name lists behave
+    # Unknown (docs/ASSUMPTIONS.md#display-name-unique): whether uniqueness ignores case.
+    # QBO's name lists behave
     # case-insensitively in the UI, so "acme" and "Acme" collide here.
     return " ".join(name.split()).casefold()
 
 
 def _check_unique_display_name(realm, display_name, own_id):
-    # Inactive records keep their name: the facts are UNSURE whether inactivating frees it,
+    # Inactive records keep their name: Intuit does not say whether inactivating frees it
+    # (docs/ASSUMPTIONS.md#names-made-inactive),
     # and keeping it forces clients to look at inactive records before creating duplicates.
     key = _name_key(display_name)
     for entity in NAME_ENTITIES:
@@ -265,8 +272,9 @@ def _validate_name_list(realm, record, existing, context, entity):
         # With payroll the display name is read-only and built from the name parts.
         record.pop("DisplayName", None)
     if entity == "Employee" and not (record.get("GivenName") or record.get("FamilyName")):
-        # DISAGREEMENT in the reference (facts 3.3): the field table's "at least one of
-        # GivenName or FamilyName" is enforced, not the stricter "both".
+        # The Employee reference disagrees with itself (docs/ASSUMPTIONS.md#employee-names):
+        # the field table's "at least one of GivenName or FamilyName" is enforced, not the
+        # stricter "both".
         raise faults.required_param("GivenName or FamilyName", "GivenName")
     display_name = (record.get("DisplayName") or "").strip()
     if not display_name:
@@ -370,7 +378,7 @@ def _validate_item(realm, record, existing, context):
     _check_name_characters(record, ("Name",))
     item_type = record.get("Type")
     if not item_type:
-        # Item.Type must be sent explicitly since minor version 4 (facts 3.5).
+        # Item.Type must be sent explicitly since minor version 4 (Intuit's Item reference).
         raise faults.required_param("Type")
     if item_type not in ITEM_TYPES:
         raise faults.invalid_enumeration(item_type, "Type")

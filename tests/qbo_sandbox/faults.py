@@ -1,6 +1,6 @@
 """QuickBooks Online fault envelopes and the faults the sandbox raises.
 
-Two envelopes exist (qbo-api-facts.md sections 2.7 and 8.1): the ordinary one with
+Two envelopes exist (docs/ASSUMPTIONS.md#expired-token-401): the ordinary one with
 capitalised keys (``{"Fault": {"Error": [...], "type": ...}, "time": ...}``) and the
 lower-case one used by the gateway for 401 and 403 answers.
 """
@@ -33,7 +33,7 @@ class QboFault(Exception):
 
     def xml_body(self, time_text):
         """The same fault as QuickBooks' XML ``IntuitResponse`` (the shape of
-        the throttle answers seen in public reports, facts section 7)."""
+        the throttle answers seen in public reports, docs/ASSUMPTIONS.md#throttle-answer)."""
         return (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3"'
@@ -76,7 +76,8 @@ class GatewayFault(Exception):
             "attachableResponse": [],
             "syncErrorResponse": None,
             "requestId": None,
-            # This envelope carries epoch milliseconds, not an ISO string (facts 2.7).
+            # This envelope carries epoch milliseconds, not an ISO string
+            # (docs/ASSUMPTIONS.md#expired-token-401).
             "time": int(time.time() * 1000),
             "status": None,
             "cdcresponse": [],
@@ -104,7 +105,8 @@ def authorization_failed(detail):
 
 
 def throttled():
-    # The samples seen are XML; the JSON form below is the emulator's choice (facts 7).
+    # The samples seen are XML; the JSON form below is the emulator's choice
+    # (docs/ASSUMPTIONS.md#throttle-answer).
     return QboFault(
         3001,
         "message=ThrottleExceeded; errorCode=003001; statusCode=429",
@@ -149,8 +151,8 @@ def required_param(name, element=None):
 
 
 def invalid_characters(field):
-    # UNSURE: no source gives the code for a colon, tab or newline in a name; 2040 is the
-    # "Invalid Character" code of the old IPP list.
+    # Unknown: no source gives the code for a colon, tab or newline in a name; 2040 is the
+    # "Invalid Character" code of the old IPP list (docs/ASSUMPTIONS.md#name-characters).
     return QboFault(
         2040,
         "Invalid Character",
@@ -206,7 +208,8 @@ def stale_object(entity):
 
 
 def permission_denied():
-    # UNSURE (facts 8.3): no source shows what a plan without time tracking answers;
+    # Unknown (docs/ASSUMPTIONS.md#plan-without-time-tracking): no source shows what a plan
+    # without time tracking answers;
     # 5020 "Permission Denied" is the documented code for "a feature for which your product
     # is not entitled", which is exactly this case, so it wins over 5030 and 6000.
     return QboFault(
@@ -262,7 +265,8 @@ def invalid_company_status():
 
 
 def account_period_closed():
-    # Message and Detail as live systems send them, "through through" included (facts 8.3).
+    # Message and Detail as live systems send them, "through through" included
+    # (docs/ASSUMPTIONS.md#books-closed).
     return QboFault(
         6210,
         "Account Period Closed, Cannot Update Through Services API",

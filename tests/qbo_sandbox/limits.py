@@ -1,9 +1,11 @@
 """Per-realm throttling: requests and batches per "minute", and requests in flight.
 
-Facts section 7: 500 requests per minute per realm, 40 batch requests per minute, and
+Intuit's limits (docs/ASSUMPTIONS.md#rate-limits): 500 requests per minute per realm,
+40 batch requests per minute, and
 "10 requests per second" (current page) versus "10 concurrent" (2016 blog). The sandbox
 enforces 10 in flight plus the per-minute counts. A batch counts once in each of the
-two per-minute windows (UNSURE whether QBO counts a batch as one request or as N).
+two per-minute windows (unknown whether QBO counts a batch as one request or as N:
+docs/ASSUMPTIONS.md#batch-metering).
 """
 
 import collections

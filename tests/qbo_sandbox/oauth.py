@@ -1,4 +1,5 @@
-"""OAuth 2.0 authorization server of the sandbox (qbo-api-facts.md section 2).
+"""OAuth 2.0 authorization server of the sandbox (Intuit's OAuth 2.0 pages and clients,
+docs/ASSUMPTIONS.md#token-lifetimes).
 
 Data kept in ``SandboxState`` (all plain JSON so it can be persisted):
 
@@ -26,7 +27,7 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 KNOWN_SCOPES = {
     ACCOUNTING_SCOPE,
     "com.intuit.quickbooks.payment",
-    # Restricted: pay types through the GraphQL API (issue 14, payroll.py).
+    # Restricted: pay types through the GraphQL API (payroll.py).
     "payroll.compensation.read",
     "openid",
     "profile",
@@ -35,7 +36,7 @@ KNOWN_SCOPES = {
     "address",
 }
 AUTHORIZATION_CODE_TTL = 600
-# The five-year hard cap announced in 2025 (facts 2.5).
+# The five-year hard cap announced in 2025 (blogs.intuit.com 2025-11-12, refresh token policy).
 REFRESH_HARD_LIFETIME = 5 * 365 * 86400
 
 
@@ -136,7 +137,8 @@ def exchange_code(state, config, client_id, code, redirect_uri):
     if entry is None or entry["client_id"] != client_id:
         raise OAuthError(400, "invalid_grant")
     if entry["used"]:
-        # A replayed code also invalidates what the first exchange issued (facts 2.3).
+        # A replayed code also invalidates what the first exchange issued
+        # (docs/ASSUMPTIONS.md#authorization-code-once).
         if entry["grant_id"]:
             revoke_grant(state, entry["grant_id"])
         raise OAuthError(400, "invalid_grant")
@@ -251,7 +253,8 @@ def authenticate(state, authorization_header, realm_id):
     if not wants_company(entry["scope"]):
         raise faults.authorization_failed("The access token does not have sufficient scope")
     # A token only opens the company it was issued for. An unknown realm (for example one
-    # from another environment) answers the same 403/3100 as the real gateway (facts 1.1).
+    # from another environment) answers the same 403/3100 as the real gateway
+    # (docs/ASSUMPTIONS.md#token-scoped-to-realm).
     if entry["realm_id"] != realm_id or state.realm(realm_id) is None:
         raise faults.authorization_failed(
             "The access token is not authorized for this company (realmId)."

@@ -151,7 +151,7 @@ class OAuthRoutes:
             self.state.count("token_errors")
             self._send_json(error.status, {"error": error.error}, compact=True)
             return
-        # The hard expiry is opt-in through a request header (facts 2.4).
+        # The hard expiry is opt-in through a request header (intuit/oauth-jsclient OAuthClient.js).
         if self.headers.get("x-include-refresh-token-hard-expires-in", "").lower() != "true":
             del answer["x_refresh_token_hard_expires_in"]
         self._send_json(200, answer, headers=[("Cache-Control", "no-store")])

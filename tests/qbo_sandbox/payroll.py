@@ -1,5 +1,5 @@
 """Payroll pay types (compensations) of the sandbox, and the GraphQL endpoint
-that reads them (issue 14).
+that reads them.
 
 What Intuit documents:
 

@@ -1,4 +1,5 @@
-"""The QBO query language, as far as qbo-api-facts.md section 5 describes it.
+"""The QBO query language, as far as Intuit's data-queries page describes it
+(https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries).
 
 ``SELECT * | count(*) FROM <Entity> [WHERE <cond> [AND <cond>]...]
 [ORDERBY|ORDER BY <field> [ASC|DESC] [, ...]] [STARTPOSITION n] [MAXRESULTS m]``
@@ -12,7 +13,7 @@ import re
 
 from . import entities, faults
 
-DEFAULT_MAX_RESULTS = 100  # UNSURE (facts 5): the commonly cited server default.
+DEFAULT_MAX_RESULTS = 100  # guess, the commonly cited default: docs/ASSUMPTIONS.md#query-page-size
 MAX_RESULTS_LIMIT = 1000
 
 _COMMON_FIELDS = ("Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime")
@@ -147,7 +148,7 @@ class _Parser:
             count = True
         else:
             self.next("*")
-            # "SELECT *, Sku FROM Item" is used by python-quickbooks (facts 3.5); extra
+            # "SELECT *, Sku FROM Item" is used by python-quickbooks (mixins.py); extra
             # names after * are accepted and ignored, since everything is returned anyway.
             while self.peek()[1] == ",":
                 self.next()
@@ -155,7 +156,7 @@ class _Parser:
         self.next("FROM")
         entity = self._word()
         if entity not in QUERYABLE_FIELDS:
-            # Entity names are case-sensitive (facts 5).
+            # Entity names are case-sensitive (Intuit's data-queries page).
             raise faults.query_invalid(f"Entity {entity} is not supported.")
         query = Query(entity=entity, count=count)
         if self.keyword("WHERE"):
@@ -176,7 +177,8 @@ class _Parser:
         if query.start_position < 1:
             raise faults.query_invalid("STARTPOSITION must be 1 or more.")
         if not 1 <= query.max_results <= MAX_RESULTS_LIMIT:
-            # UNSURE: whether QBO refuses or silently caps a larger MAXRESULTS.
+            # Unknown whether QBO refuses or silently caps a larger MAXRESULTS
+            # (docs/ASSUMPTIONS.md#query-page-size).
             raise faults.query_invalid(f"MAXRESULTS must be between 1 and {MAX_RESULTS_LIMIT}.")
         return query
 

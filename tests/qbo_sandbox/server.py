@@ -28,7 +28,7 @@ _logger = logging.getLogger(__name__)
 
 JSON_TYPE = "application/json;charset=UTF-8"
 XML_TYPE = "application/xml;charset=UTF-8"
-# requestid limits (facts 1.4): 50 characters, 36 for a batch.
+# requestid limits (docs/ASSUMPTIONS.md#requestid-idempotency): 50 characters, 36 for a batch.
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
 # A repeated requestid waits at most this long for the first request to finish
@@ -50,7 +50,8 @@ def utc_time_text():
 
 def decoded_body(body, encoding):
     """The request body without its ``Content-Encoding``: Intuit's .NET SDK can
-    compress request bodies (gzip or deflate). guess: QuickBooks accepts them;
+    compress request bodies (gzip or deflate). guess: QuickBooks accepts them
+    (docs/ASSUMPTIONS.md#compressed-requests);
     a body that does not decompress is left as sent (and fails as bad JSON)."""
     encoding = (encoding or "").strip().lower()
     try:
@@ -396,7 +397,8 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
         """Run the request, honouring ``requestid`` per ``config.requestid_mode``.
 
         In replay mode the first response is stored per company and sent back for every
-        repeat, whatever the repeat's body (the facts do not say; QBO keys on the id).
+        repeat, whatever the repeat's body (Intuit does not say; QBO keys on the id,
+        docs/ASSUMPTIONS.md#requestid-idempotency).
         A repeat that arrives while the first is still running waits for it.
         """
         request_id = self.params.get("requestid")
@@ -460,7 +462,7 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
             time_text = self.state.realm(realm_id).envelope_time()
         return fault.status, json.dumps(fault.body(time_text))
 
-    # GraphQL API (pay types, issue 14; see payroll.py)
+    # GraphQL API (pay types; see payroll.py)
 
     def _graphql(self):
         self.state.count("requests", "graphql")

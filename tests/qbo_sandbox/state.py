@@ -29,7 +29,7 @@ DEFAULT_SETTINGS = {
     "TimeTrackingFeatureEnabled": None,
     "SubscriptionStatus": "SUBSCRIBED",
     "BookCloseDate": None,
-    # Categories (Preferences.AccountingInfoPrefs, facts 3.7): classes assigned per
+    # Categories (Preferences.AccountingInfoPrefs, Preferences reference): classes assigned per
     # transaction or per line, and locations (Department).
     "ClassTrackingPerTxn": False,
     "ClassTrackingPerTxnLine": False,
@@ -49,7 +49,7 @@ SUBSCRIPTION_STATUSES = (
     "UNKNOWN",
     "PAID",
 )
-# RESTRICTED companies keep write access for about a week (facts 3.6).
+# RESTRICTED companies keep write access for about a week (Intuit's CompanyInfo reference).
 WRITE_BLOCKING_STATUSES = ("CANCELLED", "EXPIRED", "SUSPENDED")
 PLANS_WITHOUT_TIME_TRACKING = ("QuickBooks Online Simple Start",)
 DEFAULT_UTC_OFFSET = "-07:00"
@@ -128,7 +128,7 @@ class Realm:
         # What changed (entity, Id, operation, LastUpdatedTime, UTC time), for webhooks;
         # drained by the webhook dispatcher, never persisted.
         self.changes = collections.deque(maxlen=MAX_PENDING_CHANGES)
-        # Pay types and who has them (issue 14, see payroll.py).
+        # Pay types and who has them (see payroll.py).
         self.payroll = payroll.empty()
         self.created = self.meta_time()
         if settings:
@@ -143,7 +143,7 @@ class Realm:
         return self.now().date()
 
     def meta_time(self):
-        """MetaData timestamps: company offset, no milliseconds (facts 3.0)."""
+        """MetaData timestamps: company offset, no milliseconds (as in Intuit's samples)."""
         return self.now().isoformat(timespec="seconds")
 
     def envelope_time(self):

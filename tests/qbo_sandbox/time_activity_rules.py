@@ -1,6 +1,6 @@
 """The rules of a TimeActivity: who, which customer, project, item, class,
-location and pay type, how long and when, and the books' closing date (facts
-3.1 and 8)."""
+location and pay type, how long and when, and the books' closing date (Intuit's
+TimeActivity reference and its error codes)."""
 
 import datetime
 
@@ -62,7 +62,8 @@ def validate_time_activity(realm, record, existing, context):
 
 
 def _check_project_ref(realm, record, context):
-    """``ProjectRef`` (minor version 69, facts 3.1) links the time to a QuickBooks project.
+    """``ProjectRef`` (minor version 69, TimeActivity reference) links the time to a
+    QuickBooks project.
 
     GUESS: Intuit's reference does not say how a project's id relates to its customer
     record (a project is a sub-customer with IsProject); the sandbox takes the id of that
@@ -85,7 +86,7 @@ def _check_project_ref(realm, record, context):
 
 def _check_categories(realm, record, context):
     """ClassRef and DepartmentRef (a location) must point to an active class or
-    location, and only when the company tracks them (Preferences, facts 3.1 and 3.7).
+    location, and only when the company tracks them (Preferences, TimeActivity reference).
 
     GUESS: Intuit documents ClassRef as "only when class tracking is enabled" without the
     fault; a reference the company does not track is refused as an unsupported property.
@@ -164,7 +165,8 @@ def _invalid_duration(field):
 def _parse_moment(value, txn_date):
     """A StartTime/EndTime: a full date-time, or a time of day taken on the TxnDate.
 
-    The documented create example sends "08:00:00-08:00" along with a TxnDate (facts 3.1).
+    The documented create example sends "08:00:00-08:00" along with a TxnDate
+    (docs/ASSUMPTIONS.md#duration-form).
     """
     try:
         return datetime.datetime.fromisoformat(value)
@@ -201,7 +203,7 @@ def _check_start_end(record, txn_date):
 
 def _txn_date(realm, value):
     if value is None:
-        # Without TxnDate the server's current date is used (facts 3.1).
+        # Without TxnDate the server's current date is used (docs/ASSUMPTIONS.md#duration-form).
         return realm.today().isoformat()
     try:
         return datetime.date.fromisoformat(str(value)).isoformat()

@@ -4,8 +4,8 @@ A subscription, per app (OAuth client id), has an endpoint URL, a verifier
 token, the entities it follows and a payload format. Every create, update and
 delete of a followed entity (API, batch, admin actions, billing) becomes an
 event; a background thread sends the events of one company at a time, batched,
-signed and retried as Intuit does (qbo-api-facts.md section 9, Intuit's
-webhooks pages):
+signed and retried as Intuit does (Intuit's webhooks pages,
+https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/best-practices):
 
 - events are aggregated and sent periodically; Intuit's sandbox fires "near
   real time", production aggregates 1, 3 or 5 minutes: ``webhook_batch_seconds``;

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: the one cascade of service item, class and location, the cost
+"""The one cascade of service item, class and location, the cost
 rule, and what Preferences say about classes and locations."""
 
 from datetime import date

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: the employee's pay type is sent as PayrollItemRef, for an
+"""The employee's pay type is sent as PayrollItemRef, for an
 employee's time only."""
 
 from datetime import date

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Issue 14: ranked suggestions for names that did not match, on the tricky
+"""Ranked suggestions for names that did not match, on the tricky
 names of the resync seed (qb_timesheet_sync/tests/test_resync.py)."""
 
 from qb_timesheet_sync.qbo.suggestions import (

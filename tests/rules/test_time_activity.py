@@ -32,7 +32,7 @@ def employee_line(**changes):
 
 def test_billable_employee_payload():
     payload, truncated = employee_line()
-    # The create example of facts 3.8.
+    # The duration-form create example of Intuit's TimeActivity reference.
     assert payload == {
         "NameOf": "Employee",
         "EmployeeRef": {"value": "55"},
@@ -177,7 +177,8 @@ def test_other_records_do_not_match(changes):
 
 
 def test_values_quickbooks_leaves_out_still_match():
-    # QuickBooks omits properties without a value (facts 3.0): zero hours, no description.
+    # QuickBooks omits properties without a value (docs/ASSUMPTIONS.md#absent-properties):
+    # zero hours, no description.
     payload, _truncated = employee_line(minutes=20, description="")
     echo = qbo_echo(payload)
     del echo["Hours"]

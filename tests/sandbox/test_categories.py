@@ -1,4 +1,4 @@
-"""Issue 14: classes, locations (Department) and the references of a TimeActivity."""
+"""Classes, locations (Department) and the references of a TimeActivity."""
 
 import pytest
 import requests

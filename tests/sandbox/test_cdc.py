@@ -1,4 +1,4 @@
-"""Change data capture (facts 9.4): what changed since a moment, per entity,
+"""Change data capture (docs/ASSUMPTIONS.md#cdc-window): what changed since a moment, per entity,
 with QuickBooks' limits (30-day look-back, 1,000 objects, no TimeActivity)."""
 
 import datetime

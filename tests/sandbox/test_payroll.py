@@ -1,4 +1,4 @@
-"""Issue 14: pay types (payroll compensations) read through the GraphQL
+"""Pay types (payroll compensations) read through the GraphQL
 endpoint, and PayrollItemRef on a TimeActivity."""
 
 import pytest

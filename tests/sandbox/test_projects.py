@@ -1,4 +1,4 @@
-"""Issue 14: a TimeActivity linked to a QuickBooks project through ProjectRef."""
+"""A TimeActivity linked to a QuickBooks project through ProjectRef."""
 
 import requests
 
