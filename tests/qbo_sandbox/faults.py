@@ -132,7 +132,8 @@ def unsupported_operation(detail):
 
 def invalid_property(detail, element=""):
     # QBO answers JSON it cannot deserialise with 2010 "Request has invalid or unsupported
-    # property" (seen for undecodable bytes, Java SDK issue #181); used for malformed bodies.
+    # property" (seen for undecodable bytes,
+    # https://github.com/intuit/QuickBooks-V3-Java-SDK/issues/181); used for malformed bodies.
     return QboFault(
         2010,
         "Request has invalid or unsupported property",
