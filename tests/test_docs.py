@@ -82,6 +82,48 @@ def test_each_entry_has_its_four_bullets(anchor):
         assert text, f"{anchor}: '{name}' is empty"
 
 
+def _named_tests(tested_by):
+    """The tests a *Tested by* bullet names: ``tests/x.py::test_y`` (a later
+    ``::test_z`` is in the same file), or an Odoo ``TestClass.test_method`` /
+    ``TestClass`` of ``qb_timesheet_sync/tests``; other code spans (a sandbox
+    switch, a value) are left alone."""
+    path = None
+    for span in re.findall(r"`([^`]+)`", tested_by):
+        if span.startswith(("tests/", "qb_timesheet_sync/")) and ".py" in span:
+            path, _sep, name = span.partition("::")
+            yield path, name or None, None
+        elif span.startswith("::") and path:
+            yield path, span[2:], None
+        elif re.fullmatch(r"Test[A-Za-z0-9]+(?:\.test_\w+)?", span):
+            cls, _sep, method = span.partition(".")
+            yield None, method or None, cls
+
+
+def _odoo_test_sources():
+    return {
+        path: path.read_text(encoding="utf-8")
+        for path in (ROOT / "qb_timesheet_sync" / "tests").glob("*.py")
+    }
+
+
+@pytest.mark.parametrize("anchor", sorted(_entries()))
+def test_the_tests_an_entry_names_exist(anchor):
+    tested_by = _bullets(_entries()[anchor]).get("Tested by", "")
+    odoo_sources = None
+    for path, name, cls in _named_tests(tested_by):
+        if cls is None:
+            file = ROOT / path
+            assert file.is_file(), f"{anchor}: no file {path}"
+            if name:
+                assert f"def {name}(" in file.read_text(encoding="utf-8"), f"{anchor}: {name}"
+            continue
+        odoo_sources = odoo_sources or _odoo_test_sources()
+        holders = [text for text in odoo_sources.values() if f"class {cls}(" in text]
+        assert holders, f"{anchor}: no Odoo test class {cls}"
+        if name:
+            assert any(f"def {name}(" in text for text in holders), f"{anchor}: {cls}.{name}"
+
+
 def test_every_cited_anchor_is_an_entry():
     anchors = set(_entries())
     missing = []
@@ -114,3 +156,10 @@ def test_the_checks_catch_what_they_are_for():
     for text in ("preferences_facts(prefs)", "LineFacts(", "an issue with the body"):
         assert not any(pattern.search(text) for pattern in FORBIDDEN.values()), text
     assert _bullets("- **Assumed**: a\n  b\n- **Source**: c\n") == {"Assumed": "a b", "Source": "c"}
+    spans = "`tests/a.py::test_b`, `::test_c`; Odoo `TestD.test_e`, `TestF`; switch `mode`"
+    assert list(_named_tests(spans)) == [
+        ("tests/a.py", "test_b", None),
+        ("tests/a.py", "test_c", None),
+        (None, "test_e", "TestD"),
+        (None, None, "TestF"),
+    ]
