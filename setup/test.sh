@@ -131,7 +131,8 @@ if [[ ",$tiers," == *",live,"* ]]; then
         skipped_warning "Live" "$s" "$LOG_DIR/live.log"
         # Intuit rotates the refresh token: shown here (not in the logs), and kept in the file.
         token_after="$(cat "$live_token_file" 2>/dev/null || true)"
-        if [ -n "$token_after" ] && [ "$token_after" != "$token_before" ]; then
+        if [ -n "$token_after" ] && [ "$token_after" != "$token_before" ] \
+            && [ "$token_after" != "$QBTS_LIVE_REFRESH_TOKEN" ]; then
             summary+=("NEW REFRESH TOKEN (Intuit rotated it; set it as QBTS_LIVE_REFRESH_TOKEN next time, also saved in $live_token_file): $token_after")
         fi
     fi

@@ -78,8 +78,8 @@ def run_live(environ=None):
     comparisons = report.compare_requests(target, reference)
     text = report.render(target, reference, comparisons)
     text += (
-        f"\nThe refresh token Intuit rotated is in {settings.token_file} "
-        "(use it as QBTS_LIVE_REFRESH_TOKEN next time).\n"
+        f"\nThe refresh token to use next time (Intuit rotates it) is in {settings.token_file}: "
+        "set it as QBTS_LIVE_REFRESH_TOKEN.\n"
     )
     settings.report_file.parent.mkdir(parents=True, exist_ok=True)
     settings.report_file.write_text(text, encoding="utf-8")
