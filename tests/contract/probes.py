@@ -111,13 +111,22 @@ class Context:
             "active top-level customer",
         )
 
+    def person(self, name_of):
+        """The first active employee; for a vendor, the first active 1099
+        contractor (the vendors QuickBooks offers for time), else any."""
+        if name_of == VENDOR:
+            contractors = [row for row in self.rows(VENDOR) if row.get("Vendor1099")]
+            if contractors:
+                return min(contractors, key=_id_order)
+        return self.first(name_of)
+
     def item_id(self):
         items = self.rows(ITEM)
         return min(items, key=_id_order)["Id"] if items else None
 
     # -- time activities -----------------------------------------------------
     def payload(self, name_of=EMPLOYEE, what="", **details):
-        person = self.first(name_of)
+        person = self.person(name_of)
         customer_id = details.pop("customer_id", None) or self.customer()["Id"]
         payload, _truncated = build_time_activity(
             name_of=name_of,
@@ -395,7 +404,7 @@ def probe_id_in(ctx):
 
 def probe_batch(ctx):
     first = ctx.payload(EMPLOYEE, "batch 1")
-    second = ctx.payload(VENDOR, "batch 2")
+    second = ctx.payload(EMPLOYEE, "batch 2")
     bad = ctx.payload(EMPLOYEE, "batch with an unknown employee")
     bad["EmployeeRef"] = {"value": UNKNOWN_ID}
     items = [
