@@ -204,7 +204,8 @@ def _id_order(row):
 
 
 def describe_error(error):
-    """``refused: 400 ValidationFault 2500 (element ClassRef) QboNotFound``."""
+    """``refused: 400 code 2500 element ClassRef QboNotFound``: the HTTP
+    status, QuickBooks' code and element, and the client's error class."""
     if not isinstance(error, QboError):
         return f"error: {type(error).__name__}"
     parts = ["refused:", str(error.http_status or "-"), f"code {error.code or '-'}"]
@@ -350,14 +351,14 @@ def probe_stale_sync_token(ctx):
     payload = ctx.payload(EMPLOYEE, "stale SyncToken")
     record = ctx.create(payload)
     try:
-        current = ctx.update(record, dict(payload, Description=payload["Description"] + " 1"))
+        first = record
+        record = ctx.update(first, dict(payload, Description=payload["Description"] + " 1"))
         try:
-            ctx.update(record, dict(payload, Description=payload["Description"] + " 2"))
+            record = ctx.update(first, dict(payload, Description=payload["Description"] + " 2"))
         except QboStaleObject as error:
             ctx.note_error("update with an old SyncToken", error)
         else:
             raise AssertionError("an update with an old SyncToken was accepted")
-        record = current
     finally:
         ctx.delete(record)
 
@@ -418,9 +419,8 @@ def probe_batch(ctx):
     for record in created:
         ctx.created[str(record["Id"])] = str(record.get("SyncToken", "0"))
     assert [result.item.key for result in results] == ["first", "second", "bad", "count"]
-    assert results[0].ok and results[1].ok, (
-        f"batch creates failed: {results[0].error!r}, {results[1].error!r}"
-    )
+    for result in results[:2]:
+        assert result.ok, f"a batch create failed: {describe_error(result.error)}: {result.error}"
     _check_echo(results[0].data, first)
     _check_echo(results[1].data, second)
     bad_result = results[2]
@@ -440,7 +440,7 @@ def probe_batch(ctx):
         for record in created
     ]
     for result in ctx.client.batch(deletes):
-        assert result.ok, f"batch delete failed: {result.error!r}"
+        assert result.ok, f"a batch delete failed: {describe_error(result.error)}: {result.error}"
         assert result.data.get("status") == "Deleted", f"batch delete answered {result.data!r}"
         ctx._forget(result.data["Id"])
 

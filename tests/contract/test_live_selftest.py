@@ -12,7 +12,7 @@ from tests.client.helpers import change_settings, stored_records
 from tests.qbo_sandbox import DEMO_REALM_ID
 from tests.qbo_sandbox.testing import CLIENT_ID, CLIENT_SECRET, sandbox_token
 
-from .live import local_sandbox, run_live
+from .live import local_sandbox, local_settings, run_live, run_target
 from .probes import PROBE_NAMES
 from .target import REQUIRED, LiveSettings, LiveSettingsError, missing_keys
 
@@ -132,3 +132,19 @@ def test_token_url_override_keeps_the_api_host():
     settings = LiveSettings.from_environ(environ)
     assert settings.environment.token_endpoint == "http://127.0.0.1:9/oauth2/v1/tokens/bearer"
     assert settings.environment.api_base_url == INTUIT_SANDBOX.api_base_url
+
+
+def test_a_refused_write_fails_its_probe_and_the_run_goes_on(stand_in, tmp_path):
+    """A company whose subscription blocks writes: every probe that writes
+    fails with QuickBooks' refusal as its reason, the reads still pass, and
+    nothing is left behind."""
+    change_settings(stand_in, SubscriptionStatus="CANCELLED")
+    run = run_target(local_settings(stand_in, tmp_path / "token"))
+
+    outcomes = {result.name: result for result in run.results}
+    assert outcomes["read.company_info"].outcome == "passed"
+    assert outcomes["query.Employee"].outcome == "passed"
+    for name in ("time_activity.employee", "time_activity.vendor", "batch.time_activities"):
+        assert outcomes[name].outcome == "failed", name
+        assert "code 6190" in outcomes[name].reason, outcomes[name].reason
+    assert not run.deleted and not run.leftovers
