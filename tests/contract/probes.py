@@ -12,6 +12,7 @@ description starts with ``ctx.marker``; each probe deletes what it created
 """
 
 import datetime
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -194,6 +195,21 @@ class Context:
             self.deleted.append(str(activity_id))
 
 
+def eventually(ctx, what, read, done, tries=6, pause=2.0):
+    """``read()`` until ``done(answer)`` (at most ``tries`` times, ``pause``
+    seconds apart: a query may see a write a moment late); the tries are noted
+    when more than one was needed. Returns the last answer."""
+    for attempt in range(1, tries + 1):
+        answer = read()
+        if done(answer):
+            break
+        if attempt < tries:
+            time.sleep(pause)
+    if attempt > 1:
+        ctx.note(f"{what} after", f"{attempt} tries")
+    return answer
+
+
 def _request_id():
     return uuid.uuid4().hex
 
@@ -324,7 +340,12 @@ def person_crud(name_of):
             ctx.note("read after delete", f"answered, status {again.get('status', '(none)')}")
         except QboError as error:
             ctx.note_error("read after delete", error)
-        left = ctx.client.time_activities_by_ids([record["Id"]])
+        left = eventually(
+            ctx,
+            "deleted record gone from queries",
+            lambda: ctx.client.time_activities_by_ids([record["Id"]]),
+            lambda found: str(record["Id"]) not in found,
+        )
         assert str(record["Id"]) not in left, "a query by Id still returns the deleted record"
 
     return probe
@@ -378,7 +399,12 @@ def probe_last_updated(ctx):
         assert stamp, "a created time activity has MetaData.LastUpdatedTime"
         ctx.note("LastUpdatedTime form", _time_form(stamp))
         since = datetime.datetime.fromisoformat(stamp) - datetime.timedelta(minutes=1)
-        changed = ctx.client.time_activities_changed_since(since)
+        changed = eventually(
+            ctx,
+            "found by the query",
+            lambda: ctx.client.time_activities_changed_since(since),
+            lambda rows: str(record["Id"]) in [str(row["Id"]) for row in rows],
+        )
         ids = [str(row["Id"]) for row in changed]
         assert str(record["Id"]) in ids, "the query on MetaData.LastUpdatedTime missed it"
     finally:
@@ -397,7 +423,12 @@ def probe_id_in(ctx):
             ctx.note("1,000 ids in one query", f"accepted, {len(rows)} row(s)")
         except QboError as error:
             ctx.note_error("1,000 ids in one query", error)
-        found = ctx.client.time_activities_by_ids([record["Id"], *fake])
+        found = eventually(
+            ctx,
+            "found by Id",
+            lambda: ctx.client.time_activities_by_ids([record["Id"], *fake]),
+            lambda rows: str(record["Id"]) in rows,
+        )
         assert list(found) == [str(record["Id"])], f"time_activities_by_ids found {list(found)}"
     finally:
         ctx.delete(record)
