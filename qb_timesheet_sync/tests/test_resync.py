@@ -499,7 +499,8 @@ class TestResyncOwnProject(ResyncCase):
         self.assertEqual(again.count_created_odoo, 0)
         self.assertEqual(self.Project.with_context(active_test=False).search_count([]), projects)
         own = self.globex_own | self.initech_own | umbrella_own
-        self.assertFalse(self.messages(again, own | self.globex | self.initech | self.umbrella))
+        self.assertFalse(self.messages(again, own))
+        self.assertFalse(self.messages(again, self.globex | self.initech | self.umbrella))
         self.assertEqual(own.partner_id, self.globex | self.initech | self.umbrella)
 
     def test_creating_missing_records_makes_no_sub_customer_of_that_name(self):
@@ -514,7 +515,9 @@ class TestResyncOwnProject(ResyncCase):
         self.assertEqual(self.globex_consulting.qbo_customer_id, consulting["Id"])
         research = self.qbo_customer("Research")
         self.assertEqual(research["ParentRef"]["value"], self.qbo_customer("Umbrella")["Id"])
-        self.assertFalse(self.messages(wizard, self.globex | self.initech | self.umbrella))
+        clients = self.globex | self.initech | self.umbrella
+        self.assertNotIn("Created in QuickBooks", self.messages(wizard, clients))
+        self.assertEqual(len(clients.mapped("qbo_customer_id")), 3)
 
         # Globex has a sub-customer now: its own project keeps its link, unreported.
         customers = len(self.qbo_entities("Customer"))
