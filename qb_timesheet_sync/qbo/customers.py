@@ -456,11 +456,11 @@ def match_projects(plan, odoo_projects, odoo_clients):
     (``client_unresolved``). Archived Odoo projects are not brought back.
 
     A client's own project: time logged directly against a top-level
-    customer (``docs/ASSUMPTIONS.md#time-on-top-level-customer``). An active top-level customer without sub-customers links an
-    Odoo client of its name (never creates one); the project of that client
-    named like the customer is linked to the customer itself
-    (``link_own_project``), and the project a resync creates for it gets that
-    client. A top-level customer with sub-customers gets the same link when no
+    customer (``docs/ASSUMPTIONS.md#time-on-top-level-customer``). An active
+    top-level customer without sub-customers links an Odoo client of its
+    name (never creates one); the project of that client named like the
+    customer is linked to the customer itself (``link_own_project``), and the
+    project a resync creates for it gets that client. A top-level customer with sub-customers gets the same link when no
     active sub-customer of that name takes the project. Such a project keeps
     its client and its link, with or without sub-customers; a project linked
     to a top-level customer and to another client gets the customer's own
