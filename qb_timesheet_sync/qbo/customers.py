@@ -460,11 +460,12 @@ def match_projects(plan, odoo_projects, odoo_clients):
     top-level customer without sub-customers links an Odoo client of its
     name (never creates one); the project of that client named like the
     customer is linked to the customer itself (``link_own_project``), and the
-    project a resync creates for it gets that client. A top-level customer with sub-customers gets the same link when no
-    active sub-customer of that name takes the project. Such a project keeps
-    its client and its link, with or without sub-customers; a project linked
-    to a top-level customer and to another client gets the customer's own
-    client (``own_client_project``), or none.
+    project a resync creates for it gets that client. A top-level customer
+    with sub-customers gets the same link when no active sub-customer of that
+    name takes the project. Such a project keeps its client and its link,
+    with or without sub-customers; a project linked to a top-level customer
+    and to another client gets the customer's own client
+    (``own_client_project``), or none.
 
     Applying the actions and running again gives no action (idempotent).
     """
