@@ -75,7 +75,7 @@ class ProjectProject(models.Model):
             company, realm_id, plan, clients, result.clients, records
         )
         project_outcomes, renamed_keys = self._qbo_apply_project_actions(
-            company, realm_id, plan, projects, result.projects, client_by_qbo_id
+            company, realm_id, plan, projects, result, client_by_qbo_id
         )
         outcomes += project_outcomes
         names = {str(row["Id"]): customer_full_name(row) for row in customer_rows}
@@ -170,7 +170,8 @@ class ProjectProject(models.Model):
                 continue
             client_by_qbo_id[qbo_id] = partner
             planned = plan.customers.get(qbo_id)
-            if planned and planned.as_client and planned.active:
+            # A top-level customer without sub-customers may have a client too.
+            if planned and (planned.as_client or planned.top_level) and planned.active:
                 outcomes.append(outcome(Report.MATCHED, "", partner.sudo(False), logged=False))
 
         links = {}
@@ -201,14 +202,15 @@ class ProjectProject(models.Model):
 
     @api.model
     def _qbo_apply_project_actions(
-        self, company, realm_id, plan, projects, actions, client_by_qbo_id
+        self, company, realm_id, plan, projects, result, client_by_qbo_id
     ):
-        """Link, create, move and archive the Odoo projects, and follow the
-        QuickBooks renames. Returns (outcomes, keys of the projects renamed)."""
+        """Link, create, move and archive the Odoo projects of ``result`` (a
+        ``MatchResult``), and follow the QuickBooks renames. Returns
+        (outcomes, keys of the projects renamed)."""
         outcomes = []
         values_by_project = {}
         to_create = []
-        for action in actions:
+        for action in result.projects:
             if action.action == CREATE:
                 to_create.append(action)
                 continue
@@ -231,7 +233,8 @@ class ProjectProject(models.Model):
                 category = Report.INACTIVE
                 values["active"] = False
             outcomes.append(outcome(category, action.reason, project.sudo(False)))
-        follow_outcomes, renamed_keys = projects._qbo_follow_customers(
+        followed = projects.filtered(lambda project: (PROJECT_MODEL, project.id) in result.followed)
+        follow_outcomes, renamed_keys = followed._qbo_follow_customers(
             realm_id, plan, values_by_project
         )
         self._qbo_write_each(values_by_project)
@@ -242,14 +245,12 @@ class ProjectProject(models.Model):
 
     def _qbo_follow_customers(self, realm_id, plan, values_by_project):
         """Outcomes of following the QuickBooks customers of these linked
-        projects (their values go to ``values_by_project``), and the keys of
-        the projects renamed."""
+        projects (``MatchResult.followed``; their values go to
+        ``values_by_project``), and the keys of the projects renamed."""
         outcomes = []
         renamed_keys = set()
         for project in self:
-            planned = plan.customers.get(project._qbo_ref(realm_id))
-            if not planned or not planned.as_project:
-                continue
+            planned = plan.customers[project._qbo_ref(realm_id)]
             if planned.active:
                 outcomes.append(outcome(Report.MATCHED, "", project.sudo(False), logged=False))
             values = project._qbo_follow_customer(planned)

@@ -49,6 +49,12 @@ class PlannedCustomer:
     def as_project(self):
         return PROJECT in self.roles
 
+    @property
+    def top_level(self):
+        """No parent customer: its Odoo client may also own a project that is
+        the customer itself (see :func:`.customers.match_projects`)."""
+        return self.parent_id is None
+
 
 @dataclass(frozen=True)
 class CustomerPlan:
@@ -176,6 +182,10 @@ def plan_customer_tree(customers):
       sub-customers is still a client, since its sub-customers need one.
     - Customers with an unknown parent, in a loop of parents or deeper than
       five levels are left out, with their descendants, and reported.
+    - The roles say what a resync creates. Time may also be logged directly
+      against a top-level customer (``docs/ASSUMPTIONS.md#time-on-top-level-customer``):
+      an Odoo client of its name and that client's project of its name may be
+      linked to it, whatever its role (:func:`.customers.match_projects`).
 
     ``customers`` should include inactive ones (``Active IN (true, false)``),
     otherwise active sub-customers of inactive parents are reported as

@@ -71,6 +71,10 @@ class MatchResult:
     clients: tuple[SyncAction, ...] = ()
     projects: tuple[SyncAction, ...] = ()
     report: tuple[Problem, ...] = ()
+    # Keys of the projects linked before this resync that follow their
+    # QuickBooks customer (its name, its full name): a project of the
+    # customer, or the own project of a top-level customer.
+    followed: frozenset = frozenset()
 
 
 def _action(code, action, planned, *, odoo_key=None, client_qbo_id=None, **params):
@@ -169,11 +173,15 @@ def _propose_by_name(planned, same_name, ambiguity_code, proposals, to_create, r
 
 
 def _match_clients(plan, odoo_clients, report):
-    """Return (client actions, Odoo client keys by QuickBooks id, unresolved QuickBooks ids).
+    """Return (client actions, Odoo client keys by QuickBooks id, unresolved
+    QuickBooks ids, own client keys by QuickBooks id).
 
     A client-role customer always has active sub-customers, so it gets a client
-    even when it is inactive itself. "Unresolved" clients are those left
-    ambiguous, whose projects must wait.
+    even when it is inactive itself. An active top-level customer without
+    sub-customers needs no client: one of its name is linked to it, none is
+    created. "Unresolved" clients are those left ambiguous, whose projects
+    must wait. "Own" clients (:func:`_own_client_keys`) are those whose project
+    of the customer's name may be the customer itself.
     """
     client_keys = defaultdict(set)
     for client in odoo_clients:
@@ -185,9 +193,12 @@ def _match_clients(plan, odoo_clients, report):
     to_create = []
     unresolved = set()
     for planned in plan.customers.values():
-        if not planned.as_client or client_keys.get(planned.qbo_id):
+        wanted = planned.as_client or (planned.top_level and planned.active)
+        if not wanted or client_keys.get(planned.qbo_id):
             continue
         same_name = unlinked_by_name.get(normalize_name(planned.display_name), [])
+        if not same_name and not planned.as_client:
+            continue
         if not _propose_by_name(
             planned, same_name, "ambiguous_client_name", proposals, to_create, report
         ):
@@ -208,15 +219,45 @@ def _match_clients(plan, odoo_clients, report):
         )
         client_keys[qbo_id].add(client.key)
     actions.extend(_action("create_client", CREATE, planned) for planned in to_create)
-    return actions, client_keys, unresolved
+    own_keys = _own_client_keys(plan, client_keys, unresolved, unlinked_by_name)
+    return actions, client_keys, unresolved, own_keys
 
 
-def _place_project(plan, planned, project, client_keys):
-    """Return the update that puts ``project`` under its QuickBooks client, or None."""
+def _own_client_keys(plan, client_keys, unresolved, unlinked_by_name):
+    """{QuickBooks id of a top-level customer: the Odoo clients whose project
+    of the customer's name is the customer itself}: the client linked to it
+    or, while that is ambiguous, the unlinked clients of its name."""
+    own_keys = {}
+    for planned in plan.customers.values():
+        if not planned.top_level:
+            continue
+        keys = set(client_keys.get(planned.qbo_id, ()))
+        if planned.qbo_id in unresolved:
+            name = normalize_name(planned.display_name)
+            keys.update(client.key for client in unlinked_by_name.get(name, ()))
+        own_keys[planned.qbo_id] = keys
+    return own_keys
+
+
+def _place_project(plan, planned, project, client_keys, own_clients):
+    """Return the update that puts ``project`` under its QuickBooks client, or None.
+
+    The project of a top-level customer may have no client or the
+    customer's own client; it gets that own client when it has another one.
+    """
     expected = planned.client_qbo_id
     if expected is None:
-        if project.client_key is None:
+        if project.client_key is None or project.client_key in own_clients:
             return None
+        if planned.top_level and client_keys.get(planned.qbo_id):
+            return _action(
+                "own_client_project",
+                UPDATE,
+                planned,
+                odoo_key=project.key,
+                client_qbo_id=planned.qbo_id,
+                odoo_name=project.name,
+            )
         return _action(
             "unparent_project", UPDATE, planned, odoo_key=project.key, odoo_name=project.name
         )
@@ -233,12 +274,12 @@ def _place_project(plan, planned, project, client_keys):
     )
 
 
-def _follow_linked_projects(plan, planned, projects, client_keys):
+def _follow_linked_projects(plan, planned, projects, client_keys, own_clients):
     """Return the actions that keep projects linked by id in step with QuickBooks."""
     actions = []
     for project in projects:
         if planned.active:
-            update = _place_project(plan, planned, project, client_keys)
+            update = _place_project(plan, planned, project, client_keys, own_clients)
             if update:
                 actions.append(update)
         elif project.active:
@@ -255,13 +296,13 @@ def _follow_linked_projects(plan, planned, projects, client_keys):
     return actions
 
 
-def _same_name_projects(planned, unlinked_by_name, client_keys):
+def _same_name_projects(planned, unlinked_by_name, client_keys, own_clients):
     """The unlinked Odoo projects named like ``planned``, of the client its
-    project must have (none for a top-level customer)."""
+    project must have (for a top-level customer: none, or its own client)."""
     if planned.client_qbo_id:
         wanted_clients = client_keys.get(planned.client_qbo_id, set())
     else:
-        wanted_clients = {None}
+        wanted_clients = {None, *own_clients}
     return [
         project
         for project in unlinked_by_name.get(normalize_name(planned.display_name), [])
@@ -269,30 +310,90 @@ def _same_name_projects(planned, unlinked_by_name, client_keys):
     ]
 
 
-def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report):
+@dataclass(frozen=True)
+class _ProjectContext:
+    """What the project rules of one resync look things up in."""
+
+    plan: CustomerPlan
+    client_keys: dict
+    own_keys: dict
+    unlinked_by_name: dict
+    sub_names: set
+
+
+def _sub_customer_names(plan):
+    """{(QuickBooks id, normalized name)} of the names of the active
+    sub-customers whose Odoo projects belong to the client of that customer."""
+    return {
+        (planned.client_qbo_id, normalize_name(planned.display_name))
+        for planned in plan.customers.values()
+        if planned.as_project and planned.active and planned.client_qbo_id
+    }
+
+
+def _own_project_of_client(context, planned, projects, proposals, report):
+    """Follow or propose the own project of the client-role customer
+    ``planned``; returns (actions, followed projects). ``context`` is the
+    :class:`_ProjectContext` of the resync.
+
+    A project linked to it is its own when its client is the customer's own
+    client; any other (linked when the customer had no sub-customers) is
+    reported. Without a linked project, the unlinked project of its own client
+    and of its name is proposed, unless a sub-customer of that name takes it.
+    """
+    own = context.own_keys.get(planned.qbo_id, set())
+    own_projects = [project for project in projects if project.client_key in own]
+    report.extend(
+        make_problem(
+            "no_longer_project",
+            qbo_id=planned.qbo_id,
+            odoo_key=project.key,
+            qbo_name=planned.display_name,
+            odoo_name=project.name,
+        )
+        for project in projects
+        if project not in own_projects
+    )
+    name = normalize_name(planned.display_name)
+    if projects or not planned.active or (planned.qbo_id, name) in context.sub_names:
+        actions = _follow_linked_projects(
+            context.plan, planned, own_projects, context.client_keys, own
+        )
+        return actions, own_projects
+    same_name = [
+        project for project in context.unlinked_by_name.get(name, []) if project.client_key in own
+    ]
+    if same_name:
+        _propose_by_name(planned, same_name, "ambiguous_project_name", proposals, [], report)
+    return [], []
+
+
+def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, own_keys, report):
+    """Return (project actions, keys of the linked projects that follow their customer)."""
     linked = defaultdict(list)
     for project in odoo_projects:
         if project.qbo_id:
             linked[project.qbo_id].append(project)
     unlinked_by_name = _by_name(project for project in odoo_projects if not project.qbo_id)
+    context = _ProjectContext(
+        plan, client_keys, own_keys, unlinked_by_name, _sub_customer_names(plan)
+    )
 
     actions = []
+    followed = set()
     proposals = {}
     to_create = []
     for planned in plan.customers.values():
         projects = linked.get(planned.qbo_id, [])
+        own = own_keys.get(planned.qbo_id, set())
         if not planned.as_project:
-            report.extend(
-                make_problem(
-                    "no_longer_project",
-                    qbo_id=planned.qbo_id,
-                    odoo_key=project.key,
-                    qbo_name=planned.display_name,
-                    odoo_name=project.name,
-                )
-                for project in projects
+            own_actions, own_projects = _own_project_of_client(
+                context, planned, projects, proposals, report
             )
+            actions.extend(own_actions)
+            followed.update(project.key for project in own_projects)
             continue
+        followed.update(project.key for project in projects)
         if planned.active and planned.client_qbo_id in unresolved_clients:
             report.append(
                 make_problem(
@@ -304,32 +405,38 @@ def _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report
             )
             continue
         if projects:
-            actions.extend(_follow_linked_projects(plan, planned, projects, client_keys))
+            actions.extend(_follow_linked_projects(plan, planned, projects, client_keys, own))
             continue
         if not planned.active:
             # Inactive customers are only followed through existing links.
             continue
-        same_name = _same_name_projects(planned, unlinked_by_name, client_keys)
+        same_name = _same_name_projects(planned, unlinked_by_name, client_keys, own)
         _propose_by_name(planned, same_name, "ambiguous_project_name", proposals, to_create, report)
 
     accepted = _settle_claims(proposals, "contested_project", plan, report)
     for qbo_id, project in accepted.items():
         planned = plan.customers[qbo_id]
+        if project.client_key in own_keys.get(qbo_id, ()):
+            code, client_qbo_id = "link_own_project", qbo_id
+        else:
+            code, client_qbo_id = "link_project_by_name", planned.client_qbo_id
         actions.append(
             _action(
-                "link_project_by_name",
+                code,
                 LINK,
                 planned,
                 odoo_key=project.key,
-                client_qbo_id=planned.client_qbo_id,
+                client_qbo_id=client_qbo_id,
                 odoo_name=project.name,
             )
         )
-    actions.extend(
-        _action("create_project", CREATE, planned, client_qbo_id=planned.client_qbo_id)
-        for planned in to_create
-    )
-    return actions
+    for planned in to_create:
+        # A top-level customer's project goes to its own client, when linked.
+        client_qbo_id = planned.client_qbo_id
+        if planned.top_level and client_keys.get(planned.qbo_id):
+            client_qbo_id = planned.qbo_id
+        actions.append(_action("create_project", CREATE, planned, client_qbo_id=client_qbo_id))
+    return actions, frozenset(followed)
 
 
 def match_projects(plan, odoo_projects, odoo_clients):
@@ -348,6 +455,18 @@ def match_projects(plan, odoo_projects, odoo_clients):
     sub-customers). Projects whose client stays ambiguous wait
     (``client_unresolved``). Archived Odoo projects are not brought back.
 
+    A client's own project: time logged directly against a top-level
+    customer (``docs/ASSUMPTIONS.md#time-on-top-level-customer``). An active
+    top-level customer without sub-customers links an Odoo client of its
+    name (never creates one); the project of that client named like the
+    customer is linked to the customer itself (``link_own_project``), and the
+    project a resync creates for it gets that client. A top-level customer
+    with sub-customers gets the same link when no active sub-customer of that
+    name takes the project. Such a project keeps its client and its link,
+    with or without sub-customers; a project linked to a top-level customer
+    and to another client gets the customer's own client
+    (``own_client_project``), or none.
+
     Applying the actions and running again gives no action (idempotent).
     """
     odoo_projects = list(odoo_projects)
@@ -355,8 +474,15 @@ def match_projects(plan, odoo_projects, odoo_clients):
     report = list(plan.report)
     _report_links(odoo_clients, plan, CLIENT, report)
     _report_links(odoo_projects, plan, PROJECT, report)
-    client_actions, client_keys, unresolved_clients = _match_clients(plan, odoo_clients, report)
-    project_actions = _match_projects(plan, odoo_projects, client_keys, unresolved_clients, report)
+    client_actions, client_keys, unresolved_clients, own_keys = _match_clients(
+        plan, odoo_clients, report
+    )
+    project_actions, followed = _match_projects(
+        plan, odoo_projects, client_keys, unresolved_clients, own_keys, report
+    )
     return MatchResult(
-        clients=tuple(client_actions), projects=tuple(project_actions), report=tuple(report)
+        clients=tuple(client_actions),
+        projects=tuple(project_actions),
+        report=tuple(report),
+        followed=followed,
     )

@@ -113,6 +113,13 @@ MESSAGES = {
             "customer '%(qbo_name)s' and is linked to it."
         )
     ),
+    "link_own_project": (
+        _lt(
+            "The Odoo project '%(odoo_name)s' is named like its client and like the QuickBooks "
+            "customer '%(qbo_name)s', which has no sub-customer of that name: it is linked to "
+            "the customer itself."
+        )
+    ),
     "create_project": (
         _lt("No Odoo project matches the QuickBooks customer '%(qbo_name)s': a project is created.")
     ),
@@ -126,6 +133,12 @@ MESSAGES = {
         _lt(
             "The QuickBooks customer '%(qbo_name)s' is a top-level customer: the Odoo project "
             "'%(odoo_name)s' no longer has a client."
+        )
+    ),
+    "own_client_project": (
+        _lt(
+            "The QuickBooks customer '%(qbo_name)s' is a top-level customer linked to an Odoo "
+            "client: the Odoo project '%(odoo_name)s' gets that client."
         )
     ),
     "archive_project": (

@@ -121,6 +121,24 @@ class TestMapping(QboCase):
         self.project.with_user(self.qbo_manager).action_qbo_clear_mapping()
         self.assertFalse(self.project.qbo_customer_id or self.project.qbo_fully_qualified_name)
 
+    def test_a_project_can_be_linked_to_its_client_s_customer_itself(self):
+        self.choose(self.client).action_apply()
+        own = self.env["project.project"].create(
+            {"name": "Cool Cars", "partner_id": self.client.id}
+        )
+        # The client's customer is among the choices, suggested by its name.
+        wizard = self.choose(own)
+        self.assertEqual(wizard.choice_id.name, "Cool Cars")
+        self.assertEqual(set(wizard.choice_ids.mapped("name")), {"Cool Cars", "Cool Cars:Website"})
+        wizard.action_apply()
+        self.assertEqual(own.qbo_customer_id, self.client.qbo_customer_id)
+        self.assertEqual(own.qbo_fully_qualified_name, "Cool Cars")
+        self.assertFalse(own.qbo_project_parent_id)
+        # One Odoo project per QuickBooks customer still: a second one is refused.
+        other = self.choose(self.project, "Cool Cars")
+        with self.assertRaisesRegex(UserError, "already linked to 'Cool Cars'"):
+            other.action_apply()
+
     def test_not_mapped_filter(self):
         Project = self.env["project.project"].with_user(self.qbo_user)
         self.assertIn(self.project, Project.search([("qbo_mapped", "=", False)]))

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import uuid
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -425,6 +426,145 @@ class TestResyncCustomers(ResyncCase):
         )
         self.assertEqual(wizard.log_id.state, "partial")
         self.assertEqual(wizard.count_failed, 1)
+
+
+def own_project_seed():
+    """The resync seed and three customers time is logged against directly:
+    Globex Ltd and Umbrella without sub-customers, Initech with one."""
+    seed = resync_seed()
+    seed["realms"][0]["Customer"] += [
+        {"DisplayName": "Globex Ltd"},
+        {"DisplayName": "Initech", "children": [{"DisplayName": "Initech Web"}]},
+        {"DisplayName": "Umbrella"},
+    ]
+    return seed
+
+
+@tagged("post_install", "-at_install")
+class TestResyncOwnProject(ResyncCase):
+    """A client's project named like the client is the QuickBooks customer itself."""
+
+    @classmethod
+    def qbo_seed(cls):
+        return own_project_seed()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        client = cls.Partner.create
+        cls.globex = client({"name": "Globex Ltd", "is_company": True})
+        cls.initech = client({"name": "Initech", "is_company": True})
+        cls.umbrella = client({"name": "Umbrella", "is_company": True})
+        project = cls.Project.create
+        cls.globex_own = project({"name": "GLOBEX ltd", "partner_id": cls.globex.id})
+        cls.globex_consulting = project({"name": "Globex Consulting", "partner_id": cls.globex.id})
+        cls.initech_own = project({"name": "Initech", "partner_id": cls.initech.id})
+        cls.initech_web = project({"name": "Initech Web", "partner_id": cls.initech.id})
+        cls.umbrella_research = project({"name": "Research", "partner_id": cls.umbrella.id})
+
+    def qbo_customers_named(self, display_name):
+        return [row for row in self.qbo_entities("Customer") if row["DisplayName"] == display_name]
+
+    def test_a_project_named_like_its_client_is_linked_to_the_customer_itself(self):
+        wizard = self.resync()
+        globex_id = self.qbo_customer("Globex Ltd")["Id"]
+        # Linked to the customer, as its client is: no second project.
+        self.assertEqual(self.globex_own.qbo_customer_id, globex_id)
+        self.assertEqual(self.globex_own.qbo_fully_qualified_name, "Globex Ltd")
+        self.assertFalse(self.globex_own.qbo_project_parent_id)
+        self.assertEqual(self.globex_own.partner_id, self.globex)
+        self.assertEqual(self.globex._qbo_ref(REALM_A), globex_id)
+        self.assertEqual(
+            self.Project.search([("qbo_customer_id", "=", globex_id)]), self.globex_own
+        )
+        self.assertIn("linked to the customer itself", self.messages(wizard, self.globex_own))
+        self.assertFalse(self.globex_consulting.qbo_customer_id)
+        # A customer with sub-customers, none of that name: the same.
+        initech_id = self.qbo_customer("Initech")["Id"]
+        self.assertEqual(self.initech_own.qbo_customer_id, initech_id)
+        self.assertEqual(self.initech._qbo_ref(REALM_A), initech_id)
+        self.assertEqual(self.initech_web.qbo_fully_qualified_name, "Initech:Initech Web")
+        # A client without the project: linked, and the project is created under it.
+        umbrella_id = self.qbo_customer("Umbrella")["Id"]
+        self.assertEqual(self.umbrella._qbo_ref(REALM_A), umbrella_id)
+        umbrella_own = self.project_named("Umbrella")
+        self.assertEqual(umbrella_own.qbo_customer_id, umbrella_id)
+        self.assertEqual(umbrella_own.partner_id, self.umbrella)
+        # Without a namesake client nothing changes: a project without client.
+        self.assertFalse(self.project_named("Solo Customer").partner_id)
+
+        # The next run changes and reports nothing about them.
+        projects = self.Project.with_context(active_test=False).search_count([])
+        again = self.resync()
+        self.assertEqual(again.count_created_odoo, 0)
+        self.assertEqual(self.Project.with_context(active_test=False).search_count([]), projects)
+        own = self.globex_own | self.initech_own | umbrella_own
+        self.assertFalse(self.messages(again, own))
+        self.assertFalse(self.messages(again, self.globex | self.initech | self.umbrella))
+        self.assertEqual(own.partner_id, self.globex | self.initech | self.umbrella)
+
+    def test_creating_missing_records_makes_no_sub_customer_of_that_name(self):
+        wizard = self.resync(create_missing=True)
+        globex_id = self.qbo_customer("Globex Ltd")["Id"]
+        self.assertEqual(len(self.qbo_customers_named("Globex Ltd")), 1)
+        self.assertEqual(len(self.qbo_customers_named("Initech")), 1)
+        self.assertEqual(self.globex_own.qbo_customer_id, globex_id)
+        # The client's other projects are its sub-customers.
+        consulting = self.qbo_customer("Globex Consulting")
+        self.assertEqual(consulting["ParentRef"]["value"], globex_id)
+        self.assertEqual(self.globex_consulting.qbo_customer_id, consulting["Id"])
+        research = self.qbo_customer("Research")
+        self.assertEqual(research["ParentRef"]["value"], self.qbo_customer("Umbrella")["Id"])
+        clients = self.globex | self.initech | self.umbrella
+        self.assertNotIn("Created in QuickBooks", self.messages(wizard, clients))
+        self.assertEqual(len(clients.mapped("qbo_customer_id")), 3)
+
+        # Globex has a sub-customer now: its own project keeps its link, unreported.
+        customers = len(self.qbo_entities("Customer"))
+        again = self.resync(create_missing=True)
+        self.assertEqual(again.count_created_odoo + again.count_created_qbo, 0)
+        self.assertEqual(len(self.qbo_entities("Customer")), customers)
+        self.assertEqual(self.globex_own.qbo_customer_id, globex_id)
+        self.assertEqual(self.globex_own.partner_id, self.globex)
+        self.assertFalse(self.messages(again, self.globex_own))
+
+    def test_time_of_the_project_is_sent_for_the_customer_itself(self):
+        self.resync()
+        self.company.write({"qbo_approved_only": False, "qbo_default_hourly_rate": 100.0})
+        line = self.env["account.analytic.line"].create(
+            {
+                "name": "Audit",
+                "project_id": self.globex_own.id,
+                "employee_id": self.emily.id,
+                "date": date(2026, 3, 2),
+                "unit_amount": 1.5,
+            }
+        )
+        action = line.action_qbo_send_preview()
+        self.env[action["res_model"]].browse(action["res_id"]).action_confirm()
+        self.assertEqual(line.qbo_state, "sent", line.qbo_last_error)
+        activity = next(
+            row
+            for row in self.qbo_entities("TimeActivity")
+            if row["Id"] == line.qbo_time_activity_id
+        )
+        self.assertEqual(activity["CustomerRef"]["value"], self.qbo_customer("Globex Ltd")["Id"])
+        self.assertNotIn("ProjectRef", activity)
+
+    def test_the_preview_matches_without_creating(self):
+        wizard = self.env["qbo.resync.wizard"].create({"company_id": self.company.id})
+        wizard.action_preview()
+        self.assertEqual(wizard.state, "preview", wizard.preview_error)
+        lines = wizard.preview_line_ids.filtered(
+            lambda line: line.res_model == "project.project" and line.res_id == self.globex_own.id
+        )
+        self.assertEqual(lines.mapped("action"), ["match"])
+        self.assertFalse(
+            wizard.preview_line_ids.filtered(
+                lambda line: line.action == "create_odoo" and line.record_name == "Globex Ltd"
+            )
+        )
+        self.assertFalse(self.globex_own.qbo_customer_id)
 
 
 @tagged("post_install", "-at_install")

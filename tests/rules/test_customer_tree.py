@@ -41,6 +41,13 @@ def test_five_level_tree_roles():
     assert plan.skipped_ids == frozenset()
 
 
+def test_top_level_customers_whatever_their_role():
+    plan = plan_customer_tree([*FIVE_LEVELS, QboCustomer("8", "Gone", active=False)])
+    top_level = {qbo_id for qbo_id, item in plan.customers.items() if item.top_level}
+    # A client (Acme), a project (Walk-in), an inactive one: time may go to each.
+    assert top_level == {"1", "7", "8"}
+
+
 def test_parents_come_before_children():
     plan = plan_customer_tree(FIVE_LEVELS)
     seen = set()

@@ -178,8 +178,8 @@ def test_reparented_customer_updates_the_project_client():
     clients, projects = actions(result)
     assert (UPDATE, "9", "p-web", "2") in projects
     assert not any(a[1] == "10" for a in projects)
-    # Acme has no sub-customer left: it becomes a project (its client stays).
-    assert (CREATE, "1", None, None) in projects
+    # Acme has no sub-customer left: it becomes a project, of its client (which stays).
+    assert (CREATE, "1", None, "1") in projects
     assert clients == set()
     update = next(a for a in result.projects if a.action == UPDATE)
     assert update.reason == (
@@ -339,6 +339,155 @@ def test_several_projects_linked_to_one_customer_all_follow_it():
     result = match_projects(plan_customer_tree(tree), odoo_projects, odoo_clients)
     assert (UPDATE, "9", "p-dev", "2") in actions(result)[1]
     assert not any(a.odoo_key == "p-ops" for a in result.projects)
+
+
+# A client's own project: the QuickBooks customer itself, when the Odoo project is
+# named like its client (time logged directly against a customer, no job).
+GLOBEX = QboCustomer("1", "Globex Ltd")
+
+
+def test_project_named_like_its_client_is_linked_to_the_customer_itself():
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd")]
+    odoo_projects = [OdooProject("p-globex", "GLOBEX  ltd", client_key="c-globex")]
+    plan = plan_customer_tree([GLOBEX])
+    result = match_projects(plan, odoo_projects, odoo_clients)
+    # No second project, and the client is linked to the same customer.
+    assert actions(result) == (
+        {(LINK, "1", "c-globex", None)},
+        {(LINK, "1", "p-globex", "1")},
+    )
+    assert result.report == ()
+    assert result.projects[0].reason_code == "link_own_project"
+    assert result.projects[0].reason == (
+        "The Odoo project 'GLOBEX  ltd' is named like its client and like the QuickBooks "
+        "customer 'Globex Ltd', which has no sub-customer of that name: it is linked to the "
+        "customer itself."
+    )
+    clients, projects = apply(result, odoo_clients, odoo_projects)
+    assert OdooProject("p-globex", "GLOBEX  ltd", client_key="c-globex", qbo_id="1") in projects
+    again = match_projects(plan, projects, clients)
+    assert (again.clients, again.projects, again.report) == ((), (), ())
+    assert again.followed == frozenset({"p-globex"})
+
+
+def test_own_project_of_a_client_already_linked():
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd", qbo_id="1")]
+    odoo_projects = [OdooProject("p-globex", "Globex Ltd", client_key="c-globex")]
+    result = match_projects(plan_customer_tree([GLOBEX]), odoo_projects, odoo_clients)
+    assert actions(result) == (set(), {(LINK, "1", "p-globex", "1")})
+
+
+def test_own_project_of_a_customer_with_other_sub_customers():
+    tree = [GLOBEX, QboCustomer("2", "Website", parent_id="1")]
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd")]
+    odoo_projects = [
+        OdooProject("p-globex", "Globex Ltd", client_key="c-globex"),
+        OdooProject("p-web", "Website", client_key="c-globex"),
+    ]
+    plan = plan_customer_tree(tree)
+    result = match_projects(plan, odoo_projects, odoo_clients)
+    assert actions(result) == (
+        {(LINK, "1", "c-globex", None)},
+        {(LINK, "1", "p-globex", "1"), (LINK, "2", "p-web", "1")},
+    )
+    assert result.report == ()
+    clients, projects = apply(result, odoo_clients, odoo_projects)
+    # Linked to a customer with sub-customers: its own project, not reported.
+    again = match_projects(plan, projects, clients)
+    assert (again.clients, again.projects, again.report) == ((), (), ())
+    assert again.followed == frozenset({"p-globex", "p-web"})
+
+
+def test_a_sub_customer_of_that_name_takes_the_project():
+    tree = [GLOBEX, QboCustomer("2", "GLOBEX LTD", parent_id="1")]
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd", qbo_id="1")]
+    odoo_projects = [OdooProject("p-globex", "Globex Ltd", client_key="c-globex")]
+    result = match_projects(plan_customer_tree(tree), odoo_projects, odoo_clients)
+    assert actions(result) == (set(), {(LINK, "2", "p-globex", "1")})
+    # An inactive one takes no new time (and is never linked by name): the customer does.
+    tree = [GLOBEX, QboCustomer("2", "GLOBEX LTD", parent_id="1", active=False)]
+    result = match_projects(plan_customer_tree(tree), odoo_projects, odoo_clients)
+    assert actions(result) == (set(), {(LINK, "1", "p-globex", "1")})
+
+
+def test_other_projects_of_the_client_are_left_to_create_in_quickbooks():
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd")]
+    odoo_projects = [
+        OdooProject("p-globex", "Globex Ltd", client_key="c-globex"),
+        OdooProject("p-consulting", "Consulting", client_key="c-globex"),
+    ]
+    result = match_projects(plan_customer_tree([GLOBEX]), odoo_projects, odoo_clients)
+    assert actions(result) == (
+        {(LINK, "1", "c-globex", None)},
+        {(LINK, "1", "p-globex", "1")},
+    )
+
+
+def test_a_loose_project_and_the_client_s_project_of_that_name_are_ambiguous():
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd", qbo_id="1")]
+    odoo_projects = [
+        OdooProject("p-loose", "Globex Ltd"),
+        OdooProject("p-globex", "Globex Ltd", client_key="c-globex"),
+    ]
+    result = match_projects(plan_customer_tree([GLOBEX]), odoo_projects, odoo_clients)
+    assert actions(result) == (set(), set())
+    assert codes(result) == [("ambiguous_project_name", "1", None)]
+
+
+def test_a_namesake_client_of_a_customer_without_sub_customers_is_linked_not_created():
+    tree = [QboCustomer("1", "Solo"), QboCustomer("2", "Walk-in")]
+    odoo_clients = [OdooClient("c-solo", "solo")]
+    odoo_projects = [OdooProject("p-install", "Install", client_key="c-solo")]
+    plan = plan_customer_tree(tree)
+    result = match_projects(plan, odoo_projects, odoo_clients)
+    # Its project is created under it; Walk-in has no client and gets none.
+    assert actions(result) == (
+        {(LINK, "1", "c-solo", None)},
+        {(CREATE, "1", None, "1"), (CREATE, "2", None, None)},
+    )
+    clients, projects = apply(result, odoo_clients, odoo_projects)
+    again = match_projects(plan, projects, clients)
+    assert (again.clients, again.projects, again.report) == ((), (), ())
+
+
+def test_inactive_customer_links_no_client_by_name():
+    tree = [QboCustomer("1", "Solo", active=False)]
+    odoo_clients = [OdooClient("c-solo", "Solo")]
+    odoo_projects = [OdooProject("p-solo", "Solo", client_key="c-solo")]
+    result = match_projects(plan_customer_tree(tree), odoo_projects, odoo_clients)
+    assert actions(result) == (set(), set())
+
+
+def test_linked_project_of_a_top_level_customer_may_keep_its_own_client():
+    tree = [GLOBEX, QboCustomer("2", "Beta")]
+    odoo_clients = [
+        OdooClient("c-globex", "Globex Ltd", qbo_id="1"),
+        OdooClient("c-beta", "Beta", qbo_id="2"),
+    ]
+    odoo_projects = [
+        OdooProject("p-own", "Globex Ltd", client_key="c-globex", qbo_id="1"),
+        OdooProject("p-loose", "Globex support", qbo_id="1"),
+        OdooProject("p-beta", "Globex extra", client_key="c-beta", qbo_id="1"),
+        OdooProject("p-beta-own", "Beta", client_key="c-beta", qbo_id="2"),
+    ]
+    result = match_projects(plan_customer_tree(tree), odoo_projects, odoo_clients)
+    assert actions(result) == (set(), {(UPDATE, "1", "p-beta", "1")})
+    update = result.projects[0]
+    assert update.reason == (
+        "The QuickBooks customer 'Globex Ltd' is a top-level customer linked to an Odoo "
+        "client: the Odoo project 'Globex extra' gets that client."
+    )
+    assert result.followed == frozenset({"p-own", "p-loose", "p-beta", "p-beta-own"})
+
+
+def test_a_project_linked_to_a_customer_that_gained_sub_customers_is_reported():
+    tree = [GLOBEX, QboCustomer("2", "Website", parent_id="1")]
+    odoo_clients = [OdooClient("c-globex", "Globex Ltd", qbo_id="1")]
+    # Not its client's: a project without client linked when Globex had no jobs.
+    odoo_projects = [OdooProject("p-globex", "Globex Ltd", qbo_id="1")]
+    result = match_projects(plan_customer_tree(tree), odoo_projects, odoo_clients)
+    assert codes(result) == [("no_longer_project", "1", "p-globex")]
+    assert result.followed == frozenset()
 
 
 NAMES = ["Acme", "acme", "Web", "Design", "Support", "Beta"]
