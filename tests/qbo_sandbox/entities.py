@@ -83,6 +83,16 @@ def read(realm, entity, record_id):
     return copy.deepcopy(record)
 
 
+def id_series(entity, record):
+    """The id counter of a new record (see ``state.ID_SERIES_START``): projects and
+    classes get large ids, as in QuickBooks; other records small ones."""
+    if entity == "Class":
+        return "Class"
+    if entity == "Customer" and record.get("IsProject"):
+        return "Project"
+    return None
+
+
 def create(realm, entity, payload, context=None):
     context = context or WriteContext()
     payload = _check_payload(payload)
@@ -90,7 +100,8 @@ def create(realm, entity, payload, context=None):
         check_writable(realm, entity)
     record = _strip_server_fields(entity, payload, keep_seed_fields=context.seeding)
     record = VALIDATORS[entity](realm, record, None, context)
-    record_id = realm.allocate_id(record.pop("Id", None) if context.seeding else None)
+    requested = record.pop("Id", None) if context.seeding else None
+    record_id = realm.allocate_id(requested, series=id_series(entity, record))
     now = realm.meta_time()
     stored = {
         **record,

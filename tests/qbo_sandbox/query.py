@@ -3,11 +3,21 @@
 ``SELECT * | count(*) FROM <Entity> [WHERE <cond> [AND <cond>]...]
 [ORDERBY|ORDER BY <field> [ASC|DESC] [, ...]] [STARTPOSITION n] [MAXRESULTS m]``
 with ``= < > <= >= IN LIKE`` (``%`` only). No OR, no projections.
+
+Keywords and entity names are read in any case. Intuit's query page calls
+entity names case-sensitive, but QuickBooks answers
+``select * from timeActivity where ... startposition 1 maxresults 1000`` as
+node-quickbooks has sent it since 2014 (mcohen01/node-quickbooks ``index.js``,
+``module.query``; its live tests read ``QueryResponse.Account`` after ``from
+account``): the answer names the entity as Intuit spells it. GUESS: field names
+are read in any case too; no client shows QuickBooks either way, and every
+client writes them as Intuit does (docs/ASSUMPTIONS.md#query-names-any-case).
 """
 
 import copy
 import dataclasses
 import datetime
+import decimal
 import re
 
 from . import entities, faults
@@ -55,9 +65,12 @@ QUERYABLE_FIELDS = {
     "CompanyInfo": _COMMON_FIELDS,
     "Preferences": _COMMON_FIELDS,
 }
+# Entity names as a query may write them (any case) -> as Intuit spells them.
+ENTITY_NAMES = {name.lower(): name for name in QUERYABLE_FIELDS}
 DATETIME_FIELDS = ("MetaData.CreateTime", "MetaData.LastUpdatedTime")
 DATE_FIELDS = ("TxnDate",)
 COMPARISON_OPERATORS = ("=", "<", ">", "<=", ">=")
+_NUMBER_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 
 _TOKEN_RE = re.compile(
     r"""\s*(?:
@@ -153,10 +166,10 @@ class _Parser:
                 self.next()
                 self._word()
         self.next("FROM")
-        entity = self._word()
-        if entity not in QUERYABLE_FIELDS:
-            # Entity names are case-sensitive (facts 5).
-            raise faults.query_invalid(f"Entity {entity} is not supported.")
+        name = self._word()
+        entity = ENTITY_NAMES.get(name.lower())
+        if entity is None:
+            raise faults.query_invalid(f"Entity {name} is not supported.")
         query = Query(entity=entity, count=count)
         if self.keyword("WHERE"):
             query.conditions.append(self._condition(entity))
@@ -272,13 +285,15 @@ def _normalise(realm, field, value):
     if isinstance(value, bool):
         return (0, int(value))
     if isinstance(value, (int, float)):
-        return (0, float(value))
+        return (0, value)
     if field in DATETIME_FIELDS:
         return (0, _as_datetime(realm, value).timestamp())
     if field in DATE_FIELDS:
         return (1, value[:10])
-    if value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        return (0, float(value))
+    if _NUMBER_RE.fullmatch(value.strip()):
+        # Exact, never a float: class ids such as 5000000000000018727 are past
+        # 2**53, where neighbouring ids would become one float.
+        return (0, decimal.Decimal(value.strip()))
     # UNSURE: string comparisons ignore case, as QBO's name lookups do.
     return (1, value.casefold())
 
