@@ -66,7 +66,7 @@ QUERYABLE_FIELDS = {
     "Preferences": _COMMON_FIELDS,
 }
 # Entity names as a query may write them (any case) -> as Intuit spells them.
-ENTITY_NAMES = {name.lower(): name for name in QUERYABLE_FIELDS}
+ENTITY_NAMES = {name.lower(): name for name in (*QUERYABLE_FIELDS, *entities.ABSENT_ENTITIES)}
 DATETIME_FIELDS = ("MetaData.CreateTime", "MetaData.LastUpdatedTime")
 DATE_FIELDS = ("TxnDate",)
 COMPARISON_OPERATORS = ("=", "<", ">", "<=", ">=")
@@ -207,6 +207,8 @@ class _Parser:
 
     def _field(self, entity):
         name = self._word()
+        if entity not in QUERYABLE_FIELDS:
+            return name  # an entity the sandbox holds none of: nothing to compare
         for field in QUERYABLE_FIELDS[entity]:
             if field.lower() == name.lower():
                 return field
@@ -347,6 +349,8 @@ def _sort_key(realm, field, record):
 
 
 def _candidates(realm, query):
+    if query.entity in entities.ABSENT_ENTITIES:
+        return []
     if query.entity == "CompanyInfo":
         return [realm.company_info()]
     if query.entity == "Preferences":

@@ -77,6 +77,9 @@ def test_entity_names_are_read_in_any_case(sandbox, sandbox_api):
     customers, employees = groups(cdc(sandbox_api, "customer,EMPLOYEE", since(realm, days=1)))
     assert [row["Id"] for row in customers["Customer"]] == [new["Id"]]
     assert employees == {}
+    # Intuit's own example: an entity the sandbox holds none of has an empty group.
+    customers, invoices = groups(cdc(sandbox_api, "customer,invoice", since(realm, days=1)))
+    assert [row["Id"] for row in customers["Customer"]] == [new["Id"]] and invoices == {}
     refused = cdc(sandbox_api, "customer,timeactivity", since(realm, days=1))
     assert refused.status_code == 400
     assert "TimeActivity" in refused.json()["Fault"]["Error"][0]["Detail"]
