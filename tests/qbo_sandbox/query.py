@@ -2,7 +2,8 @@
 
 ``SELECT * | count(*) FROM <Entity> [WHERE <cond> [AND <cond>]...]
 [ORDERBY|ORDER BY <field> [ASC|DESC] [, ...]] [STARTPOSITION n] [MAXRESULTS m]``
-with ``= < > <= >= IN LIKE`` (``%`` only). No OR, no projections.
+with ``= < > <= >= IN LIKE`` (``%`` only). No OR; property names after SELECT
+are read and everything is returned (no projections).
 
 Keywords and entity names are read in any case. Intuit's query page calls
 entity names case-sensitive, but QuickBooks answers
@@ -159,12 +160,16 @@ class _Parser:
             self.next(")")
             count = True
         else:
-            self.next("*")
-            # "SELECT *, Sku FROM Item" is used by python-quickbooks (facts 3.5); extra
-            # names after * are accepted and ignored, since everything is returned anyway.
+            # Property names are read and ignored: python-quickbooks sends "SELECT *,
+            # Sku FROM Item", many clients "SELECT Id, DisplayName FROM Customer".
+            # Intuit: "The response set always returns all properties for each
+            # object. That is, projections are not supported." (Intuit's data
+            # queries page, and its blog "Deep dive into QuickBooks Online data
+            # queries", 2017-02-08). GUESS: full records, never sparse ones.
+            self._selected()
             while self.peek()[1] == ",":
                 self.next()
-                self._word()
+                self._selected()
         self.next("FROM")
         name = self._word()
         entity = ENTITY_NAMES.get(name.lower())
@@ -192,6 +197,11 @@ class _Parser:
             # UNSURE: whether QBO refuses or silently caps a larger MAXRESULTS.
             raise faults.query_invalid(f"MAXRESULTS must be between 1 and {MAX_RESULTS_LIMIT}.")
         return query
+
+    def _selected(self):
+        kind, value = self.next()
+        if value != "*" and (kind != "word" or value.upper() == "FROM"):
+            raise faults.query_parse_error(f'Encountered "{value}", expected "*" or a name.')
 
     def _word(self):
         kind, value = self.next()

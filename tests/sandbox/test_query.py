@@ -181,6 +181,16 @@ def test_entities_the_sandbox_does_not_hold_answer_nothing(sandbox_api):
     assert counted.json()["QueryResponse"] == {"totalCount": 0}
 
 
+def test_property_names_after_select_are_read_and_everything_returned(sandbox_api):
+    """Clients write "SELECT Id, DisplayName FROM Customer"; Intuit: the response
+    always returns all properties (projections are not supported)."""
+    answer = sandbox_api.query("SELECT Id, DisplayName FROM Customer WHERE DisplayName = 'Initech'")
+    assert answer.status_code == 200, answer.text
+    (initech,) = answer.json()["QueryResponse"]["Customer"]
+    assert initech["DisplayName"] == "Initech" and initech["FullyQualifiedName"] == "Initech"
+    assert initech["MetaData"]["CreateTime"]
+
+
 def test_paging(sandbox_api):
     first = sandbox_api.query("select * from Customer orderby Id startposition 1 maxresults 5")
     second = sandbox_api.query("select * from Customer orderby Id STARTPOSITION 6 MAXRESULTS 5")
