@@ -153,3 +153,55 @@ def test_cdc_is_used_within_thirty_days_only():
     assert cdc_usable(now - datetime.timedelta(days=29), now)
     assert not cdc_usable(now - datetime.timedelta(days=30), now)
     assert read_since(now) < now
+
+
+def test_change_set_reads_quickbooks_groups_empty_ones_included():
+    """The shape of an answer captured from QuickBooks (ruckus/quickbooks-ruby
+    spec/fixtures/change_data_capture_response.xml): one group per entity asked,
+    empty ones as ``{}``, a tombstone after the live records of its entity."""
+    answer = {
+        "CDCResponse": [
+            {
+                "QueryResponse": [
+                    {},
+                    {
+                        "Class": [
+                            {"Id": "5000000000000018728", "Name": "Design", "Active": True},
+                            {"Id": "5000000000000018727", "status": "Deleted", "domain": "QBO"},
+                        ],
+                        "startPosition": 1,
+                        "maxResults": 2,
+                        "totalCount": 2,
+                    },
+                    {},
+                ]
+            }
+        ],
+        "time": "2026-12-01T00:00:00.000-08:00",
+    }
+    changes = change_set(answer, ("Employee", "Class", "Vendor"))
+    assert [row["Id"] for row in changes.rows["Class"]] == ["5000000000000018728"]
+    assert changes.deleted == {"Employee": [], "Class": ["5000000000000018727"], "Vendor": []}
+    assert changes.rows["Employee"] == [] and changes.count == 2 and not changes.capped
+
+
+def test_class_changes_with_large_ids_merge_by_id(sandbox, qbo):
+    """QuickBooks' class ids are past 2**53 (5000000000000018727): they stay
+    strings from the answer to the merged lists, kept in id order."""
+    classes = sorted(sandbox.state.records(DEMO_REALM_ID, "Class"), key=lambda row: int(row["Id"]))
+    kept = {"Class": [dict(row) for row in classes]}
+    age_everything(sandbox)
+    design = next(row for row in classes if row["Name"] == "Design")
+    qbo.update(
+        "Class",
+        {"Id": design["Id"], "SyncToken": design["SyncToken"], "Name": "Design Studio"},
+        request_id="rename-class-1",
+        sparse=True,
+    )
+    changes = qbo.cdc(CDC_ENTITIES, an_hour_ago())
+    assert [row["Id"] for row in changes.rows["Class"]] == [design["Id"]]
+    assert all(changes.rows[entity] == [] for entity in CDC_ENTITIES if entity != "Class")
+    merged = merge(kept, changes)
+    assert [row["Id"] for row in merged["Class"]] == [row["Id"] for row in classes]
+    renamed = next(row for row in merged["Class"] if row["Id"] == design["Id"])
+    assert renamed["Name"] == "Design Studio"

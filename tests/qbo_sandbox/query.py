@@ -3,12 +3,23 @@
 
 ``SELECT * | count(*) FROM <Entity> [WHERE <cond> [AND <cond>]...]
 [ORDERBY|ORDER BY <field> [ASC|DESC] [, ...]] [STARTPOSITION n] [MAXRESULTS m]``
-with ``= < > <= >= IN LIKE`` (``%`` only). No OR, no projections.
+with ``= < > <= >= IN LIKE`` (``%`` only). No OR; property names after SELECT
+are read and everything is returned (no projections).
+
+Keywords and entity names are read in any case. Intuit's query page calls
+entity names case-sensitive, but QuickBooks answers
+``select * from timeActivity where ... startposition 1 maxresults 1000`` as
+node-quickbooks has sent it since 2014 (mcohen01/node-quickbooks ``index.js``,
+``module.query``; its live tests read ``QueryResponse.Account`` after ``from
+account``): the answer names the entity as Intuit spells it. GUESS: field names
+are read in any case too; no client shows QuickBooks either way, and every
+client writes them as Intuit does (docs/ASSUMPTIONS.md#query-names-any-case).
 """
 
 import copy
 import dataclasses
 import datetime
+import decimal
 import re
 
 from . import entities, faults
@@ -56,9 +67,12 @@ QUERYABLE_FIELDS = {
     "CompanyInfo": _COMMON_FIELDS,
     "Preferences": _COMMON_FIELDS,
 }
+# Entity names as a query may write them (any case) -> as Intuit spells them.
+ENTITY_NAMES = {name.lower(): name for name in (*QUERYABLE_FIELDS, *entities.ABSENT_ENTITIES)}
 DATETIME_FIELDS = ("MetaData.CreateTime", "MetaData.LastUpdatedTime")
 DATE_FIELDS = ("TxnDate",)
 COMPARISON_OPERATORS = ("=", "<", ">", "<=", ">=")
+_NUMBER_RE = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
 
 _TOKEN_RE = re.compile(
     r"""\s*(?:
@@ -147,17 +161,22 @@ class _Parser:
             self.next(")")
             count = True
         else:
-            self.next("*")
-            # "SELECT *, Sku FROM Item" is used by python-quickbooks (mixins.py); extra
-            # names after * are accepted and ignored, since everything is returned anyway.
+            # Property names are read and ignored: python-quickbooks sends "SELECT *,
+            # Sku FROM Item", many clients "SELECT Id, DisplayName FROM Customer".
+            # Intuit: "The response set always returns all properties for each
+            # object. That is, projections are not supported." (Intuit's data
+            # queries page, and its blog "Deep dive into QuickBooks Online data
+            # queries", 2017-02-08). Guess: full records, never sparse ones
+            # (docs/ASSUMPTIONS.md#query-property-names).
+            self._selected()
             while self.peek()[1] == ",":
                 self.next()
-                self._word()
+                self._selected()
         self.next("FROM")
-        entity = self._word()
-        if entity not in QUERYABLE_FIELDS:
-            # Entity names are case-sensitive (Intuit's data-queries page).
-            raise faults.query_invalid(f"Entity {entity} is not supported.")
+        name = self._word()
+        entity = ENTITY_NAMES.get(name.lower())
+        if entity is None:
+            raise faults.query_invalid(f"Entity {name} is not supported.")
         query = Query(entity=entity, count=count)
         if self.keyword("WHERE"):
             query.conditions.append(self._condition(entity))
@@ -182,6 +201,11 @@ class _Parser:
             raise faults.query_invalid(f"MAXRESULTS must be between 1 and {MAX_RESULTS_LIMIT}.")
         return query
 
+    def _selected(self):
+        kind, value = self.next()
+        if value != "*" and (kind != "word" or value.upper() == "FROM"):
+            raise faults.query_parse_error(f'Encountered "{value}", expected "*" or a name.')
+
     def _word(self):
         kind, value = self.next()
         if kind != "word":
@@ -196,6 +220,8 @@ class _Parser:
 
     def _field(self, entity):
         name = self._word()
+        if entity not in QUERYABLE_FIELDS:
+            return name  # an entity the sandbox holds none of: nothing to compare
         for field in QUERYABLE_FIELDS[entity]:
             if field.lower() == name.lower():
                 return field
@@ -274,13 +300,15 @@ def _normalise(realm, field, value):
     if isinstance(value, bool):
         return (0, int(value))
     if isinstance(value, (int, float)):
-        return (0, float(value))
+        return (0, value)
     if field in DATETIME_FIELDS:
         return (0, _as_datetime(realm, value).timestamp())
     if field in DATE_FIELDS:
         return (1, value[:10])
-    if value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        return (0, float(value))
+    if _NUMBER_RE.fullmatch(value.strip()):
+        # Exact, never a float: class ids such as 5000000000000018727 are past
+        # 2**53, where neighbouring ids would become one float.
+        return (0, decimal.Decimal(value.strip()))
     # UNSURE: string comparisons ignore case, as QBO's name lookups do.
     return (1, value.casefold())
 
@@ -334,6 +362,8 @@ def _sort_key(realm, field, record):
 
 
 def _candidates(realm, query):
+    if query.entity in entities.ABSENT_ENTITIES:
+        return []
     if query.entity == "CompanyInfo":
         return [realm.company_info()]
     if query.entity == "Preferences":

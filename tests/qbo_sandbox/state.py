@@ -55,6 +55,13 @@ PLANS_WITHOUT_TIME_TRACKING = ("QuickBooks Online Simple Start",)
 DEFAULT_UTC_OFFSET = "-07:00"
 # Changes kept for the webhook dispatcher when nothing drains them.
 MAX_PENDING_CHANGES = 100000
+# QuickBooks does not number every list from one small counter: projects and
+# classes carry large ids. Intuit's sample SampleApp-EmployeeCompensation-DotNet
+# (README.md) shows projects 647540715 and 647933362 beside customer "8"; Intuit's
+# API collection reads class 5000000000000018727 (a number past 2**53, so it
+# cannot be held in a float, nor in 32 or 53 bits). Each such series has its own
+# counter starting there; every other record takes the next small id.
+ID_SERIES_START = {"Project": 647540715, "Class": 5000000000000018727}
 
 
 def new_stats():
@@ -123,6 +130,7 @@ class Realm:
         self.tz = _parse_utc_offset(utc_offset)
         self.records = {entity: {} for entity in entities.ENTITIES}
         self.next_id = 1
+        self.next_series_ids = dict(ID_SERIES_START)
         # requestid -> the first response: {"status", "content_type", "body"}.
         self.request_log = {}
         # What changed (entity, Id, operation, LastUpdatedTime, UTC time), for webhooks;
@@ -150,16 +158,28 @@ class Realm:
         """The ``time`` of response envelopes: milliseconds and offset."""
         return self.now().isoformat(timespec="milliseconds")
 
-    def allocate_id(self, requested=None):
-        """Ids are numeric strings from one counter per company, like QBO's name ids."""
+    def allocate_id(self, requested=None, series=None):
+        """A new record id: a numeric string, from the counter of ``series`` (one of
+        ``ID_SERIES_START``: large numbers, as QuickBooks gives projects and classes)
+        or from the company's small counter. A ``requested`` id (seeds) is taken as
+        it is and moves that counter past it. Never an id some record already has."""
         if requested is not None:
             record_id = str(requested)
             if record_id.isdigit():
-                self.next_id = max(self.next_id, int(record_id) + 1)
+                self._move_counter(series, int(record_id) + 1)
             return record_id
-        record_id = str(self.next_id)
-        self.next_id += 1
-        return record_id
+        while True:
+            number = self.next_series_ids[series] if series else self.next_id
+            self._move_counter(series, number + 1)
+            record_id = str(number)
+            if not any(record_id in records for records in self.records.values()):
+                return record_id
+
+    def _move_counter(self, series, at_least):
+        if series:
+            self.next_series_ids[series] = max(self.next_series_ids[series], at_least)
+        else:
+            self.next_id = max(self.next_id, at_least)
 
     def note_change(self, entity, record_id, operation, last_updated):
         """Remember a create, update or delete for the webhooks (see webhooks.py)."""
@@ -277,6 +297,7 @@ class Realm:
             "utc_offset": self.utc_offset,
             "records": self.records,
             "next_id": self.next_id,
+            "next_series_ids": self.next_series_ids,
             "request_log": self.request_log,
             "created": self.created,
             "payroll": self.payroll,
@@ -288,6 +309,8 @@ class Realm:
         realm.settings.update(data["settings"])
         realm.records.update(data["records"])
         realm.next_id = data["next_id"]
+        # State files written before the series existed have none: start them afresh.
+        realm.next_series_ids.update(data.get("next_series_ids") or {})
         realm.request_log = data["request_log"]
         realm.created = data["created"]
         realm.payroll = data.get("payroll") or payroll.empty()

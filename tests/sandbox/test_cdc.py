@@ -1,5 +1,7 @@
 """Change data capture (docs/ASSUMPTIONS.md#cdc-window): what changed since a moment, per entity,
-with QuickBooks' limits (30-day look-back, 1,000 objects, no TimeActivity)."""
+with QuickBooks' limits (30-day look-back, 1,000 objects, no TimeActivity), in
+the shape of an answer captured from QuickBooks (ruckus/quickbooks-ruby
+spec/fixtures/change_data_capture_response.xml): one group per entity asked."""
 
 import datetime
 
@@ -50,18 +52,37 @@ def test_only_what_changed_is_returned_grouped_by_entity(sandbox, sandbox_api):
         },
     )
     assert renamed.status_code == 200, renamed.text
-    answer = groups(cdc(sandbox_api, "Customer,Employee,Vendor", since(realm, days=1)))
-    by_entity = {next(key for key in group if key[0].isupper()): group for group in answer}
-    assert set(by_entity) == {"Customer", "Employee"}  # no vendor changed: no group
-    assert [row["Id"] for row in by_entity["Customer"]["Customer"]] == [new["Id"]]
-    assert by_entity["Customer"]["startPosition"] == 1
-    assert by_entity["Customer"]["maxResults"] == 1
-    assert by_entity["Employee"]["Employee"][0]["DisplayName"] == "Renamed Person"
+    answer = groups(cdc(sandbox_api, "Customer,Vendor,Employee", since(realm, days=1)))
+    # One group per entity, in the order asked; no vendor changed: an empty group.
+    customers, vendors, employees = answer
+    assert vendors == {}
+    assert [row["Id"] for row in customers["Customer"]] == [new["Id"]]
+    assert customers["startPosition"] == 1
+    assert customers["maxResults"] == customers["totalCount"] == 1
+    assert set(employees) == {"Employee", "startPosition", "maxResults", "totalCount"}
+    assert employees["Employee"][0]["DisplayName"] == "Renamed Person"
 
 
-def test_no_change_answers_one_empty_object(sandbox, sandbox_api):
+def test_no_change_answers_an_empty_group_per_entity(sandbox, sandbox_api):
     realm = age_everything(sandbox)
     assert groups(cdc(sandbox_api, "Customer", since(realm, days=1))) == [{}]
+    assert groups(cdc(sandbox_api, "Customer,Item,Class", since(realm, days=1))) == [{}, {}, {}]
+
+
+def test_entity_names_are_read_in_any_case(sandbox, sandbox_api):
+    """Intuit's CDC blog (blogs.intuit.com 2023-08-24) asks for
+    entities=customer,invoice; the answer spells the entities as Intuit does."""
+    realm = age_everything(sandbox)
+    new = customer(sandbox_api, "Lower Case Co")
+    customers, employees = groups(cdc(sandbox_api, "customer,EMPLOYEE", since(realm, days=1)))
+    assert [row["Id"] for row in customers["Customer"]] == [new["Id"]]
+    assert employees == {}
+    # Intuit's own example: an entity the sandbox holds none of has an empty group.
+    customers, invoices = groups(cdc(sandbox_api, "customer,invoice", since(realm, days=1)))
+    assert [row["Id"] for row in customers["Customer"]] == [new["Id"]] and invoices == {}
+    refused = cdc(sandbox_api, "customer,timeactivity", since(realm, days=1))
+    assert refused.status_code == 400
+    assert "TimeActivity" in refused.json()["Fault"]["Error"][0]["Detail"]
 
 
 def test_an_inactive_customer_is_a_changed_record_and_a_deleted_one_a_tombstone(

@@ -78,8 +78,10 @@ class NodeQuickbooks:
     every call, a ``Request-Id`` header, compact JSON (axios); updates POST to
     ``?operation=update`` with ``sparse: true`` unless set; deletes POST the
     entity (read first when given an id) to ``?operation=delete``; queries are
-    GETs with the statement in the URL, ``startposition``/``maxresults``
-    always appended."""
+    GETs with the statement in the URL, written in lower case with the entity
+    in camel case (``findTimeActivities`` sends ``select * from timeActivity``),
+    ``startposition``/``maxresults`` always appended (``module.query`` and
+    ``module.criteriaToString`` in its ``index.js``)."""
 
     def __init__(self, sandbox, token):
         self.base = f"{sandbox.url}/v3/company/{DEMO_REALM_ID}"
@@ -124,6 +126,13 @@ class NodeQuickbooks:
             statement = statement.replace(char, code)
         statement = statement.replace("+", "%2B").replace(" ", "%20")
         return self.request("GET", f"/query?query={statement}")
+
+    def find(self, entity, where="", count=False, asc=None):
+        """``module.query(context, entity, criteria)``: ``entity`` as its
+        ``find...`` method names it (``timeActivity``, ``customer``)."""
+        select = "select count(*) from " if count else "select * from "
+        order = f" orderby {asc} asc" if asc else ""
+        return self.query(f"{select}{entity}{where}{order} startposition 1 maxresults 1000")
 
 
 @pytest.fixture
@@ -301,25 +310,29 @@ def test_node_quickbooks_queries(sandbox, token):
         ),
         "TimeActivity",
     )
-    tail = " startposition 1 maxresults 1000"
 
-    def ids(statement):
-        answer = ok(client.query(statement))["QueryResponse"]
+    def ids(where="", **options):
+        answer = ok(client.find("timeActivity", where, **options))["QueryResponse"]
+        # The answer spells the entity as Intuit does, whatever the query wrote.
+        assert set(answer) <= {"TimeActivity", "startPosition", "maxResults"}
         return [record["Id"] for record in answer.get("TimeActivity", [])]
 
-    assert ids(f"select * from TimeActivity{tail}") == [created["Id"]]
-    assert ids(f"select * from TimeActivity where Id = '{created['Id']}'{tail}") == [created["Id"]]
-    assert ids(f"select * from TimeActivity where Id IN ('{created['Id']}','999'){tail}") == [
-        created["Id"]
-    ]
+    assert ids() == [created["Id"]]
+    assert ids(f" where Id = '{created['Id']}'") == [created["Id"]]
+    assert ids(f" where Id IN ('{created['Id']}','999')") == [created["Id"]]
     # A watermark with a "+" offset survives node-quickbooks' escaping.
     assert ids(
-        "select * from TimeActivity where MetaData.LastUpdatedTime > "
-        f"'2000-01-01T00:00:00+02:00' orderby MetaData.LastUpdatedTime asc{tail}"
+        " where MetaData.LastUpdatedTime > '2000-01-01T00:00:00+02:00'",
+        asc="MetaData.LastUpdatedTime",
     ) == [created["Id"]]
-    assert ids(f"select * from TimeActivity where TxnDate < '2000-01-01'{tail}") == []
-    counted = ok(client.query(f"select count(*) from TimeActivity{tail}"))
+    assert ids(" where TxnDate < '2000-01-01'") == []
+    assert ids(" where TxnDate > '2000-01-01' and BillableStatus = 'NotBillable'") == [
+        created["Id"]
+    ]
+    counted = ok(client.find("timeActivity", count=True))
     assert counted["QueryResponse"]["totalCount"] == 1
+    customers = ok(client.find("customer", " where DisplayName = 'Initech'"))["QueryResponse"]
+    assert [row["DisplayName"] for row in customers["Customer"]] == ["Initech"]
 
 
 def test_node_quickbooks_batch_with_a_query(sandbox, token):

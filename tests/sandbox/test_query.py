@@ -149,6 +149,48 @@ def test_order_by_both_spellings(sandbox_api):
     assert descending == list(reversed(ascending))
 
 
+def test_keywords_and_entity_names_in_any_case(sandbox_api):
+    """Real QuickBooks reads ``select * from timeActivity`` / ``from customer``
+    (node-quickbooks sends them); the answer spells the entity as Intuit does."""
+    statement = (
+        "Select * From customer Where displayName Like 'Phase%' And JOB = TRUE "
+        "OrderBy DisplayName Desc StartPosition 1 MaxResults 5"
+    )
+    answer = sandbox_api.query(statement).json()["QueryResponse"]
+    assert set(answer) == {"Customer", "startPosition", "maxResults"}
+    assert [row["DisplayName"] for row in answer["Customer"]] == ["Phase 2", "Phase 1"]
+    counted = sandbox_api.query("SELECT count(*) FROM EMPLOYEE where givenname in ('Alice')")
+    assert counted.json()["QueryResponse"] == {"totalCount": 1}
+    ordered = sandbox_api.query("select * from employee order by familyname asc maxresults 1")
+    assert names(ordered, "Employee") == ["Chloé Dubois"]
+    info = sandbox_api.query("select * from companyinfo").json()["QueryResponse"]
+    assert list(info["CompanyInfo"][0]) and "companyinfo" not in info
+
+
+def test_entities_the_sandbox_does_not_hold_answer_nothing(sandbox_api):
+    """node-quickbooks' live tests query every entity of its build/query.txt
+    (account, invoice, ...): a company without any answers an empty page."""
+    for statement in (
+        "select * from invoice startposition 1 maxresults 1000",
+        "SELECT * FROM Account",
+    ):
+        answer = sandbox_api.query(statement)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["QueryResponse"] == {}
+    counted = sandbox_api.query("select count(*) from Invoice where TxnDate > '2020-01-01'")
+    assert counted.json()["QueryResponse"] == {"totalCount": 0}
+
+
+def test_property_names_after_select_are_read_and_everything_returned(sandbox_api):
+    """Clients write "SELECT Id, DisplayName FROM Customer"; Intuit: the response
+    always returns all properties (projections are not supported)."""
+    answer = sandbox_api.query("SELECT Id, DisplayName FROM Customer WHERE DisplayName = 'Initech'")
+    assert answer.status_code == 200, answer.text
+    (initech,) = answer.json()["QueryResponse"]["Customer"]
+    assert initech["DisplayName"] == "Initech" and initech["FullyQualifiedName"] == "Initech"
+    assert initech["MetaData"]["CreateTime"]
+
+
 def test_paging(sandbox_api):
     first = sandbox_api.query("select * from Customer orderby Id startposition 1 maxresults 5")
     second = sandbox_api.query("select * from Customer orderby Id STARTPOSITION 6 MAXRESULTS 5")
@@ -219,8 +261,7 @@ def test_company_documents_are_queryable(sandbox_api):
         ("select * from Customer where DisplayName = 'unterminated", "4000"),
         ("delete from Customer", "4000"),
         ("", "4000"),
-        ("select * from customer", "4001"),
-        ("select * from Invoice", "4001"),
+        ("select * from Shoe", "4001"),
         ("select * from Customer where Shoe = 'x'", "4001"),
         ("select * from Customer where MetaData.CreateTime > 'yesterday'", "4001"),
         ("select * from Customer maxresults 0", "4001"),
