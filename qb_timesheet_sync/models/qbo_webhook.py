@@ -71,8 +71,8 @@ class QboWebhookEvent(models.Model):
     @api.model
     def _qbo_connections_by_realm(self):
         """{realm id: connected connection}, in the order they were created."""
-        connections = self.env["qbo.connection"].sudo().search(
-            [("state", "=", "connected")], order="id"
+        connections = (
+            self.env["qbo.connection"].sudo().search([("state", "=", "connected")], order="id")
         )
         by_realm = {}
         for connection in connections:
@@ -155,8 +155,7 @@ class QboWebhookEvent(models.Model):
             _ = logs.env._
             if notification.unreadable:
                 summary = _(
-                    "A notification from QuickBooks could not be read and was ignored: "
-                    "%(reason)s",
+                    "A notification from QuickBooks could not be read and was ignored: %(reason)s",
                     reason=render(notification.unreadable, _),
                 )
             else:
@@ -166,8 +165,7 @@ class QboWebhookEvent(models.Model):
                     count=len(skipped),
                 )
             summary += " " + _(
-                "The periodic reconciliation still finds the time activities changed in "
-                "QuickBooks."
+                "The periodic reconciliation still finds the time activities changed in QuickBooks."
             )
             lines = [
                 {
