@@ -59,10 +59,11 @@ class SandboxConfig:
     # Waits before each retry; the last one repeats (Intuit: 6 h forever).
     webhook_retry_seconds: tuple = webhook_rules.RETRY_SECONDS
     webhook_max_attempts: int = 0  # 0: never give up, as Intuit
-    # CloudEvents: one POST may hold the events of several companies connected
-    # to the app (False: one company per POST). Intuit's events each name
-    # their company (intuitaccountid) and Intuit does not promise either.
-    webhook_mix_realms: bool = True
+    # CloudEvents: True puts the events of all the companies connected to an
+    # app in the same POSTs (each event names its company, intuitaccountid).
+    # Intuit's best-practices page says "Event notifications are sent one realm
+    # ID at a time" (the default); the format allows more.
+    webhook_mix_realms: bool = False
 
     def __post_init__(self):
         if self.requestid_mode not in REQUESTID_MODES:

@@ -11,9 +11,10 @@ SampleApp-Webhooks-Java-Cloudevents):
   real time", production aggregates 1, 3 or 5 minutes: ``webhook_batch_seconds``;
 - only companies connected to the app through OAuth get events;
 - the body is a JSON array of CloudEvents (``Content-Type:
-  application/cloudevents+json``), whose events may belong to several of the
-  app's companies (``webhook_mix_realms``), or the legacy
-  ``eventNotifications`` (``application/json``, one company per notification);
+  application/cloudevents+json``) or the legacy ``eventNotifications``
+  (``application/json``); one company per notification, as Intuit's
+  best-practices page says, unless ``webhook_mix_realms`` lets CloudEvents
+  batches hold all the app's companies (the format allows it);
 - header ``intuit-signature`` = base64(HMAC-SHA256(raw body, verifier token));
 - the endpoint must answer 2xx within 3 seconds; otherwise (a 400 included:
   Intuit marks it ``MultiPartFailed``) the same batch is retried after 10 s,
