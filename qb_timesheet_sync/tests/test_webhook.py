@@ -276,6 +276,7 @@ class TestWebhookFromSandbox(QboWebhookHttpCase):
     def test_one_notification_for_two_companies(self):
         other = connect_other_company(self, REALM_B)
         self.sandbox.configure(webhook_mix_realms=True)
+        self.addCleanup(self.sandbox.configure, webhook_mix_realms=False)
         employees = {
             realm_id: self.sandbox.state.records(realm_id, "Employee")[0]["Id"]
             for realm_id in (REALM_A, REALM_B)
