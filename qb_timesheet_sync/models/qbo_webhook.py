@@ -63,6 +63,11 @@ class QboWebhookEvent(models.Model):
         """Keep what a :class:`Notification` told and log in the sync log, per
         company, the events it could not read; returns how many events were new."""
         connections = self._qbo_connections_by_realm()
+        if notification.ignored:
+            _logger.debug(
+                "QuickBooks webhook: %s events of entities Odoo does not follow dropped.",
+                notification.ignored,
+            )
         new = self._qbo_receive(notification.events, connections)
         if notification.unreadable or notification.skipped:
             self._qbo_log_unread(notification, connections)

@@ -102,7 +102,7 @@ def read_notification(body):
     raises: what cannot be read is in ``skipped`` or ``unreadable``."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return Notification(unreadable=NOT_JSON)
     if isinstance(data, list):
         read, id_key, realm_key = _cloud_event, "id", "intuitaccountid"
