@@ -2,19 +2,35 @@
 """Changes made in QuickBooks, told by Intuit's webhooks.
 
 The controller (``controllers/webhook.py``) checks the signature, keeps the
-events of the connected QuickBooks companies here (a duplicate event id is
-dropped by a unique index) and answers at once; a cron then reads the
-changed time activities again and applies them as the reconciliation does
-(``qbo_reconcile.py``)."""
+events of the connected QuickBooks companies here, each with the company it
+names (one notification may hold several), once each (a duplicate event id,
+as a retried notification repeats them, is dropped by a unique index), and
+answers at once; events it could not read go to the sync log. A cron then
+reads the changed time activities again and applies them as the
+reconciliation does (``qbo_reconcile.py``)."""
+
+import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..qbo import QboError
+from ..qbo.text import render
+
+_logger = logging.getLogger(__name__)
 
 PROCESS_CRON = "qb_timesheet_sync.ir_cron_qbo_webhook"
 # Entities whose changes the resync follows.
 RESYNC_ENTITIES = ("Customer", "Employee", "Vendor")
+
+
+class QboSyncLog(models.Model):
+    _inherit = "qbo.sync.log"
+
+    operation = fields.Selection(
+        selection_add=[("webhook", "Webhook from QuickBooks")],
+        ondelete={"webhook": "cascade"},
+    )
 
 
 class QboWebhookEvent(models.Model):
@@ -43,16 +59,47 @@ class QboWebhookEvent(models.Model):
     ]
 
     @api.model
-    def _qbo_receive(self, events):
-        """Keep ``events`` (:class:`WebhookEvent`) of connected QuickBooks
-        companies, once each; returns how many were new."""
-        realms = set(
-            self.env["qbo.connection"]
-            .sudo()
-            .search([("state", "=", "connected")])
-            .mapped("realm_id")
+    def _qbo_receive_notification(self, notification):
+        """Keep what a :class:`Notification` told and log in the sync log, per
+        company, the events it could not read; returns how many events were new."""
+        connections = self._qbo_connections_by_realm()
+        if notification.ignored:
+            _logger.debug(
+                "QuickBooks webhook: %s events of entities Odoo does not follow dropped.",
+                notification.ignored,
+            )
+        new = self._qbo_receive(notification.events, connections)
+        if notification.unreadable or notification.skipped:
+            self._qbo_log_unread(notification, connections)
+        return new
+
+    @api.model
+    def _qbo_connections_by_realm(self):
+        """{realm id: connected connection}, in the order they were created."""
+        connections = (
+            self.env["qbo.connection"].sudo().search([("state", "=", "connected")], order="id")
         )
-        ours = [event for event in events if event.realm_id in realms]
+        by_realm = {}
+        for connection in connections:
+            by_realm.setdefault(connection.realm_id, connection)
+        return by_realm
+
+    @api.model
+    def _qbo_receive(self, events, connections=None):
+        """Keep ``events`` (:class:`WebhookEvent`) of connected QuickBooks
+        companies, once each; returns how many were new. Events of companies
+        nobody connected here are left out: not an error, Intuit's
+        subscription is per app (docs/ASSUMPTIONS.md#webhook-several-companies)."""
+        if connections is None:
+            connections = self._qbo_connections_by_realm()
+        ours = [event for event in events if event.realm_id in connections]
+        if len(ours) < len(events):
+            _logger.info(
+                "QuickBooks webhook: %s events of QuickBooks companies not connected here "
+                "ignored (%s).",
+                len(events) - len(ours),
+                ", ".join(sorted({event.realm_id for event in events} - set(connections))),
+            )
         if not ours:
             return 0
         self.env.cr.execute(
@@ -83,6 +130,69 @@ class QboWebhookEvent(models.Model):
         if new:
             self.env.ref(PROCESS_CRON).sudo()._trigger()
         return new
+
+    @api.model
+    def _qbo_log_unread(self, notification, connections):
+        """One sync log entry per company for what ``notification`` held that
+        could not be read. An event names its QuickBooks company; what names
+        none (or a body that is not a notification at all) goes to the first
+        connected company, since the verifier token is the whole app's."""
+        if not connections:
+            _logger.info("QuickBooks webhook: unreadable events, and no company is connected.")
+            return
+        first = next(iter(connections.values()))
+        by_connection = {}
+        for skipped in notification.skipped:
+            connection = connections.get(skipped.realm_id) if skipped.realm_id else first
+            if not connection:
+                _logger.info(
+                    "QuickBooks webhook: an unreadable event of QuickBooks company %s, not "
+                    "connected here, ignored.",
+                    skipped.realm_id,
+                )
+                continue
+            by_connection.setdefault(connection, []).append(skipped)
+        if notification.unreadable:
+            by_connection.setdefault(first, [])
+        for connection, skipped in by_connection.items():
+            company = connection.company_id
+            logs = self.env["qbo.sync.log"].with_context(lang=company.partner_id.lang)
+            _ = logs.env._
+            if notification.unreadable:
+                summary = _(
+                    "A notification from QuickBooks could not be read and was ignored: %(reason)s",
+                    reason=render(notification.unreadable, _),
+                )
+            else:
+                summary = _(
+                    "%(count)s events of a notification from QuickBooks could not be read and "
+                    "were skipped; the others were kept.",
+                    count=len(skipped),
+                )
+            summary += " " + _(
+                "The periodic reconciliation still finds the time activities changed in QuickBooks."
+            )
+            lines = [
+                {
+                    "level": "warning",
+                    "message": _(
+                        "Event %(event)s skipped: %(reason)s",
+                        event=item.event_id or _("number %(position)s", position=item.position),
+                        reason=render(item.reason, _),
+                    ),
+                    "record_name": item.event_id or False,
+                }
+                for item in skipped
+            ]
+            logs._record(
+                company,
+                "webhook",
+                _("QuickBooks webhook"),
+                summary,
+                state="failed" if notification.unreadable else "partial",
+                realm_id=connection.realm_id,
+                lines=lines,
+            )
 
     @api.model
     def _qbo_cron_process(self):

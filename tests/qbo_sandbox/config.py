@@ -60,6 +60,11 @@ class SandboxConfig:
     # Waits before each retry; the last one repeats (Intuit: 6 h forever).
     webhook_retry_seconds: tuple = webhook_rules.RETRY_SECONDS
     webhook_max_attempts: int = 0  # 0: never give up, as Intuit
+    # CloudEvents: True puts the events of all the companies connected to an
+    # app in the same POSTs (each event names its company, intuitaccountid).
+    # Intuit's best-practices page says "Event notifications are sent one realm
+    # ID at a time" (the default); the format allows more.
+    webhook_mix_realms: bool = False
 
     def __post_init__(self):
         if self.requestid_mode not in REQUESTID_MODES:

@@ -3,18 +3,23 @@
 A subscription, per app (OAuth client id), has an endpoint URL, a verifier
 token, the entities it follows and a payload format. Every create, update and
 delete of a followed entity (API, batch, admin actions, billing) becomes an
-event; a background thread sends the events of one company at a time, batched,
-signed and retried as Intuit does (Intuit's webhooks pages,
-https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/best-practices):
+event; a background thread sends the events of each app, batched, signed and
+retried as Intuit does (Intuit's webhooks pages; IntuitDeveloper/
+SampleApp-Webhooks-Java-Cloudevents):
 
 - events are aggregated and sent periodically; Intuit's sandbox fires "near
   real time", production aggregates 1, 3 or 5 minutes: ``webhook_batch_seconds``;
 - only companies connected to the app through OAuth get events;
-- the body is a JSON array of CloudEvents, or the legacy ``eventNotifications``;
+- the body is a JSON array of CloudEvents (``Content-Type:
+  application/cloudevents+json``) or the legacy ``eventNotifications``
+  (``application/json``); one company per notification, as Intuit's
+  best-practices page says, unless ``webhook_mix_realms`` lets CloudEvents
+  batches hold all the app's companies (the format allows it);
 - header ``intuit-signature`` = base64(HMAC-SHA256(raw body, verifier token));
-- the endpoint must answer 2xx within 3 seconds; otherwise the same batch is
-  retried after 10 s, 20 s, 30 s, 5 min, 20 min, 2 h, 4 h, 6 h, then every 6 h,
-  and later events of that company wait until it is acknowledged.
+- the endpoint must answer 2xx within 3 seconds; otherwise (a 400 included:
+  Intuit marks it ``MultiPartFailed``) the same batch is retried after 10 s,
+  20 s, 30 s, 5 min, 20 min, 2 h, 4 h, 6 h, then every 6 h, and later events
+  of that batch's channel wait until it is acknowledged.
 
 Destinations must be loopback addresses: the sandbox never calls out.
 """
@@ -53,7 +58,12 @@ DEFAULT_ENTITIES = ("TimeActivity", "Customer", "Employee", "Vendor")
 RETRY_SECONDS = (10, 20, 30, 300, 1200, 7200, 14400, 21600)
 ACK_TIMEOUT_SECONDS = 3
 LEGACY_OPERATIONS = {"created": "Create", "updated": "Update", "deleted": "Delete"}
-# guess: Intuit does not say how many events one notification carries.
+# SampleApp-Webhooks-Java-Cloudevents AGENT_PROMPT_V3.2_CLOUDEVENTS_MIGRATION.md,
+# Task 4: "CloudEvents payloads may arrive with Content-Type:
+# application/cloudevents+json"; the legacy format is plain JSON.
+CONTENT_TYPES = {"cloudevents": "application/cloudevents+json", "legacy": "application/json"}
+# Intuit: "up to 100 events" per notification (SampleApp-Webhooks-Java-Cloudevents
+# webinar-qa/2025-02-05-webhooks-webinar.md).
 MAX_EVENTS_PER_NOTIFICATION = 100
 POLL_SECONDS = 0.05
 RECENT_DELIVERIES = 50
@@ -134,7 +144,7 @@ def _utc_text(moment, digits=3):
     return f"{text[: 20 + digits] if digits else text[:19]}Z"
 
 
-def cloud_events_body(realm_id, events):
+def cloud_events_body(events):
     return [
         {
             "specversion": "1.0",
@@ -145,14 +155,21 @@ def cloud_events_body(realm_id, events):
             "datacontenttype": "application/json",
             "time": _utc_text(event["occurred"], 6),
             "intuitentityid": event["entity_id"],
-            "intuitaccountid": realm_id,
+            "intuitaccountid": event["realm_id"],
             "data": {},
         }
         for event in events
     ]
 
 
-def legacy_body(realm_id, events):
+def legacy_body(events):
+    """One ``eventNotifications`` item per company: Intuit's page says the
+    format "is designed to accommodate multiple RealmIDs" but uses one
+    (developer.intuit.com .../webhooks/managing-webhooks-notifications); the
+    sandbox's legacy channels hold one company, so one item."""
+    by_realm = {}
+    for event in events:
+        by_realm.setdefault(event["realm_id"], []).append(event)
     return {
         "eventNotifications": [
             {
@@ -165,20 +182,22 @@ def legacy_body(realm_id, events):
                             "operation": LEGACY_OPERATIONS[event["operation"]],
                             "lastUpdated": _utc_text(event["occurred"]),
                         }
-                        for event in events
+                        for event in realm_events
                     ]
                 },
             }
+            for realm_id, realm_events in by_realm.items()
         ]
     }
 
 
 @dataclasses.dataclass
 class _Channel:
-    """The events of one company for one app, sent in order."""
+    """The events of one app, sent in order: of all its companies
+    (``realm_id`` None, CloudEvents with ``webhook_mix_realms``) or of one."""
 
     client_id: str
-    realm_id: str
+    realm_id: str | None
     pending: list = dataclasses.field(default_factory=list)
     batch: list | None = None  # sent and not acknowledged yet
     attempts: int = 0
@@ -252,13 +271,15 @@ class WebhookDispatcher:
                         continue
                     if (client_id, realm_id) not in connected:
                         continue
-                    key = (client_id, realm_id)
-                    channel = self.channels.setdefault(key, _Channel(client_id, realm_id))
+                    mixed = subscription["format"] == "cloudevents" and config.webhook_mix_realms
+                    key = (client_id, None if mixed else realm_id)
+                    channel = self.channels.setdefault(key, _Channel(*key))
                     if not channel.pending and channel.batch is None:
                         channel.next_try = now + config.webhook_batch_seconds
                     channel.pending.append(
                         {
                             "id": str(uuid.uuid4()),
+                            "realm_id": realm_id,
                             "entity": entity,
                             "entity_id": entity_id,
                             "operation": operation,
@@ -291,12 +312,13 @@ class WebhookDispatcher:
                 channel.attempts = 0
             batch = list(channel.batch)
         if subscription["format"] == "legacy":
-            payload = legacy_body(channel.realm_id, batch)
+            payload = legacy_body(batch)
         else:
-            payload = cloud_events_body(channel.realm_id, batch)
+            payload = cloud_events_body(batch)
         body = json.dumps(payload).encode("utf-8")
         status = self._post(subscription, body)
-        self._record(channel, subscription, status, len(batch))
+        realms = ", ".join(dict.fromkeys(event["realm_id"] for event in batch))
+        self._record(channel, subscription, status, len(batch), realms)
 
     def _post(self, subscription, body):
         """The HTTP status, or None when the endpoint could not be reached."""
@@ -308,10 +330,7 @@ class WebhookDispatcher:
             data=body,
             method="POST",
             headers={
-                # guess: Intuit does not document the content type of its
-                # CloudEvents batches (CloudEvents' own batch mode would be
-                # application/cloudevents-batch+json).
-                "Content-Type": "application/json",
+                "Content-Type": CONTENT_TYPES[subscription["format"]],
                 "intuit-signature": sign(body, subscription["verifier_token"]),
                 "User-Agent": "qbo-sandbox-webhooks",
             },
@@ -327,7 +346,7 @@ class WebhookDispatcher:
             _logger.info("qbo sandbox webhook to %s failed: %s", subscription["url"], error)
             return None
 
-    def _record(self, channel, subscription, status, count):
+    def _record(self, channel, subscription, status, count, realms):
         config = self.sandbox.config
         state = self.sandbox.state
         now = time.monotonic()
@@ -336,7 +355,7 @@ class WebhookDispatcher:
             self.recent.append(
                 {
                     "client_id": channel.client_id,
-                    "realm_id": channel.realm_id,
+                    "realm_id": realms,
                     "url": subscription["url"],
                     "format": subscription["format"],
                     "events": count,

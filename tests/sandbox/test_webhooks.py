@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 import requests
 
-from qb_timesheet_sync.qbo.webhooks import parse_events, valid_signature
+from qb_timesheet_sync.qbo.webhooks import read_notification, valid_signature
 from tests.qbo_sandbox import DEMO_REALM_ID, admin_actions
 from tests.qbo_sandbox import webhooks as sandbox_webhooks
 from tests.qbo_sandbox.__main__ import build_config, parse_args
@@ -25,6 +25,13 @@ def subscribe(sandbox, receiver, **options):
         webhook_batch_seconds=0.3,
         webhook_retry_seconds=(0.3,),
     )
+
+
+def parse_events(body):
+    """The addon's reading of a notification the sandbox sent: every event read."""
+    notification = read_notification(body)
+    assert notification.unreadable is None and notification.skipped == [], notification
+    return notification.events
 
 
 def signature(notification):
@@ -62,7 +69,8 @@ def test_cloud_events_are_signed_and_parsed_by_the_addon(sandbox, sandbox_api):
         (notification,) = receiver.wait_for(1)
     body = notification["body"]
     headers = {key.lower(): value for key, value in notification["headers"].items()}
-    assert headers["content-type"] == "application/json"
+    # As Intuit sends CloudEvents (SampleApp-Webhooks-Java-Cloudevents, Task 4).
+    assert headers["content-type"] == "application/cloudevents+json"
     assert valid_signature(body, signature(notification), TOKEN)
     assert not valid_signature(body, signature(notification), "another token")
     (event,) = json.loads(body)
@@ -141,6 +149,8 @@ def test_legacy_format(sandbox, sandbox_api):
         assert billable.status_code == 200
         (notification,) = receiver.wait_for(1)
     body = notification["body"]
+    headers = {key.lower(): value for key, value in notification["headers"].items()}
+    assert headers["content-type"] == "application/json"
     assert valid_signature(body, signature(notification), TOKEN)
     data = json.loads(body)
     (change,) = data["eventNotifications"]
@@ -178,16 +188,14 @@ def test_only_followed_entities_of_connected_companies(sandbox):
             timeout=TIMEOUT,
         )
         created = sandbox_api.create("Customer", {"DisplayName": "Followed Ltd"}).json()
-        notifications = receiver.wait_for(2)
+        wait_stats(sandbox, "events", 2)
         time.sleep(1)
-        assert len(receiver.received) == 2
-    realms = sorted(parse_events(item["body"])[0].realm_id for item in notifications)
-    assert realms == sorted([DEMO_REALM_ID, "4620816365000000001"])
-    demo = next(
-        parse_events(item["body"])[0]
-        for item in notifications
-        if parse_events(item["body"])[0].realm_id == DEMO_REALM_ID
+        notifications = list(receiver.received)
+    events = [event for item in notifications for event in parse_events(item["body"])]
+    assert sorted(event.realm_id for event in events) == sorted(
+        [DEMO_REALM_ID, "4620816365000000001"]
     )
+    (demo,) = [event for event in events if event.realm_id == DEMO_REALM_ID]
     assert (demo.entity, demo.entity_id) == ("Customer", created["Customer"]["Id"])
 
 
@@ -322,3 +330,96 @@ def test_notifications_never_go_through_a_proxy(sandbox, sandbox_api, monkeypatc
             admin_actions.run(sandbox.state, realm, created["Id"], "edit", {"Hours": 4})
         (notification,) = receiver.wait_for(1)
     assert parse_events(notification["body"])[0].operation == "updated"
+
+
+def two_connected_companies(sandbox):
+    """The demo company and another one, both connected to the app, with a
+    time activity each; returns the other realm."""
+    other = "4620816365000000001"
+    activity = {"NameOf": "Employee", "EmployeeRef": {"value": "1"}, "Hours": 1}
+    sandbox.seed(
+        {
+            "realms": [
+                {"realm_id": DEMO_REALM_ID, "TimeActivity": [activity]},
+                {
+                    "realm_id": other,
+                    "company_name": "Second company",
+                    "Employee": [{"GivenName": "Lone", "FamilyName": "Worker"}],
+                    "TimeActivity": [activity],
+                },
+            ]
+        }
+    )
+    api(sandbox, DEMO_REALM_ID)
+    api(sandbox, other)
+    return other
+
+
+def change_both_at_once(sandbox, other):
+    """A QuickBooks user edits a time activity in each company, both changes
+    drained by the same pass of the dispatcher; returns their ids."""
+    ids = []
+    with sandbox.state.lock:
+        for realm_id in (DEMO_REALM_ID, other):
+            activity = sandbox.state.records(realm_id, "TimeActivity")[-1]
+            realm = sandbox.state.realm(realm_id)
+            admin_actions.run(sandbox.state, realm, activity["Id"], "edit", {"Hours": 2})
+            ids.append(activity["Id"])
+    return ids
+
+
+def test_one_cloudevents_post_holds_the_events_of_several_companies(sandbox):
+    other = two_connected_companies(sandbox)
+    with WebhookReceiver() as receiver:
+        subscribe(sandbox, receiver)
+        sandbox.configure(webhook_mix_realms=True)
+        first_id, second_id = change_both_at_once(sandbox, other)
+        (notification,) = receiver.wait_for(1)
+        time.sleep(1)
+        assert len(receiver.received) == 1
+    events = parse_events(notification["body"])
+    assert [(event.realm_id, event.entity_id) for event in events] == [
+        (DEMO_REALM_ID, first_id),
+        (other, second_id),
+    ]
+    (delivery,) = sandbox.webhooks.status()["deliveries"]
+    assert delivery["realm_id"] == f"{DEMO_REALM_ID}, {other}"
+
+
+def test_one_company_per_post_by_default(sandbox):
+    # Intuit: "Event notifications are sent one realm ID at a time"
+    # (developer.intuit.com .../develop/webhooks/best-practices).
+    other = two_connected_companies(sandbox)
+    with WebhookReceiver() as receiver:
+        subscribe(sandbox, receiver)
+        change_both_at_once(sandbox, other)
+        notifications = receiver.wait_for(2)
+    realms = [[event.realm_id for event in parse_events(item["body"])] for item in notifications]
+    assert sorted(realms) == sorted([[DEMO_REALM_ID], [other]])
+
+
+def test_legacy_notifications_hold_one_company(sandbox):
+    other = two_connected_companies(sandbox)
+    with WebhookReceiver() as receiver:
+        subscribe(sandbox, receiver, format="legacy")
+        change_both_at_once(sandbox, other)
+        notifications = receiver.wait_for(2)
+    realms = [
+        [item["realmId"] for item in json.loads(notification["body"])["eventNotifications"]]
+        for notification in notifications
+    ]
+    assert sorted(realms) == sorted([[DEMO_REALM_ID], [other]])
+
+
+def test_a_400_is_retried_as_a_whole_as_intuit_does(sandbox, sandbox_api):
+    # Intuit: a 400 marks the delivery MultiPartFailed and the whole batch is
+    # sent again (SampleApp-Webhooks-Java-Cloudevents AGENT_PROMPT_V3.2_...).
+    with WebhookReceiver(statuses=[400]) as receiver:
+        subscribe(sandbox, receiver)
+        time_activity(sandbox_api)
+        time_activity(sandbox_api, hours=3)
+        first, second = receiver.wait_for(2)
+    assert first["body"] == second["body"]
+    stats = wait_stats(sandbox, "delivered", 1)
+    assert (stats["failed"], stats["delivered"]) == (1, 1)
+    assert stats["events"] == len(parse_events(second["body"]))
