@@ -9,6 +9,16 @@ RATE_FIELDS = ("fail_rate", "drop_rate", "slow_rate")
 # How a throttled request is answered: QuickBooks' JSON fault, or the XML one
 # public reports show even for requests that asked for JSON (facts section 7).
 THROTTLE_FORMATS = ("json", "xml")
+# What QuickBooks stores for time sent for a project sub-customer (IsProject)
+# without ProjectRef: the refs as sent, or CustomerRef = the project's customer
+# and ProjectRef = the project. Intuit does not say
+# (docs/ASSUMPTIONS.md#project-customer-ref).
+PROJECT_CUSTOMER_REF_MODES = ("as_sent", "rewrite_to_parent")
+# ClassRef on time when the company assigns classes per line only
+# (ClassTrackingPerTxnLine without ClassTrackingPerTxn): Intuit's reference says
+# ClassRef needs ClassTrackingPerTxn, hence "refuse" by default
+# (docs/ASSUMPTIONS.md#classref-per-line).
+CLASS_REF_PER_LINE_MODES = ("refuse", "accept")
 # The listening address is fixed once the server runs.
 STARTUP_ONLY_FIELDS = ("host", "port")
 
@@ -59,6 +69,13 @@ class SandboxConfig:
     # Waits before each retry; the last one repeats (Intuit: 6 h forever).
     webhook_retry_seconds: tuple = webhook_rules.RETRY_SECONDS
     webhook_max_attempts: int = 0  # 0: never give up, as Intuit
+    # What a TimeActivity carries where Intuit is silent (see the modes above).
+    project_customer_ref: str = "as_sent"
+    class_ref_per_line_only: str = "refuse"
+    # Query size limits Intuit does not document (0: none): more ids in one
+    # IN list, or a longer query text, is refused (query_size.py).
+    max_query_in_ids: int = 0
+    max_query_chars: int = 0
 
     def __post_init__(self):
         if self.requestid_mode not in REQUESTID_MODES:
@@ -69,6 +86,18 @@ class SandboxConfig:
             raise ValueError(
                 f"throttle_format must be one of {THROTTLE_FORMATS}, not {self.throttle_format!r}"
             )
+        if self.project_customer_ref not in PROJECT_CUSTOMER_REF_MODES:
+            raise ValueError(
+                f"project_customer_ref must be one of {PROJECT_CUSTOMER_REF_MODES}, "
+                f"not {self.project_customer_ref!r}"
+            )
+        if self.class_ref_per_line_only not in CLASS_REF_PER_LINE_MODES:
+            raise ValueError(
+                f"class_ref_per_line_only must be one of {CLASS_REF_PER_LINE_MODES}, "
+                f"not {self.class_ref_per_line_only!r}"
+            )
+        if self.max_query_in_ids < 0 or self.max_query_chars < 0:
+            raise ValueError("max_query_in_ids and max_query_chars must be 0 (no limit) or more")
         for name in RATE_FIELDS:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
