@@ -410,6 +410,13 @@ class QboSender(models.AbstractModel):
                 cost_rate=plan.details.cost_rate,
                 cost=round(plan.cost, 2),
             )
+        if plan.details.class_withheld_qbo_id:
+            # Intuit: ClassRef needs ClassTrackingPerTxn (docs/ASSUMPTIONS.md#classref-per-line).
+            message += " " + _(
+                "The class was not sent: QuickBooks takes a class on time only when the company "
+                "assigns classes to each transaction, and this one assigns them to each line "
+                "(QuickBooks: Account and settings > Advanced > Track classes)."
+            )
         if plan.description_truncated:
             message += " " + _("The description was cut to the 4000 characters QuickBooks keeps.")
         return {"level": "info", "message": message, "record": plan.line}

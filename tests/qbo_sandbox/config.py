@@ -76,6 +76,10 @@ class SandboxConfig:
     # IN list, or a longer query text, is refused (query_size.py).
     max_query_in_ids: int = 0
     max_query_chars: int = 0
+    # Injected refusals of a TimeActivity carrying a field: {field: fault code},
+    # code one of REFUSAL_CODES (time_activity_rules.py); the other fields of the
+    # body, and the other items of a batch, are handled as usual.
+    refuse_time_activity_fields: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if self.requestid_mode not in REQUESTID_MODES:
@@ -96,6 +100,12 @@ class SandboxConfig:
                 f"class_ref_per_line_only must be one of {CLASS_REF_PER_LINE_MODES}, "
                 f"not {self.class_ref_per_line_only!r}"
             )
+        for field, code in self.refuse_time_activity_fields.items():
+            if str(code) not in ("2010", "2500", "6000") or not isinstance(field, str):
+                raise ValueError(
+                    "refuse_time_activity_fields maps a field to 2010, 2500 or 6000, "
+                    f"not {field!r}: {code!r}"
+                )
         if self.max_query_in_ids < 0 or self.max_query_chars < 0:
             raise ValueError("max_query_in_ids and max_query_chars must be 0 (no limit) or more")
         for name in RATE_FIELDS:

@@ -14,6 +14,7 @@ MAX_DESCRIPTION = 4000
 
 
 def validate_time_activity(realm, record, existing, context):
+    _injected_refusal(record, context)
     if existing is not None:
         check_books_open(realm, existing.get("TxnDate"))
     billable_status = record.get("BillableStatus", "NotBillable")
@@ -69,6 +70,25 @@ def validate_time_activity(realm, record, existing, context):
     check_books_open(realm, record["TxnDate"])
     record.setdefault("Taxable", False)
     return record
+
+
+def _injected_refusal(record, context):
+    """The refusal ``refuse_time_activity_fields`` asks for, if the body carries
+    one of its fields: the faults a field could plausibly meet (2010 names it in
+    the element, 2500 in the detail, 6000 not at all), since Intuit documents none
+    for CostRate, ClassRef or PayrollItemRef."""
+    for field, code in (_config(context, "refuse_time_activity_fields", None) or {}).items():
+        if field not in record:
+            continue
+        code = str(code)
+        if code == "2010":
+            raise faults.invalid_property(field, field)
+        if code == "2500":
+            value = (record[field] or {}).get("value") if isinstance(record[field], dict) else ""
+            raise faults.invalid_reference(field.removesuffix("Ref"), value, "")
+        raise faults.business_validation(
+            "A business validation error has occurred while processing your request."
+        )
 
 
 def _ref_value(record, key):
