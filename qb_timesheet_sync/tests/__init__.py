@@ -27,3 +27,4 @@ from . import (
     test_webhook,
     test_webhook_tour,
 )
+from . import test_time_activity_refs
