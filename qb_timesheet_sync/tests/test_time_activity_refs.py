@@ -211,7 +211,8 @@ class TestTimeActivityRefs(QboSendCase):
         self.assertEqual(len(self.time_activities()), 1)
         details = self.last_send_log().line_ids.filtered(lambda d: d.level == "error")
         self.assertIn("ClassRef", details.message)
-        self.assertEqual(details.code, "2010")
+        self.assertEqual(details.qbo_code, "2010")
+        self.assertEqual(details.timesheet_id, refused)
         # The class cleared, the same line goes through.
         self.website.qbo_class_ref_id = False
         self.send(refused)
