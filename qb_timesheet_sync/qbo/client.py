@@ -146,16 +146,16 @@ class QboClient(BatchRequests):
 
     def time_activities_by_ids(self, activity_ids):
         """{Id: time activity} of those of ``activity_ids`` QuickBooks still
-        has: one query per chunk of ids (``Id IN``, see
-        :data:`.updates.MAX_IDS_PER_QUERY`), and no page more, since such a
-        query cannot return more rows than ids. Deleted transactions are never
-        returned by a query (facts 4.3, 5), so an id left out was deleted.
-        Queries select ``*``: QuickBooks has no projections (facts 5). They are
-        POSTed, so no URL length limit. A chunk QuickBooks cannot answer (a
-        server error, a timeout, a query fault) is asked again in halves,
-        down to :data:`.updates.MIN_IDS_PER_QUERY` ids
-        (docs/ASSUMPTIONS.md#id-in-query-size)."""
+        has: one query per chunk of ids (``Id IN``, ``.updates.id_chunks``), and no page
+        more, since such a query cannot return more rows than ids. Deleted
+        transactions are never returned by a query
+        (docs/ASSUMPTIONS.md#deleted-time-activity-gone), so an id left out was
+        deleted. Queries select ``*``: QuickBooks has no projections
+        (docs/ASSUMPTIONS.md#no-query-projections). They are POSTed, so no URL length limit."""
         found = {}
+        # A chunk QuickBooks cannot answer (a server error, a timeout, a query
+        # fault) is asked again in halves, down to MIN_IDS_PER_QUERY ids
+        # (docs/ASSUMPTIONS.md#id-in-query-size).
         chunks = list(id_chunks(activity_ids))
         while chunks:
             chunk = chunks.pop()

@@ -48,14 +48,16 @@ def resolve_details(settings):
 
 @dataclass(frozen=True)
 class Tracking:
-    """What the QuickBooks company tracks (Preferences, facts 3.7); None is
-    "QuickBooks does not say". ``classes``: a time activity may carry a
-    ClassRef; ``classes_per_line``: the company assigns classes to each line
-    of a transaction only, so a time activity carries none."""
+    """What the QuickBooks company tracks (Preferences,
+    docs/ASSUMPTIONS.md#preferences-flags); None is
+    "QuickBooks does not say"."""
 
     classes: bool | None = None
     departments: bool | None = None
     projects: bool | None = None
+    # ``classes``: a time activity may carry a ClassRef. ``classes_per_line``:
+    # the company assigns classes to each line of a transaction only, so a
+    # time activity carries none (docs/ASSUMPTIONS.md#classref-per-line).
     classes_per_line: bool = False
 
 
