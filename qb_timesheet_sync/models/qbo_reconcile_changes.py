@@ -13,7 +13,7 @@ description, ``qbo_update.py``) or send Odoo's over it.
 *Deleted*: a webhook's ``deleted`` event is never trusted alone: the id is
 read again, and only QuickBooks' *Object Not Found* confirms it. Queries by
 LastUpdatedTime cannot see deletions, so once a day the reconciliation reads
-the ids of every sent line again (``Id IN``, 1,000 a query) and those
+the ids of every sent line again (``Id IN``, 250 a query) and those
 QuickBooks no longer returns are deleted. The line goes to *deleted in
 QuickBooks*; the senders refuse it, and only a QuickBooks manager's *Send
 again* sends it, as a new time activity, through the normal journaled create.

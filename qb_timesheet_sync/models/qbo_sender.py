@@ -27,6 +27,7 @@ from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
+from ..qbo.errors import explain_optional_field
 from ..qbo.text import render
 from ..qbo.time_activity import matches_time_activity, payload_fingerprint
 from ..qbo.timesheet_rules import format_duration
@@ -272,9 +273,11 @@ class QboSender(models.AbstractModel):
                 counts["done"] += 1
                 details.append(self._qbo_sent_detail(plan))
             else:
-                plan.line._qbo_mark_failed(result.error, result.item.request_id)
+                # A refusal of a field sent by choice says which, and what to change.
+                error = explain_optional_field(result.error, plan.payload)
+                plan.line._qbo_mark_failed(error, result.item.request_id)
                 counts["failed"] += 1
-                details.append(log._qbo_error_detail(result.error, plan.line))
+                details.append(log._qbo_error_detail(error, plan.line))
 
     @api.model
     def _qbo_max_in_flight(self):
@@ -406,6 +409,13 @@ class QboSender(models.AbstractModel):
                 "Cost sent: %(cost_rate)s an hour (%(cost)s in all).",
                 cost_rate=plan.details.cost_rate,
                 cost=round(plan.cost, 2),
+            )
+        if plan.details.class_withheld_qbo_id:
+            # Intuit: ClassRef needs ClassTrackingPerTxn (docs/ASSUMPTIONS.md#classref-per-line).
+            message += " " + _(
+                "The class was not sent: QuickBooks takes a class on time only when the company "
+                "assigns classes to each transaction, and this one assigns them to each line "
+                "(QuickBooks: Account and settings > Advanced > Track classes)."
             )
         if plan.description_truncated:
             message += " " + _("The description was cut to the 4000 characters QuickBooks keeps.")

@@ -18,6 +18,8 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
+from ..qbo.errors import explain_optional_field
+from ..qbo.text import render
 from ..qbo.updates import (
     ALREADY_DONE,
     BILLED,
@@ -25,7 +27,7 @@ from ..qbo.updates import (
     duration_change,
     format_clock,
     minutes_of,
-    same_content,
+    same_payload,
     stale_outcome,
     update_payload,
 )
@@ -46,7 +48,7 @@ class QboSender(models.AbstractModel):
             attempt = attempts.get(plan.line.id)
             # The requestid of an interrupted update is reused only for the
             # same values: QuickBooks would answer it with the old update.
-            same = attempt and same_content(attempt.payload, plan.payload)
+            same = attempt and same_payload(attempt.payload, plan.payload)
             request_id = attempt.request_id if same else uuid.uuid4().hex
             entries.append((plan, plan.line.qbo_sync_token, request_id))
         ours = {
@@ -125,9 +127,8 @@ class QboSender(models.AbstractModel):
             elif isinstance(result.error, QboStaleObject):
                 stale.append((plan, result.item.request_id))
             else:
-                self._qbo_mark_update_failed(
-                    plan, result.error, result.item.request_id, counts, details
-                )
+                error = explain_optional_field(result.error, plan.payload)
+                self._qbo_mark_update_failed(plan, error, result.item.request_id, counts, details)
         return stale
 
     @api.model
@@ -280,7 +281,7 @@ class QboSender(models.AbstractModel):
         )
         vals = {
             "qbo_state": "queued" if keep_queued else "edited",
-            "qbo_last_error": str(error),
+            "qbo_last_error": render(error, self.env._),
             "qbo_intuit_tid": error.intuit_tid,
         }
         if request_id and not isinstance(error, UNKNOWN_OUTCOME_ERRORS):

@@ -18,12 +18,14 @@ from .batch import BatchRequests
 from .changes import change_set, changed_since_text
 from .errors import (
     QboConnectionError,
+    QboServerUnavailable,
     QboThrottled,
     QboTimeout,
+    QboValidationError,
     error_from_response,
 )
 from .ratelimit import limiter_for
-from .updates import time_activities_by_id_queries
+from .updates import MIN_IDS_PER_QUERY, id_chunks, in_query
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ MAX_PAGE_SIZE = 1000
 MAX_REQUEST_ID_LENGTH = 50
 MAX_BACKOFF_SECONDS = 30.0
 RETRY_STATUSES = {500, 502, 503, 504}
+# Query faults after which an ``Id IN`` query is tried again in halves: the
+# query cannot be parsed or processed (4000-4002), result set too big (10100).
+_QUERY_SIZE_CODES = {"4000", "4001", "4002", "10100"}
 _PAGING_CLAUSE = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
 
 
@@ -141,15 +146,31 @@ class QboClient(BatchRequests):
 
     def time_activities_by_ids(self, activity_ids):
         """{Id: time activity} of those of ``activity_ids`` QuickBooks still
-        has: one query per 1,000 ids (``Id IN``, the page size), and no page
+        has: one query per chunk of ids (``Id IN``, ``.updates.id_chunks``), and no page
         more, since such a query cannot return more rows than ids. Deleted
         transactions are never returned by a query
         (docs/ASSUMPTIONS.md#deleted-time-activity-gone), so an id left out was
         deleted. Queries select ``*``: QuickBooks has no projections
         (docs/ASSUMPTIONS.md#no-query-projections). They are POSTed, so no URL length limit."""
         found = {}
-        for statement in time_activities_by_id_queries(activity_ids, per_query=MAX_PAGE_SIZE):
-            for record in self.query(statement, max_rows=MAX_PAGE_SIZE):
+        # A chunk QuickBooks cannot answer (a server error, a timeout, a query
+        # fault) is asked again in halves, down to MIN_IDS_PER_QUERY ids
+        # (docs/ASSUMPTIONS.md#id-in-query-size).
+        chunks = list(id_chunks(activity_ids))
+        while chunks:
+            chunk = chunks.pop()
+            try:
+                rows = self.query(in_query(chunk), max_rows=len(chunk))
+            except (QboServerUnavailable, QboConnectionError, QboValidationError) as error:
+                too_big = not isinstance(error, QboValidationError) or (
+                    error.code in _QUERY_SIZE_CODES
+                )
+                if not too_big or len(chunk) <= MIN_IDS_PER_QUERY:
+                    raise
+                half = len(chunk) // 2
+                chunks += [chunk[half:], chunk[:half]]
+                continue
+            for record in rows:
                 if record.get("status") != "Deleted":
                     found[str(record["Id"])] = record
         return found

@@ -55,6 +55,10 @@ class Tracking:
     classes: bool | None = None
     departments: bool | None = None
     projects: bool | None = None
+    # ``classes``: a time activity may carry a ClassRef. ``classes_per_line``:
+    # the company assigns classes to each line of a transaction only, so a
+    # time activity carries none (docs/ASSUMPTIONS.md#classref-per-line).
+    classes_per_line: bool = False
 
 
 def _flag(value):
@@ -64,11 +68,12 @@ def _flag(value):
 def tracking_facts(preferences):
     """The :class:`Tracking` of a Preferences document.
 
-    Classes are tracked when ``ClassTrackingPerTxn`` or
-    ``ClassTrackingPerTxnLine`` is on (the two ways QuickBooks assigns classes
-    once *Track classes* is on; a time activity is a one-line transaction, so
-    either lets it carry a ClassRef: a guess, Intuit's reference only says
-    "when class tracking is enabled"). Locations are tracked when
+    Intuit's TimeActivity reference: ClassRef is "available if
+    ``Preferences.AccountingInfoPrefs.ClassTrackingPerTxn`` is true". A
+    company that assigns classes to each line only
+    (``ClassTrackingPerTxnLine``) is not said to take one on time: no ClassRef
+    is sent there, and the sync log says why
+    (docs/ASSUMPTIONS.md#classref-per-line). Locations are tracked when
     ``TrackDepartments`` is on.
     """
     prefs = preferences.get("AccountingInfoPrefs") or {}
@@ -76,15 +81,15 @@ def tracking_facts(preferences):
         _flag(prefs.get("ClassTrackingPerTxn")),
         _flag(prefs.get("ClassTrackingPerTxnLine")),
     )
-    classes = None if per_txn is None and per_line is None else bool(per_txn or per_line)
     other = {
         pair.get("Name"): pair.get("Value")
         for pair in (preferences.get("OtherPrefs") or {}).get("NameValue", [])
     }
     return Tracking(
-        classes=classes,
+        classes=None if per_txn is None and per_line is None else bool(per_txn),
         departments=_flag(prefs.get("TrackDepartments")),
         projects=_flag(other.get("ProjectsEnabled")),
+        classes_per_line=bool(per_line and not per_txn),
     )
 
 
@@ -125,6 +130,8 @@ class HourDetails:
     cost_rate: float | None = None
     # The employee's pay type (QuickBooks Payroll, qbo/payroll.py).
     payroll_item_qbo_id: str | None = None
+    # A class chosen but not sent: the company assigns classes per line only.
+    class_withheld_qbo_id: str | None = None
 
     def payload_kwargs(self):
         """The keyword arguments of ``build_time_activity`` they are sent as."""
@@ -141,8 +148,10 @@ def hour_details(settings, tracking, hourly_cost=None, send_cost=False, payroll_
     """The :class:`HourDetails` of a line from its ``settings`` (see
     :func:`resolve_details`). A class or location is only sent when the
     QuickBooks company does not say it stops tracking them (None: QuickBooks
-    has the last word). ``payroll_item``: the employee's pay type id, sent
-    as it is (only for an employee's time, see ``build_time_activity``)."""
+    has the last word); a class of a company that assigns classes per line
+    only is kept aside in ``class_withheld_qbo_id`` (see :func:`tracking_facts`).
+    ``payroll_item``: the employee's pay type id, sent as it is (only for an
+    employee's time, see ``build_time_activity``)."""
     resolved = resolve_details(settings)
 
     def pick(kind, tracked=True):
@@ -151,6 +160,7 @@ def hour_details(settings, tracking, hourly_cost=None, send_cost=False, payroll_
     return HourDetails(
         item_qbo_id=pick(ITEM),
         class_qbo_id=pick(CLASS, tracking.classes),
+        class_withheld_qbo_id=pick(CLASS) if tracking.classes_per_line else None,
         department_qbo_id=pick(DEPARTMENT, tracking.departments),
         cost_rate=cost_rate(hourly_cost, send_cost),
         payroll_item_qbo_id=str(payroll_item) if payroll_item else None,

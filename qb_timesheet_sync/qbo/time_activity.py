@@ -116,30 +116,74 @@ def _normalize_description(text):
 
 
 def payload_fingerprint(payload):
-    """Return the fields of a TimeActivity that QuickBooks echoes back unchanged.
+    """Return what a payload of ours says, to tell two of our payloads apart.
 
-    Works on our payload and on a record read from QuickBooks alike.
-    BillableStatus is left out: QuickBooks turns it into HasBeenBilled once the
-    time is invoiced.
+    Every field that :func:`matches_time_activity` compares, and the customer
+    and project exactly as sent. BillableStatus is left out: QuickBooks turns
+    it into HasBeenBilled once the time is invoiced.
     """
-    name_of = payload.get("NameOf") or ""
+    return (
+        *echoed_fields(payload),
+        _ref_value(payload, "CustomerRef"),
+        _ref_value(payload, "ProjectRef"),
+    )
+
+
+def echoed_fields(record):
+    """The fields QuickBooks echoes back as sent (the customer aside, see
+    :func:`same_customer`); works on our payload and on a record read from
+    QuickBooks alike."""
+    name_of = record.get("NameOf") or ""
     return (
         name_of,
-        _ref_value(payload, f"{name_of}Ref"),
-        _ref_value(payload, "CustomerRef"),
-        payload.get("TxnDate") or "",
-        int(payload.get("Hours") or 0),
-        int(payload.get("Minutes") or 0),
-        _normalize_description(payload.get("Description")),
+        _ref_value(record, f"{name_of}Ref"),
+        record.get("TxnDate") or "",
+        int(record.get("Hours") or 0),
+        int(record.get("Minutes") or 0),
+        _normalize_description(record.get("Description")),
     )
+
+
+def same_customer(qbo_record, payload):
+    """Tell whether QuickBooks' ``qbo_record`` holds the customer and project
+    ``payload`` (ours) was sent with, in any form QuickBooks may store them.
+
+    Intuit shows time linked to a project as ``CustomerRef`` = the project's
+    customer and ``ProjectRef`` = the project. It does not say what it stores
+    for time sent for a project sub-customer without ``ProjectRef``, nor that
+    every answer echoes ``ProjectRef`` (docs/ASSUMPTIONS.md#project-customer-ref).
+    So, besides the very refs sent, two forms are the same customer:
+
+    * sent ``CustomerRef`` = a project, no ``ProjectRef``: QuickBooks may hold
+      ``CustomerRef`` = its customer and ``ProjectRef`` = that project;
+    * sent ``CustomerRef`` and ``ProjectRef``: QuickBooks may answer without
+      the ``ProjectRef`` (the ``CustomerRef`` then still says the customer).
+
+    Any other difference (another customer, another project, time linked to
+    a project in QuickBooks after it was sent) is a change.
+    """
+    held_customer = _ref_value(qbo_record, "CustomerRef")
+    held_project = _ref_value(qbo_record, "ProjectRef")
+    sent_customer = _ref_value(payload, "CustomerRef")
+    sent_project = _ref_value(payload, "ProjectRef")
+    if sent_project:
+        # A blank CustomerRef beside a ProjectRef is filled by QuickBooks.
+        customer_ok = held_customer == sent_customer or not sent_customer
+        return held_project in (sent_project, "") and customer_ok
+    if held_project:
+        return held_project == sent_customer
+    return held_customer == sent_customer
 
 
 def matches_time_activity(payload, qbo_record):
     """Tell whether ``qbo_record`` is the TimeActivity ``payload`` created.
 
     Used after a crash, when the response of a create was lost, to find the
-    record QuickBooks made instead of creating a second one.
+    record QuickBooks made instead of creating a second one. Only what
+    QuickBooks is known to echo back is compared (see :func:`same_customer`).
     """
     if qbo_record.get("status") == "Deleted":
         return False
-    return payload_fingerprint(payload) == payload_fingerprint(qbo_record)
+    return echoed_fields(payload) == echoed_fields(qbo_record) and same_customer(
+        qbo_record, payload
+    )

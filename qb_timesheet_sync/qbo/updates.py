@@ -9,14 +9,23 @@ says whether the change is ours (retry, or nothing left to do) or someone
 else's (a conflict the manager settles).
 """
 
-from .time_activity import payload_fingerprint
+from .time_activity import echoed_fields, payload_fingerprint, same_customer
 
 # What a stale update turns into (see :func:`stale_outcome`).
 ALREADY_DONE = "done"  # QuickBooks already holds what Odoo would send
 RETRY = "retry"  # QuickBooks holds what Odoo sent last: send again with its token
 CONFLICT = "conflict"  # changed in QuickBooks by someone else: do not overwrite
 BILLED = "billed"  # QuickBooks put it on an invoice: never overwritten, the line is locked
-MAX_IDS_PER_QUERY = 500  # well under QuickBooks' 4,000-character query limit (guess)
+# The size of a ``SELECT ... WHERE Id IN (...)``: Intuit documents no limit on
+# the ids nor on the text of a query; 1,000-row TimeActivity pages are
+# reported to time out. 250 ids make at most 250 rows and about 3,600
+# characters, one metered read each (docs/ASSUMPTIONS.md#id-in-query-size).
+MAX_IDS_PER_QUERY = 250
+# The statement; query() adds " STARTPOSITION 1 MAXRESULTS 1000" (35 more).
+MAX_QUERY_CHARS = 3900
+# A chunk QuickBooks could not answer is split down to this many ids.
+MIN_IDS_PER_QUERY = 10
+_IN_QUERY = "SELECT * FROM TimeActivity WHERE Id IN ({ids})"
 
 
 def update_payload(payload, activity_id, sync_token):
@@ -35,18 +44,32 @@ def _billable(record):
 
 
 def content(record):
-    """What a TimeActivity says, comparable between our payload and a record
-    read from QuickBooks: the echoed fields, billable or not, rate and item."""
+    """What a TimeActivity says besides its customer: the echoed fields,
+    billable or not, rate and item. The rate of time that is not billable is
+    not compared: QuickBooks answers ``"HourlyRate": 0`` on it (Intuit's
+    TimeActivity reference samples) where Odoo sends none."""
     return (
-        payload_fingerprint(record),
+        echoed_fields(record),
         _billable(record),
         _rate(record) if _billable(record) else 0.0,
         str((record.get("ItemRef") or {}).get("value") or ""),
     )
 
 
-def same_content(first, second):
-    return content(first) == content(second)
+def same_content(qbo_record, payload):
+    """Tell whether QuickBooks' copy ``qbo_record`` says what our ``payload``
+    says: only what QuickBooks is known to echo back is compared, and the
+    customer in any form QuickBooks may store it
+    (:func:`~.time_activity.same_customer`)."""
+    return content(qbo_record) == content(payload) and same_customer(qbo_record, payload)
+
+
+def same_payload(first, second):
+    """Tell whether two payloads of ours say the same (customer and project
+    as sent: a change of either is an edit)."""
+    return content(first) == content(second) and payload_fingerprint(first) == payload_fingerprint(
+        second
+    )
 
 
 def stale_outcome(qbo_record, to_send, ours):
@@ -78,12 +101,33 @@ def duration_change(before_minutes, after_minutes):
     return after if before == after else f"{before} → {after}"
 
 
-def time_activities_by_id_queries(activity_ids, per_query=MAX_IDS_PER_QUERY):
-    """SELECT statements reading the TimeActivities ``activity_ids``,
-    ``per_query`` ids each."""
+def in_query(ids):
+    """The ``SELECT`` of the TimeActivities ``ids``."""
+    return _IN_QUERY.format(ids=", ".join(f"'{activity_id}'" for activity_id in ids))
+
+
+def id_chunks(activity_ids, per_query=MAX_IDS_PER_QUERY, max_chars=MAX_QUERY_CHARS):
+    """``activity_ids`` (distinct, in order) cut into lists of at most
+    ``per_query`` ids whose ``Id IN`` query is at most ``max_chars`` long."""
     ids = sorted({str(activity_id) for activity_id in activity_ids}, key=lambda x: (len(x), x))
     if not all(activity_id.isdigit() for activity_id in ids):
         raise ValueError(f"QuickBooks ids are numbers: {ids!r}")
-    for start in range(0, len(ids), per_query):
-        chunk = ", ".join(f"'{activity_id}'" for activity_id in ids[start : start + per_query])
-        yield f"SELECT * FROM TimeActivity WHERE Id IN ({chunk})"
+    empty = len(in_query([]))
+    chunk, length = [], empty
+    for activity_id in ids:
+        # Each id adds its quotes, and a ", " after the first.
+        grown = length + len(activity_id) + 2 + (2 if chunk else 0)
+        if chunk and (len(chunk) >= per_query or grown > max_chars):
+            yield chunk
+            chunk, grown = [], empty + len(activity_id) + 2
+        chunk.append(activity_id)
+        length = grown
+    if chunk:
+        yield chunk
+
+
+def time_activities_by_id_queries(activity_ids, per_query=MAX_IDS_PER_QUERY):
+    """SELECT statements reading the TimeActivities ``activity_ids``, at most
+    ``per_query`` ids and :data:`MAX_QUERY_CHARS` characters each."""
+    for chunk in id_chunks(activity_ids, per_query):
+        yield in_query(chunk)

@@ -23,6 +23,7 @@ from . import (
     test_send_scale,
     test_suggestions,
     test_send_update,
+    test_time_activity_refs,
     test_translation,
     test_webhook,
     test_webhook_tour,

@@ -6,7 +6,7 @@
 
 import json
 
-from . import cdc, entities, faults, query
+from . import cdc, entities, faults, query, query_size
 
 MAX_BATCH_ITEMS = 30  # the API reference's 30, not the older 10 (docs/ASSUMPTIONS.md#batch-size)
 BATCH_OPERATIONS = ("create", "update", "delete")
@@ -58,7 +58,7 @@ def metered_class(kind, body):
     return None
 
 
-def handle(state, realm, method, segments, params, body, full_url):
+def handle(state, realm, method, segments, params, body, full_url, config=None):
     kind = classify(method, segments)
     if kind == "companyinfo" and len(segments) == 2:
         # The documented path repeats the realm id; "1" is the record's own Id (CompanyInfo
@@ -70,17 +70,18 @@ def handle(state, realm, method, segments, params, body, full_url):
         return _envelope(realm, "Preferences", realm.preferences())
     if kind == "query" and len(segments) == 1:
         text = params.get("query") if method == "GET" else body.decode("utf-8", "replace")
+        query_size.check(config, text or "")
         return {"QueryResponse": query.run(realm, text or ""), "time": realm.envelope_time()}
     if kind == "cdc" and len(segments) == 1:
         return cdc.run(realm, params)
     if kind == "batch" and len(segments) == 1:
-        return run_batch(state, realm, parse_json(body), params.get("requestid"))
+        return run_batch(state, realm, parse_json(body), params.get("requestid"), config)
     if kind == "entity_read" and len(segments) == 2:
         entity = entities.ENTITY_BY_PATH[segments[0].lower()]
         return _envelope(realm, entity, entities.read(realm, entity, segments[1]))
     if kind == "entity_write" and len(segments) == 1:
         entity = entities.ENTITY_BY_PATH[segments[0].lower()]
-        context = entities.WriteContext()
+        context = entities.WriteContext(config=config)
         operation = params.get("operation") or "save"
         record = write(state, realm, entity, operation, parse_json(body), context)
         return _envelope(realm, entity, record)
@@ -121,14 +122,14 @@ def write(state, realm, entity, operation, payload, context):
     return result
 
 
-def run_batch(state, realm, payload, request_id):
+def run_batch(state, realm, payload, request_id, config=None):
     items = payload.get("BatchItemRequest") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not items:
         raise faults.required_param("BatchItemRequest")
     if len(items) > MAX_BATCH_ITEMS:
         raise faults.batch_too_large(len(items), MAX_BATCH_ITEMS)
     # One context for the whole batch: items cannot see what earlier items created.
-    context = entities.WriteContext()
+    context = entities.WriteContext(config=config)
     responses = [_batch_item(state, realm, item, context, request_id) for item in items]
     return {"BatchItemResponse": responses, "time": realm.envelope_time()}
 
@@ -143,6 +144,7 @@ def _batch_item(state, realm, item, context, request_id):
             # (docs/ASSUMPTIONS.md#requestid-idempotency).
             raise faults.invalid_string_length("bId", 10, len(str(bid)))
         if "Query" in item:
+            query_size.check(context.config, str(item["Query"]))
             return {"bId": bid, "QueryResponse": query.run(realm, item["Query"])}
         operation = item.get("operation")
         if operation not in BATCH_OPERATIONS:

@@ -10,6 +10,16 @@ RATE_FIELDS = ("fail_rate", "drop_rate", "slow_rate")
 # public reports show even for requests that asked for JSON
 # (docs/ASSUMPTIONS.md#throttle-answer).
 THROTTLE_FORMATS = ("json", "xml")
+# What QuickBooks stores for time sent for a project sub-customer (IsProject)
+# without ProjectRef: the refs as sent, or CustomerRef = the project's customer
+# and ProjectRef = the project. Intuit does not say
+# (docs/ASSUMPTIONS.md#project-customer-ref).
+PROJECT_CUSTOMER_REF_MODES = ("as_sent", "rewrite_to_parent")
+# ClassRef on time when the company assigns classes per line only
+# (ClassTrackingPerTxnLine without ClassTrackingPerTxn): Intuit's reference says
+# ClassRef needs ClassTrackingPerTxn, hence "refuse" by default
+# (docs/ASSUMPTIONS.md#classref-per-line).
+CLASS_REF_PER_LINE_MODES = ("refuse", "accept")
 # The listening address is fixed once the server runs.
 STARTUP_ONLY_FIELDS = ("host", "port")
 
@@ -66,6 +76,18 @@ class SandboxConfig:
     # ID at a time" (the default); the format allows more.
     webhook_mix_realms: bool = False
 
+    # What a TimeActivity carries where Intuit is silent (see the modes above).
+    project_customer_ref: str = "as_sent"
+    class_ref_per_line_only: str = "refuse"
+    # Query size limits Intuit does not document (0: none): more ids in one
+    # IN list, or a longer query text, is refused (query_size.py).
+    max_query_in_ids: int = 0
+    max_query_chars: int = 0
+    # Injected refusals of a TimeActivity carrying a field: {field: fault code},
+    # code one of REFUSAL_CODES (time_activity_rules.py); the other fields of the
+    # body, and the other items of a batch, are handled as usual.
+    refuse_time_activity_fields: dict = dataclasses.field(default_factory=dict)
+
     def __post_init__(self):
         if self.requestid_mode not in REQUESTID_MODES:
             raise ValueError(
@@ -75,6 +97,24 @@ class SandboxConfig:
             raise ValueError(
                 f"throttle_format must be one of {THROTTLE_FORMATS}, not {self.throttle_format!r}"
             )
+        if self.project_customer_ref not in PROJECT_CUSTOMER_REF_MODES:
+            raise ValueError(
+                f"project_customer_ref must be one of {PROJECT_CUSTOMER_REF_MODES}, "
+                f"not {self.project_customer_ref!r}"
+            )
+        if self.class_ref_per_line_only not in CLASS_REF_PER_LINE_MODES:
+            raise ValueError(
+                f"class_ref_per_line_only must be one of {CLASS_REF_PER_LINE_MODES}, "
+                f"not {self.class_ref_per_line_only!r}"
+            )
+        for field, code in self.refuse_time_activity_fields.items():
+            if str(code) not in ("2010", "2500", "6000") or not isinstance(field, str):
+                raise ValueError(
+                    "refuse_time_activity_fields maps a field to 2010, 2500 or 6000, "
+                    f"not {field!r}: {code!r}"
+                )
+        if self.max_query_in_ids < 0 or self.max_query_chars < 0:
+            raise ValueError("max_query_in_ids and max_query_chars must be 0 (no limit) or more")
         for name in RATE_FIELDS:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")

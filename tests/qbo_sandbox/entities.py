@@ -100,9 +100,11 @@ class WriteContext:
     to records created earlier in the same batch are refused as if those records did not exist yet.
     """
 
-    def __init__(self, seeding=False):
+    def __init__(self, seeding=False, config=None):
         self.seeding = seeding
         self.created_ids = set()
+        # The server's SandboxConfig (behaviours Intuit leaves open); None: defaults.
+        self.config = config
 
 
 def read(realm, entity, record_id):

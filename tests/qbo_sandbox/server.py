@@ -451,7 +451,14 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
             realm = self.state.realm(realm_id)
             try:
                 answer = api.handle(
-                    self.state, realm, method, segments, self.params, self.body, full_url
+                    self.state,
+                    realm,
+                    method,
+                    segments,
+                    self.params,
+                    self.body,
+                    full_url,
+                    config=self.sandbox.config,
                 )
             except faults.QboFault as fault:
                 return fault.status, json.dumps(fault.body(realm.envelope_time()))

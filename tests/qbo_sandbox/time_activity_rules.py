@@ -14,6 +14,7 @@ MAX_DESCRIPTION = 4000
 
 
 def validate_time_activity(realm, record, existing, context):
+    _injected_refusal(record, context)
     if existing is not None:
         check_books_open(realm, existing.get("TxnDate"))
     billable_status = record.get("BillableStatus", "NotBillable")
@@ -23,9 +24,14 @@ def validate_time_activity(realm, record, existing, context):
         raise faults.QboFault(6320, "InvalidBillable", "Invalid billable status.", "BillableStatus")
     record["BillableStatus"] = billable_status
     _check_time_activity_name(realm, record, context)
+    if record.get("ProjectRef") and not _ref_value(record, "CustomerRef"):
+        # Real clients send a blank CustomerRef beside a ProjectRef: QuickBooks
+        # fills in the project's customer.
+        record["CustomerRef"] = {"value": _project(realm, record, context).get("parent_id")}
     if record.get("CustomerRef"):
         customer = resolve_ref(realm, "Customer", record["CustomerRef"], "CustomerRef", context)
         record["CustomerRef"] = reference(customer, "FullyQualifiedName")
+        _rewrite_project_customer(realm, record, customer, context)
     elif billable_status == "Billable":
         raise faults.QboFault(
             6310,
@@ -51,6 +57,11 @@ def validate_time_activity(realm, record, existing, context):
         rate = record.get("HourlyRate")
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
             raise faults.QboFault(6330, "MissingBillingRate", "Invalid hourly rate.", "HourlyRate")
+    else:
+        # Time that is not billable is answered with "HourlyRate": 0 (Intuit's
+        # TimeActivity reference samples; quickbooks-ruby
+        # spec/fixtures/fetch_time_activity_by_id.xml).
+        record.setdefault("HourlyRate", 0)
     _check_duration(realm, record)
     description = record.get("Description")
     if description is not None:
@@ -59,6 +70,65 @@ def validate_time_activity(realm, record, existing, context):
     check_books_open(realm, record["TxnDate"])
     record.setdefault("Taxable", False)
     return record
+
+
+def _injected_refusal(record, context):
+    """The refusal ``refuse_time_activity_fields`` asks for, if the body carries
+    one of its fields: the faults a field could plausibly meet (2010 names it in
+    the element, 2500 in the detail, 6000 not at all), since Intuit documents none
+    for CostRate, ClassRef or PayrollItemRef."""
+    for field, code in (_config(context, "refuse_time_activity_fields", None) or {}).items():
+        if field not in record:
+            continue
+        code = str(code)
+        if code == "2010":
+            raise faults.invalid_property(field, field)
+        if code == "2500":
+            value = (record[field] or {}).get("value") if isinstance(record[field], dict) else ""
+            raise faults.invalid_reference(field.removesuffix("Ref"), value, "")
+        raise faults.business_validation(
+            "A business validation error has occurred while processing your request."
+        )
+
+
+def _ref_value(record, key):
+    return str((record.get(key) or {}).get("value") or "").strip()
+
+
+def _config(context, name, default):
+    return getattr(getattr(context, "config", None), name, default)
+
+
+def _project(realm, record, context):
+    """The IsProject sub-customer ``ProjectRef`` names, with its parent's id."""
+    if not realm.settings["ProjectsEnabled"]:
+        raise faults.invalid_property("ProjectRef (Projects are off)", "ProjectRef")
+    project = resolve_ref(realm, "Customer", record["ProjectRef"], "ProjectRef", context)
+    if not project.get("IsProject"):
+        raise faults.invalid_reference("Project", project["Id"], "ProjectRef")
+    return {**project, "parent_id": str((project.get("ParentRef") or {}).get("value") or "")}
+
+
+def _rewrite_project_customer(realm, record, customer, context):
+    """Time sent for a project sub-customer without ProjectRef, in
+    ``project_customer_ref = "rewrite_to_parent"`` mode: stored for the project's
+    customer and linked to the project, as QuickBooks shows time of a project.
+
+    UNSURE: Intuit does not say whether QuickBooks does this; "as_sent" (the
+    default) keeps the refs as sent (docs/ASSUMPTIONS.md#project-customer-ref).
+    """
+    if record.get("ProjectRef") or not customer.get("IsProject"):
+        return
+    if _config(context, "project_customer_ref", "as_sent") != "rewrite_to_parent":
+        return
+    if not realm.settings["ProjectsEnabled"]:
+        return
+    parent_id = str((customer.get("ParentRef") or {}).get("value") or "")
+    parent = realm.records["Customer"].get(parent_id)
+    if parent is None:
+        return
+    record["ProjectRef"] = {"value": customer["Id"]}
+    record["CustomerRef"] = reference(parent, "FullyQualifiedName")
 
 
 def _check_project_ref(realm, record, context):
@@ -70,13 +140,8 @@ def _check_project_ref(realm, record, context):
     sub-customer, only when the company uses Projects (Preferences ProjectsEnabled), and
     wants the CustomerRef to be the project's customer (its ParentRef).
     """
-    if not realm.settings["ProjectsEnabled"]:
-        raise faults.invalid_property("ProjectRef (Projects are off)", "ProjectRef")
-    project = resolve_ref(realm, "Customer", record["ProjectRef"], "ProjectRef", context)
-    if not project.get("IsProject"):
-        raise faults.invalid_reference("Project", project["Id"], "ProjectRef")
-    parent_id = str((project.get("ParentRef") or {}).get("value") or "")
-    if str((record.get("CustomerRef") or {}).get("value") or "") != parent_id:
+    project = _project(realm, record, context)
+    if _ref_value(record, "CustomerRef") != project["parent_id"]:
         raise faults.business_validation(
             "The customer of a time activity linked to a project must be the project's customer.",
             "CustomerRef",
@@ -88,9 +153,19 @@ def _check_categories(realm, record, context):
     """ClassRef and DepartmentRef (a location) must point to an active class or
     location, and only when the company tracks them (Preferences, TimeActivity reference).
 
-    GUESS: Intuit documents ClassRef as "only when class tracking is enabled" without the
-    fault; a reference the company does not track is refused as an unsupported property.
+    GUESS: Intuit documents ClassRef as "available if ClassTrackingPerTxn is true" without
+    the fault; a reference the company does not track is refused as an unsupported
+    property. A company that assigns classes per line only (ClassTrackingPerTxnLine) is
+    refused a ClassRef unless ``class_ref_per_line_only = "accept"``
+    (docs/ASSUMPTIONS.md#classref-per-line).
     """
+    per_txn = bool(realm.settings["ClassTrackingPerTxn"])
+    per_line_only = realm.class_tracking() and not per_txn
+    if per_line_only and record.get("ClassRef"):
+        if _config(context, "class_ref_per_line_only", "refuse") != "accept":
+            raise faults.invalid_property(
+                "ClassRef (classes are assigned per line, not per transaction)", "ClassRef"
+            )
     tracked = {
         "ClassRef": ("Class", realm.class_tracking()),
         "DepartmentRef": ("Department", realm.settings["TrackDepartments"]),

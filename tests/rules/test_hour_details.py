@@ -76,8 +76,25 @@ def test_tracking_is_read_from_preferences():
     assert tracking_facts({}) == Tracking(None, None)
     prefs = {"AccountingInfoPrefs": {"ClassTrackingPerTxn": False, "TrackDepartments": True}}
     assert tracking_facts(prefs) == Tracking(classes=False, departments=True)
-    per_line = {"AccountingInfoPrefs": {"ClassTrackingPerTxnLine": "true"}}
-    assert tracking_facts(per_line).classes is True
+    both = {"AccountingInfoPrefs": {"ClassTrackingPerTxn": "true", "ClassTrackingPerTxnLine": True}}
+    assert tracking_facts(both) == Tracking(classes=True, classes_per_line=False)
+
+
+def test_per_line_class_tracking_sends_no_class_and_keeps_it_aside():
+    # Intuit's TimeActivity reference: ClassRef "available if ClassTrackingPerTxn is true".
+    per_line = {
+        "AccountingInfoPrefs": {"ClassTrackingPerTxn": False, "ClassTrackingPerTxnLine": "true"}
+    }
+    tracking = tracking_facts(per_line)
+    assert tracking == Tracking(classes=False, classes_per_line=True)
+    details = hour_details(ALL_LEVELS, tracking)
+    assert details.class_qbo_id is None and details.class_withheld_qbo_id == "e-class"
+    assert "class_withheld_qbo_id" not in details.payload_kwargs()
+    # No class list is read for it (a metered call for nothing).
+    assert CLASS not in category_queries(tracking)
+    # Per transaction: sent, nothing kept aside.
+    sent = hour_details(ALL_LEVELS, TRACKING_ALL)
+    assert sent.class_qbo_id == "e-class" and sent.class_withheld_qbo_id is None
 
 
 def test_projects_are_read_from_preferences():

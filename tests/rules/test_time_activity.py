@@ -142,12 +142,17 @@ def test_fingerprint():
     assert payload_fingerprint(payload) == (
         "Employee",
         "55",
-        "22",
         "2026-07-01",
         7,
         30,
         "Sprint planning",
+        "22",
+        "",
     )
+    # Two payloads of ours for other projects are told apart.
+    linked, _truncated = employee_line(customer_qbo_id="7", project_qbo_id="42")
+    other, _truncated = employee_line(customer_qbo_id="7", project_qbo_id="43")
+    assert payload_fingerprint(linked) != payload_fingerprint(other)
 
 
 def test_matches_the_record_quickbooks_created():
@@ -198,3 +203,34 @@ def test_vendor_records_match_on_the_vendor_ref():
     echo = {**payload, "Id": "7", "VendorRef": {"value": "31", "name": "Bolt"}}
     assert matches_time_activity(payload, echo)
     assert not matches_time_activity(payload, {**echo, "VendorRef": {"value": "32"}})
+
+
+def test_time_sent_for_a_project_sub_customer_matches_in_either_form():
+    """docs/ASSUMPTIONS.md#project-customer-ref: sent for the project (42, a
+    sub-customer of 7) without ProjectRef, QuickBooks may keep it so or store
+    the project's customer and link the project."""
+    payload, _truncated = employee_line(customer_qbo_id="42")
+    as_sent = qbo_echo(payload, CustomerRef={"value": "42", "name": "Acme:Website"})
+    rewritten = qbo_echo(payload, CustomerRef={"value": "7"}, ProjectRef={"value": "42"})
+    assert matches_time_activity(payload, as_sent)
+    assert matches_time_activity(payload, rewritten)
+    # Another project, or the customer without the project, is another record.
+    assert not matches_time_activity(
+        payload, qbo_echo(payload, CustomerRef={"value": "7"}, ProjectRef={"value": "43"})
+    )
+    assert not matches_time_activity(payload, qbo_echo(payload, CustomerRef={"value": "7"}))
+
+
+def test_time_linked_to_a_project_matches_with_or_without_its_echoed_project():
+    payload, _truncated = employee_line(customer_qbo_id="7", project_qbo_id="42")
+    echo = qbo_echo(payload, CustomerRef={"value": "7", "name": "Acme"})
+    assert matches_time_activity(payload, echo)
+    # An answer that leaves ProjectRef out still names the customer sent.
+    assert matches_time_activity(payload, {k: v for k, v in echo.items() if k != "ProjectRef"})
+    assert not matches_time_activity(payload, {**echo, "ProjectRef": {"value": "43"}})
+    assert not matches_time_activity(payload, {**echo, "CustomerRef": {"value": "8"}})
+
+
+def test_time_of_a_customer_linked_to_a_project_in_quickbooks_is_a_change():
+    payload, _truncated = employee_line()
+    assert not matches_time_activity(payload, qbo_echo(payload, ProjectRef={"value": "42"}))

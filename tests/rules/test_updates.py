@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import itertools
 from datetime import date
 
 import pytest
@@ -8,10 +9,15 @@ from qb_timesheet_sync.qbo.updates import (
     ALREADY_DONE,
     BILLED,
     CONFLICT,
+    MAX_IDS_PER_QUERY,
+    MAX_QUERY_CHARS,
     RETRY,
     duration_change,
     format_clock,
+    id_chunks,
+    in_query,
     same_content,
+    same_payload,
     stale_outcome,
     time_activities_by_id_queries,
     update_payload,
@@ -82,6 +88,58 @@ def test_reading_back_time_activities_by_id():
     assert list(time_activities_by_id_queries(["12", "7", "7"])) == [
         "SELECT * FROM TimeActivity WHERE Id IN ('7', '12')"
     ]
-    assert len(list(time_activities_by_id_queries(str(n) for n in range(1, 1201)))) == 3
+    # 1,200 ids: five queries of at most MAX_IDS_PER_QUERY (250).
+    queries = list(time_activities_by_id_queries(str(n) for n in range(1, 1201)))
+    assert len(queries) == 5
+    assert sorted(int(n.strip("' ")) for q in queries for n in q[41:-1].split(",")) == list(
+        range(1, 1201)
+    )
     with pytest.raises(ValueError):
         list(time_activities_by_id_queries(["7' OR '1'='1"]))
+
+
+@pytest.mark.parametrize("digits", [1, 5, 9, 12, 20])
+def test_chunks_never_exceed_the_id_and_text_bounds(digits):
+    """docs/ASSUMPTIONS.md#id-in-query-size: ids of any length, never more than
+    MAX_IDS_PER_QUERY in one IN list nor more than MAX_QUERY_CHARS of text, and
+    as few queries as the bounds allow."""
+    ids = [str(10 ** (digits - 1) + n) for n in range(3000)]
+    chunks = list(id_chunks(ids))
+    assert sorted(i for chunk in chunks for i in chunk) == sorted(ids)
+    for chunk in chunks:
+        assert len(chunk) <= MAX_IDS_PER_QUERY
+        assert len(in_query(chunk)) <= MAX_QUERY_CHARS
+    # Full chunks: adding the next id would have crossed a bound.
+    for chunk, following in itertools.pairwise(chunks):
+        bigger = [*chunk, following[0]]
+        assert len(bigger) > MAX_IDS_PER_QUERY or len(in_query(bigger)) > MAX_QUERY_CHARS
+
+
+def test_the_reading_cost_of_a_daily_sweep_stays_small():
+    """The arithmetic of docs/ASSUMPTIONS.md#id-in-query-size: a company with
+    20,000 sent lines swept daily costs 80 metered reads a day, 2,400 in 30
+    days, under 0.5 % of the Builder tier's 500,000 a month."""
+    reads_per_day = len(list(id_chunks(str(400000000 + n) for n in range(20000))))
+    assert reads_per_day == 80
+    assert reads_per_day * 30 / 500_000 < 0.005
+
+
+def test_stale_outcome_sees_a_project_customer_stored_in_either_form():
+    """docs/ASSUMPTIONS.md#project-customer-ref: an update of time sent for a
+    project sub-customer is not a conflict because QuickBooks holds it for the
+    project's customer, linked to the project."""
+    sent = payload()
+    held = as_read(sent, "2", CustomerRef={"value": "7"}, ProjectRef={"value": "22"})
+    assert same_content(held, sent)
+    assert stale_outcome(held, payload(minutes=360), [sent]) == RETRY
+    assert stale_outcome(held, sent, [sent]) == ALREADY_DONE
+    assert not same_payload(sent, {**sent, "ProjectRef": {"value": "9"}})
+
+
+def test_non_billable_time_echoed_with_a_zero_rate_is_unchanged():
+    """Intuit's reference samples answer "HourlyRate": 0 on NotBillable time."""
+    sent = payload(billable=False)
+    assert "HourlyRate" not in sent
+    held = as_read(sent, HourlyRate=0, Taxable=False)
+    assert same_content(held, sent)
+    assert stale_outcome(held, sent, [sent]) == ALREADY_DONE

@@ -47,7 +47,14 @@ def test_class_refused_when_the_company_does_not_track_classes(sandbox, sandbox_
     settings(sandbox, ClassTrackingPerTxn=False)
     response = sandbox_api.create("TimeActivity", time_activity(people, ClassRef={"value": design}))
     assert fault_code(response) == "2010"
+    # Per line only: Intuit's reference makes ClassRef depend on ClassTrackingPerTxn, so
+    # the sandbox refuses it by default; class_ref_per_line_only="accept" is the other
+    # plausible behaviour (docs/ASSUMPTIONS.md#classref-per-line).
     settings(sandbox, ClassTrackingPerTxnLine=True)
+    response = sandbox_api.create("TimeActivity", time_activity(people, ClassRef={"value": design}))
+    assert fault_code(response) == "2010"
+    assert response.json()["Fault"]["Error"][0]["element"] == "ClassRef"
+    sandbox.configure(class_ref_per_line_only="accept")
     response = sandbox_api.create("TimeActivity", time_activity(people, ClassRef={"value": design}))
     assert response.status_code == 200, response.text
 
