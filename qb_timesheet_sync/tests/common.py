@@ -109,7 +109,18 @@ class QboCase(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.sandbox.configure(auto_approve=True, requestid_mode="replay", fail_rate=0.0)
+        # What one test switched in the sandbox does not reach the next.
+        self.sandbox.configure(
+            auto_approve=True,
+            requestid_mode="replay",
+            fail_rate=0.0,
+            project_customer_ref="as_sent",
+            class_ref_per_line_only="refuse",
+            max_query_in_ids=0,
+            max_query_chars=0,
+            refuse_time_activity_fields={},
+            webhook_mix_realms=False,
+        )
         self.sandbox.reset(seed=self.qbo_seed())
         forget_process_state()
         if not self.qbo_create_connection:
