@@ -4,7 +4,8 @@ line's ``qbo_state`` (read from the model's source, without importing Odoo)
 has its row in the map, its place in the diagram, a way in and a way out;
 the diagram and the table of transitions draw the same arrows; every
 ``path::function`` the map names exists in that file; and the words table
-of readme/USAGE.md names every state."""
+of readme/USAGE.md names every state. The README still opens with the two
+commands, and the links of the newcomer's pages lead somewhere."""
 
 import ast
 import re
@@ -316,3 +317,49 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
     assert table_edges(transitions(text)) == {("a", "c"), ("b", "c")} == diagram_edges(text)
     assert CITED.findall(text) == [("models/more.py", "_move")]
     assert usage_words("| Status | Meaning |\n| --- | --- |\n| *Sent* | x |\n") == {"Sent"}
+
+
+# ---------------------------------------------------------------------------
+# The newcomer's pages: the two commands, and links that lead somewhere
+# ---------------------------------------------------------------------------
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading):
+    """GitHub's anchor of a markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(path):
+    text = path.read_text(encoding="utf-8")
+    return {_slug(title) for title in re.findall(r"^#+ (.+)$", text, re.M)}
+
+
+def test_the_readme_starts_with_the_two_commands():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
+    assert commands == ["bash setup/run.sh", "bash setup/test.sh"]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/ARCHITECTURE.md", "docs/benchmarks.md"])
+def test_the_links_of_a_page_lead_somewhere(page):
+    path = ROOT / page
+    broken = []
+    for target in LINK.findall(path.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue  # a web address
+        file_part, _sep, anchor = target.partition("#")
+        linked = (path.parent / file_part).resolve() if file_part else path
+        if not linked.exists():
+            broken.append(target)
+        elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+            broken.append(target)
+    assert not broken, f"{page}: " + ", ".join(broken)
+
+
+def test_the_slugs_are_github_s():
+    assert _slug("Against a real Intuit company") == "against-a-real-intuit-company"
+    assert _slug("Security and translations") == "security-and-translations"
+    assert _slug("Try it (demo database)") == "try-it-demo-database"
