@@ -225,10 +225,12 @@ class QboPayroll(models.AbstractModel):
                 )
                 outcomes.append(self._qbo_line(message, "info", employee))
         # A choice kept from the older version is done with once followed.
-        pending.filtered(
-            lambda record: not self.env["hr.employee"]
+        still_chosen = (
+            self.env["hr.employee"]
             .sudo()
             .with_context(active_test=False)
-            .search_count([("qbo_payroll_compensation_id", "=", record.id)], limit=1)
-        ).unlink()
+            .search([("qbo_payroll_compensation_id", "in", pending.ids)])
+            .qbo_payroll_compensation_id
+        )
+        (pending - still_chosen).unlink()
         return outcomes

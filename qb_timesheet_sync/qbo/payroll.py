@@ -154,7 +154,11 @@ def employee_compensations(client, employee_id):
     compensations = []
     for edge in connection.get("edges") or []:
         node = (edge or {}).get("node") or {}
-        if node.get("active") is False or not node.get("id") or not node.get("employerCompensation"):
+        if (
+            node.get("active") is False
+            or not node.get("id")
+            or not node.get("employerCompensation")
+        ):
             continue
         compensation = compensation_from_node(node)
         if compensation not in compensations:
