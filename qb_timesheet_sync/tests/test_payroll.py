@@ -85,7 +85,10 @@ class PayrollCase(QboSendCase):
         return log.line_ids.filtered(lambda line: line.record_name == "Pay types")
 
     def employee_lines(self, log, employee):
-        return log.line_ids.filtered(lambda line: line.record_name == employee.name)
+        """The lines of ``log`` about the pay type chosen for ``employee``."""
+        return log.line_ids.filtered(
+            lambda line: line.record_name == employee.name and "pay type" in line.message
+        )
 
     def graphql_calls(self):
         return self.sandbox_stats()["requests"].get("graphql", 0)
