@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools.misc import file_path
-from odoo.tools.sql import column_exists
+from odoo.tools.sql import column_exists, table_exists
 
 from ..qbo.payroll import PAYROLL_SCOPE
 from .common import REALM_A, qbo_write
@@ -283,6 +283,7 @@ class TestPayrollMigration(PayrollCase):
         super().setUp()
         cr = self.env.cr
         cr.execute(f"ALTER TABLE hr_employee ADD COLUMN {self.OLD_COLUMN} int4")
+        cr.execute("CREATE TABLE hr_employee_qbo_payroll_item_rel (employee_id int4, item_id int4)")
         self.old_item_ids = {}
         for qbo_id, name in (
             (OVERTIME_ID, "Overtime Pay (Overtime)"),
@@ -323,6 +324,7 @@ class TestPayrollMigration(PayrollCase):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.env.cr.execute(f"SELECT count(*) FROM hr_employee WHERE {self.OLD_COLUMN} IS NOT NULL")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.assertFalse(table_exists(self.env.cr, "hr_employee_qbo_payroll_item_rel"))
         # Emily's time waits for the next resync, with a reason that says so.
         line = self.line()
         plan = self.plan(line)

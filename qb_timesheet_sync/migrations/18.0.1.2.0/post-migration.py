@@ -23,6 +23,9 @@ _logger = logging.getLogger(__name__)
 
 OLD_CHOICE_COLUMN = "qbo_payroll_item_ref_id"
 OLD_KIND = "payroll"
+# The employees' pay types of 18.0.1.1.0 (a many2many Odoo keeps once its
+# field is gone).
+OLD_RELATION = "hr_employee_qbo_payroll_item_rel"
 
 
 def migrate(cr, version):
@@ -54,6 +57,8 @@ def migrate(cr, version):
             Employee.browse(employee_id).write({"qbo_payroll_compensation_id": kept.id})
     cr.execute(f"UPDATE hr_employee SET {OLD_CHOICE_COLUMN} = NULL")
     cr.execute("DELETE FROM qbo_item WHERE kind = %s", [OLD_KIND])
+    cr.execute(f"DROP TABLE IF EXISTS {OLD_RELATION}")
+    cr.execute("DELETE FROM ir_model_relation WHERE name = %s", [OLD_RELATION])
     if rows:
         _logger.info(
             "QuickBooks pay types: %s employee choices kept by name; their time waits for the "
