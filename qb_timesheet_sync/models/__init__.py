@@ -13,6 +13,7 @@ from . import (
     qbo_hour_details,
     qbo_item,
     qbo_payroll,
+    qbo_payroll_compensation,
     qbo_project_rate,
     qbo_rate_window,
     qbo_resync,

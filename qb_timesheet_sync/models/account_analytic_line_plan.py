@@ -293,6 +293,7 @@ class AccountAnalyticLine(models.Model):
                     hourly_rate=plan.hourly_rate,
                     time_activity_id=line.qbo_time_activity_id or None,
                     class_qbo_id=plan.details.class_qbo_id,
+                    payroll_pending=plan.details.payroll_pending,
                 )
             )
             if plan.refusal:

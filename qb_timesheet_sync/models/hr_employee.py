@@ -27,12 +27,17 @@ class HrEmployee(models.Model):
             "qbo_item_ref_id",
             "qbo_class_ref_id",
             "qbo_department_ref_id",
-            "qbo_payroll_item_ref_id",
+            "qbo_payroll_compensation_id",
         }
     )
     # What the employee's hours carry in QuickBooks (item, class, location, pay type).
     _qbo_manager_fields = frozenset(
-        {"qbo_item_ref_id", "qbo_class_ref_id", "qbo_department_ref_id", "qbo_payroll_item_ref_id"}
+        {
+            "qbo_item_ref_id",
+            "qbo_class_ref_id",
+            "qbo_department_ref_id",
+            "qbo_payroll_compensation_id",
+        }
     )
     _qbo_link_key_columns = ("company_id", "qbo_kind")
 
@@ -94,31 +99,29 @@ class HrEmployee(models.Model):
         groups="qb_timesheet_sync.group_qbo_user",
         help="Location of this employee's time, above the project's and the company's.",
     )
-    # QuickBooks Payroll (see models/qbo_payroll.py). The pay types
+    # QuickBooks Payroll (see models/qbo_payroll.py). The compensations
     # QuickBooks gives this employee are QuickBooks state (read by the
     # resync); the one their time is sent with is a manager's choice.
-    qbo_payroll_item_ids = fields.Many2many(
-        "qbo.item",
-        "hr_employee_qbo_payroll_item_rel",
+    qbo_payroll_compensation_ids = fields.One2many(
+        "qbo.payroll.compensation",
         "employee_id",
-        "item_id",
         string="QuickBooks pay types",
         copy=False,
         readonly=True,
         groups="qb_timesheet_sync.group_qbo_user",
-        help="The active pay types QuickBooks Payroll gives this employee, as last read by "
-        "'Check for new users and customers'.",
+        help="This employee's active pay types (compensations) in QuickBooks Payroll, as last "
+        "read by 'Check for new users and customers'.",
     )
-    qbo_payroll_item_ref_id = fields.Many2one(
-        "qbo.item",
+    qbo_payroll_compensation_id = fields.Many2one(
+        "qbo.payroll.compensation",
         string="QuickBooks pay type",
         check_company=True,
         copy=False,
-        domain="[('id', 'in', qbo_payroll_item_ids)]",
+        domain="[('employee_id', '=', id)]",
         groups="qb_timesheet_sync.group_qbo_user",
-        help="Pay type (payroll item) of this employee's time, so it feeds QuickBooks "
-        "Payroll. Sent only when 'Send payroll items' is on in Settings, and only for time "
-        "sent in the name of a QuickBooks employee (never a vendor).",
+        help="Pay type of this employee's time, one of their own compensations in QuickBooks "
+        "Payroll, so it feeds payroll. Sent only when 'Send payroll items' is on in Settings, "
+        "and only for time sent in the name of a QuickBooks employee (never a vendor).",
     )
 
     def _qbo_company(self):

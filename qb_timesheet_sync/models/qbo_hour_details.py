@@ -45,7 +45,7 @@ class QboHourDetails(models.AbstractModel):
         realm_id = send_context.realm_id
         lines.task_id.fetch(["qbo_item_ref_id"])
         lines.employee_id.fetch(
-            [*LEVEL_FIELDS["employee"].values(), "hourly_cost", "qbo_payroll_item_ref_id"]
+            [*LEVEL_FIELDS["employee"].values(), "hourly_cost", "qbo_payroll_compensation_id"]
         )
         lines.project_id.fetch(list(LEVEL_FIELDS["project"].values()))
         (
@@ -56,8 +56,8 @@ class QboHourDetails(models.AbstractModel):
             | lines.project_id.qbo_item_ref_id
             | lines.project_id.qbo_class_ref_id
             | lines.project_id.qbo_department_ref_id
-            | lines.employee_id.qbo_payroll_item_ref_id
         ).fetch(["qbo_id", "realm_id"])
+        lines.employee_id.qbo_payroll_compensation_id.fetch(["qbo_id", "realm_id", "name"])
         company_settings = self._qbo_level_settings("company", company, realm_id)
         # Lines of one task, employee and project carry the same details:
         # found once per combination (a year has a few hundred of them).
@@ -75,12 +75,14 @@ class QboHourDetails(models.AbstractModel):
                     "project": self._qbo_level_settings("project", project, realm_id),
                     "company": company_settings,
                 }
+                payroll_item, payroll_pending = self._qbo_payroll_item(employee, company, realm_id)
                 found[key] = hour_details(
                     settings,
                     send_context.tracking,
                     hourly_cost=employee.hourly_cost,
                     send_cost=company.qbo_send_cost,
-                    payroll_item=self._qbo_payroll_item(employee, company, realm_id),
+                    payroll_item=payroll_item,
+                    payroll_pending=payroll_pending,
                 )
             return found[key]
 
@@ -88,13 +90,18 @@ class QboHourDetails(models.AbstractModel):
 
     @api.model
     def _qbo_payroll_item(self, employee, company, realm_id):
-        """The pay type id sent with ``employee``'s time (payroll): only when
-        the company sends payroll items and the time goes to a QuickBooks
-        employee (a vendor's time never carries one)."""
-        pay_type = employee.qbo_payroll_item_ref_id
-        if not (company.qbo_send_payroll_items and pay_type and employee.qbo_kind == EMPLOYEE):
-            return None
-        return pay_type._qbo_ref(realm_id)
+        """(``PayrollItemRef`` value, name of a pay type still to be found)
+        of ``employee``'s time: the employee's own compensation, only when the
+        company sends payroll items and the time goes to a QuickBooks employee
+        (a vendor's time never carries one). A choice kept from a version that
+        stored the employer's pay type is not sent: its name holds the time
+        back until the resync finds the employee's compensation."""
+        compensation = employee.qbo_payroll_compensation_id
+        if not (company.qbo_send_payroll_items and compensation and employee.qbo_kind == EMPLOYEE):
+            return None, ""
+        if compensation._qbo_pending():
+            return None, compensation.name
+        return compensation._qbo_ref(realm_id), ""
 
     @api.model
     def _qbo_level_settings(self, level, record, realm_id):

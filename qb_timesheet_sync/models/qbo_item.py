@@ -3,20 +3,18 @@ from odoo import api, fields, models
 
 from ..qbo.hour_details import CLASS, DEPARTMENT, ITEM, category_from_row
 from ..qbo.lists import ITEMS_QUERY, item_from_row
-from ..qbo.payroll import PAYROLL, pay_type_values
 
 ROW_READERS = {
     ITEM: item_from_row,
     CLASS: category_from_row,
     DEPARTMENT: category_from_row,
-    PAYROLL: pay_type_values,
 }
 
 
 class QboItem(models.Model):
-    """A QuickBooks service item, class, location or pay type (QuickBooks
-    Payroll, see models/qbo_payroll.py), as last read from QuickBooks
-    (``kind``).
+    """A QuickBooks service item, class or location, as last read from
+    QuickBooks (``kind``). Pay types are the employees' own
+    (qbo.payroll.compensation).
 
     Kept per company and QuickBooks company, so what the time sent carries is
     picked from a list instead of typed as an id, and a record of a
@@ -34,7 +32,6 @@ class QboItem(models.Model):
             (ITEM, "Service item"),
             (CLASS, "Class"),
             (DEPARTMENT, "Location"),
-            (PAYROLL, "Pay type"),
         ],
         default=ITEM,
         required=True,

@@ -132,6 +132,9 @@ class HourDetails:
     payroll_item_qbo_id: str | None = None
     # A class chosen but not sent: the company assigns classes per line only.
     class_withheld_qbo_id: str | None = None
+    # The name of a chosen pay type whose compensation is still to be found
+    # (see timesheet_rules.refusal): nothing is sent until it is.
+    payroll_pending: str = ""
 
     def payload_kwargs(self):
         """The keyword arguments of ``build_time_activity`` they are sent as."""
@@ -144,14 +147,17 @@ class HourDetails:
         }
 
 
-def hour_details(settings, tracking, hourly_cost=None, send_cost=False, payroll_item=None):
+def hour_details(
+    settings, tracking, hourly_cost=None, send_cost=False, payroll_item=None, payroll_pending=""
+):
     """The :class:`HourDetails` of a line from its ``settings`` (see
     :func:`resolve_details`). A class or location is only sent when the
     QuickBooks company does not say it stops tracking them (None: QuickBooks
     has the last word); a class of a company that assigns classes per line
     only is kept aside in ``class_withheld_qbo_id`` (see :func:`tracking_facts`).
-    ``payroll_item``: the employee's pay type id, sent as it is (only for an
-    employee's time, see ``build_time_activity``)."""
+    ``payroll_item``: the employee's compensation id, sent as it is (only for
+    an employee's time, see ``build_time_activity``); ``payroll_pending``: the
+    name of a chosen pay type still to be found."""
     resolved = resolve_details(settings)
 
     def pick(kind, tracked=True):
@@ -164,6 +170,7 @@ def hour_details(settings, tracking, hourly_cost=None, send_cost=False, payroll_
         department_qbo_id=pick(DEPARTMENT, tracking.departments),
         cost_rate=cost_rate(hourly_cost, send_cost),
         payroll_item_qbo_id=str(payroll_item) if payroll_item else None,
+        payroll_pending=payroll_pending or "",
     )
 
 

@@ -10,6 +10,11 @@ Plain Python on purpose (no ``odoo`` import). What Intuit documents:
   PayrollCompensation object for an employee. This field is available only for
   a closed group of developers." (developer.intuit.com, TimeActivity
   reference). Only for an employee's time (``NameOf=Employee``).
+- Its value is the employee's own compensation: the ``id`` of a
+  ``payrollEmployeeCompensations`` node, not ``employerCompensation.id``
+  (IntuitDeveloper/SampleApp-PayrollCompensation-NodeJS ``pages/index.html``,
+  SampleApp-EmployeeCompensation-DotNet ``wwwroot/js/setup-wizard.js``;
+  docs/ASSUMPTIONS.md#payrollitemref-compensation-id).
 - Pay types are read through the GraphQL API (``POST
   https://qb.api.intuit.com/graphql``, JSON ``{query, variables}``) with the
   restricted scope ``payroll.compensation.read``, which Intuit grants on
@@ -29,10 +34,9 @@ from .errors import QboError
 from .text import _lt
 
 PAYROLL_SCOPE = "payroll.compensation.read"
-# The kind of ``qbo.item`` a pay type is stored as.
-PAYROLL = "payroll"
-# guess: Intuit's schema pages do not show the root field of the employees'
-# compensations; this name (with edges/node) is what public clients send. The
+# The root field of the employees' compensations, as Intuit's samples send it
+# (IntuitDeveloper/SampleApp-PayrollCompensation-PHP Payroll/graphql/payroll.graphql,
+# SampleApp-EmployeeCompensation-DotNet Controllers/SetupController.cs). The
 # local sandbox (tests/qbo_sandbox/payroll.py) answers the same name.
 EMPLOYEE_COMPENSATIONS_FIELD = "payrollEmployeeCompensations"
 EMPLOYEE_COMPENSATIONS_QUERY = (
@@ -57,36 +61,59 @@ class QboPayrollRefused(QboError):
 
 
 @dataclass(frozen=True)
-class PayType:
-    """A pay type of the employer (the PayrollItemRef sent) and its kind."""
+class Compensation:
+    """One compensation of one employee (an EmployeeCompensation node).
+
+    ``qbo_id`` is the node's own ``id``, the value of ``PayrollItemRef``
+    (docs/ASSUMPTIONS.md#payrollitemref-compensation-id); the employer's pay
+    type it applies (``employerCompensation``: the same for every employee who
+    has it) is ``pay_type_qbo_id``, ``pay_type_name`` and ``type_key`` (such as
+    ``OVERTIME``)."""
 
     qbo_id: str
-    name: str
-    type_name: str = ""
+    pay_type_qbo_id: str
+    pay_type_name: str
+    type_key: str = ""
+
+    @property
+    def name(self):
+        """The pay type's name, with its kind when the name does not say it:
+        "Regular pay (hourly)", "Overtime Pay"."""
+        kind = self.type_key.replace("_", " ").lower()
+        if kind and kind not in self.pay_type_name.lower():
+            return f"{self.pay_type_name} ({kind})"
+        return self.pay_type_name
 
 
-def pay_type_from_node(node):
-    """The :class:`PayType` of an EmployeeCompensation node.
-
-    guess: ``PayrollItemRef`` names the employer's compensation (the pay type
-    several employees share, QuickBooks Time's "payroll item"), not the
-    employee's own EmployeeCompensation record; Intuit does not say which.
-    """
+def compensation_from_node(node):
+    """The :class:`Compensation` of an EmployeeCompensation node."""
     employer = node.get("employerCompensation") or {}
     kind = employer.get("type") or {}
-    return PayType(
-        qbo_id=str(employer["id"]),
-        name=employer.get("name") or str(employer["id"]),
-        type_name=kind.get("value") or kind.get("key") or "",
+    pay_type_id = str(employer["id"])
+    return Compensation(
+        qbo_id=str(node["id"]),
+        pay_type_qbo_id=pay_type_id,
+        pay_type_name=employer.get("name") or pay_type_id,
+        type_key=str(kind.get("key") or kind.get("value") or ""),
     )
 
 
-def pay_type_values(pay_type):
-    """{qbo_id, name, active} of a :class:`PayType`, as ``qbo.item`` keeps it."""
-    name = pay_type.name
-    if pay_type.type_name and pay_type.type_name.lower() not in name.lower():
-        name = f"{name} ({pay_type.type_name})"
-    return {"qbo_id": pay_type.qbo_id, "name": name, "active": True}
+def resolve_choice(chosen_qbo_id, chosen_pay_type_id, compensations):
+    """The :class:`Compensation` of ``compensations`` (an employee's active
+    ones) that a choice stands for: the chosen compensation itself while the
+    employee still has it, else the employee's compensation of the same
+    employer pay type (a choice kept from a version that stored the employer's
+    pay type id, or a compensation QuickBooks replaced); None when the
+    employee has neither."""
+    if chosen_qbo_id:
+        for compensation in compensations:
+            if compensation.qbo_id == str(chosen_qbo_id):
+                return compensation
+    if chosen_pay_type_id:
+        for compensation in compensations:
+            if compensation.pay_type_qbo_id == str(chosen_pay_type_id):
+                return compensation
+    return None
 
 
 def _check_errors(answer, employee_id):
@@ -115,8 +142,8 @@ def _check_errors(answer, employee_id):
     )
 
 
-def employee_pay_types(client, employee_id):
-    """The active :class:`PayType` list of QuickBooks employee ``employee_id``."""
+def employee_compensations(client, employee_id):
+    """The active :class:`Compensation` list of QuickBooks employee ``employee_id``."""
     answer = client.graphql(
         EMPLOYEE_COMPENSATIONS_QUERY,
         {"filter": {"active": True, "employeeId": str(employee_id)}},
@@ -124,22 +151,26 @@ def employee_pay_types(client, employee_id):
     if not _check_errors(answer, employee_id):
         return []
     connection = (answer.get("data") or {}).get(EMPLOYEE_COMPENSATIONS_FIELD) or {}
-    pay_types = []
+    compensations = []
     for edge in connection.get("edges") or []:
         node = (edge or {}).get("node") or {}
-        if node.get("active") is False or not node.get("employerCompensation"):
+        if (
+            node.get("active") is False
+            or not node.get("id")
+            or not node.get("employerCompensation")
+        ):
             continue
-        pay_type = pay_type_from_node(node)
-        if pay_type not in pay_types:
-            pay_types.append(pay_type)
-    return pay_types
+        compensation = compensation_from_node(node)
+        if compensation not in compensations:
+            compensations.append(compensation)
+    return compensations
 
 
-def read_pay_types(client, employee_ids):
-    """{employee id: [PayType]} of the QuickBooks employees ``employee_ids``
+def read_compensations(client, employee_ids):
+    """{employee id: [Compensation]} of the QuickBooks employees ``employee_ids``
     (one metered GraphQL read per employee: the filter takes one employee).
     Raises :class:`QboPayrollRefused` when the scope is missing."""
-    return {str(qbo_id): employee_pay_types(client, qbo_id) for qbo_id in employee_ids}
+    return {str(qbo_id): employee_compensations(client, qbo_id) for qbo_id in employee_ids}
 
 
 def has_payroll(company_info):

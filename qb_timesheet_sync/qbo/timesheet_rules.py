@@ -140,6 +140,15 @@ MESSAGES = {
             "the QuickBooks settings."
         )
     ),
+    # A pay type chosen when the addon stored the employer's pay type id
+    # (see models/qbo_payroll_compensation.py).
+    "payroll_pending": (
+        _lt(
+            "The QuickBooks pay type '%(pay_type)s' of %(employee)s must be read again from "
+            "QuickBooks Payroll before their time is sent: run 'Check for new users and "
+            "customers', then send the line again."
+        )
+    ),
 }
 
 
@@ -166,6 +175,7 @@ REASONS = {
     "books_closed": "Books closed",
     "no_rate": "No hourly rate",
     "class_required": "No class",
+    "payroll_pending": "Pay type to read again",
 }
 
 
@@ -294,6 +304,9 @@ class LineFacts:
     # Whether a class is required, and the one the cascade found, if any.
     class_required: bool = False
     class_qbo_id: str | None = None
+    # The name of the employee's chosen pay type while its compensation is
+    # still to be found ("" otherwise).
+    payroll_pending: str = ""
 
     @property
     def rounded_minutes(self):
@@ -370,6 +383,8 @@ def refusal(facts):
         return refusal_for("no_rate", employee=employee, project=project)
     if facts.class_required and not facts.class_qbo_id:
         return refusal_for("class_required", employee=employee, project=project)
+    if facts.payroll_pending:
+        return refusal_for("payroll_pending", pay_type=facts.payroll_pending, employee=employee)
     return None
 
 

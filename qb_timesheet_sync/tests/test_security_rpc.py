@@ -118,7 +118,7 @@ USER_FIELDS = {
         "qbo_item_ref_id",
         "qbo_class_ref_id",
         "qbo_department_ref_id",
-        "qbo_payroll_item_ref_id",
+        "qbo_payroll_compensation_id",
     },
     "project.project": {
         "qbo_billable",

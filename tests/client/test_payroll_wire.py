@@ -1,16 +1,22 @@
-"""The employees' pay types read through the GraphQL API (the local
-sandbox's /graphql), with the client's token, limiter and metering."""
+"""The employees' pay types read through the GraphQL API (the local sandbox's
+/graphql), with the client's token, limiter and metering: each employee's own
+compensations, whose ids PayrollItemRef carries."""
+
+from datetime import date
 
 import pytest
 
 from qb_timesheet_sync.qbo import QboClient, RealmRateLimiter, get_environment
+from qb_timesheet_sync.qbo.errors import QboNotFound
+from qb_timesheet_sync.qbo.hour_details import Tracking, hour_details
 from qb_timesheet_sync.qbo.payroll import (
     PAYROLL_SCOPE,
-    PayType,
+    Compensation,
     QboPayrollRefused,
     has_payroll,
-    read_pay_types,
+    read_compensations,
 )
+from qb_timesheet_sync.qbo.time_activity import build_time_activity
 from tests.client.helpers import RecordingSession, change_settings
 from tests.conftest import DEMO_REALM_ID
 from tests.qbo_sandbox.testing import ACCOUNTING_SCOPE, authorize, exchange_code
@@ -34,13 +40,16 @@ def payroll_demo(sandbox, people):
                         {
                             "Id": "900",
                             "Name": "Regular pay",
-                            "employees": ["Alice Martin", "Bruno Keller"],
+                            "employees": [
+                                {"employee": "Alice Martin", "Id": "623972114"},
+                                {"employee": "Bruno Keller", "Id": "623972116"},
+                            ],
                         },
                         {
                             "Id": "901",
                             "Name": "Overtime",
                             "Type": "OVERTIME",
-                            "employees": ["Alice Martin"],
+                            "employees": [{"employee": "Alice Martin", "Id": "623972115"}],
                             "inactive_employees": ["Bruno Keller"],
                         },
                     ],
@@ -71,18 +80,18 @@ def test_graphql_url_per_environment(environment):
     assert environment.graphql_url == environment.api_base_url + "/graphql"
 
 
-def test_reads_the_active_pay_types_of_each_employee(sandbox, environment, payroll_demo):
+def test_reads_the_active_compensations_of_each_employee(sandbox, environment, payroll_demo):
     session = RecordingSession()
     client = payroll_client(sandbox, environment, f"{ACCOUNTING_SCOPE} {PAYROLL_SCOPE}", session)
     alice, bruno = payroll_demo["Alice Martin"], payroll_demo["Bruno Keller"]
     chloe = payroll_demo["Chloé Dubois"]
-    pay_types = read_pay_types(client, [alice, bruno, chloe])
-    assert pay_types == {
+    compensations = read_compensations(client, [alice, bruno, chloe])
+    assert compensations == {
         alice: [
-            PayType("900", "Regular pay", "Hourly"),
-            PayType("901", "Overtime", "Overtime"),
+            Compensation("623972114", "900", "Regular pay", "HOURLY"),
+            Compensation("623972115", "901", "Overtime", "OVERTIME"),
         ],
-        bruno: [PayType("900", "Regular pay", "Hourly")],
+        bruno: [Compensation("623972116", "900", "Regular pay", "HOURLY")],
         chloe: [],
     }
     # One metered read per employee, sent to the GraphQL URL without minorversion.
@@ -94,8 +103,40 @@ def test_reads_the_active_pay_types_of_each_employee(sandbox, environment, payro
 def test_missing_scope_is_a_payroll_refusal(sandbox, environment, payroll_demo):
     client = payroll_client(sandbox, environment, ACCOUNTING_SCOPE)
     with pytest.raises(QboPayrollRefused) as raised:
-        read_pay_types(client, [payroll_demo["Alice Martin"]])
+        read_compensations(client, [payroll_demo["Alice Martin"]])
     assert "payroll.compensation.read" in str(raised.value)
+
+
+def activity(person_qbo_id, details, people):
+    built, _truncated = build_time_activity(
+        name_of="Employee",
+        person_qbo_id=person_qbo_id,
+        customer_qbo_id=people["Website Redesign"],
+        txn_date=date(2026, 7, 1),
+        minutes=60,
+        billable=False,
+        **details.payload_kwargs(),
+    )
+    return built
+
+
+def test_time_sent_with_a_compensation_read_is_taken(sandbox, environment, payroll_demo):
+    """What the client reads is what QuickBooks takes as PayrollItemRef for
+    that employee, and only for that employee."""
+    client = payroll_client(sandbox, environment, f"{ACCOUNTING_SCOPE} {PAYROLL_SCOPE}")
+    alice, bruno = payroll_demo["Alice Martin"], payroll_demo["Bruno Keller"]
+    overtime = read_compensations(client, [alice])[alice][1]
+    details = hour_details({}, Tracking(), payroll_item=overtime.qbo_id)
+    created = client.create("TimeActivity", activity(alice, details, payroll_demo), "pay-1")
+    assert created["PayrollItemRef"] == {"value": "623972115", "name": "Overtime"}
+    with pytest.raises(QboNotFound) as refused:
+        client.create("TimeActivity", activity(bruno, details, payroll_demo), "pay-2")
+    assert refused.value.element == "PayrollItemRef"
+    # The employer pay type's id, as 18.0.1.1.0 sent it, is refused the same way.
+    employer = hour_details({}, Tracking(), payroll_item=overtime.pay_type_qbo_id)
+    with pytest.raises(QboNotFound) as refused:
+        client.create("TimeActivity", activity(alice, employer, payroll_demo), "pay-3")
+    assert refused.value.element == "PayrollItemRef"
 
 
 def test_company_without_payroll(sandbox, environment, people):

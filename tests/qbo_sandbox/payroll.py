@@ -8,6 +8,11 @@ What Intuit documents:
   EmployeeCompensation resource to determine the appropriate
   PayrollCompensation object for an employee. This field is available only for
   a closed group of developers." (developer.intuit.com, TimeActivity reference).
+  Its value is the id of one of the employee's own compensations (the
+  ``payrollEmployeeCompensations`` node ``id``), not the employer's pay type:
+  IntuitDeveloper/SampleApp-PayrollCompensation-NodeJS ``pages/index.html``,
+  SampleApp-EmployeeCompensation-DotNet ``wwwroot/js/templates.js``
+  ("PayrollItemRef.value — First Selected Compensation ID").
 - Pay types are read through the GraphQL API (``POST
   https://qb.api.intuit.com/graphql``, JSON ``{query, variables}``) with the
   restricted scope ``payroll.compensation.read``; "The Payroll Employee
@@ -25,14 +30,18 @@ What Intuit documents:
 
 Data per realm (``realm.payroll``, plain JSON):
 ``{"employer": {id: {"id", "name", "type": {key, value, description}}},
-"employees": {employee_id: [{"id", "employer_id", "active"}]}}``.
+"employees": {employee_id: [{"id", "employer_id", "active"}]}}``; the ``id``
+of an employee's entry is that employee's own compensation.
 
 Seed (key ``PayrollCompensation`` of a realm seed, loaded after the employees)::
 
     {"Id": "700", "Name": "Regular pay", "Type": "HOURLY",
-     "employees": ["Emily Platt", "55"], "inactive_employees": ["Bob Brown"]}
+     "employees": ["Emily Platt", {"employee": "55", "Id": "623972114"}],
+     "inactive_employees": ["Bob Brown"]}
 
-Employees are named by Id or DisplayName.
+``Id`` is the employer's pay type. Employees are named by Id or DisplayName,
+alone or with the ``Id`` of their own compensation (else one is given from
+the compensations' own counter, never an id of the employer's pay types).
 """
 
 import json
@@ -41,25 +50,33 @@ import re
 from . import faults
 
 SCOPE = "payroll.compensation.read"
-# guess: the root field of the employees' compensations is not in Intuit's
-# published schema pages; this name (with edges/node) is what public clients
-# send. One constant, the client's qbo/payroll.py uses the same name.
+# The root field Intuit's samples query (SampleApp-PayrollCompensation-PHP
+# Payroll/graphql/payroll.graphql); the client's qbo/payroll.py uses the same name.
 EMPLOYEE_COMPENSATIONS_FIELD = "payrollEmployeeCompensations"
 EMPLOYER_INFO_FIELD = "payrollEmployerInfo"
-# guess: the type keys; Intuit documents key/value/description, not the values.
-PAY_TYPES = {
-    "HOURLY": ("Hourly", "Hourly pay"),
-    "SALARY": ("Salary", "Salary pay"),
-    "OVERTIME": ("Overtime", "Overtime pay"),
-    "DOUBLE_OVERTIME": ("Double overtime", "Double overtime pay"),
-    "SICK": ("Sick pay", "Paid sick time"),
-    "VACATION": ("Vacation pay", "Paid vacation time"),
-}
+# The kinds of pay. Intuit's answer writes each as key = value = description
+# ("OVERTIME", "DOUBLE_OVERTIME", "HOLIDAY_PAY", "BONUS", "COMMISSION",
+# "SALARY": intuit-api docs/schema-entities/employeeCompensation.md); HOURLY is
+# the kind SampleApp-EmployeeCompensation-DotNet wwwroot/js/constants.js names
+# beside SALARY.
+PAY_TYPES = (
+    "HOURLY",
+    "SALARY",
+    "OVERTIME",
+    "DOUBLE_OVERTIME",
+    "HOLIDAY_PAY",
+    "BONUS",
+    "COMMISSION",
+)
+# The employees' own compensations get ids from a counter of their own, in the
+# range of Intuit's examples (a compensation 623972114 in intuit-api
+# docs/schema-entities/timeentry.md), so they never equal a pay type's id.
+FIRST_COMPENSATION_ID = 623972114
 _ROOT_FIELDS = re.compile(rf"\b({EMPLOYEE_COMPENSATIONS_FIELD}|{EMPLOYER_INFO_FIELD})\b")
 
 
 def empty():
-    return {"employer": {}, "employees": {}}
+    return {"employer": {}, "employees": {}, "next_id": FIRST_COMPENSATION_ID}
 
 
 # ---------------------------------------------------------------------------
@@ -74,21 +91,52 @@ def load_seed(realm, compensations):
         key = entry.get("Type", "HOURLY")
         if key not in PAY_TYPES:
             raise ValueError(f"unknown pay type {key}; one of {', '.join(PAY_TYPES)}")
-        value, description = PAY_TYPES[key]
         realm.payroll["employer"][employer_id] = {
             "id": employer_id,
             "name": entry["Name"],
-            "type": {"key": key, "value": value, "description": description},
+            "type": {"key": key, "value": key, "description": key},
         }
         for names, active in (
             (entry.get("employees", []), True),
             (entry.get("inactive_employees", []), False),
         ):
             for name in names:
+                own_id = name.get("Id") if isinstance(name, dict) else None
+                name = name["employee"] if isinstance(name, dict) else name
                 employee_id = _employee_id(realm, name)
                 realm.payroll["employees"].setdefault(employee_id, []).append(
-                    {"id": realm.allocate_id(), "employer_id": employer_id, "active": active}
+                    {
+                        "id": _compensation_id(realm, own_id),
+                        "employer_id": employer_id,
+                        "active": active,
+                    }
                 )
+
+
+def _compensation_id(realm, requested):
+    payroll = realm.payroll
+    payroll.setdefault("next_id", FIRST_COMPENSATION_ID)
+    if requested is not None:
+        requested = str(requested)
+        if requested in payroll["employer"] or _compensation(realm, requested):
+            raise ValueError(f"compensation id {requested} is already used")
+        if requested.isdigit():
+            payroll["next_id"] = max(payroll["next_id"], int(requested) + 1)
+        return requested
+    while True:
+        candidate = str(payroll["next_id"])
+        payroll["next_id"] += 1
+        if candidate not in payroll["employer"] and not _compensation(realm, candidate):
+            return candidate
+
+
+def _compensation(realm, compensation_id):
+    """(employee id, entry) of the compensation ``compensation_id``, or None."""
+    for employee_id, entries in realm.payroll["employees"].items():
+        for entry in entries:
+            if entry["id"] == compensation_id:
+                return employee_id, entry
+    return None
 
 
 def _employee_id(realm, name):
@@ -108,15 +156,17 @@ def _employee_id(realm, name):
 
 def check_payroll_item_ref(realm, record):
     """``PayrollItemRef`` of a time activity: only in a payroll company, only for
-    an employee's time, and an active pay type of that employee.
+    an employee's time, and the id of an active compensation of that employee
+    (docs/ASSUMPTIONS.md#payrollitemref-compensation-id): an employer pay
+    type's id, or another employee's compensation, is refused.
 
-    guess: the reference value is the employer's compensation id (the pay type,
-    shared by the employees who have it: QuickBooks Time's "payroll item"), not
-    the id of the employee's EmployeeCompensation record.
-    guess: the fault codes. Intuit documents none for PayrollItemRef; a company
-    without payroll answers like an unsupported property (2010), a vendor's time
-    like a bad reference (2500), a pay type the employee does not have (or no
-    longer has) like an inactive reference (610).
+    guess: the fault codes. Intuit documents none for PayrollItemRef
+    (docs/ASSUMPTIONS.md#payrollitemref-fault-codes); a company without payroll
+    answers like an unsupported property (2010), a vendor's time or an id that
+    is not a compensation of this employee like a bad reference (2500), a
+    compensation the employee no longer has like an inactive reference (610).
+    Every one names the element ``PayrollItemRef``.
+    guess: the name QuickBooks echoes is the employer pay type's name.
     """
     ref = record.get("PayrollItemRef")
     if not ref:
@@ -128,13 +178,14 @@ def check_payroll_item_ref(realm, record):
     value = str(ref.get("value") or "") if isinstance(ref, dict) else ""
     if record.get("NameOf") != "Employee":
         raise faults.invalid_reference("PayrollItem", value, "PayrollItemRef")
-    pay_type = realm.payroll["employer"].get(value)
-    if pay_type is None:
-        raise faults.invalid_reference("PayrollItem", value, "PayrollItemRef")
     employee_id = str((record.get("EmployeeRef") or {}).get("value") or "")
-    own = realm.payroll["employees"].get(employee_id, [])
-    if not any(entry["employer_id"] == value and entry["active"] for entry in own):
+    found = _compensation(realm, value)
+    if found is None or found[0] != employee_id:
+        raise faults.invalid_reference("PayrollItem", value, "PayrollItemRef")
+    entry = found[1]
+    if not entry["active"]:
         raise faults.inactive_reference("PayrollItemRef")
+    pay_type = realm.payroll["employer"][entry["employer_id"]]
     record["PayrollItemRef"] = {"value": value, "name": pay_type["name"]}
 
 

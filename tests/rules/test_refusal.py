@@ -83,12 +83,14 @@ CASES = {
     "books_closed": {"date": date(2026, 6, 30)},
     "no_rate": {"hourly_rate": None},
     "class_required": {"class_required": True},
+    "payroll_pending": {"payroll_pending": "Regular pay"},
 }
 MESSAGE_PARAMS = {
     "employee": "'Jane Doe'",
     "project": "'Website'",
     "date": "2026-06-30",
     "close_date": "2026-06-30",
+    "pay_type": "Regular pay",
 }
 DURATIONS = {"no_duration": "00:00", "too_long": "23:59"}  # 23.99 h is 23:59 once rounded
 
