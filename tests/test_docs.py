@@ -115,7 +115,12 @@ def test_the_tests_an_entry_names_exist(anchor):
             file = ROOT / path
             assert file.is_file(), f"{anchor}: no file {path}"
             if name:
-                assert f"def {name}(" in file.read_text(encoding="utf-8"), f"{anchor}: {name}"
+                text = file.read_text(encoding="utf-8")
+                # pytest's form for a method: path::Class::method
+                *classes, name = name.split("::")
+                for holder in classes:
+                    assert f"class {holder}(" in text, f"{anchor}: {holder}"
+                assert f"def {name}(" in text, f"{anchor}: {name}"
             continue
         odoo_sources = odoo_sources or _odoo_test_sources()
         holders = [text for text in odoo_sources.values() if f"class {cls}(" in text]
