@@ -27,8 +27,10 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 KNOWN_SCOPES = {
     ACCOUNTING_SCOPE,
     "com.intuit.quickbooks.payment",
-    # Restricted: pay types through the GraphQL API (issue 14, payroll.py).
+    # Restricted (Premium): pay types through the GraphQL API (payroll.py),
+    # and the Projects API (intuit/oauth-pythonclient intuitlib/enums.py).
     "payroll.compensation.read",
+    "project-management.project",
     "openid",
     "profile",
     "email",
