@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import format_date
 
 from ..qbo.oauth import EXPIRY_WARNING_DAYS
 from .qbo_connection import SOFT_RELOAD
@@ -86,6 +87,7 @@ class ResConfigSettings(models.TransientModel):
         string="Days left", compute="_compute_qbo_hard_expiry_days"
     )
     qbo_hard_expiry_soon = fields.Boolean(compute="_compute_qbo_hard_expiry_days")
+    qbo_hard_expiry_text = fields.Char(compute="_compute_qbo_hard_expiry_days")
     qbo_last_error = fields.Text(related="qbo_connection_id.last_error")
     qbo_create_missing = fields.Boolean(related="company_id.qbo_create_missing", readonly=False)
     qbo_resync_preview = fields.Boolean(related="company_id.qbo_resync_preview", readonly=False)
@@ -209,6 +211,11 @@ class ResConfigSettings(models.TransientModel):
             days = connection._qbo_hard_expiry_days_left() if connection else None
             settings.qbo_hard_expiry_days = max(days, 0) if days is not None else 0
             settings.qbo_hard_expiry_soon = days is not None and days <= max(EXPIRY_WARNING_DAYS)
+            settings.qbo_hard_expiry_text = days is not None and self.env._(
+                "Connection valid until %(date)s (%(days)s days).",
+                date=format_date(self.env, settings.qbo_refresh_token_hard_expiry),
+                days=max(days, 0),
+            )
 
     @api.depends("qbo_connection_id.state")
     def _compute_qbo_state(self):

@@ -10,6 +10,7 @@ import requests
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
+from odoo.tools import format_date
 
 from ..qbo import oauth as oauth_module
 from .common import REALM_A, REALM_B, QboCase
@@ -115,6 +116,7 @@ class TestHardExpiry(QboCase):
         settings = self.env["res.config.settings"].create({})
         self.assertFalse(settings.qbo_refresh_token_hard_expiry)
         self.assertFalse(settings.qbo_hard_expiry_soon)
+        self.assertFalse(settings.qbo_hard_expiry_text)
         arch = settings.get_view(view_type="form")["arch"]
         self.assertIn("Connection valid until: unknown", arch)
         self.env["qbo.connection"]._qbo_cron_warn_hard_expiry()
@@ -208,6 +210,10 @@ class TestHardExpiry(QboCase):
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.qbo_hard_expiry_days, 12)
         self.assertTrue(settings.qbo_hard_expiry_soon)
+        expiry = format_date(self.env, self.today() + timedelta(days=12))
+        self.assertEqual(
+            settings.qbo_hard_expiry_text, f"Connection valid until {expiry} (12 days)."
+        )
 
     def test_hard_expiry_is_for_managers(self):
         self.qbo_connect(self.connection, REALM_A)
