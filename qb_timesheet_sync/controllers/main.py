@@ -25,7 +25,8 @@ class QboOAuthController(http.Controller):
         (``auth='user'``), then the browser comes back here. The company is
         ``company_id``, else the one already connected to QuickBooks company
         ``realmId`` (should Intuit pass it on), else the user's current
-        company; only among the user's own companies.
+        company; only among the user's own companies
+        (docs/ASSUMPTIONS.md#reconnect-url).
         """
         if not request.env.user.has_group(MANAGER_GROUP):
             return self._refusal(

@@ -286,9 +286,10 @@ class QboConnection(models.Model):
         """What a token answer tells of the five-year hard expiry.
 
         A new consent starts a new chain: its date replaces the old one and
-        the warnings start over. A refresh keeps the chain's date when Intuit
-        leaves the field out; a date that moved later by more than a day (not
-        mere rounding) starts the warnings over too.
+        the warnings start over (docs/ASSUMPTIONS.md#hard-expiry-new-consent).
+        A refresh keeps the chain's date when Intuit leaves the field out; a
+        date that moved later by more than a day (not mere rounding) starts
+        the warnings over too.
         """
         known = tokens.refresh_hard_expires_at
         new = known.date() if known else False
