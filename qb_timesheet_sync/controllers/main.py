@@ -91,7 +91,9 @@ class QboOAuthController(http.Controller):
             return self._finish(None, refusal, "danger")
         # The consent may be for another of the user's companies than the one
         # open in this browser (a Reconnect link names its company).
-        connection = connection.with_company(connection.sudo().company_id)
+        company = connection.sudo().company_id
+        if company in request.env.user.company_ids:
+            connection = connection.with_company(company)
         if error:
             message = (
                 _("QuickBooks access was not granted: nothing was changed.")
