@@ -8,7 +8,7 @@
     "website": "https://github.com/qb-timesheet-sync/qb_timesheet_sync",
     "author": "qb_timesheet_sync contributors",
     "license": "LGPL-3",
-    "depends": ["hr_timesheet"],
+    "depends": ["hr_timesheet", "mail"],
     "external_dependencies": {"python": ["requests", "oauthlib", "rapidfuzz"]},
     "data": [
         "security/qb_timesheet_sync_security.xml",
@@ -27,6 +27,7 @@
         "data/qbo_update_actions.xml",
         "data/qbo_reconcile_actions.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "views/account_analytic_line_views.xml",
         "views/qbo_update_views.xml",
         "views/qbo_reconcile_views.xml",

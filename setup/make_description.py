@@ -35,6 +35,7 @@ FRAGMENTS = (
 SCREENSHOTS = (
     ("connect", "Connected: the notification and the QuickBooks block of Settings."),
     ("test_connection", "Test connection: plan, time tracking, payroll and closed books."),
+    ("connection_expiry", "Near QuickBooks' five-year limit: the date, and Reconnect now."),
     ("resync_preview", "Check for new users and customers: the preview, before Apply."),
     ("send_preview", "Send to QuickBooks: the preview, with totals per employee."),
     ("refused_line", "After the send: the refused line shows Refused and why."),

@@ -7,6 +7,7 @@ from odoo import _, http
 from odoo.exceptions import UserError
 from odoo.http import request
 
+from ..models.qbo_connection import MANAGER_GROUP, RECONNECT_PATH
 from ..qbo import QboAuthError, QboError
 from ..qbo.text import render
 
@@ -14,6 +15,69 @@ _logger = logging.getLogger(__name__)
 
 
 class QboOAuthController(http.Controller):
+    @http.route(RECONNECT_PATH, type="http", auth="user", methods=["GET"])
+    def qbo_reconnect(self, company_id=None, realmId=None, **kwargs):
+        """The app's Reconnect URL: straight to Intuit's consent page for a
+        company's connection.
+
+        Intuit sends admins here when a connection must be renewed, and so do
+        the addon's expiry warnings (``company_id``). Odoo's login comes first
+        (``auth='user'``), then the browser comes back here. The company is
+        ``company_id``, else the one already connected to QuickBooks company
+        ``realmId`` (should Intuit pass it on), else the user's current
+        company; only among the user's own companies
+        (docs/ASSUMPTIONS.md#reconnect-url).
+        """
+        if not request.env.user.has_group(MANAGER_GROUP):
+            return self._refusal(
+                _(
+                    "Only QuickBooks managers can reconnect QuickBooks: ask one of them, or "
+                    "your Odoo administrator."
+                )
+            )
+        company = self._reconnect_company(company_id, realmId)
+        if company is None:
+            return self._refusal(
+                _(
+                    "You do not have access to this company in Odoo: nothing was changed. "
+                    "Switch to the company, or ask your Odoo administrator."
+                )
+            )
+        try:
+            action = company.with_company(company)._qbo_connection().action_connect()
+        except UserError as exc:
+            return self._refusal(str(exc), status=200)
+        _logger.info("QuickBooks reconnect started for company %s.", company.id)
+        return request.redirect(action["url"], local=False)
+
+    def _reconnect_company(self, company_id, realm_id):
+        """The company to reconnect (see :meth:`qbo_reconnect`), or None when
+        ``company_id`` is not one of the user's companies."""
+        allowed = request.env.user.company_ids
+        if company_id:
+            try:
+                company = allowed.filtered(lambda c: c.id == int(company_id))
+            except ValueError:
+                return None
+            return company or None
+        if realm_id:
+            connections = (
+                request.env["qbo.connection"]
+                .sudo()
+                .search([("realm_id", "=", str(realm_id)), ("company_id", "in", allowed.ids)])
+            )
+            if len(connections) == 1:
+                return connections.company_id.sudo(False)
+        return request.env.company
+
+    def _refusal(self, message, status=403):
+        """A plain sentence on Odoo's page; nothing changed."""
+        return request.render(
+            "qb_timesheet_sync.oauth_result",
+            {"message": message, "level": "danger"},
+            status=status,
+        )
+
     @http.route("/qb_timesheet_sync/oauth/callback", type="http", auth="user")
     def qbo_oauth_callback(self, code=None, state=None, realmId=None, error=None, **kwargs):
         """Intuit sends the browser back here after the consent page."""
@@ -25,6 +89,11 @@ class QboOAuthController(http.Controller):
         connection, refusal = request.env["qbo.connection"]._qbo_verify_state(state)
         if not connection:
             return self._finish(None, refusal, "danger")
+        # The consent may be for another of the user's companies than the one
+        # open in this browser (a Reconnect link names its company).
+        company = connection.sudo().company_id
+        if company in request.env.user.company_ids:
+            connection = connection.with_company(company)
         if error:
             message = (
                 _("QuickBooks access was not granted: nothing was changed.")

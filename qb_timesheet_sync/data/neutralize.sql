@@ -6,5 +6,6 @@ UPDATE qbo_connection
        access_token_expires_at = NULL,
        refresh_token = NULL,
        refresh_token_expires_at = NULL,
+       refresh_token_hard_expiry = NULL,
        state = CASE WHEN state = 'disconnected' THEN 'disconnected' ELSE 'needs_reconnect' END,
        last_error = 'This database was neutralized (a copy): reconnect QuickBooks to use it.';

@@ -10,6 +10,7 @@ from . import (
     project_task,
     qbo_connection,
     qbo_connection_oauth,
+    qbo_connection_expiry,
     qbo_hour_details,
     qbo_item,
     qbo_payroll,

@@ -28,6 +28,9 @@ _logger = logging.getLogger(__name__)
 
 PARAM_PREFIX = "qb_timesheet_sync."
 CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
+# The app's Reconnect URL (controllers/main.py): an admin lands there from
+# Intuit, or from the addon's expiry warning, and goes straight to the consent.
+RECONNECT_PATH = "/qb_timesheet_sync/reconnect"
 # Refresh a little before Intuit's one-hour expiry so a long send never
 # starts with a token that dies half-way.
 ACCESS_TOKEN_MARGIN = timedelta(minutes=5)
@@ -48,8 +51,11 @@ TOKEN_FIELDS = [
     "access_token_expires_at",
     "refresh_token",
     "refresh_token_expires_at",
+    "refresh_token_hard_expiry",
+    "hard_expiry_warned_days",
     "state",
 ]
+MANAGER_GROUP = "qb_timesheet_sync.group_qbo_manager"
 
 
 class QboConnection(models.Model):
@@ -61,9 +67,13 @@ class QboConnection(models.Model):
     """
 
     _name = "qbo.connection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "QuickBooks Online connection"
     _rec_name = "company_id"
     _check_company_auto = True
+    # The managers warned of the hard expiry read the connection only: they
+    # may still mark the warning's activity done.
+    _mail_post_access = "read"
 
     company_id = fields.Many2one(
         "res.company", required=True, ondelete="cascade", index=True, readonly=True
@@ -87,11 +97,21 @@ class QboConnection(models.Model):
         "res.users", string="Disconnected by", readonly=True, copy=False
     )
     refresh_token_expires_at = fields.Datetime(
-        string="Connection valid until",
+        string="Valid if unused until",
         readonly=True,
         copy=False,
         help="QuickBooks asks for a new connection after this date if the connection is not used.",
     )
+    refresh_token_hard_expiry = fields.Date(
+        string="Connection valid until",
+        readonly=True,
+        copy=False,
+        groups=MANAGER_GROUP,
+        help="QuickBooks ends every connection five years after it was approved, however often "
+        "it is used: reconnect before this date. Empty when QuickBooks did not say.",
+    )
+    # The tightest warning threshold (days) already sent for this consent.
+    hard_expiry_warned_days = fields.Integer(readonly=True, copy=False, groups=MANAGER_GROUP)
     last_error = fields.Text(readonly=True, copy=False)
     access_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
     access_token_expires_at = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
@@ -112,7 +132,11 @@ class QboConnection(models.Model):
         """The connection of ``company``, created on first use."""
         connection = self.sudo().search([("company_id", "=", company.id)], limit=1)
         if not connection:
-            connection = self.sudo().create({"company_id": company.id})
+            connection = (
+                self.sudo()
+                .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+                .create({"company_id": company.id})
+            )
         return connection.sudo(False).with_env(self.env)
 
     # ------------------------------------------------------------------
@@ -253,9 +277,31 @@ class QboConnection(models.Model):
                 # Intuit rotates refresh tokens: always keep the latest one.
                 "refresh_token": tokens.refresh_token,
                 "refresh_token_expires_at": tokens.refresh_expires_at,
+                **self._qbo_hard_expiry_vals(tokens),
             }
         )
         return tokens.access_token
+
+    def _qbo_hard_expiry_vals(self, tokens, new_consent=False):
+        """What a token answer tells of the five-year hard expiry.
+
+        A new consent starts a new chain: its date replaces the old one and
+        the warnings start over (docs/ASSUMPTIONS.md#hard-expiry-new-consent).
+        A refresh keeps the chain's date when Intuit leaves the field out; a
+        date that moved later by more than a day (not mere rounding) starts
+        the warnings over too.
+        """
+        known = tokens.refresh_hard_expires_at
+        new = known.date() if known else False
+        if new_consent:
+            return {"refresh_token_hard_expiry": new, "hard_expiry_warned_days": 0}
+        if not new:
+            return {}
+        vals = {"refresh_token_hard_expiry": new}
+        old = self.sudo().refresh_token_hard_expiry
+        if not old or new > old + timedelta(days=1):
+            vals["hard_expiry_warned_days"] = 0
+        return vals
 
     def _qbo_mark_needs_reconnect(self, error):
         message = render(error, self.env._)
@@ -313,7 +359,7 @@ class QboConnection(models.Model):
         )
 
     def _check_qbo_manager(self):
-        if not self.env.user.has_group("qb_timesheet_sync.group_qbo_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(_("Only QuickBooks managers may change the QuickBooks connection."))
 
     def _qbo_not_connected_message(self):
@@ -423,6 +469,8 @@ class QboConnection(models.Model):
                 "access_token_expires_at": False,
                 "refresh_token": False,
                 "refresh_token_expires_at": False,
+                "refresh_token_hard_expiry": False,
+                "hard_expiry_warned_days": 0,
                 "last_error": False,
                 "disconnected_at": fields.Datetime.now(),
                 "disconnected_by_id": self.env.uid,

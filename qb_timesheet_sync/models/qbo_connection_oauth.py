@@ -147,6 +147,7 @@ class QboConnection(models.Model):
                 "access_token_expires_at": tokens.expires_at,
                 "refresh_token": tokens.refresh_token,
                 "refresh_token_expires_at": tokens.refresh_expires_at,
+                **self._qbo_hard_expiry_vals(tokens, new_consent=True),
                 "last_error": False,
             }
         )

@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import format_date
 
+from ..qbo.oauth import EXPIRY_WARNING_DAYS
 from .qbo_connection import SOFT_RELOAD
 from .qbo_sync_log import RETENTION_PARAM
 
@@ -78,6 +80,14 @@ class ResConfigSettings(models.TransientModel):
     qbo_refresh_token_expires_at = fields.Datetime(
         related="qbo_connection_id.refresh_token_expires_at"
     )
+    qbo_refresh_token_hard_expiry = fields.Date(
+        related="qbo_connection_id.refresh_token_hard_expiry"
+    )
+    qbo_hard_expiry_days = fields.Integer(
+        string="Days left", compute="_compute_qbo_hard_expiry_days"
+    )
+    qbo_hard_expiry_soon = fields.Boolean(compute="_compute_qbo_hard_expiry_days")
+    qbo_hard_expiry_text = fields.Char(compute="_compute_qbo_hard_expiry_days")
     qbo_last_error = fields.Text(related="qbo_connection_id.last_error")
     qbo_create_missing = fields.Boolean(related="company_id.qbo_create_missing", readonly=False)
     qbo_resync_preview = fields.Boolean(related="company_id.qbo_resync_preview", readonly=False)
@@ -190,6 +200,21 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.qbo_connection_id = self.env["qbo.connection"].search(
                 [("company_id", "=", settings.company_id.id)], limit=1
+            )
+
+    @api.depends("qbo_refresh_token_hard_expiry")
+    def _compute_qbo_hard_expiry_days(self):
+        # Within the first warning's reach, Settings show the warning and a
+        # Reconnect button.
+        for settings in self:
+            connection = settings.qbo_connection_id
+            days = connection._qbo_hard_expiry_days_left() if connection else None
+            settings.qbo_hard_expiry_days = max(days, 0) if days is not None else 0
+            settings.qbo_hard_expiry_soon = days is not None and days <= max(EXPIRY_WARNING_DAYS)
+            settings.qbo_hard_expiry_text = days is not None and self.env._(
+                "Connection valid until %(date)s (%(days)s days).",
+                date=format_date(self.env, settings.qbo_refresh_token_hard_expiry),
+                days=max(days, 0),
             )
 
     @api.depends("qbo_connection_id.state")

@@ -18,12 +18,23 @@ _logger = logging.getLogger(__name__)
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 
-# Intuit adds the refresh token's hard (5-year) expiry to the answer when asked.
+# Since 2025 a refresh token lives at most five years, however often it is
+# used; Intuit adds the seconds left of those five years
+# (``x_refresh_token_hard_expires_in``) to a token answer when the request
+# carries this header (blogs.intuit.com 2025-11-12 "important changes to
+# refresh token policy"; IntuitDeveloper/SampleApp-Webhooks-Java-Cloudevents
+# ``RefreshTokenHardExpirationService.java``). See
+# docs/ASSUMPTIONS.md#refresh-token-hard-expiry.
+HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
+HARD_EXPIRY_FIELD = "x_refresh_token_hard_expires_in"
 _TOKEN_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/x-www-form-urlencoded",
-    "x-include-refresh-token-hard-expires-in": "true",
+    HARD_EXPIRY_HEADER: "true",
 }
+# Days before the hard expiry at which QuickBooks managers are warned, the
+# earliest first (docs/ASSUMPTIONS.md#refresh-token-hard-expiry).
+EXPIRY_WARNING_DAYS = (60, 30, 7)
 
 
 @dataclass
@@ -34,6 +45,9 @@ class TokenSet:
     refresh_token: str = field(repr=False)
     expires_at: datetime
     refresh_expires_at: datetime | None = None
+    # End of the five-year life of the refresh token chain; None when Intuit
+    # did not say.
+    refresh_hard_expires_at: datetime | None = None
     intuit_tid: str | None = None
 
 
@@ -160,12 +174,25 @@ class OAuthClient:
         return _token_set(token, intuit_tid)
 
 
+def _seconds(value):
+    """A lifetime field of a token answer as whole seconds, or None when it
+    is missing or not a non-negative number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
+
+
 def _token_set(token, intuit_tid):
     now = datetime.now(UTC).replace(tzinfo=None)
+    hard_lifetime = _seconds(token.get(HARD_EXPIRY_FIELD))
     refresh_lifetimes = [
-        int(token[key])
-        for key in ("x_refresh_token_expires_in", "x_refresh_token_hard_expires_in")
-        if token.get(key) is not None
+        seconds
+        for seconds in (_seconds(token.get("x_refresh_token_expires_in")), hard_lifetime)
+        if seconds is not None
     ]
     return TokenSet(
         access_token=token["access_token"],
@@ -174,5 +201,28 @@ def _token_set(token, intuit_tid):
         refresh_expires_at=(
             now + timedelta(seconds=min(refresh_lifetimes)) if refresh_lifetimes else None
         ),
+        refresh_hard_expires_at=(
+            now + timedelta(seconds=hard_lifetime) if hard_lifetime is not None else None
+        ),
         intuit_tid=intuit_tid,
     )
+
+
+def expiry_warning_due(days_left, warned_days):
+    """The warning threshold (one of EXPIRY_WARNING_DAYS) to send now, or None.
+
+    ``days_left``: whole days until the hard expiry (None: unknown, never
+    warned). ``warned_days``: the threshold of the last warning sent for this
+    chain of tokens (0 or None: none yet). Only the tightest threshold
+    reached is sent: a warning missed while the server was down is not sent
+    late, one after the other.
+    """
+    if days_left is None:
+        return None
+    reached = [days for days in EXPIRY_WARNING_DAYS if days_left <= days]
+    if not reached:
+        return None
+    due = min(reached)
+    if warned_days and warned_days <= due:
+        return None
+    return due

@@ -1,6 +1,8 @@
 from . import (
     test_connection,
     test_connection_ui,
+    test_connection_expiry,
+    test_configure_guide,
     test_hour_details,
     test_project_ref,
     test_delete,

@@ -282,3 +282,27 @@ def test_parallel_flows_over_http_leave_the_process_environment_alone(
     stats = sandbox_stats(sandbox)
     assert stats["token_grants"]["refresh_token"] == flows * 3
     assert stats["revokes"] == flows
+
+
+def test_hard_expiry_is_asked_for_and_kept_on_exchange_and_refresh(sandbox, oauth):
+    """The sandbox answers the hard expiry only to a request carrying
+    Intuit's opt-in header: getting it back proves the header is sent."""
+    sandbox.configure(refresh_hard_lifetime=45 * 86400)
+    first = connect(oauth)
+    cap = utc_now() + timedelta(days=45)
+    assert abs(first.refresh_hard_expires_at - cap) < timedelta(minutes=1)
+    # The rolling expiry is capped by it too.
+    assert first.refresh_expires_at <= first.refresh_hard_expires_at + timedelta(seconds=1)
+    second = oauth.refresh(first.refresh_token)
+    assert abs(second.refresh_hard_expires_at - first.refresh_hard_expires_at) < timedelta(
+        minutes=1
+    )
+
+
+def test_refresh_past_the_hard_expiry_is_an_auth_error(sandbox, oauth):
+    sandbox.configure(refresh_hard_lifetime=1)
+    tokens = connect(oauth)
+    threading.Event().wait(1.5)
+    with pytest.raises(QboAuthError) as raised:
+        oauth.refresh(tokens.refresh_token)
+    assert raised.value.code == "invalid_grant"

@@ -43,6 +43,9 @@ class SandboxConfig:
     access_token_ttl: float = 3600
     refresh_token_ttl: float = 8726400
     refresh_grace_seconds: float = 86400
+    # Hard cap of a grant's refresh tokens, from the consent (five years at
+    # Intuit); set before a connection, it applies to the grants made after.
+    refresh_hard_lifetime: float = 5 * 365 * 86400
     minute_seconds: float = 60.0
     requests_per_minute: int = 500
     batches_per_minute: int = 40
@@ -120,6 +123,8 @@ class SandboxConfig:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.minute_seconds <= 0:
             raise ValueError("minute_seconds must be positive")
+        if self.refresh_hard_lifetime <= 0:
+            raise ValueError("refresh_hard_lifetime must be positive")
         object.__setattr__(
             self, "webhooks", webhook_rules.check_subscriptions(self.webhooks, self.clients)
         )

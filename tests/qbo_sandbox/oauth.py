@@ -6,7 +6,8 @@ Data kept in ``SandboxState`` (all plain JSON so it can be persisted):
 - ``auth_codes[code]``: client_id, redirect_uri, realm_id, scope, expires_at, used,
   grant_id (set once exchanged);
 - ``grants[grant_id]``: one connection (client + realm + scope), its ``latest_refresh``
-  token and ``revoked`` flag; revoking a grant kills its refresh and access tokens;
+  token, ``revoked`` flag and ``hard_expires_at`` (the end of its refresh tokens'
+  five-year life); revoking a grant kills its refresh and access tokens;
 - ``refresh_tokens[token]``: grant_id, expires_at, superseded_at;
 - ``access_tokens[token]``: grant_id, realm_id, scope, expires_at.
 
@@ -27,8 +28,10 @@ ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 KNOWN_SCOPES = {
     ACCOUNTING_SCOPE,
     "com.intuit.quickbooks.payment",
-    # Restricted: pay types through the GraphQL API (payroll.py).
+    # Restricted (Premium): pay types through the GraphQL API (payroll.py),
+    # and the Projects API (intuit/oauth-pythonclient intuitlib/enums.py).
     "payroll.compensation.read",
+    "project-management.project",
     "openid",
     "profile",
     "email",
@@ -36,7 +39,8 @@ KNOWN_SCOPES = {
     "address",
 }
 AUTHORIZATION_CODE_TTL = 600
-# The five-year hard cap announced in 2025 (blogs.intuit.com 2025-11-12, refresh token policy).
+# The five-year hard cap announced in 2025 (blogs.intuit.com 2025-11-12
+# "important changes to refresh token policy"); ``SandboxConfig`` can shorten it.
 REFRESH_HARD_LIFETIME = 5 * 365 * 86400
 
 
@@ -152,6 +156,7 @@ def exchange_code(state, config, client_id, code, redirect_uri):
         "realm_id": entry["realm_id"],
         "scope": entry["scope"],
         "created": time.time(),
+        "hard_expires_at": time.time() + config.refresh_hard_lifetime,
         "revoked": False,
         "latest_refresh": None,
     }
@@ -181,6 +186,10 @@ def refresh(state, config, client_id, refresh_token):
     return _issue_tokens(state, config, entry["grant_id"], rotate=superseded_at is None)
 
 
+def _hard_expires_at(grant):
+    return grant.get("hard_expires_at", grant["created"] + REFRESH_HARD_LIFETIME)
+
+
 def _issue_tokens(state, config, grant_id, rotate):
     grant = state.grants[grant_id]
     now = time.time()
@@ -189,10 +198,13 @@ def _issue_tokens(state, config, grant_id, rotate):
         if previous:
             state.refresh_tokens[previous]["superseded_at"] = now
         refresh_token = "RT1-" + secrets.token_urlsafe(40)
-        # Refresh tokens live 100 days, rolling: each new one starts a new period.
+        # Refresh tokens live 100 days, rolling: each new one starts a new period,
+        # which never runs past the grant's hard expiry: near the end the rolling
+        # expiry stops moving (IntuitDeveloper/SampleApp-Webhooks-Java-Cloudevents
+        # RefreshTokenHardExpirationService.isHardExpired).
         state.refresh_tokens[refresh_token] = {
             "grant_id": grant_id,
-            "expires_at": now + config.refresh_token_ttl,
+            "expires_at": min(now + config.refresh_token_ttl, _hard_expires_at(grant)),
             "superseded_at": None,
         }
         grant["latest_refresh"] = refresh_token
@@ -212,9 +224,8 @@ def _issue_tokens(state, config, grant_id, rotate):
         "expires_in": int(config.access_token_ttl),
         "refresh_token": refresh_token,
         "x_refresh_token_expires_in": max(0, int(refresh_expires_at - now)),
-        "x_refresh_token_hard_expires_in": max(
-            0, int(grant["created"] + REFRESH_HARD_LIFETIME - now)
-        ),
+        # Sent only when the request asks for it (oauth_routes.py).
+        "x_refresh_token_hard_expires_in": max(0, int(_hard_expires_at(grant) - now)),
     }
 
 

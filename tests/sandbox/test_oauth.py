@@ -112,6 +112,53 @@ def test_hard_expiry_is_reported_on_request(sandbox):
     assert 5 * 365 * 86400 - 60 < hard <= 5 * 365 * 86400
 
 
+def _refresh_with_hard_expiry(sandbox, refresh_token):
+    return requests.post(
+        f"{sandbox.url}/oauth2/v1/tokens/bearer",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=("sandbox-client-id", "sandbox-client-secret"),
+        headers={"x-include-refresh-token-hard-expires-in": "true"},
+        timeout=TIMEOUT,
+    )
+
+
+def test_hard_expiry_is_left_out_without_the_header(sandbox):
+    _access_token, refresh_token = sandbox_token(sandbox)
+    tokens = refresh_token_request(sandbox, refresh_token).json()
+    assert "x_refresh_token_hard_expires_in" not in tokens
+    assert tokens["x_refresh_token_expires_in"] == 8726400
+
+
+def test_short_hard_cap_counts_from_the_consent_and_caps_the_rolling_expiry(sandbox):
+    sandbox.configure(refresh_hard_lifetime=40 * 86400)
+    _access_token, refresh_token = sandbox_token(sandbox)
+    tokens = _refresh_with_hard_expiry(sandbox, refresh_token).json()
+    hard = tokens["x_refresh_token_hard_expires_in"]
+    assert 40 * 86400 - 60 < hard <= 40 * 86400
+    # The 100-day rolling expiry cannot outlive the chain.
+    assert tokens["x_refresh_token_expires_in"] <= hard
+    # Another refresh does not move the hard expiry.
+    again = _refresh_with_hard_expiry(sandbox, tokens["refresh_token"]).json()
+    assert hard - 60 < again["x_refresh_token_hard_expires_in"] <= hard
+
+
+def test_refresh_past_the_hard_cap_is_invalid_grant(sandbox):
+    sandbox.configure(refresh_hard_lifetime=1)
+    _access_token, refresh_token = sandbox_token(sandbox)
+    # Waiting longer than the cap is safe on a loaded machine.
+    time.sleep(1.5)
+    response = refresh_token_request(sandbox, refresh_token)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_grant"}
+
+
+def test_hard_cap_set_later_applies_to_new_consents_only(sandbox):
+    _access_token, refresh_token = sandbox_token(sandbox)
+    sandbox.configure(refresh_hard_lifetime=10 * 86400)
+    tokens = _refresh_with_hard_expiry(sandbox, refresh_token).json()
+    assert tokens["x_refresh_token_hard_expires_in"] > 4 * 365 * 86400
+
+
 def test_consent_page_lists_companies_and_connects(sandbox):
     sandbox.configure(auto_approve=False)
     sandbox.seed(SECOND_REALM)
