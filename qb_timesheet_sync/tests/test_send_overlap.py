@@ -90,22 +90,25 @@ class TestSendOverlap(QboSendCase):
             self.assertLess(time.monotonic(), deadline, f"still waiting for {what}")
             time.sleep(0.05)
 
-    def manager_waits_for_the_realm(self):
-        """Whether a transaction waits for the lock of a QuickBooks company."""
+    def someone_waits_for_a_lock(self, realm=False):
+        """Whether a transaction waits for a lock (``realm``: the lock of a
+        QuickBooks company)."""
         with self.real_env() as env:
             env.cr.execute(
-                "SELECT count(*) FROM pg_locks"
-                " WHERE locktype = 'advisory' AND classid = %s AND NOT granted",
-                [REALM_LOCK_NAMESPACE],
+                "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                " AND (NOT %s OR (locktype = 'advisory' AND classid = %s))",
+                [realm, REALM_LOCK_NAMESPACE],
             )
             return bool(env.cr.fetchone()[0])
 
-    def overlap(self, taken_ids):
+    def overlap(self, taken_ids, sends_at_once=True):
         """The background sender sends its first chunk and holds its
         transaction, its log updated; meanwhile a manager sends ``taken_ids``
-        (queued lines). Returns (the manager's notification, the tries its
-        request took, the outcome of the background run)."""
-        mid_chunk, resume = threading.Event(), threading.Event()
+        (queued lines): at once, waiting for the QuickBooks company, or (not
+        ``sends_at_once``) by queueing them again, which needs no wait.
+        Returns (the manager's notification, the tries its request took, the
+        outcome of the background run)."""
+        mid_chunk, resume, manager_done = threading.Event(), threading.Event(), threading.Event()
         outcome = {"tries": 0}
 
         def background():
@@ -133,6 +136,7 @@ class TestSendOverlap(QboSendCase):
 
                 # As an HTTP request does: tried again after a serialization failure.
                 outcome["notification"] = retrying(send, env)
+            manager_done.set()
 
         errors = []
 
@@ -148,7 +152,15 @@ class TestSendOverlap(QboSendCase):
         manager_thread = threading.Thread(target=guarded, args=(manager,))
         manager_thread.start()
         try:
-            self.wait_for(self.manager_waits_for_the_realm, "the manager's send to wait")
+            if sends_at_once:
+                self.wait_for(
+                    lambda: self.someone_waits_for_a_lock(realm=True), "the manager's send to wait"
+                )
+            else:
+                self.wait_for(
+                    lambda: manager_done.is_set() or self.someone_waits_for_a_lock(),
+                    "the manager's send to end or wait",
+                )
         finally:
             resume.set()
         background_thread.join(WAIT_SECONDS)
@@ -270,5 +282,44 @@ class TestSendOverlap(QboSendCase):
                 "failed": 0,
                 "moved": len(taken_ids),
                 "remaining": 0,
+            },
+        )
+
+    def test_a_manager_queues_again_lines_a_background_send_is_working_on(self):
+        background_log_id = self.queue_all()
+        with self.real_env() as env:
+            env["res.company"].browse(self.company_id).qbo_background_threshold = 2
+        taken_ids = self.line_ids[2 * CHUNK :]
+
+        notification, tries, background = self.overlap(taken_ids, sends_at_once=False)
+        self.assertEqual(tries, 1, "the manager's request commits on its first try")
+        self.assertIn("background", notification["params"]["message"])
+        # The background sender goes on with both sends, the earlier one first.
+        self.assertEqual(background, (3 * CHUNK, False))
+        lines, logs = self.committed([background_log_id])
+        self.assert_each_line_sent_once(lines)
+        manager_log_id = self.manager_log_id(background_log_id)
+        lines, logs = self.committed([background_log_id, manager_log_id])
+        for log in logs.values():
+            del log["details"]
+        self.assertEqual(
+            logs,
+            {
+                background_log_id: {
+                    "state": "done",
+                    "done": 2 * CHUNK,
+                    "refused": 0,
+                    "failed": 0,
+                    "moved": len(taken_ids),
+                    "remaining": 0,
+                },
+                manager_log_id: {
+                    "state": "done",
+                    "done": len(taken_ids),
+                    "refused": 0,
+                    "failed": 0,
+                    "moved": 0,
+                    "remaining": 0,
+                },
             },
         )
