@@ -105,9 +105,11 @@ class TestSendOverlap(QboSendCase):
         """The background sender sends its first chunk and holds its
         transaction, its log updated; meanwhile a manager sends ``taken_ids``
         (queued lines): at once, waiting for the QuickBooks company, or (not
-        ``sends_at_once``) by queueing them again, which needs no wait.
-        Returns (the manager's notification, the tries its request took, the
-        outcome of the background run)."""
+        ``sends_at_once``) by queueing them again, which needs no wait. The
+        background sender then commits, and sends its next chunks once the
+        manager's request is over (so that the test knows which send sends
+        which line). Returns (the manager's notification, the tries its
+        request took, the outcome of the background run)."""
         mid_chunk, resume, manager_done = threading.Event(), threading.Event(), threading.Event()
         outcome = {"tries": 0}
 
@@ -116,27 +118,34 @@ class TestSendOverlap(QboSendCase):
                 real_commit = cr.commit
 
                 def commit_once_the_manager_waits():
-                    if not mid_chunk.is_set():
-                        cr.flush()  # the chunk's log update reaches the database
-                        mid_chunk.set()
-                        if not resume.wait(WAIT_SECONDS):
-                            raise TimeoutError("the manager's send never came")
-                    return real_commit()
+                    if mid_chunk.is_set():
+                        return real_commit()
+                    cr.flush()  # the chunk's log update reaches the database
+                    mid_chunk.set()
+                    if not resume.wait(WAIT_SECONDS):
+                        raise TimeoutError("the manager's send never came")
+                    real_commit()
+                    # Between two chunks, holding nothing.
+                    if not manager_done.wait(WAIT_SECONDS):
+                        raise TimeoutError("the manager's send never ended")
+                    return None
 
                 with patch.object(cr, "commit", commit_once_the_manager_waits):
                     outcome["background"] = self.run_background(cr)
 
         def manager():
-            with self.real_env() as env:
-                lines = env["account.analytic.line"].browse(taken_ids)
+            try:
+                with self.real_env() as env:
+                    lines = env["account.analytic.line"].browse(taken_ids)
 
-                def send():
-                    outcome["tries"] += 1
-                    return lines._qbo_send()
+                    def send():
+                        outcome["tries"] += 1
+                        return lines._qbo_send()
 
-                # As an HTTP request does: tried again after a serialization failure.
-                outcome["notification"] = retrying(send, env)
-            manager_done.set()
+                    # As an HTTP request does: tried again after a serialization failure.
+                    outcome["notification"] = retrying(send, env)
+            finally:
+                manager_done.set()
 
         errors = []
 
@@ -220,37 +229,34 @@ class TestSendOverlap(QboSendCase):
         notification, tries, background = self.overlap(taken_ids)
         self.assertEqual(tries, 1, "the manager's send commits on its first try")
         self.assertEqual(notification["params"]["type"], "success")
-        self.assertEqual(background, (CHUNK, True), "a chunk sent, the company taken meanwhile")
+        self.assertEqual(background, (2 * CHUNK, False), "the rest sent after the manager's")
         manager_log_id = self.manager_log_id(background_log_id)
-        lines, logs = self.committed([manager_log_id])
-        self.assertEqual(
-            {line_id for line_id, (state, _activity) in lines.items() if state == "sent"},
-            set(self.line_ids[:CHUNK] + taken_ids),
-        )
-        self.assertEqual(
-            {key: logs[manager_log_id][key] for key in ("state", "done", "refused", "failed")},
-            {"state": "done", "done": len(taken_ids), "refused": 0, "failed": 0},
-        )
+        lines, logs = self.committed([background_log_id, manager_log_id])
+        self.assert_each_line_sent_once(lines)
         self.assertFalse(
-            [text for text in logs[manager_log_id]["details"] if "interrupted" in text],
+            [text for text in logs[manager_log_id].pop("details") if "interrupted" in text],
             "sent once, not found again after a failed try",
         )
-
-        # The background sender sends what is left and closes its send.
-        self.assertEqual(self.run_background(), (CHUNK, False))
-        lines, logs = self.committed([background_log_id])
-        self.assert_each_line_sent_once(lines)
-        background_log = logs[background_log_id]
-        del background_log["details"]
+        del logs[background_log_id]["details"]
         self.assertEqual(
-            background_log,
+            logs,
             {
-                "state": "done",
-                "done": 2 * CHUNK,
-                "refused": 0,
-                "failed": 0,
-                "moved": len(taken_ids),
-                "remaining": 0,
+                background_log_id: {
+                    "state": "done",
+                    "done": 2 * CHUNK,
+                    "refused": 0,
+                    "failed": 0,
+                    "moved": len(taken_ids),
+                    "remaining": 0,
+                },
+                manager_log_id: {
+                    "state": "done",
+                    "done": len(taken_ids),
+                    "refused": 0,
+                    "failed": 0,
+                    "moved": 0,
+                    "remaining": 0,
+                },
             },
         )
 
@@ -258,10 +264,13 @@ class TestSendOverlap(QboSendCase):
         background_log_id = self.queue_all()
         taken_ids = self.line_ids[CHUNK:]
 
-        _notification, tries, _background = self.overlap(taken_ids)
+        _notification, tries, background = self.overlap(taken_ids)
         self.assertEqual(tries, 1, "the manager's send commits on its first try")
-        # Nothing is left to send: the background sender counts and closes its send.
-        self.assertEqual(self.run_background(), (0, False))
+        # Nothing was left to send: the background sender counts and closes
+        # its send when the cron comes back.
+        self.assertEqual(background, (CHUNK, False))
+        with self.real_env() as env:
+            self.assertEqual(env["qbo.sync.log"].browse(background_log_id).state, "running")
         with self.real_env() as env:
             env["qbo.send.queue"]._qbo_close_emptied_queue_logs()
         manager_log_id = self.manager_log_id(background_log_id)
@@ -296,10 +305,9 @@ class TestSendOverlap(QboSendCase):
         self.assertIn("background", notification["params"]["message"])
         # The background sender goes on with both sends, the earlier one first.
         self.assertEqual(background, (3 * CHUNK, False))
-        lines, logs = self.committed([background_log_id])
-        self.assert_each_line_sent_once(lines)
         manager_log_id = self.manager_log_id(background_log_id)
         lines, logs = self.committed([background_log_id, manager_log_id])
+        self.assert_each_line_sent_once(lines)
         for log in logs.values():
             del log["details"]
         self.assertEqual(
@@ -317,6 +325,50 @@ class TestSendOverlap(QboSendCase):
                     "state": "done",
                     "done": len(taken_ids),
                     "refused": 0,
+                    "failed": 0,
+                    "moved": 0,
+                    "remaining": 0,
+                },
+            },
+        )
+
+    def test_a_line_the_background_sender_just_sent_is_not_sent_again(self):
+        background_log_id = self.queue_all()
+        # The last line of the background sender's chunk, and all those after it.
+        taken_ids = self.line_ids[CHUNK - 1 :]
+
+        notification, tries, background = self.overlap(taken_ids)
+        # The first try cannot lock the line sent meanwhile: it stops before
+        # any request leaves, and its retry sees the line sent.
+        self.assertEqual(tries, 2)
+        self.assertEqual(notification["params"]["type"], "warning")
+        self.assertEqual(background, (CHUNK, False))
+        with self.real_env() as env:
+            env.cr.execute(
+                "SELECT count(*) FROM qbo_send_attempt WHERE line_id = ANY(%s)", [self.line_ids]
+            )
+            self.assertEqual(env.cr.fetchone()[0], len(self.line_ids), "one attempt per line")
+            env["qbo.send.queue"]._qbo_close_emptied_queue_logs()
+        manager_log_id = self.manager_log_id(background_log_id)
+        lines, logs = self.committed([background_log_id, manager_log_id])
+        self.assert_each_line_sent_once(lines)
+        for log in logs.values():
+            del log["details"]
+        self.assertEqual(
+            logs,
+            {
+                background_log_id: {
+                    "state": "done",
+                    "done": CHUNK,
+                    "refused": 0,
+                    "failed": 0,
+                    "moved": len(taken_ids) - 1,
+                    "remaining": 0,
+                },
+                manager_log_id: {
+                    "state": "partial",
+                    "done": len(taken_ids) - 1,
+                    "refused": 1,
                     "failed": 0,
                     "moved": 0,
                     "remaining": 0,
