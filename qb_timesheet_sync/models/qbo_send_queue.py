@@ -112,17 +112,15 @@ class QboSendQueue(models.AbstractModel):
     def _qbo_release(self, lines, log):
         """Take ``lines``, queued by background sends, out of them for the
         send of ``log``: each earlier send gets a detail saying how many it
-        lost, from which its background sender counts them as taken over, and
-        ends when none of its lines is queued any more.
+        lost; its background sender counts them as taken over, and closes it
+        when none of its lines is queued any more.
 
-        Nothing here writes an earlier send's own log entry: its background
-        sender updates it after every chunk, and this transaction, older than
-        that chunk's commit (it waited for the QuickBooks company, see
-        qbo.sender._qbo_lock_realm), could not write it afterwards (Odoo
-        runs REPEATABLE READ): it would fail after its lines were sent. A
-        detail only refers to the entry; the background sender recounts
-        (``_qbo_update_queue_log``) and closes it, even when no line of it is
-        left to send (``_qbo_close_emptied_queue_logs``)."""
+        The earlier send's own log entry is never written here: its
+        background sender updates it after every chunk, and a transaction
+        that began before that chunk was committed (a send waiting for the
+        QuickBooks company, see qbo.sender._qbo_lock_realm) cannot update it
+        afterwards (Odoo runs REPEATABLE READ): it would fail, after its
+        lines were sent. Appending a detail only refers to the entry."""
         taken = lines.sudo().filtered(
             lambda line: line.qbo_queue_log_id and line.qbo_queue_log_id != log
         )

@@ -290,9 +290,9 @@ class QboSendQueue(models.AbstractModel):
 
     @api.model
     def _qbo_close_emptied_queue_logs(self):
-        """Count and close the background sends none of whose lines is
-        queued any more, though their sender did not close them: other sends
-        took over their last lines (see ``_qbo_release``)."""
+        """Count and close the background sends whose last queued lines
+        other sends took over (see ``_qbo_release``): their sender had
+        nothing left to send, so it did not close them."""
         self.env["account.analytic.line"].flush_model(["qbo_queue_log_id", "qbo_state"])
         self.env["qbo.sync.log"].flush_model(["operation", "state"])
         self.env.cr.execute(
@@ -300,6 +300,10 @@ class QboSendQueue(models.AbstractModel):
             SELECT log.id FROM qbo_sync_log log
              WHERE log.operation = 'send'
                AND log.state = 'running'
+               AND EXISTS (
+                   SELECT FROM qbo_sync_log_line detail
+                    WHERE detail.log_id = log.id AND detail.count_moved > 0
+               )
                AND NOT EXISTS (
                    SELECT FROM account_analytic_line line
                     WHERE line.qbo_queue_log_id = log.id AND line.qbo_state = 'queued'
