@@ -74,12 +74,9 @@ class TestSendOverlap(QboSendCase):
             lines = env["account.analytic.line"].browse(self.line_ids)
             return env["qbo.send.queue"]._qbo_queue(lines, lines.company_id).id
 
-    def run_background(self, cr=None):
-        """One run of the background sender on the company (in ``cr``, or a
-        cursor of its own); returns (lines settled, lines waiting)."""
-        if cr is None:
-            with self.real_env() as env:
-                return self.run_background(env.cr)
+    def run_background(self, cr):
+        """One run of the background sender on the company, in ``cr``;
+        returns (lines settled, whether lines wait for a later run)."""
         env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [self.company_id]})
         company = env["res.company"].browse(self.company_id)
         return env["qbo.send.queue"]._qbo_send_queue(company, time.monotonic() + WAIT_SECONDS)
