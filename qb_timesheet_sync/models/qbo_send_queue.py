@@ -30,7 +30,9 @@ class QboSendQueue(models.AbstractModel):
 
     A sync log entry is the job: the lines it queued point to it
     (``qbo_queue_log_id``) while ``qbo_state`` is ``queued``, and its counts
-    follow the progress until it is closed and its user notified.
+    follow the progress until it is closed and its user notified. Only the
+    background sender writes that entry once it is queued: a send that takes
+    lines over appends a detail to it instead (:meth:`_qbo_release`).
 
     One cron (``ir_cron_qbo_send_queued``). Odoo runs a cron job in one
     thread at a time, whatever the number of servers, so a call serves every
@@ -109,8 +111,16 @@ class QboSendQueue(models.AbstractModel):
     @api.model
     def _qbo_release(self, lines, log):
         """Take ``lines``, queued by background sends, out of them for the
-        send of ``log``: each earlier send counts them as taken over, and ends
-        when none of its lines is queued any more."""
+        send of ``log``: each earlier send gets a detail saying how many it
+        lost; its background sender counts them as taken over, and closes it
+        when none of its lines is queued any more.
+
+        The earlier send's own log entry is never written here: its
+        background sender updates it after every chunk, and a transaction
+        that began before that chunk was committed (a send waiting for the
+        QuickBooks company, see qbo.sender._qbo_lock_realm) cannot update it
+        afterwards (Odoo runs REPEATABLE READ): it would fail, after its
+        lines were sent. Appending a detail only refers to the entry."""
         taken = lines.sudo().filtered(
             lambda line: line.qbo_queue_log_id and line.qbo_queue_log_id != log
         )
@@ -131,12 +141,12 @@ class QboSendQueue(models.AbstractModel):
                             count=len(earlier_lines),
                             log=log.name,
                         ),
+                        "moved": len(earlier_lines),
                     }
                 ]
             )
-            earlier.write({"count_moved": earlier.count_moved + len(earlier_lines)})
-            if earlier.state == "running":
-                self._qbo_update_queue_log(earlier, {}, 0)
+        # The background sender counts them once this transaction is committed.
+        self.env.ref(SEND_CRON)._trigger()
 
     @api.model
     def _qbo_queued_notification(self, logs):

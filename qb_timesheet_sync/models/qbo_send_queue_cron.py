@@ -53,6 +53,8 @@ class QboSendQueue(models.AbstractModel):
         deadline = time.monotonic() + self._qbo_cron_time_budget()
         # The sender works in transactions of its own.
         self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            self.env(cr=cr)[self._name]._qbo_close_emptied_queue_logs()
         done = 0
         waiting = False
         company_ids = self._qbo_companies_to_serve()
@@ -178,10 +180,7 @@ class QboSendQueue(models.AbstractModel):
                     cr.rollback()
                     return settled, waiting
                 tried_ids.update(lines.ids)
-                # Sent by the user who queued the send, as an interactive send
-                # is, and logged in their language (not the cron's).
-                user = log.user_id or self.env.user
-                log = log.with_user(user).with_context(lang=user.lang).sudo()
+                log = self._qbo_as_queued_by(log)
                 lines = lines.with_env(log.env)
                 if send_context is None:
                     send_context = lines._qbo_send_context(company)
@@ -252,13 +251,23 @@ class QboSendQueue(models.AbstractModel):
         return log, lines.browse(row[0] for row in rows)
 
     # ------------------------------------------------------------------
-    # The job's log
+    # The job's log: written by the background sender alone
     # ------------------------------------------------------------------
+    @api.model
+    def _qbo_as_queued_by(self, log):
+        """``log`` as the user who queued the send: its lines are sent by
+        them, as an interactive send is, and logged in their language (not
+        the cron's)."""
+        user = log.user_id or self.env.user
+        return log.with_user(user).with_context(lang=user.lang).sudo()
+
     @api.model
     def _qbo_update_queue_log(self, log, counts, settled):
         """Add a chunk's outcome to the background send ``log``: ``counts`` as
         ``qbo.sender._qbo_send_chunk`` returns them, ``settled`` the lines that
-        left the queue. Closes the log when none of its lines is queued any more."""
+        left the queue; the lines still queued and those other sends took
+        over are counted afresh. Closes the log when none of its lines is
+        queued any more."""
         queued = (
             self.env["account.analytic.line"]
             .sudo()
@@ -272,11 +281,39 @@ class QboSendQueue(models.AbstractModel):
                 # Lines still queued (outcome unknown, QuickBooks out of reach)
                 # are counted once they settle.
                 "count_failed": log.count_failed + settled - done - refused,
+                "count_moved": log._qbo_moved_count(),
                 "count_remaining": queued,
             }
         )
         if not queued:
             self._qbo_finish_queue_log(log)
+
+    @api.model
+    def _qbo_close_emptied_queue_logs(self):
+        """Count and close the background sends whose last queued lines
+        other sends took over (see ``_qbo_release``): their sender had
+        nothing left to send, so it did not close them."""
+        self.env["account.analytic.line"].flush_model(["qbo_queue_log_id", "qbo_state"])
+        self.env["qbo.sync.log"].flush_model(["operation", "state"])
+        self.env.cr.execute(
+            """
+            SELECT log.id FROM qbo_sync_log log
+             WHERE log.operation = 'send'
+               AND log.state = 'running'
+               AND EXISTS (
+                   SELECT FROM qbo_sync_log_line detail
+                    WHERE detail.log_id = log.id AND detail.count_moved > 0
+               )
+               AND NOT EXISTS (
+                   SELECT FROM account_analytic_line line
+                    WHERE line.qbo_queue_log_id = log.id AND line.qbo_state = 'queued'
+               )
+             ORDER BY log.id
+            """
+        )
+        for (log_id,) in self.env.cr.fetchall():
+            log = self._qbo_as_queued_by(self.env["qbo.sync.log"].sudo().browse(log_id))
+            self.with_env(log.env)._qbo_update_queue_log(log, {}, 0)
 
     @api.model
     def _qbo_finish_queue_log(self, log):

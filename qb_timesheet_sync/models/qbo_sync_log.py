@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..qbo.text import render
 from .qbo_bulk import insert_rows
@@ -101,8 +103,9 @@ class QboSyncLog(models.Model):
 
     def _add_lines(self, lines):
         """Append detail lines: dicts with level, message and optionally
-        record (a recordset of one), code and intuit_tid. Written in one
-        query however many there are (a send or a preview of a year)."""
+        record (a recordset of one), code, intuit_tid and moved (queued lines
+        of this send another send took over). Written in one query however
+        many there are (a send or a preview of a year)."""
         self.ensure_one()
         hour = self.env.ref("uom.product_uom_hour")
         names = self._qbo_record_names([line.get("record") for line in lines])
@@ -121,6 +124,7 @@ class QboSyncLog(models.Model):
                     "record_name": names[record] if record else line.get("record_name"),
                     "qbo_code": line.get("code"),
                     "intuit_tid": line.get("intuit_tid"),
+                    "count_moved": line.get("moved", 0),
                 }
             )
         return insert_rows(self.env["qbo.sync.log.line"].sudo(), vals_list)
@@ -228,6 +232,20 @@ class QboSyncLog(models.Model):
             self.sudo().count_metered_calls += total - already_counted
         return total
 
+    def _qbo_moved_count(self):
+        """Queued lines of this send that other sends took over: the sum of
+        the details those sends appended (see qbo.send.queue._qbo_release)."""
+        self.ensure_one()
+        self.env["qbo.sync.log.line"].flush_model(["log_id", "count_moved"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT coalesce(sum(count_moved), 0) FROM qbo_sync_log_line"
+                " WHERE log_id = %s AND count_moved > 0",
+                self.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
     def _qbo_counts(self):
         """The outcome counts this log holds, as :meth:`_qbo_close` takes them."""
         self.ensure_one()
@@ -317,6 +335,22 @@ class QboSyncLogLine(models.Model):
     duration = fields.Float(readonly=True, help="Of the timesheet line, in hours.")
     qbo_code = fields.Char(string="QuickBooks code")
     intuit_tid = fields.Char(string="Intuit transaction id")
+    count_moved = fields.Integer(
+        string="Lines taken over",
+        readonly=True,
+        help="Queued lines of this send that another send took over at this point.",
+    )
+
+    def init(self):
+        # The background sender sums the lines taken over from its send
+        # after every chunk: those details are few among many.
+        create_index(
+            self.env.cr,
+            "qbo_sync_log_line_moved_index",
+            self._table,
+            ["log_id"],
+            where="count_moved > 0",
+        )
 
     def action_open_record(self):
         self.ensure_one()

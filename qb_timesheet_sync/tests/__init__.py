@@ -19,6 +19,7 @@ from . import (
     test_security_rpc,
     test_send,
     test_send_background,
+    test_send_overlap,
     test_security,
     test_send_realtime,
     test_send_rules,

@@ -284,8 +284,12 @@ class TestSendBackground(QboSendCase):
         self.send(taken)
         self.assertEqual(set(taken.mapped("qbo_state")), {"sent"})
         self.assertFalse(taken.qbo_queue_log_id, "they left the background send")
-        self.assertRecordValues(log, [{"state": "running", "count_moved": 3, "count_remaining": 9}])
+        # Its entry is left to its background sender, which counts them.
+        self.assertRecordValues(
+            log, [{"state": "running", "count_moved": 0, "count_remaining": 12}]
+        )
         self.assertIn(self.last_send_log().name, log.line_ids[-1].message)
+        self.assertEqual(log.line_ids[-1].count_moved, 3)
 
         self.run_cron()
         self.assert_sent_once(lines)
@@ -303,6 +307,40 @@ class TestSendBackground(QboSendCase):
             ],
         )
         self.assertIn("3 taken over", log.summary)
+
+    def test_a_send_whose_lines_were_all_taken_over_is_closed_by_the_cron(self):
+        lines = self.lines(12)
+        self.send(lines[:6])
+        earlier = self.queued_log(lines[:6])
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        triggers.unlink()
+        # The same lines and more, queued again: the new send takes them over.
+        self.send(lines)
+        later = self.queued_log(lines)
+        self.assertNotEqual(later, earlier)
+        self.assertEqual(earlier.state, "running", "left to its background sender")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]),
+            "the cron is woken up",
+        )
+
+        self.run_cron()
+        self.assert_sent_once(lines)
+        self.assertRecordValues(
+            earlier,
+            [
+                {
+                    "state": "done",
+                    "count_done": 0,
+                    "count_refused": 0,
+                    "count_failed": 0,
+                    "count_moved": 6,
+                    "count_remaining": 0,
+                }
+            ],
+        )
+        self.assertIn("6 taken over", earlier.summary)
+        self.assertRecordValues(later, [{"state": "done", "count_done": 12, "count_moved": 0}])
 
     def test_sending_wakes_the_cron_when_lines_wait_in_the_queue(self):
         lines = self.lines(6)
