@@ -60,7 +60,7 @@ class HrEmployee(models.Model):
         groups="qb_timesheet_sync.group_qbo_user",
     )
     # QuickBooks refuses new time for an inactive name
-    # (docs/ASSUMPTIONS.md#object-not-found): the sending rules refuse its
+    # (docs/ASSUMPTIONS.md#inactive-person-reactivated): the sending rules refuse its
     # lines before asking. Kept up to date by each resync.
     qbo_inactive = fields.Boolean(
         string="Inactive in QuickBooks",

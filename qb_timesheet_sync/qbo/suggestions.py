@@ -9,7 +9,8 @@ suggested. A suggestion is only ever offered: linking needs a click.
 Inactive QuickBooks records are suggested too, marked so
 (:data:`INACTIVE_NOTE`): a name with initials is often a person made inactive
 in QuickBooks, and hiding them leaves the user nothing to link. QuickBooks
-refuses new time for an inactive name (docs/ASSUMPTIONS.md#object-not-found),
+refuses new time for an inactive name until it is reactivated
+(docs/ASSUMPTIONS.md#inactive-person-reactivated),
 so the note says to reactivate it first.
 
 Names are compared once normalised (:func:`name_words`): accents dropped,

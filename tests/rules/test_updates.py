@@ -12,6 +12,7 @@ from qb_timesheet_sync.qbo.updates import (
     duration_change,
     format_clock,
     same_content,
+    signed_clock,
     stale_outcome,
     time_activities_by_id_queries,
     update_payload,
@@ -85,3 +86,9 @@ def test_reading_back_time_activities_by_id():
     assert len(list(time_activities_by_id_queries(str(n) for n in range(1, 1201)))) == 3
     with pytest.raises(ValueError):
         list(time_activities_by_id_queries(["7' OR '1'='1"]))
+
+
+def test_signed_clock_says_what_an_update_adds_or_takes():
+    assert signed_clock(60) == "+1:00"
+    assert signed_clock(-30) == "-0:30"
+    assert signed_clock(0) == "0:00"
