@@ -557,7 +557,7 @@ class TestSend(QboSendCase):
             )
             with db_connect(db_name).cursor() as cr:
                 cr.execute(
-                    "SELECT sum(count_done), sum(count_refused), sum(count_skipped)"
+                    "SELECT sum(count_done), coalesce(sum(count_refused), 0), sum(count_skipped)"
                     " FROM qbo_sync_log WHERE company_id = %s",
                     [company_id],
                 )
