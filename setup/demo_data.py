@@ -15,7 +15,8 @@ admin.groups_id |= env.ref("hr_timesheet.group_timesheet_manager")  # noqa: F821
 # Named like the sandbox's demo company (tests/qbo_sandbox/seeds/demo.json),
 # so "Check for new users and customers" matches them; "Internal Training"
 # exists only in Odoo.
-# "F. Haddad" matches nobody exactly: the resync suggests "Farid Haddad".
+# "F. Haddad" matches nobody exactly: the resync suggests "Farid Haddad", said
+# inactive (the sandbox's Farid Haddad is), to reactivate in QuickBooks first.
 EMPLOYEES = ["Alice Martin", "Bruno Keller", "Chloé Dubois", "David Okafor", "F. Haddad"]
 CONTRACTORS = ["Jordan Blake"]
 PROJECTS = {

@@ -345,6 +345,7 @@ class AccountAnalyticLine(models.Model):
                 "project_qbo_id": project.qbo_customer_id or None,
                 "has_employee": bool(employee),
                 "employee_qbo_id": (employee.qbo_kind and employee.qbo_id) or None,
+                "employee_qbo_inactive": bool(employee.qbo_id and employee.qbo_inactive),
                 "approval_required": approval_required,
                 "send_non_billable": company.qbo_send_non_billable,
                 "book_close_date": send_context.book_close_date,

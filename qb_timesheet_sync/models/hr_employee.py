@@ -19,7 +19,9 @@ class HrEmployee(models.Model):
     _qbo_kind_field = "qbo_kind"
     _qbo_name_field = "qbo_display_name"
     _qbo_odoo_kind = "employee"
-    _qbo_mapping_fields = frozenset({"qbo_id", "qbo_kind", "qbo_display_name", "qbo_realm_id"})
+    _qbo_mapping_fields = frozenset(
+        {"qbo_id", "qbo_kind", "qbo_display_name", "qbo_realm_id", "qbo_inactive"}
+    )
     # The billing rate is HR's to set; every other qbo_ field is the link.
     _qbo_user_fields = frozenset(
         {
@@ -61,6 +63,17 @@ class HrEmployee(models.Model):
         copy=False,
         readonly=True,
         groups="qb_timesheet_sync.group_qbo_user",
+    )
+    # QuickBooks refuses new time for an inactive name
+    # (docs/ASSUMPTIONS.md#inactive-person-reactivated): the sending rules refuse its
+    # lines before asking. Kept up to date by each resync.
+    qbo_inactive = fields.Boolean(
+        string="Inactive in QuickBooks",
+        copy=False,
+        readonly=True,
+        groups="qb_timesheet_sync.group_qbo_user",
+        help="The QuickBooks employee or vendor linked is inactive: QuickBooks accepts no new "
+        "time for it until it is reactivated there.",
     )
     # Billing in QuickBooks (see account.analytic.line._qbo_plans).
     qbo_billing_rate = fields.Monetary(
@@ -201,12 +214,12 @@ class HrEmployee(models.Model):
         """The report line of an employee no QuickBooks person matched, with
         the ranked suggestions; nothing is linked."""
         self.ensure_one()
+        # Inactive people are suggested too, said inactive: never linked here.
         suggestions = self.env["qbo.suggestion"]._qbo_suggest(
             self.name,
             [
-                Candidate(person.ref, person.display_name, person.email)
+                Candidate(person.ref, person.display_name, person.email, active=person.active)
                 for person in qbo_people
-                if person.active
             ],
             email=self.work_email,
         )
@@ -227,10 +240,12 @@ class HrEmployee(models.Model):
         outcomes = [outcome(Report.MATCHED, match.reason, self, logged=not kept and qbo.active)]
         if not kept:
             values_by_employee[self] = self._qbo_link_values(
-                realm_id, qbo.qbo_id, name=qbo.display_name, kind=qbo.kind
+                realm_id, qbo.qbo_id, name=qbo.display_name, kind=qbo.kind, active=qbo.active
             )
-        elif self.qbo_display_name != qbo.display_name:
-            values_by_employee[self] = {"qbo_display_name": qbo.display_name}
+        elif self.qbo_inactive != (not qbo.active):
+            values_by_employee[self] = {"qbo_inactive": not qbo.active}
+        if kept and self.qbo_display_name != qbo.display_name:
+            values_by_employee.setdefault(self, {})["qbo_display_name"] = qbo.display_name
             outcomes.append(
                 outcome(
                     Report.UPDATED,
@@ -246,6 +261,12 @@ class HrEmployee(models.Model):
         if not qbo.active:
             outcomes.append(outcome(Report.INACTIVE, match.reason, self, level="warning"))
         return outcomes
+
+    def _qbo_link_values(self, realm_id, qbo_id, name=None, kind=None, active=True):
+        """A link also says whether the QuickBooks person is ``active``."""
+        values = super()._qbo_link_values(realm_id, qbo_id, name=name, kind=kind)
+        values["qbo_inactive"] = not active
+        return values
 
     def _qbo_new_record(self, company, realm_id, display_name):
         """A contractor becomes a QuickBooks vendor, anyone else an employee."""

@@ -93,15 +93,19 @@ class QboSendQueue(models.AbstractModel):
                 "qbo_refusal_code": False,
             }
         )
-        log._add_lines(
-            [
-                log._qbo_refusal_detail(
-                    refusal_for(QUEUE_REFUSALS.get(line.qbo_state, "already_sent")), line
-                )
-                for line in sent
-            ]
+        verdicts = {
+            line: refusal_for(QUEUE_REFUSALS.get(line.qbo_state, "already_sent")) for line in sent
+        }
+        # Lines already sent and unchanged are skipped, not refused.
+        refused = [line for line in sent if not verdicts[line].skipped]
+        log._add_lines([log._qbo_refusal_detail(verdicts[line], line) for line in refused])
+        log.write(
+            {
+                "count_refused": len(refused),
+                "count_skipped": len(sent) - len(refused),
+                "count_remaining": len(to_queue),
+            }
         )
-        log.write({"count_refused": len(sent), "count_remaining": len(to_queue)})
         if to_queue:
             self.env.ref(SEND_CRON)._trigger()
         else:

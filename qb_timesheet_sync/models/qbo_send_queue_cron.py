@@ -274,13 +274,15 @@ class QboSendQueue(models.AbstractModel):
             .search_count([("qbo_queue_log_id", "=", log.id), ("qbo_state", "=", "queued")])
         )
         done, refused = counts.get("done", 0), counts.get("refused", 0)
+        skipped = counts.get("skipped", 0)
         log.write(
             {
                 "count_done": log.count_done + done,
                 "count_refused": log.count_refused + refused,
+                "count_skipped": log.count_skipped + skipped,
                 # Lines still queued (outcome unknown, QuickBooks out of reach)
                 # are counted once they settle.
-                "count_failed": log.count_failed + settled - done - refused,
+                "count_failed": log.count_failed + settled - done - refused - skipped,
                 "count_moved": log._qbo_moved_count(),
                 "count_remaining": queued,
             }

@@ -68,7 +68,7 @@ class QboSender(models.AbstractModel):
         queue = self.env["qbo.send.queue"]
         queue._qbo_wake_sender()
         logs = queued_logs = self.env["qbo.sync.log"]
-        totals = Counter(done=0, refused=0, failed=0, remaining=0)
+        totals = Counter(done=0, refused=0, skipped=0, failed=0, remaining=0)
         for company, company_lines in lines._qbo_by_company().items():
             if len(company_lines) > company.sudo().qbo_background_threshold:
                 queued_logs |= queue._qbo_queue(company_lines, company)
@@ -102,7 +102,7 @@ class QboSender(models.AbstractModel):
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
-        counts = Counter(done=0, refused=0, failed=0)
+        counts = Counter(done=0, refused=0, skipped=0, failed=0)
         failure = send_context = None
         try:
             # One sender per QuickBooks company: wait for a background run to
@@ -118,7 +118,9 @@ class QboSender(models.AbstractModel):
         except QboError as error:
             failure = error
             log._add_lines([log._qbo_error_detail(error)])
-        counts["remaining"] = len(lines) - counts["done"] - counts["refused"] - counts["failed"]
+        counts["remaining"] = len(lines) - sum(
+            counts[outcome] for outcome in ("done", "refused", "skipped", "failed")
+        )
         log._qbo_add_metered_calls(send_context and send_context.client)
         log._qbo_close(counts, reason=failure and str(failure))
         return log, counts
@@ -177,12 +179,14 @@ class QboSender(models.AbstractModel):
         chunk of its queue (with the queue's ``log``) and commits between
         chunks. The lines stay locked by the current transaction until it
         ends, so a concurrent send skips them. Returns the counts
-        ``{"done", "refused", "failed"}`` and adds the details to ``log``.
+        ``{"done", "refused", "skipped", "failed"}`` and adds the details to
+        ``log``: a line already sent and unchanged is skipped, not refused,
+        and needs no detail.
         """
         company = lines.company_id
         company.ensure_one()
         send_context = send_context or lines._qbo_send_context(company)
-        counts = Counter(done=0, refused=0, failed=0)
+        counts = Counter(done=0, refused=0, skipped=0, failed=0)
         locked = self._qbo_lock_lines(lines)
         details = [
             {
@@ -206,6 +210,9 @@ class QboSender(models.AbstractModel):
         for plan in plans:
             if not plan.refusal:
                 to_send.append(plan)
+                continue
+            if plan.refusal.skipped:
+                counts["skipped"] += 1
                 continue
             counts["refused"] += 1
             details.append(log._qbo_refusal_detail(plan.refusal, plan.line, plan.reason))

@@ -3,11 +3,20 @@
 ranking is the plain-Python :mod:`..qbo.suggestions`; this model only says
 them in the user's language. A suggestion is never applied: the resync
 report lists them, and the link wizard (``qbo.map.wizard``) ranks them first,
-to be linked in one click."""
+to be linked in one click. An inactive QuickBooks record is suggested
+with the note that it must be reactivated first."""
 
 from odoo import api, models
 
-from ..qbo.suggestions import INITIALS, SAME_DOMAIN, SAME_EMAIL, SIMILAR_NAME, suggest
+from ..qbo.suggestions import (
+    INACTIVE_NOTE,
+    INITIALS,
+    SAME_DOMAIN,
+    SAME_EMAIL,
+    SIMILAR_NAME,
+    suggest,
+)
+from ..qbo.text import render
 
 
 class QboSuggestion(models.AbstractModel):
@@ -32,15 +41,32 @@ class QboSuggestion(models.AbstractModel):
     def _qbo_listed(self, values):
         """ "'Chris Bell' (same e-mail, 100%), ..." of suggestions given as
         :meth:`_qbo_report_values`, or '' when none."""
-        return ", ".join(
-            self.env._(
-                "'%(name)s' (%(reason)s, %(score)s%%)",
+        return ", ".join(self._qbo_phrase(value) for value in values)
+
+    @api.model
+    def _qbo_phrase(self, value):
+        """ "'Chris Bell' (same e-mail, 100%)" of one suggestion, said inactive
+        when its QuickBooks record is."""
+        reason = self._qbo_reason_label(value["reason"])
+        if not value.get("active", True):
+            return self.env._(
+                "'%(name)s' (%(reason)s, %(score)s%%, %(inactive)s)",
                 name=value["name"],
-                reason=self._qbo_reason_label(value["reason"]),
+                reason=reason,
                 score=value["score"],
+                inactive=self._qbo_inactive_note(),
             )
-            for value in values
+        return self.env._(
+            "'%(name)s' (%(reason)s, %(score)s%%)",
+            name=value["name"],
+            reason=reason,
+            score=value["score"],
         )
+
+    @api.model
+    def _qbo_inactive_note(self):
+        """What a suggestion of an inactive QuickBooks record says."""
+        return render(INACTIVE_NOTE, self.env._)
 
     @api.model
     def _qbo_sentence(self, values):
@@ -62,6 +88,7 @@ class QboSuggestion(models.AbstractModel):
                 "name": suggestion.candidate.name,
                 "score": suggestion.score,
                 "reason": suggestion.reason,
+                "active": suggestion.candidate.active,
             }
             for suggestion in suggestions
         ]

@@ -87,6 +87,11 @@ class QboSyncLog(models.Model):
     summary = fields.Text()
     count_done = fields.Integer(string="Succeeded")
     count_refused = fields.Integer(string="Refused")
+    count_skipped = fields.Integer(
+        string="Already sent (skipped)",
+        help="Lines already in QuickBooks and unchanged since: left alone, never sent twice. "
+        "They are not refused.",
+    )
     count_failed = fields.Integer(string="Failed")
     count_remaining = fields.Integer(string="Remaining")
     count_metered_calls = fields.Integer(
@@ -199,6 +204,10 @@ class QboSyncLog(models.Model):
             refused=counts.get("refused", 0),
             failed=counts.get("failed", 0),
         )
+        if counts.get("skipped"):
+            summary += " " + _(
+                "%(skipped)s already sent, skipped (never sent twice).", skipped=counts["skipped"]
+            )
         if counts.get("moved"):
             summary += " " + _("%(moved)s taken over by a later send.", moved=counts["moved"])
         return summary, NOTIFICATION_LEVELS[self._qbo_state_of(counts)]
@@ -217,6 +226,7 @@ class QboSyncLog(models.Model):
                 "summary": summary,
                 "count_done": counts.get("done", 0),
                 "count_refused": counts.get("refused", 0),
+                "count_skipped": counts.get("skipped", 0),
                 "count_failed": counts.get("failed", 0),
                 "count_remaining": counts.get("remaining", 0),
             }
@@ -252,6 +262,7 @@ class QboSyncLog(models.Model):
         return {
             "done": self.count_done,
             "refused": self.count_refused,
+            "skipped": self.count_skipped,
             "failed": self.count_failed,
             "remaining": self.count_remaining,
             "moved": self.count_moved,

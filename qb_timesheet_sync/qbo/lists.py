@@ -63,11 +63,6 @@ def read_resync_lists(client):
     return {entity: client.query(query) for entity, query in RESYNC_QUERIES.items()}
 
 
-def active_people_query(kind):
-    """The active employees or vendors, to link one by hand."""
-    return f"SELECT * FROM {kind} WHERE Active = true"
-
-
 # The active customers, to link one by hand.
 ACTIVE_CUSTOMERS_QUERY = "SELECT * FROM Customer WHERE Active = true"
 

@@ -6,6 +6,13 @@ customers on exact (normalised) names and e-mails only; what is left gets
 suggestions here, ranked by a score from 0 to 100, each with the reason it is
 suggested. A suggestion is only ever offered: linking needs a click.
 
+Inactive QuickBooks records are suggested too, marked so
+(:data:`INACTIVE_NOTE`): a name with initials is often a person made inactive
+in QuickBooks, and hiding them leaves the user nothing to link. QuickBooks
+refuses new time for an inactive name until it is reactivated
+(docs/ASSUMPTIONS.md#inactive-person-reactivated),
+so the note says to reactivate it first.
+
 Names are compared once normalised (:func:`name_words`): accents dropped,
 case and punctuation ignored, words sorted, so "Émile  Zola" and "zola,
 emile" are the same. Initials match the word they begin ("C. Bell" and
@@ -16,6 +23,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+
+from .text import _lt
 
 SAME_EMAIL = "same_email"
 INITIALS = "initials"
@@ -37,6 +46,11 @@ REASONS = {
     SIMILAR_NAME: "similar name",
     SAME_DOMAIN: "same e-mail domain",
 }
+# What a suggestion of an inactive QuickBooks record says after its score.
+INACTIVE_NOTE = _lt(
+    "inactive in QuickBooks: reactivate it there, then run 'Check for new users and "
+    "customers' again"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class Candidate:
     key: object  # what the caller links with, for example (kind, qbo_id)
     name: str
     email: str | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,20 +124,28 @@ def score(name, candidate, email=None, client=False):
 
 def suggest(name, candidates, email=None, client=False, limit=3, min_score=MIN_SCORE):
     """The best ``limit`` :class:`Suggestion` for ``name`` among
-    ``candidates``, best first (ties in name order). ``client`` also
-    suggests the records of the same e-mail domain."""
+    ``candidates``, best first (ties: active records first, then in name
+    order). ``client`` also suggests the records of the same e-mail domain."""
     found = []
     for candidate in candidates:
         value, reason = score(name, candidate, email=email, client=client)
         if value >= min_score:
             found.append(Suggestion(candidate, value, reason))
-    found.sort(key=lambda suggestion: (-suggestion.score, suggestion.candidate.name))
+    found.sort(
+        key=lambda suggestion: (
+            -suggestion.score,
+            not suggestion.candidate.active,
+            suggestion.candidate.name,
+        )
+    )
     return found[:limit]
 
 
 def describe(suggestions):
     """One English phrase listing ``suggestions``, for a report line."""
     return ", ".join(
-        f"'{suggestion.candidate.name}' ({suggestion.reason_text}, {suggestion.score}%)"
+        f"'{suggestion.candidate.name}' ({suggestion.reason_text}, {suggestion.score}%"
+        + ("" if suggestion.candidate.active else f", {INACTIVE_NOTE}")
+        + ")"
         for suggestion in suggestions
     )

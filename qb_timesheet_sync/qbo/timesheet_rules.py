@@ -75,6 +75,13 @@ MESSAGES = {
             "them in the employee form or run 'Check for new users and customers'."
         )
     ),
+    "employee_inactive": (
+        _lt(
+            "The employee %(employee)s is linked to a QuickBooks employee or vendor that is "
+            "inactive in QuickBooks: reactivate it there, then run 'Check for new users and "
+            "customers' again."
+        )
+    ),
     "project_not_mapped": (
         _lt(
             "The project %(project)s is not matched with a QuickBooks customer: match it in the "
@@ -164,6 +171,7 @@ REASONS = {
     "no_project": "No project",
     "no_employee": "No employee",
     "employee_not_mapped": "Employee not matched",
+    "employee_inactive": "Employee inactive in QuickBooks",
     "project_not_mapped": "Project not matched",
     "project_internal": "Internal project",
     "employee_other_company": "Employee matched in another company",
@@ -179,10 +187,21 @@ REASONS = {
 }
 
 
+# Verdicts that are no refusal: a line already sent, and unchanged since, is
+# skipped (it is never sent twice), not refused. A preview and a send count
+# it apart, and keep no reason for it.
+SKIPPED_CODES = frozenset({"already_sent"})
+
+
 @dataclass(frozen=True)
 class Refusal:
     code: str
     message: str
+
+    @property
+    def skipped(self):
+        """Already sent: left alone, not refused (see :data:`SKIPPED_CODES`)."""
+        return self.code in SKIPPED_CODES
 
 
 def message(code, **params):
@@ -296,6 +315,9 @@ class LineFacts:
     employee_realm: str | None = None
     employee_name: str = ""
     project_name: str = ""
+    # The QuickBooks person the employee is linked to is inactive: QuickBooks
+    # refuses new time for it (docs/ASSUMPTIONS.md#object-not-found).
+    employee_qbo_inactive: bool = False
     # The project is internal: no client and no QuickBooks customer, or the
     # company's own internal project.
     project_internal: bool = False
@@ -364,6 +386,8 @@ def refusal(facts):
         return refusal_for("employee_other_company", employee=employee)
     if _other_realm(facts.project_realm, facts.company_realm):
         return refusal_for("project_other_company", project=project)
+    if facts.employee_qbo_inactive:
+        return refusal_for("employee_inactive", employee=employee)
     if facts.approval_required and not facts.approved:
         return refusal_for("not_approved")
     if not facts.billable and not facts.send_non_billable:

@@ -95,6 +95,12 @@ def format_clock(total_minutes):
     return f"{hours}:{minutes:02d}"
 
 
+def signed_clock(total_minutes):
+    """A change of duration: +1:00, -0:30, 0:00."""
+    sign = "-" if total_minutes < 0 else "+" if total_minutes > 0 else ""
+    return sign + format_clock(abs(total_minutes))
+
+
 def duration_change(before_minutes, after_minutes):
     """'5:00 -> 6:00', or the duration alone when it did not change."""
     before, after = format_clock(before_minutes), format_clock(after_minutes)

@@ -196,6 +196,7 @@ class TestResyncPeople(ResyncCase):
         self.assertTrue(self.ian._qbo_ref(REALM_A))
         self.assertTrue(self.ian.active)
         self.assertIn("inactive", self.messages(wizard, self.ian))
+        self.assertTrue(self.ian.qbo_inactive, "its time is refused before QuickBooks is asked")
         # Alex Kim twice, C. Bell, and the two Beta Portal projects (one line).
         self.assertEqual(wizard.count_ambiguous, 4)
         self.assertEqual(wizard.count_inactive, 1)

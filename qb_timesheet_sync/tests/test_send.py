@@ -141,9 +141,55 @@ class TestSend(QboSendCase):
         self.assertEqual(len(self.time_activities()), 1)
         self.assertEqual(line.qbo_time_activity_id, time_activity_id)
         log = self.last_send_log()
-        self.assertEqual((log.count_done, log.count_refused), (0, 1))
-        self.assertIn("never sent twice", log.line_ids.message)
-        self.assertEqual(action["params"]["type"], "warning")
+        # Skipped, not refused: nothing is wrong with the line, it is in QuickBooks.
+        self.assertRecordValues(
+            log, [{"state": "done", "count_done": 0, "count_refused": 0, "count_skipped": 1}]
+        )
+        self.assertFalse(log.line_ids, "no reason to give")
+        self.assertIn("1 already sent, skipped (never sent twice).", log.summary)
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_preview_counts_lines_already_sent_apart_from_refused_ones(self):
+        unmapped = self.env["hr.employee"].create({"name": "Nora Quinn"})
+        sent = self.line() | self.line(unit_amount=1.0)
+        self.send(sent)
+        refused = self.line(employee_id=unmapped.id) | self.line(unit_amount=0.0)
+        new = self.line(unit_amount=3.0)
+
+        wizard = self.preview(sent | refused | new)
+        self.assertRecordValues(
+            wizard,
+            [
+                {
+                    "count_selected": 5,
+                    "count_to_send": 1,
+                    "count_to_update": 0,
+                    "count_refused": 2,
+                    "count_skipped": 2,
+                    "hours_to_send": 3.0,
+                }
+            ],
+        )
+        self.assertEqual(wizard.refusal_ids.line_id, refused, "a sent line has no reason")
+        self.assertEqual(set(sent.mapped("qbo_state")), {"sent"})
+        log = self.env["qbo.sync.log"].search([("operation", "=", "preview")], limit=1)
+        self.assertEqual(
+            log.summary,
+            "Preview of 5 timesheet lines: 1 to send, 0 to update, 2 refused, 2 already sent "
+            "(skipped). Nothing was sent.",
+        )
+        self.assertEqual((log.count_refused, log.count_skipped), (2, 2))
+        self.assertEqual(log.line_ids.timesheet_id, refused)
+
+        # The send counts them the same way.
+        wizard.action_confirm()
+        self.assertRecordValues(
+            self.last_send_log(),
+            [{"count_done": 1, "count_refused": 2, "count_skipped": 2, "count_remaining": 0}],
+        )
+        self.assertEqual(
+            self.last_send_log().line_ids.filtered("timesheet_id").timesheet_id, refused | new
+        )
 
     def test_lines_of_archived_mapped_employees_are_sent(self):
         line = self.line()
@@ -511,11 +557,12 @@ class TestSend(QboSendCase):
             )
             with db_connect(db_name).cursor() as cr:
                 cr.execute(
-                    "SELECT sum(count_done), sum(count_refused) FROM qbo_sync_log"
-                    " WHERE company_id = %s",
+                    "SELECT sum(count_done), coalesce(sum(count_refused), 0), sum(count_skipped)"
+                    " FROM qbo_sync_log WHERE company_id = %s",
                     [company_id],
                 )
-                self.assertEqual(cr.fetchone(), (12, 4), "the 4 shared lines go once")
+                # The second send finds them sent: skipped, not refused.
+                self.assertEqual(cr.fetchone(), (12, 0, 4), "the 4 shared lines go once")
         finally:
             self.drop_committed_fixture(company_id, line_ids)
 

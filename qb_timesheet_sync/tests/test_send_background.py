@@ -262,13 +262,15 @@ class TestSendBackground(QboSendCase):
         self.assertEqual(lines[0].qbo_refusal_code, "employee_not_mapped")
         self.assertIn("Nobody Mapped", lines[0].qbo_last_error)
         self.assert_sent_once(lines[1:] | already_sent)
+        # The line already sent is skipped, not refused.
         self.assertRecordValues(
             log,
             [
                 {
                     "state": "partial",
                     "count_done": 5,
-                    "count_refused": 2,
+                    "count_refused": 1,
+                    "count_skipped": 1,
                     "count_failed": 0,
                     "count_remaining": 0,
                 }

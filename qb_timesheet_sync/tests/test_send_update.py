@@ -56,7 +56,20 @@ class TestSendUpdate(QboSendCase):
         self.assertEqual(line.qbo_state, "edited")
 
         preview = self.preview(line)
-        self.assertRecordValues(preview, [{"count_to_send": 0, "count_to_update": 1}])
+        # The totals of an update are what it changes: 5:00 to 6:00 at $120 an hour.
+        self.assertRecordValues(
+            preview,
+            [
+                {
+                    "count_to_send": 0,
+                    "count_to_update": 1,
+                    "hours_to_update": "+1:00",
+                    "amount_to_update": 120.0,
+                    "count_refused": 0,
+                    "count_skipped": 0,
+                }
+            ],
+        )
         self.assertFalse(preview.refusal_ids)
         self.assertRecordValues(
             preview.update_ids,
@@ -98,7 +111,18 @@ class TestSendUpdate(QboSendCase):
         new = self.line()
         requests_before = self.sandbox_stats()["requests"].get("batch", 0)
         preview = self.preview(sent | new)
-        self.assertRecordValues(preview, [{"count_to_send": 1, "count_to_update": 3}])
+        # A corrected description changes neither hours nor amount.
+        self.assertRecordValues(
+            preview,
+            [
+                {
+                    "count_to_send": 1,
+                    "count_to_update": 3,
+                    "hours_to_update": "0:00",
+                    "amount_to_update": 0.0,
+                }
+            ],
+        )
         preview.action_confirm()
         self.assertEqual(set((sent | new).mapped("qbo_state")), {"sent"})
         self.assertEqual(self.updates_made(), 3)

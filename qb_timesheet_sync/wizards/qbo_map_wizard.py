@@ -8,8 +8,8 @@ from ..qbo.lists import (
     CUSTOMER,
     EMPLOYEE,
     PERSON_KINDS,
+    RESYNC_QUERIES,
     VENDOR,
-    active_people_query,
     customer_full_name,
     person_from_row,
 )
@@ -31,10 +31,11 @@ class QboMapWizard(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     realm_id = fields.Char(string="QuickBooks company ID", required=True, readonly=True)
     choice_ids = fields.One2many("qbo.map.wizard.choice", "wizard_id", readonly=True)
+    # Inactive people are only offered as suggestions (said inactive there).
     choice_id = fields.Many2one(
         "qbo.map.wizard.choice",
         string="QuickBooks record",
-        domain="[('wizard_id', '=', id)]",
+        domain="[('wizard_id', '=', id), '|', ('qbo_active', '=', True), ('score', '>', 0)]",
     )
     # The QuickBooks records named most like this one, best first.
     suggestion_ids = fields.One2many(
@@ -82,13 +83,15 @@ class QboMapWizard(models.TransientModel):
 
     @api.model
     def _qbo_fetch_choices(self, client, model_name):
-        """Values of the choices: active QuickBooks employees and vendors for
-        an employee, active customers (with their full name) otherwise."""
+        """Values of the choices: QuickBooks employees and vendors for an
+        employee, inactive ones too (a person written with initials is often
+        one made inactive: it is suggested, said so), and active customers
+        (with their full name) otherwise."""
         if model_name == "hr.employee":
             people = [
                 person_from_row(kind, row)
                 for kind in PERSON_KINDS
-                for row in client.query(active_people_query(kind))
+                for row in client.query(RESYNC_QUERIES[kind])
             ]
             return [
                 {
@@ -96,6 +99,7 @@ class QboMapWizard(models.TransientModel):
                     "kind": person.kind,
                     "name": person.display_name,
                     "email": person.email,
+                    "qbo_active": person.active,
                 }
                 for person in people
             ]
@@ -128,15 +132,18 @@ class QboMapWizard(models.TransientModel):
             email, client = partner.email, True
         choices = self.sudo().choice_ids
         candidates = [
-            Candidate(choice.id, choice.name.rpartition(":")[2], choice.email) for choice in choices
+            Candidate(
+                choice.id, choice.name.rpartition(":")[2], choice.email, active=choice.qbo_active
+            )
+            for choice in choices
         ]
         Suggestion = self.env["qbo.suggestion"]
         for suggestion in Suggestion._qbo_suggest(record.name, candidates, email, client):
+            reason = Suggestion._qbo_reason_label(suggestion.reason)
+            if not suggestion.candidate.active:
+                reason = f"{reason}, {Suggestion._qbo_inactive_note()}"
             choices.browse(suggestion.candidate.key).write(
-                {
-                    "score": suggestion.score,
-                    "reason": Suggestion._qbo_reason_label(suggestion.reason),
-                }
+                {"score": suggestion.score, "reason": reason}
             )
 
     def _qbo_suggested_choice(self, record):
@@ -194,17 +201,22 @@ class QboMapWizard(models.TransientModel):
         )
         if record._name == "project.project":
             values["qbo_project_parent_id"] = choice.project_parent_id or False
+        if record._name == "hr.employee":
+            # Linked on purpose; its time is refused until it is reactivated.
+            values["qbo_inactive"] = not choice.qbo_active
         record._qbo_write_each({record: values})
-        record._qbo_log_manual_mapping(
-            self.env._(
-                "%(user)s linked '%(name)s' with the QuickBooks record '%(qbo_name)s' (ID "
-                "%(qbo_id)s).",
-                user=self.env.user.name,
-                name=record.display_name,
-                qbo_name=self.choice_id.name,
-                qbo_id=self.choice_id.qbo_id,
-            )
+        message = self.env._(
+            "%(user)s linked '%(name)s' with the QuickBooks record '%(qbo_name)s' (ID %(qbo_id)s).",
+            user=self.env.user.name,
+            name=record.display_name,
+            qbo_name=self.choice_id.name,
+            qbo_id=self.choice_id.qbo_id,
         )
+        if not choice.qbo_active:
+            message += " " + self.env._(
+                "It is %(inactive)s.", inactive=self.env["qbo.suggestion"]._qbo_inactive_note()
+            )
+        record._qbo_log_manual_mapping(message)
         return {"type": "ir.actions.act_window_close"}
 
     def action_clear(self):
@@ -232,6 +244,7 @@ class QboMapWizardChoice(models.TransientModel):
         help="For a QuickBooks project: the id of its customer.",
     )
     reason = fields.Char(string="Why")
+    qbo_active = fields.Boolean(string="Active in QuickBooks", default=True)
 
     def action_link(self):
         """Link the wizard's record with this suggestion: the one click."""
@@ -240,7 +253,7 @@ class QboMapWizardChoice(models.TransientModel):
         wizard.choice_id = self
         return wizard.action_apply()
 
-    @api.depends("name", "kind")
+    @api.depends("name", "kind", "qbo_active")
     def _compute_display_name(self):
         for choice in self:
             if choice.kind == CUSTOMER:
@@ -248,3 +261,5 @@ class QboMapWizardChoice(models.TransientModel):
             else:
                 kinds = dict(self._fields["kind"]._description_selection(self.env))
                 choice.display_name = f"{choice.name} ({kinds[choice.kind]})"
+            if not choice.qbo_active:
+                choice.display_name += " " + self.env._("(inactive in QuickBooks)")

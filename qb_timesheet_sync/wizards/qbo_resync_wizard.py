@@ -151,7 +151,8 @@ class QboResyncWizardLine(models.TransientModel):
     res_id = fields.Many2oneReference(model_field="res_model")
     suggestions = fields.Char(
         string="Closest in QuickBooks",
-        help="QuickBooks records named most like this one, best first: none is linked "
+        help="QuickBooks records named most like this one, best first (an inactive one is "
+        "said so, to reactivate in QuickBooks before its time can be sent): none is linked "
         "unless you choose it.",
     )
 

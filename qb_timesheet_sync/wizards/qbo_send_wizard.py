@@ -3,7 +3,7 @@ from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
 from ..models.qbo_bulk import insert_rows
-from ..qbo.updates import duration_change
+from ..qbo.updates import duration_change, signed_clock
 
 
 class QboSendWizard(models.TransientModel):
@@ -23,6 +23,8 @@ class QboSendWizard(models.TransientModel):
     count_selected = fields.Integer(string="Selected", readonly=True)
     count_to_send = fields.Integer(string="To send", readonly=True)
     count_refused = fields.Integer(string="Refused", readonly=True)
+    # Already in QuickBooks and unchanged: left alone (never sent twice), not refused.
+    count_skipped = fields.Integer(string="Already sent (skipped)", readonly=True)
     hours_to_send = fields.Float(string="Hours to send", readonly=True)
     amount_to_send = fields.Monetary(string="Billable amount", readonly=True)
     cost_to_send = fields.Monetary(
@@ -51,6 +53,16 @@ class QboSendWizard(models.TransientModel):
     )
     # Edited lines: updates of the time activities they already have.
     count_to_update = fields.Integer(string="To update", readonly=True)
+    hours_to_update = fields.Char(
+        string="Hours changed",
+        readonly=True,
+        help="What the updates add to (or take from) the hours QuickBooks has.",
+    )
+    amount_to_update = fields.Monetary(
+        string="Amount changed",
+        readonly=True,
+        help="What the updates add to (or take from) the billable amount QuickBooks has.",
+    )
     update_ids = fields.One2many(
         "qbo.send.wizard.update", "wizard_id", string="Lines to update", readonly=True
     )
@@ -106,10 +118,14 @@ class QboSendWizard(models.TransientModel):
         """Evaluate ``lines`` as a send would, reading QuickBooks' settings.
         Nothing goes to QuickBooks; each refused line keeps its reason, and the
         sync log keeps a trace of the preview. Returns the wizard's values,
-        and the values of its refusal and update rows."""
+        and the values of its refusal and update rows. Lines already sent
+        and unchanged are counted apart (skipped), never as refused."""
         totals = {}
         refusals = []
         updates = []
+        skipped = 0
+        # What the updates change in QuickBooks: minutes and billable amount.
+        update_minutes = update_amount = 0
         warnings = []
         send_in_background = False
         for company, company_lines in lines._qbo_by_company().items():
@@ -119,6 +135,9 @@ class QboSendWizard(models.TransientModel):
                 warnings.append(send_context.warning)
             plans = company_lines._qbo_plans(send_context)
             for plan in plans:
+                if plan.refusal and plan.refusal.skipped:
+                    skipped += 1
+                    continue
                 if plan.refusal:
                     refusals.append(
                         {
@@ -129,6 +148,9 @@ class QboSendWizard(models.TransientModel):
                     continue
                 if plan.operation == "update":
                     updates.append(self._qbo_update_values(plan, company))
+                    before_minutes, before_amount = self._qbo_sent_before(plan)
+                    update_minutes += plan.minutes - before_minutes
+                    update_amount += plan.amount - before_amount
                     continue
                 self._qbo_add_to_totals(totals, plan, company)
             company_lines._qbo_note_refusals(plans)
@@ -140,6 +162,7 @@ class QboSendWizard(models.TransientModel):
             "count_selected": len(lines),
             "count_to_send": sum(total["line_count"] for total in employee_totals),
             "count_refused": len(refusals),
+            "count_skipped": skipped,
             "hours_to_send": sum(total["hours"] for total in employee_totals),
             "amount_to_send": sum(total["amount"] for total in employee_totals),
             "cost_to_send": sum(total["cost"] for total in employee_totals),
@@ -157,16 +180,25 @@ class QboSendWizard(models.TransientModel):
                 )
             ],
             "count_to_update": len(updates),
+            "hours_to_update": signed_clock(update_minutes) if updates else False,
+            "amount_to_update": update_amount,
         }
         return values, refusals, updates
+
+    @api.model
+    def _qbo_sent_before(self, plan):
+        """(minutes, billable amount) QuickBooks has of an edited line, as
+        Odoo last sent it."""
+        line = plan.line.sudo()
+        minutes = round((line.qbo_sent_duration or 0) * 60)
+        return minutes, (line.qbo_sent_duration or 0) * (line.qbo_sent_rate or 0)
 
     @api.model
     def _qbo_update_values(self, plan, company):
         """What QuickBooks has now (as Odoo last sent it) and what it will get."""
         line = plan.line.sudo()
         currency = company.currency_id
-        before_minutes = round((line.qbo_sent_duration or 0) * 60)
-        before_amount = (line.qbo_sent_duration or 0) * (line.qbo_sent_rate or 0)
+        before_minutes, before_amount = self._qbo_sent_before(plan)
         change = duration_change(before_minutes, plan.minutes)
         amounts = (
             format_amount(self.env, before_amount, currency),
@@ -185,25 +217,32 @@ class QboSendWizard(models.TransientModel):
     @api.model
     def _qbo_log_preview(self, company, plans, send_context):
         """The trace of a preview in the sync log: how many lines would go,
-        and why each refused one would not."""
+        and why each refused one would not (those already sent are only
+        counted)."""
         Log = self.env["qbo.sync.log"]
-        refused = [plan for plan in plans if plan.refusal]
-        Log._record(
+        refused = [plan for plan in plans if plan.refusal and not plan.refusal.skipped]
+        skipped = sum(1 for plan in plans if plan.refusal and plan.refusal.skipped)
+        to_update = sum(1 for plan in plans if not plan.refusal and plan.operation == "update")
+        log = Log._record(
             company,
             "preview",
             _("Send preview"),
             _(
-                "Preview of %(count)s timesheet lines: %(to_send)s to send, %(refused)s refused. "
-                "Nothing was sent.",
+                "Preview of %(count)s timesheet lines: %(to_send)s to send, %(to_update)s to "
+                "update, %(refused)s refused, %(skipped)s already sent (skipped). Nothing was "
+                "sent.",
                 count=len(plans),
-                to_send=len(plans) - len(refused),
+                to_send=len(plans) - len(refused) - skipped - to_update,
+                to_update=to_update,
                 refused=len(refused),
+                skipped=skipped,
             ),
             realm_id=send_context.realm_id,
             lines=[
                 Log._qbo_refusal_detail(plan.refusal, plan.line, plan.reason) for plan in refused
             ],
         )
+        log.sudo().write({"count_refused": len(refused), "count_skipped": skipped})
 
     @api.model
     def _qbo_add_to_totals(self, totals, plan, company):

@@ -72,6 +72,7 @@ CASES = {
     "no_project": {"has_project": False, "project_qbo_id": None},
     "no_employee": {"has_employee": False, "employee_qbo_id": None},
     "employee_not_mapped": {"employee_qbo_id": None},
+    "employee_inactive": {"employee_qbo_inactive": True},
     "project_not_mapped": {"project_qbo_id": ""},
     "project_internal": {"project_qbo_id": None, "project_internal": True},
     "employee_other_company": {"employee_realm": "1111"},
@@ -227,3 +228,18 @@ def test_facts_have_no_permissive_defaults():
 )
 def test_edits_are_refused_for_the_reasons_of_a_first_send(changes, code):
     assert refusal(facts(**changes)).code == code
+
+
+def test_an_inactive_employee_is_told_to_reactivate_it_in_quickbooks():
+    # Not "match them in the employee form": the link is right, QuickBooks refuses it.
+    message = refusal(facts(employee_qbo_inactive=True)).message
+    assert message == (
+        "The employee 'Jane Doe' is linked to a QuickBooks employee or vendor that is inactive "
+        "in QuickBooks: reactivate it there, then run 'Check for new users and customers' again."
+    )
+    assert "employee form" not in message
+
+
+def test_only_an_unchanged_sent_line_is_skipped_rather_than_refused():
+    skipped = {code for code, changes in CASES.items() if refusal(facts(**changes)).skipped}
+    assert skipped == {"already_sent"}

@@ -85,3 +85,28 @@ def test_clients_are_suggested_by_email_domain_but_not_free_mail():
 def test_limit_and_description():
     found = suggest("C. Bell", PEOPLE, limit=1)
     assert describe(found) == "'Chris Bell' (same name with initials, 90%)"
+
+
+# The demo database's shape (setup/demo_data.py, tests/qbo_sandbox/seeds/demo.json):
+# the Odoo employee "F. Haddad" and the inactive QuickBooks employee "Farid Haddad".
+DEMO_PEOPLE = [
+    Candidate(("Employee", "1"), "Alice Martin"),
+    Candidate(("Employee", "6"), "Farid Haddad", active=False),
+]
+
+
+def test_an_inactive_person_is_suggested_and_said_inactive():
+    (first,) = suggest("F. Haddad", DEMO_PEOPLE)
+    assert (first.candidate.name, first.reason, first.score) == ("Farid Haddad", INITIALS, 90)
+    assert describe([first]) == (
+        "'Farid Haddad' (same name with initials, 90%, inactive in QuickBooks: reactivate it "
+        "there, then run 'Check for new users and customers' again)"
+    )
+
+
+def test_an_active_person_ranks_before_an_inactive_one_of_the_same_score():
+    people = [
+        Candidate(("Employee", "6"), "Chris Bell", active=False),
+        Candidate(("Employee", "7"), "Christopher Bell"),
+    ]
+    assert names(suggest("C. Bell", people)) == ["Christopher Bell", "Chris Bell"]

@@ -18,6 +18,7 @@ from qb_timesheet_sync.qbo.updates import (
     in_query,
     same_content,
     same_payload,
+    signed_clock,
     stale_outcome,
     time_activities_by_id_queries,
     update_payload,
@@ -143,3 +144,9 @@ def test_non_billable_time_echoed_with_a_zero_rate_is_unchanged():
     held = as_read(sent, HourlyRate=0, Taxable=False)
     assert same_content(held, sent)
     assert stale_outcome(held, sent, [sent]) == ALREADY_DONE
+
+
+def test_signed_clock_says_what_an_update_adds_or_takes():
+    assert signed_clock(60) == "+1:00"
+    assert signed_clock(-30) == "-0:30"
+    assert signed_clock(0) == "0:00"

@@ -51,6 +51,11 @@ registry.category("web_tour.tours").add("qbo_update_tour", {
             trigger: ".modal .o_qbo_count_to_update:contains('1')",
         },
         {
+            content: "It totals the change (one hour more), and no line to create",
+            trigger:
+                ".modal:has(.o_qbo_hours_to_update:contains('+1:00')):not(:has(.o_qbo_count_to_send))",
+        },
+        {
             content: "Look at the lines to update",
             trigger: ".modal .nav-link:contains('To update')",
             run: "click",
