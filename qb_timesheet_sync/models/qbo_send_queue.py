@@ -73,11 +73,13 @@ class QboSendQueue(models.AbstractModel):
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
-        # Edited lines are queued too: the background sender updates them.
+        # Edited lines are queued too: the background sender updates them,
+        # unless QuickBooks billed them (docs/ASSUMPTIONS.md#billed-time).
         sent = lines.filtered(
             lambda line: (
                 (line.qbo_state in SENT_STATES and line.qbo_state != "edited")
                 or line.qbo_state == "deleted"
+                or line.qbo_billed
             )
         )
         to_queue = lines - sent
@@ -94,7 +96,12 @@ class QboSendQueue(models.AbstractModel):
         log._add_lines(
             [
                 log._qbo_refusal_detail(
-                    refusal_for(QUEUE_REFUSALS.get(line.qbo_state, "already_sent")), line
+                    refusal_for(
+                        "billed"
+                        if line.qbo_billed
+                        else QUEUE_REFUSALS.get(line.qbo_state, "already_sent")
+                    ),
+                    line,
                 )
                 for line in sent
             ]

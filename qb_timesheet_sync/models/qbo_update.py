@@ -317,7 +317,9 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_mark_billed(self, plan, record, counts, details):
         """Billed in QuickBooks since it was sent: the edit is not sent and
-        the line is locked (see qbo_reconcile.py)."""
+        the line is locked (see qbo_reconcile.py). Refused, as the sending
+        rules refuse billed lines from now on, not failed: nothing went wrong,
+        and no later send plans the update again (``qbo/timesheet_rules.py``)."""
         line = plan.line
         message = self.env._(
             "Time activity %(id)s was billed in QuickBooks since it was sent: the edit was not "
@@ -326,13 +328,16 @@ class QboSender(models.AbstractModel):
         )
         line._qbo_write_state(
             {
+                # A queued edit leaves the queue: its background send may end.
+                "qbo_state": "edited",
                 "qbo_billed": True,
                 "qbo_sync_token": record.get("SyncToken"),
+                "qbo_refusal_code": "billed",
                 "qbo_last_error": message,
             }
         )
-        counts["failed"] += 1
-        details.append({"level": "warning", "message": message, "record": line})
+        counts["refused"] += 1
+        details.append({"level": "warning", "message": message, "code": "billed", "record": line})
 
     @api.model
     def _qbo_updated_detail(self, plan):

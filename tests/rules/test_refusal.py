@@ -8,6 +8,7 @@ from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, REASONS, LineFacts, 
 
 SENDABLE = LineFacts(
     qbo_state="not_sent",
+    billed=False,
     connected=True,
     time_tracking_enabled=True,
     has_project=True,
@@ -65,6 +66,7 @@ CASES = {
     "not_connected": {"connected": False},
     "no_time_tracking": {"time_tracking_enabled": False},
     "already_sent": {"qbo_state": "sent"},
+    "billed": {"qbo_state": "edited", "time_activity_id": "7", "billed": True},
     "edited_after_sending": {"qbo_state": "edited"},
     "conflict": {"qbo_state": "conflict", "time_activity_id": "7"},
     "changed_in_quickbooks": {"qbo_state": "changed", "time_activity_id": "7"},
@@ -225,3 +227,21 @@ def test_facts_have_no_permissive_defaults():
 )
 def test_edits_are_refused_for_the_reasons_of_a_first_send(changes, code):
     assert refusal(facts(**changes)).code == code
+
+
+@pytest.mark.parametrize(
+    "state", ["sent", "edited", "queued", "conflict", "changed", "not_sent", "error"]
+)
+def test_billed_time_is_never_sent_again_whatever_its_state(state):
+    """An edit made before QuickBooks billed the time stays in Odoo: an update
+    would overwrite the invoiced time activity (docs/ASSUMPTIONS.md#billed-time)."""
+    result = refusal(facts(qbo_state=state, time_activity_id="7", billed=True))
+    assert result.code == "billed"
+    assert result.message.startswith("Billed in QuickBooks: ")
+    assert "locked" in result.message
+
+
+def test_billed_comes_before_every_reason_of_the_line():
+    changes = {"qbo_state": "edited", "time_activity_id": "7", "billed": True}
+    assert refusal(facts(**changes, unit_amount_hours=24.5, approved=False)).code == "billed"
+    assert refusal(facts(**changes, connected=False)).code == "not_connected"
