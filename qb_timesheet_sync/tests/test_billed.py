@@ -71,10 +71,14 @@ class TestBilledNeverOverwritten(QboSendCase):
         for _attempt in range(3):
             self.send(line)
         self.assert_untouched(line, updates)
+        self.assertIn("billed in QuickBooks", line.qbo_last_error)
+        self.assertEqual(line.qbo_state, "edited", "the edit is kept, not sent")
+        log = self.last_send_log()
+        self.assertEqual((log.count_refused, log.count_failed), (1, 0))
+        self.assertEqual(log.line_ids.qbo_code, "billed")
+        self.assertTrue(log.line_ids.message.startswith("Billed in QuickBooks: "))
         preview = self.preview(line)
         self.assertEqual(preview.count_to_update, 0)
-        self.assertIn("Billed in QuickBooks", line.qbo_last_error)
-        self.assertEqual(line.qbo_state, "edited", "the edit is kept, not sent")
 
     def test_background_sends_never_overwrite_billed_time(self):
         line = self.edited_then_billed()
@@ -195,10 +199,14 @@ class TestBilledNeverOverwritten(QboSendCase):
             with self.subTest(user=user.login):
                 as_user = Line.with_user(user)
                 self.assertEqual(as_user.browse(line.id).qbo_status, "billed")
-                views = as_user.get_views([(False, "list"), (False, "form"), (False, "search")])
-                list_arch = views["views"]["list"]["arch"]
-                form_arch = views["views"]["form"]["arch"]
-                search_arch = views["views"]["search"]["arch"]
+                list_arch, form_arch, search_arch = (
+                    as_user.get_view(self.env.ref(xmlid).id, kind)["arch"]
+                    for xmlid, kind in (
+                        ("hr_timesheet.hr_timesheet_line_tree", "list"),
+                        ("hr_timesheet.hr_timesheet_line_form", "form"),
+                        ("hr_timesheet.hr_timesheet_line_search", "search"),
+                    )
+                )
                 self.assertIn('name="qbo_status"', list_arch)
                 self.assertIn('name="qbo_status"', form_arch)
                 self.assertIn("o_qbo_billed_banner", form_arch)
