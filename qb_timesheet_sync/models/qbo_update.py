@@ -200,14 +200,17 @@ class QboSender(models.AbstractModel):
         """Send Odoo's version of lines in conflict over QuickBooks' one.
         Time billed in QuickBooks keeps QuickBooks' version: it is on an invoice."""
         lines = self._qbo_conflict_lines(lines)
-        if all(line.qbo_billed for line in lines):
-            raise UserError(
-                self.env._(
-                    "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
-                    "version can be kept."
-                )
-            )
-        lines = lines.filtered(lambda line: not line.qbo_billed)
+        message = self.env._(
+            "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
+            "version can be kept."
+        )
+        billed = lines.filtered(lambda line: line.sudo().qbo_billed)
+        if billed == lines:
+            raise UserError(message)
+        if billed:
+            # Left as they are, and said so: never sent over the invoice.
+            self._qbo_log_choice(billed, message)
+        lines -= billed
         for line in lines:
             record = line.sudo().qbo_conflict_payload
             # QuickBooks' version becomes the one the update replaces.

@@ -144,22 +144,38 @@ class TestBilledNeverOverwritten(QboSendCase):
         self.assert_untouched(line, updates)
 
     def test_a_billed_conflict_keeps_only_quickbooks_version(self):
-        line = self.line(unit_amount=5.0)
-        self.send(line)
-        body = {
-            key: value
-            for key, value in self.activity(line).items()
-            if key not in ("domain", "sparse", "MetaData")
-        }
+        line, other = self.line(unit_amount=5.0), self.line(unit_amount=5.0)
+        self.send(line | other)
         client = self.company._qbo_connection()._qbo_client()
-        client.update("TimeActivity", {**body, "Hours": 4}, "change-in-quickbooks")
+        for changed in line | other:
+            body = {
+                key: value
+                for key, value in self.activity(changed).items()
+                if key not in ("domain", "sparse", "MetaData")
+            }
+            client.update("TimeActivity", {**body, "Hours": 4}, f"change-{changed.id}")
         self.env["qbo.reconcile"]._qbo_reconcile_company(self.company)
-        line.unit_amount = 6.0
-        self.assertEqual(line.qbo_state, "conflict")
+        (line | other).write({"unit_amount": 6.0})
+        self.assertEqual(set((line | other).mapped("qbo_state")), {"conflict"})
         self.bill(line)
         self.env["qbo.reconcile"]._qbo_reconcile_company(self.company)
-        self.assertTrue(line.qbo_billed)
+        self.assertRecordValues(line | other, [{"qbo_billed": True}, {"qbo_billed": False}])
         sender = self.env["qbo.sender"]
+        # Both chosen: the billed one is left out, and the log says why.
+        sender._qbo_send_odoo_version(line | other)
+        self.assertEqual(self.activity(other)["Hours"], 6)
+        self.assertEqual(other.qbo_state, "sent")
+        self.assertEqual(
+            (self.activity(line)["Hours"], self.activity(line)["BillableStatus"]),
+            (4, "HasBeenBilled"),
+        )
+        self.assertEqual(line.qbo_state, "conflict")
+        skipped = self.env["qbo.sync.log.line"].search([("timesheet_id", "=", line.id)])
+        self.assertTrue(
+            any(
+                "only QuickBooks' version can be kept" in text for text in skipped.mapped("message")
+            )
+        )
         with self.assertRaisesRegex(UserError, "only QuickBooks' version"):
             sender._qbo_send_odoo_version(line)
         sender._qbo_keep_quickbooks_version(line)
