@@ -7,6 +7,7 @@ that keep a sent line as QuickBooks has it, and what sending it means (a
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.models import UPDATE_BATCH_SIZE
+from odoo.osv import expression
 
 from ..qbo import (
     QboBusy,
@@ -31,6 +32,12 @@ QBO_STATES = [
     ("changed", "Changed in QuickBooks"),
     ("deleted", "Deleted in QuickBooks"),
 ]
+# The status people read: the state, except that billed time reads "Billed
+# in QuickBooks" whatever its state (qbo_status). Billed is a flag beside the
+# state, not a state: the line keeps its time activity and every rule of its
+# sent state (reconciliation, deletion sweep, conflicts), and forgets nothing
+# when QuickBooks takes the time off the invoice again.
+QBO_STATUSES = [*QBO_STATES, ("billed", "Billed in QuickBooks")]
 # States of a line that has a time activity in QuickBooks. A line whose time
 # activity was deleted in QuickBooks ("deleted") has none any more: it keeps
 # the old id for the record, and is sent again only deliberately.
@@ -58,7 +65,7 @@ class AccountAnalyticLine(models.Model):
 
     qbo_state = fields.Selection(
         QBO_STATES,
-        string="QuickBooks status",
+        string="QuickBooks sync state",
         default="not_sent",
         required=True,
         readonly=True,
@@ -67,6 +74,13 @@ class AccountAnalyticLine(models.Model):
     )
     # Not stored: a state written on many lines at once (qbo_bulk.update_rows)
     # has no stored field to recompute line by line.
+    qbo_status = fields.Selection(
+        QBO_STATUSES,
+        string="QuickBooks status",
+        compute="_compute_qbo_status",
+        search="_search_qbo_status",
+        help="Where the line stands in QuickBooks; billed time reads Billed in QuickBooks.",
+    )
     qbo_sent = fields.Boolean(
         string="Sent to QuickBooks", compute="_compute_qbo_sent", search="_search_qbo_sent"
     )
@@ -154,6 +168,22 @@ class AccountAnalyticLine(models.Model):
         ondelete="set null",
         help="The background send that queued this line; its sync log shows the progress.",
     )
+
+    @api.depends("qbo_state", "qbo_billed")
+    def _compute_qbo_status(self):
+        for line in self:
+            line.qbo_status = "billed" if line.qbo_billed else line.qbo_state
+
+    def _search_qbo_status(self, operator, value):
+        if operator in ("=", "!="):
+            operator, value = ("in" if operator == "=" else "not in"), [value]
+        if operator not in ("in", "not in") or not isinstance(value, (list, tuple, set)):
+            raise UserError(_("Lines can only be searched for being in a status or not."))
+        states = [state for state in value if state != "billed"]
+        domain = expression.AND([[("qbo_billed", "=", False)], [("qbo_state", "in", states)]])
+        if "billed" in value:
+            domain = expression.OR([[("qbo_billed", "=", True)], domain])
+        return domain if operator == "in" else ["!", *domain]
 
     @api.depends("qbo_state")
     def _compute_qbo_sent(self):

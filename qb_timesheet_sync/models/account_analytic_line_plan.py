@@ -38,6 +38,7 @@ PLAN_FIELDS = (
     "date",
     "name",
     "qbo_state",
+    "qbo_billed",
     "qbo_billable",
     "qbo_time_activity_id",
     # what a preview or a send notes of the line's outcome
@@ -285,6 +286,7 @@ class AccountAnalyticLine(models.Model):
                 LineFacts(
                     **pair["facts"],
                     qbo_state=line.qbo_state,
+                    billed=line.qbo_billed,
                     approved=line._qbo_is_approved(approval_kind),
                     billable=plan.billable,
                     unit_amount_hours=hours,

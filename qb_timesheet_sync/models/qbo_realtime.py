@@ -67,7 +67,12 @@ class QboSendQueue(models.AbstractModel):
     @api.model
     def _qbo_send_realtime(self, company):
         now = fields.Datetime.now()
-        domain = [("company_id", "=", company.id), ("qbo_state", "in", REALTIME_STATES)]
+        # Billed time is never sent again (docs/ASSUMPTIONS.md#billed-time).
+        domain = [
+            ("company_id", "=", company.id),
+            ("qbo_state", "in", REALTIME_STATES),
+            ("qbo_billed", "=", False),
+        ]
         if company.qbo_realtime_last:
             domain.append(("write_date", ">=", company.qbo_realtime_last - REALTIME_OVERLAP))
         lines = self.env["account.analytic.line"].sudo().search(domain)

@@ -75,11 +75,13 @@ class QboSendQueue(models.AbstractModel):
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
-        # Edited lines are queued too: the background sender updates them.
+        # Edited lines are queued too: the background sender updates them,
+        # unless QuickBooks billed them (docs/ASSUMPTIONS.md#billed-time).
         sent = lines.filtered(
             lambda line: (
                 (line.qbo_state in SENT_STATES and line.qbo_state != "edited")
                 or line.qbo_state == "deleted"
+                or line.qbo_billed
             )
         )
         to_queue = lines - sent
@@ -94,7 +96,10 @@ class QboSendQueue(models.AbstractModel):
             }
         )
         verdicts = {
-            line: refusal_for(QUEUE_REFUSALS.get(line.qbo_state, "already_sent")) for line in sent
+            line: refusal_for(
+                "billed" if line.qbo_billed else QUEUE_REFUSALS.get(line.qbo_state, "already_sent")
+            )
+            for line in sent
         }
         # Lines already sent and unchanged are skipped, not refused.
         refused = [line for line in sent if not verdicts[line].skipped]

@@ -200,14 +200,17 @@ class QboSender(models.AbstractModel):
         """Send Odoo's version of lines in conflict over QuickBooks' one.
         Time billed in QuickBooks keeps QuickBooks' version: it is on an invoice."""
         lines = self._qbo_conflict_lines(lines)
-        if all(line.qbo_billed for line in lines):
-            raise UserError(
-                self.env._(
-                    "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
-                    "version can be kept."
-                )
-            )
-        lines = lines.filtered(lambda line: not line.qbo_billed)
+        message = self.env._(
+            "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
+            "version can be kept."
+        )
+        billed = lines.filtered(lambda line: line.sudo().qbo_billed)
+        if billed == lines:
+            raise UserError(message)
+        if billed:
+            # Left as they are, and said so: never sent over the invoice.
+            self._qbo_log_choice(billed, message)
+        lines -= billed
         for line in lines:
             record = line.sudo().qbo_conflict_payload
             # QuickBooks' version becomes the one the update replaces.
@@ -317,7 +320,9 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_mark_billed(self, plan, record, counts, details):
         """Billed in QuickBooks since it was sent: the edit is not sent and
-        the line is locked (see qbo_reconcile.py)."""
+        the line is locked (see qbo_reconcile.py). Refused, as the sending
+        rules refuse billed lines from now on, not failed: nothing went wrong,
+        and no later send plans the update again (``qbo/timesheet_rules.py``)."""
         line = plan.line
         message = self.env._(
             "Time activity %(id)s was billed in QuickBooks since it was sent: the edit was not "
@@ -326,13 +331,16 @@ class QboSender(models.AbstractModel):
         )
         line._qbo_write_state(
             {
+                # A queued edit leaves the queue: its background send may end.
+                "qbo_state": "edited",
                 "qbo_billed": True,
                 "qbo_sync_token": record.get("SyncToken"),
+                "qbo_refusal_code": "billed",
                 "qbo_last_error": message,
             }
         )
-        counts["failed"] += 1
-        details.append({"level": "warning", "message": message, "record": line})
+        counts["refused"] += 1
+        details.append({"level": "warning", "message": message, "code": "billed", "record": line})
 
     @api.model
     def _qbo_updated_detail(self, plan):

@@ -44,6 +44,10 @@ MESSAGES = {
     # The sentence of QuickBooks' own refusal, said before sending.
     "no_time_tracking": QboFeatureUnavailable.default_message,
     "already_sent": _lt("The line was already sent to QuickBooks: it is never sent twice."),
+    "billed": _lt(
+        "Billed in QuickBooks: the time is on an invoice, so Odoo never sends changes to it "
+        "and the line is locked."
+    ),
     "conflict": _lt(
         "The line was changed both in Odoo and in QuickBooks since it was sent: choose which "
         "version to keep before sending it again."
@@ -164,6 +168,7 @@ REASONS = {
     "not_connected": "Not connected",
     "no_time_tracking": "No time tracking in QuickBooks",
     "already_sent": "Already sent",
+    "billed": "Billed in QuickBooks",
     "edited_after_sending": "Edited after sending",
     "conflict": "Changed in QuickBooks and in Odoo",
     "changed_in_quickbooks": "Changed in QuickBooks",
@@ -294,6 +299,8 @@ class LineFacts:
 
     # What decides: no defaults, so a forgotten fact cannot let a line through.
     qbo_state: str  # not_sent, queued, sent, error, edited, conflict, changed or deleted
+    # QuickBooks put the time on an invoice (qbo_billed): never updated again.
+    billed: bool
     connected: bool
     time_tracking_enabled: bool | None
     has_project: bool
@@ -347,8 +354,9 @@ def refusal(facts):
 
     Only the first reason is given, in this order: first what blocks the whole
     company (not connected, no time tracking), then the state of the line
-    (already sent or edited), what it is attached to (project, employee, their
-    QuickBooks matches and company), the approval and billable policy, the
+    (billed in QuickBooks, changed or deleted there, already sent or
+    edited), what it is attached to (project, employee, their QuickBooks
+    matches and company), the approval and billable policy, the
     duration (zero, too long), the closing date, and last the rate. So the
     message names the fix that unblocks the most lines first.
     """
@@ -358,6 +366,10 @@ def refusal(facts):
         return refusal_for("not_connected")
     if facts.time_tracking_enabled is False:
         return refusal_for("no_time_tracking")
+    if facts.billed:
+        # Whatever its state: billed time is never updated nor sent again
+        # (docs/ASSUMPTIONS.md#billed-time).
+        return refusal_for("billed")
     if facts.qbo_state == "conflict":
         return refusal_for("conflict")
     if facts.qbo_state == "changed":

@@ -1,4 +1,5 @@
 from . import (
+    test_billed,
     test_connection,
     test_connection_ui,
     test_connection_expiry,

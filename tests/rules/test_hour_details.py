@@ -173,6 +173,7 @@ def test_payload_without_details_is_unchanged():
 def _facts(**changes):
     values = {
         "qbo_state": "not_sent",
+        "billed": False,
         "connected": True,
         "time_tracking_enabled": True,
         "has_project": True,

@@ -8,6 +8,7 @@ from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, REASONS, LineFacts, 
 
 SENDABLE = LineFacts(
     qbo_state="not_sent",
+    billed=False,
     connected=True,
     time_tracking_enabled=True,
     has_project=True,
@@ -65,6 +66,7 @@ CASES = {
     "not_connected": {"connected": False},
     "no_time_tracking": {"time_tracking_enabled": False},
     "already_sent": {"qbo_state": "sent"},
+    "billed": {"qbo_state": "edited", "time_activity_id": "7", "billed": True},
     "edited_after_sending": {"qbo_state": "edited"},
     "conflict": {"qbo_state": "conflict", "time_activity_id": "7"},
     "changed_in_quickbooks": {"qbo_state": "changed", "time_activity_id": "7"},
@@ -243,3 +245,21 @@ def test_an_inactive_employee_is_told_to_reactivate_it_in_quickbooks():
 def test_only_an_unchanged_sent_line_is_skipped_rather_than_refused():
     skipped = {code for code, changes in CASES.items() if refusal(facts(**changes)).skipped}
     assert skipped == {"already_sent"}
+
+
+@pytest.mark.parametrize(
+    "state", ["sent", "edited", "queued", "conflict", "changed", "not_sent", "error"]
+)
+def test_billed_time_is_never_sent_again_whatever_its_state(state):
+    """An edit made before QuickBooks billed the time stays in Odoo: an update
+    would overwrite the invoiced time activity (docs/ASSUMPTIONS.md#billed-time)."""
+    result = refusal(facts(qbo_state=state, time_activity_id="7", billed=True))
+    assert result.code == "billed"
+    assert result.message.startswith("Billed in QuickBooks: ")
+    assert "locked" in result.message
+
+
+def test_billed_comes_before_every_reason_of_the_line():
+    changes = {"qbo_state": "edited", "time_activity_id": "7", "billed": True}
+    assert refusal(facts(**changes, unit_amount_hours=24.5, approved=False)).code == "billed"
+    assert refusal(facts(**changes, connected=False)).code == "not_connected"

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("qbo_approver_tour", {
     steps: () => [
         {
             content: "The sent line shows Sent",
-            trigger: ".o_data_row:contains('Design review') [name='qbo_state']:contains('Sent')",
+            trigger: ".o_data_row:contains('Design review') [name='qbo_status']:contains('Sent')",
         },
         {
             content: "Edit its duration",
@@ -35,7 +35,7 @@ registry.category("web_tour.tours").add("qbo_approver_tour", {
         },
         {
             content: "The line shows it was edited after sending",
-            trigger: ".o_data_row:contains('Design review') [name='qbo_state']:contains('Edited after sending')",
+            trigger: ".o_data_row:contains('Design review') [name='qbo_status']:contains('Edited after sending')",
         },
     ],
 });

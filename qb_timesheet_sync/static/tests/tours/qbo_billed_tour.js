@@ -26,8 +26,9 @@ registry.category("web_tour.tours").add("qbo_billed_tour", {
             run: "click",
         },
         {
-            content: "The line is among them, marked billed",
-            trigger: ".o_data_row:contains('Design review') td[name='qbo_billed'] input:checked",
+            content: "The line is among them, its status Billed in QuickBooks",
+            trigger:
+                ".o_data_row:contains('Design review') td[name='qbo_status']:contains('Billed in QuickBooks')",
         },
         {
             content: "The filter is on",

@@ -9,7 +9,7 @@ registry.category("web_tour.tours").add("qbo_update_tour", {
     steps: () => [
         {
             content: "The sent line",
-            trigger: ".o_data_row:contains('Design review') [name='qbo_state']:contains('Sent')",
+            trigger: ".o_data_row:contains('Design review') [name='qbo_status']:contains('Sent')",
         },
         {
             content: "Edit its duration",
@@ -29,7 +29,7 @@ registry.category("web_tour.tours").add("qbo_update_tour", {
         {
             content: "The line is edited after sending",
             trigger:
-                ".o_data_row:contains('Design review') [name='qbo_state']:contains('Edited after sending')",
+                ".o_data_row:contains('Design review') [name='qbo_status']:contains('Edited after sending')",
         },
         {
             content: "Select it",
@@ -71,7 +71,7 @@ registry.category("web_tour.tours").add("qbo_update_tour", {
         },
         {
             content: "The line is sent again",
-            trigger: ".o_data_row:contains('Design review') [name='qbo_state']:contains('Sent'):not(:contains('Edited'))",
+            trigger: ".o_data_row:contains('Design review') [name='qbo_status']:contains('Sent'):not(:contains('Edited'))",
         },
     ],
 });
