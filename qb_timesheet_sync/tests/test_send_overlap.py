@@ -343,7 +343,8 @@ class TestSendOverlap(QboSendCase):
         # The first try cannot lock the line sent meanwhile: it stops before
         # any request leaves, and its retry sees the line sent.
         self.assertEqual(tries, 2)
-        self.assertEqual(notification["params"]["type"], "warning")
+        # The line sent meanwhile is skipped (already sent), not refused.
+        self.assertEqual(notification["params"]["type"], "success")
         self.assertEqual(background, (CHUNK, False))
         with self.real_env() as env:
             env.cr.execute(
@@ -369,7 +370,7 @@ class TestSendOverlap(QboSendCase):
                     "remaining": 0,
                 },
                 manager_log_id: {
-                    "state": "partial",
+                    "state": "done",
                     "done": len(taken_ids) - 1,
                     "refused": 0,
                     "skipped": 1,

@@ -118,6 +118,7 @@ def facts(**changes):
         "employee_qbo_id": "55",
         "approval_required": False,
         "approved": True,
+        "billed": False,
         "billable": False,
         "send_non_billable": True,
         "unit_amount_hours": 1.0,
