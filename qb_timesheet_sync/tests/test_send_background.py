@@ -22,6 +22,7 @@ from ..models import qbo_connection as connection_module
 from ..models import qbo_send_queue_cron as queue_module
 from ..models import qbo_sender as sender_module
 from ..qbo import QboBusy, QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
+from ..qbo.preferences_cache import PREFERENCES
 from .common import REALM_B, qbo_write
 from .common_send import REALM_A, QboSendCase, send_seed
 from .test_send import WorkerCrash, batch_then
@@ -654,6 +655,7 @@ class TestSendBackground(QboSendCase):
         self.assertFalse(unanswered.qbo_queue_log_id)
         self.assertEqual(len(self.time_activities()), 1)
         waiting = self.lines(2, date=date(2026, 3, 20))
+        PREFERENCES.clear()  # read again, as after a few minutes
         with patch.object(QboClient, "preferences", side_effect=QboConnectionError()):
             self.env["qbo.send.queue"]._qbo_cron_auto_send()
         self.assertEqual(set(waiting.mapped("qbo_state")), {"not_sent"})
