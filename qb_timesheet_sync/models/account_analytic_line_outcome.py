@@ -6,8 +6,10 @@ that edit in the sync log."""
 from collections import defaultdict
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
 
-from ..qbo.timesheet_rules import REASONS
+from ..qbo.timesheet_rules import REASONS, before_cutoff
 from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
 
 # States a preview or a send may turn into "refused" (and back): lines that
@@ -26,6 +28,44 @@ class AccountAnalyticLine(models.Model):
         index="btree_not_null",
         help="Why the last preview or send refused the line; cleared once it can be sent.",
     )
+
+    # Cut-off (res.company.qbo_send_from_date): the lines it keeps out of QuickBooks.
+    qbo_before_cutoff = fields.Boolean(
+        string="Before the cut-off date",
+        compute="_compute_qbo_before_cutoff",
+        search="_search_qbo_before_cutoff",
+        help="Dated before the company's 'Don't send time before' date, and not in QuickBooks: "
+        "never sent.",
+    )
+
+    @api.depends("date", "company_id.qbo_send_from_date", "qbo_time_activity_id")
+    def _compute_qbo_before_cutoff(self):
+        for line in self:
+            line.qbo_before_cutoff = before_cutoff(
+                line.date, line.company_id.sudo().qbo_send_from_date, line.qbo_time_activity_id
+            )
+
+    def _search_qbo_before_cutoff(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Lines can only be searched for being before the cut-off or not."))
+        companies = self.env["res.company"].sudo().search([("qbo_send_from_date", "!=", False)])
+        before = (
+            expression.OR(
+                [
+                    [
+                        ("company_id", "=", company.id),
+                        ("date", "<", company.qbo_send_from_date),
+                        ("qbo_time_activity_id", "=", False),
+                    ]
+                    for company in companies
+                ]
+            )
+            if companies
+            else expression.FALSE_DOMAIN
+        )
+        if (operator == "=") == value:
+            return before
+        return ["!", *before]
 
     @api.model
     def _qbo_note_refusals(self, plans):

@@ -358,5 +358,7 @@ class AccountAnalyticLine(models.Model):
                 "project_name": project.display_name or "",
                 "project_internal": project._qbo_is_internal(),
                 "class_required": bool(company.qbo_require_class and send_context.tracking.classes),
+                # The company's cut-off: older lines stay out of QuickBooks.
+                "send_from_date": company.qbo_send_from_date or None,
             },
         }

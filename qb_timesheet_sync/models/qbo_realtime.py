@@ -12,8 +12,10 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from ..qbo import QboError
+from .qbo_send_queue import ORPHAN_QUEUED_DOMAIN
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +25,18 @@ REALTIME_CRON = "qb_timesheet_sync.ir_cron_qbo_send_realtime"
 REALTIME_OVERLAP = timedelta(minutes=10)
 # States of the lines the real-time mode sends: new, failed, edited after sending.
 REALTIME_STATES = ("not_sent", "error", "edited")
+# Lines each run takes up however long ago they were written: refused only
+# because the company was not connected (it is again), and lines an
+# interactive send left queued without an answer. So after a disconnection
+# the backlog is caught up without anyone clicking Send.
+REALTIME_CATCH_UP_DOMAIN = [
+    "|",
+    "&",
+    ("qbo_state", "=", "refused"),
+    ("qbo_refusal_code", "=", "not_connected"),
+    "&",
+    *ORPHAN_QUEUED_DOMAIN,
+]
 
 
 class AccountAnalyticLine(models.Model):
@@ -67,15 +81,23 @@ class QboSendQueue(models.AbstractModel):
     @api.model
     def _qbo_send_realtime(self, company):
         now = fields.Datetime.now()
-        # Billed time is never sent again (docs/ASSUMPTIONS.md#billed-time).
-        domain = [
-            ("company_id", "=", company.id),
-            ("qbo_state", "in", REALTIME_STATES),
-            ("qbo_billed", "=", False),
-        ]
+        if company._qbo_connection().state != "connected":
+            # The watermark stays: once connected again, the next run (woken
+            # by the connection, see QboConnection) takes up what was written.
+            return
+        recent = [("qbo_state", "in", REALTIME_STATES)]
         if company.qbo_realtime_last:
-            domain.append(("write_date", ">=", company.qbo_realtime_last - REALTIME_OVERLAP))
-        lines = self.env["account.analytic.line"].sudo().search(domain)
+            recent.append(("write_date", ">=", company.qbo_realtime_last - REALTIME_OVERLAP))
+        domain = expression.AND(
+            [
+                # Billed time is never sent again (docs/ASSUMPTIONS.md#billed-time).
+                [("company_id", "=", company.id), ("qbo_billed", "=", False)],
+                # History before the company's cut-off is not even read.
+                company._qbo_cutoff_domain(),
+                expression.OR([recent, REALTIME_CATCH_UP_DOMAIN]),
+            ]
+        )
+        lines = self.env["account.analytic.line"].sudo().search(domain, order="date, id")
         if lines:
             try:
                 send_context = lines._qbo_send_context(company)
@@ -84,7 +106,14 @@ class QboSendQueue(models.AbstractModel):
                 _logger.info("Real-time QuickBooks send of company %s waits: %s", company.id, error)
                 return
             sendable = lines.browse()
-            for plan in lines._qbo_plans(send_context):
+            plans = lines._qbo_plans(send_context)
+            # A line refused while the company was not connected, and still
+            # refused now it is, shows its reason of today (and is no longer
+            # taken up by each run).
+            lines._qbo_note_refusals(
+                [plan for plan in plans if plan.refusal and plan.line.qbo_state == "refused"]
+            )
+            for plan in plans:
                 if not plan.refusal:
                     sendable |= plan.line
                 elif plan.line.qbo_state == "edited":
@@ -95,3 +124,16 @@ class QboSendQueue(models.AbstractModel):
             if sendable:
                 self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
         company.qbo_realtime_last = now
+
+
+class QboConnection(models.Model):
+    _inherit = "qbo.connection"
+
+    def _qbo_finish_connect(self, code, realm_id):
+        """Once connected again, catch up at once what waited meanwhile:
+        wake the real-time mode and the background sender."""
+        summary = super()._qbo_finish_connect(code, realm_id)
+        if self.sudo().company_id.qbo_send_when_sendable:
+            self.env.ref(REALTIME_CRON).sudo()._trigger()
+        self.env["qbo.send.queue"]._qbo_wake_sender()
+        return summary

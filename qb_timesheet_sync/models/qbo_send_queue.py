@@ -9,7 +9,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from ..qbo import QboError
-from ..qbo.timesheet_rules import refusal_for
+from ..qbo.text import render
+from ..qbo.timesheet_rules import before_cutoff, refusal_for
 from .account_analytic_line import SENT_STATES
 from .qbo_sender import CLOSE_WIZARD
 
@@ -23,6 +24,11 @@ QUEUE_REFUSALS = {
 _logger = logging.getLogger(__name__)
 
 SEND_CRON = "qb_timesheet_sync.ir_cron_qbo_send_queued"
+# Lines queued by an interactive send whose answer never came (no background
+# send follows them): the scheduled and real-time sends take them up, and the
+# sender looks for them in QuickBooks before sending them again
+# (qbo.sender._qbo_settle_pending), so they are never sent twice.
+ORPHAN_QUEUED_DOMAIN = [("qbo_state", "=", "queued"), ("qbo_queue_log_id", "=", False)]
 
 
 class QboSendQueue(models.AbstractModel):
@@ -84,7 +90,17 @@ class QboSendQueue(models.AbstractModel):
                 or line.qbo_billed
             )
         )
-        to_queue = lines - sent
+        # History before the company's cut-off is refused here, never queued.
+        # A line already queued is left to the sender's rules: its last
+        # attempt may have reached QuickBooks (qbo.sender._qbo_settle_pending).
+        send_from_date = company.sudo().qbo_send_from_date
+        cutoff = (lines - sent).filtered(
+            lambda line: (
+                line.qbo_state != "queued"
+                and before_cutoff(line.date, send_from_date, line.qbo_time_activity_id)
+            )
+        )
+        to_queue = lines - sent - cutoff
         # Lines queued again move to this send.
         self._qbo_release(to_queue.filtered(lambda line: line.qbo_state == "queued"), log)
         to_queue._qbo_write_state(
@@ -104,9 +120,16 @@ class QboSendQueue(models.AbstractModel):
         # Lines already sent and unchanged are skipped, not refused.
         refused = [line for line in sent if not verdicts[line].skipped]
         log._add_lines([log._qbo_refusal_detail(verdicts[line], line) for line in refused])
+        if cutoff:
+            refusal = refusal_for("before_cutoff", date=send_from_date.isoformat())
+            reason = render(refusal.message, self.env._)
+            cutoff._qbo_write_state(
+                {"qbo_state": "refused", "qbo_refusal_code": refusal.code, "qbo_last_error": reason}
+            )
+            log._add_lines([log._qbo_refusal_detail(refusal, line, reason) for line in cutoff])
         log.write(
             {
-                "count_refused": len(refused),
+                "count_refused": len(refused) + len(cutoff),
                 "count_skipped": len(sent) - len(refused),
                 "count_remaining": len(to_queue),
             }
@@ -210,16 +233,23 @@ class QboSendQueue(models.AbstractModel):
             last = company.qbo_auto_send_last
             if last and last + timedelta(hours=company.qbo_auto_send_interval) > now:
                 continue
-            company.qbo_auto_send_last = now
             lines = self._qbo_auto_send_lines(company)
+            if lines is None:
+                # QuickBooks out of reach or the company not connected: the
+                # next hourly run tries again, not the next interval.
+                continue
+            company.qbo_auto_send_last = now
             if lines:
                 self._qbo_queue(lines, company, name=_("Scheduled send"))
 
     @api.model
     def _qbo_auto_send_lines(self, company):
-        """The lines of ``company``'s saved filter that would be sent now.
-        Lines refused (not approved yet, not mapped...) are left alone, to be
-        taken up by a later run once fixed, instead of failing every run."""
+        """The lines of ``company``'s saved filter that would be sent now, or
+        None when QuickBooks cannot be read or the company is not connected
+        (the lines wait for a later run). Lines refused (not approved yet,
+        not mapped...) are left alone, to be taken up by a later run once
+        fixed, instead of failing every run; lines before the company's
+        cut-off are not even read."""
         domain = company.qbo_auto_send_filter_id._get_eval_domain()
         lines = (
             self.env["account.analytic.line"]
@@ -228,9 +258,14 @@ class QboSendQueue(models.AbstractModel):
                 [
                     *domain,
                     ("company_id", "=", company.id),
+                    *company._qbo_cutoff_domain(),
+                    "|",
                     # Edited lines: their time activities are updated.
                     ("qbo_state", "in", ("not_sent", "refused", "error", "edited")),
-                ]
+                    "&",
+                    *ORPHAN_QUEUED_DOMAIN,
+                ],
+                order="date, id",
             )
         )
         if not lines:
@@ -238,8 +273,10 @@ class QboSendQueue(models.AbstractModel):
         try:
             send_context = lines._qbo_send_context(company)
         except QboError as error:
-            _logger.info("Scheduled QuickBooks send of company %s skipped: %s", company.id, error)
-            return lines.browse()
+            _logger.info("Scheduled QuickBooks send of company %s waits: %s", company.id, error)
+            return None
+        if not send_context.connected:
+            return None
         return lines.browse(
             plan.line.id for plan in lines._qbo_plans(send_context) if not plan.refusal
         )

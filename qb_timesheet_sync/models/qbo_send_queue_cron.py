@@ -216,8 +216,10 @@ class QboSendQueue(models.AbstractModel):
     @api.model
     def _qbo_next_queued_chunk(self, company, exclude_ids):
         """(log, lines): the next queued lines of ``company``, of its oldest
-        background send, locked for this transaction; lines locked by another
-        transaction and ``exclude_ids`` are left out."""
+        background send, the oldest first (by date, then id: after an outage
+        the backlog reaches QuickBooks in the order it was worked), locked
+        for this transaction; lines locked by another transaction and
+        ``exclude_ids`` are left out."""
         self.env.cr.execute(
             SQL(
                 """
@@ -232,7 +234,7 @@ class QboSendQueue(models.AbstractModel):
                           AND NOT (id = ANY(%(exclude)s))
                    )
                    AND NOT (id = ANY(%(exclude)s))
-                 ORDER BY id
+                 ORDER BY date, id
                  LIMIT %(limit)s
                  FOR NO KEY UPDATE SKIP LOCKED
                 """,

@@ -158,6 +158,14 @@ class ResCompany(models.Model):
         "QuickBooks in the background by themselves, without anyone clicking Send.",
     )
     qbo_realtime_last = fields.Datetime(string="Last real-time check", readonly=True)
+    # Cut-off: history before it never goes to QuickBooks
+    # (qbo/timesheet_rules.py::before_cutoff).
+    qbo_send_from_date = fields.Date(
+        string="Don't send time before",
+        help="Timesheet lines dated before this day are never sent, queued or offered to "
+        "QuickBooks, so connecting a company with years of history does not flood QuickBooks. "
+        "Lines already sent keep their updates. Empty: every date may be sent.",
+    )
 
     _sql_constraints = [
         (
@@ -171,3 +179,17 @@ class ResCompany(models.Model):
         """This company's QuickBooks connection (created on first use)."""
         self.ensure_one()
         return self.env["qbo.connection"]._for_company(self)
+
+    def _qbo_cutoff_domain(self):
+        """The lines of this company its cut-off lets through: dated on or
+        after its "Don't send time before" date, or already in QuickBooks
+        (their edits are still sent). A domain, so that scheduled and
+        real-time sends never read years of history."""
+        self.ensure_one()
+        if not self.qbo_send_from_date:
+            return []
+        return [
+            "|",
+            ("date", ">=", self.qbo_send_from_date),
+            ("qbo_time_activity_id", "!=", False),
+        ]

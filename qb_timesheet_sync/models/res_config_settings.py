@@ -144,6 +144,8 @@ class ResConfigSettings(models.TransientModel):
     qbo_auto_send_filter_id = fields.Many2one(
         related="company_id.qbo_auto_send_filter_id", readonly=False
     )
+    # Cut-off (res.company.qbo_send_from_date).
+    qbo_send_from_date = fields.Date(related="company_id.qbo_send_from_date", readonly=False)
 
     # A dependency, so the settings form (an onchange of a new record)
     # computes the flags; without one they would stay False.

@@ -160,6 +160,13 @@ MESSAGES = {
             "customers', then send the line again."
         )
     ),
+    # The company's cut-off (res.company.qbo_send_from_date, see before_cutoff).
+    "before_cutoff": (
+        _lt(
+            "Dated before %(date)s, the company's 'Don't send time before' date: change it in "
+            "Settings to send this line."
+        )
+    ),
 }
 
 
@@ -189,6 +196,7 @@ REASONS = {
     "no_rate": "No hourly rate",
     "class_required": "No class",
     "payroll_pending": "Pay type to read again",
+    "before_cutoff": "Before the cut-off date",
 }
 
 
@@ -336,12 +344,25 @@ class LineFacts:
     # The name of the employee's chosen pay type while its compensation is
     # still to be found ("" otherwise).
     payroll_pending: str = ""
+    # The company's "Don't send time before" date, if any (see before_cutoff).
+    send_from_date: date | None = None
 
     @property
     def rounded_minutes(self):
         if self.minutes is not None:
             return self.minutes
         return round_minutes(hours_to_minutes(self.unit_amount_hours))
+
+
+def before_cutoff(line_date, send_from_date, time_activity_id=None):
+    """Whether a line dated ``line_date`` is kept out of QuickBooks by the
+    company's "Don't send time before" date ``send_from_date``.
+
+    The cut-off keeps years of history from flooding QuickBooks when a
+    company connects; it never applies to a line QuickBooks already has
+    (``time_activity_id``): an edit of it is still sent, so the time
+    activity stays in step with the line."""
+    return bool(send_from_date and not time_activity_id and line_date < send_from_date)
 
 
 def _other_realm(mapped_realm, company_realm):
@@ -355,7 +376,7 @@ def refusal(facts):
     Only the first reason is given, in this order: first what blocks the whole
     company (not connected, no time tracking), then the state of the line
     (billed in QuickBooks, changed or deleted there, already sent or
-    edited), what it is attached to (project, employee, their QuickBooks
+    edited), the company's cut-off date, what it is attached to (project, employee, their QuickBooks
     matches and company), the approval and billable policy, the
     duration (zero, too long), the closing date, and last the rate. So the
     message names the fix that unblocks the most lines first.
@@ -384,6 +405,9 @@ def refusal(facts):
         # A line with a time activity is never created a second time,
         # whatever its state says.
         return refusal_for("already_sent")
+    # History before the company's cut-off is never offered, whatever else it lacks.
+    if before_cutoff(facts.date, facts.send_from_date, facts.time_activity_id):
+        return refusal_for("before_cutoff", date=facts.send_from_date.isoformat())
     if not facts.has_project:
         return refusal_for("no_project")
     if not facts.has_employee:

@@ -22,6 +22,7 @@ from ..models import qbo_connection as connection_module
 from ..models import qbo_send_queue_cron as queue_module
 from ..models import qbo_sender as sender_module
 from ..qbo import QboBusy, QboClient, QboConnectionError, QboTimeout, RealmRateLimiter
+from ..qbo.preferences_cache import PREFERENCES
 from .common import REALM_B, qbo_write
 from .common_send import REALM_A, QboSendCase, send_seed
 from .test_send import WorkerCrash, batch_then
@@ -588,3 +589,80 @@ class TestSendBackground(QboSendCase):
         self.company.qbo_auto_send_last -= timedelta(hours=7)
         self.env["qbo.send.queue"]._qbo_cron_auto_send()
         self.assertEqual(later.qbo_state, "queued")
+
+    # ------------------------------------------------------------------
+    # The company's cut-off date
+    # ------------------------------------------------------------------
+    def test_the_queue_refuses_lines_before_the_cutoff(self):
+        self.company.qbo_send_from_date = date(2026, 3, 10)
+        lines = self.lines(12)  # 1 to 12 March
+        old = lines.filtered(lambda line: line.date < date(2026, 3, 10))
+        log = self.env["qbo.send.queue"]._qbo_queue(lines, self.company)
+        self.assertEqual(len(old), 9)
+        self.assertEqual(set(old.mapped("qbo_state")), {"refused"})
+        self.assertEqual(set(old.mapped("qbo_refusal_code")), {"before_cutoff"})
+        self.assertIn("Dated before 2026-03-10", old[0].qbo_last_error)
+        self.assertFalse(old.qbo_queue_log_id, "never queued")
+        self.assertEqual((log.count_refused, log.count_remaining), (9, 3))
+        self.assertEqual(
+            set(log.line_ids.filtered("qbo_code").mapped("qbo_code")), {"before_cutoff"}
+        )
+        self.run_cron()
+        self.assert_sent_once(lines - old)
+        self.assertEqual(set(old.mapped("qbo_state")), {"refused"})
+        self.assertEqual(log.state, "partial")
+
+    def test_scheduled_send_does_not_read_lines_before_the_cutoff(self):
+        saved_filter = self.env["ir.filters"].create(
+            {"name": "All", "model_id": "account.analytic.line", "domain": "[]"}
+        )
+        self.company.write(
+            {
+                "qbo_auto_send": True,
+                "qbo_auto_send_filter_id": saved_filter.id,
+                "qbo_send_from_date": date(2026, 3, 10),
+            }
+        )
+        lines = self.lines(12)
+        old = lines.filtered(lambda line: line.date < date(2026, 3, 10))
+        self.env["qbo.send.queue"]._qbo_cron_auto_send()
+        self.assertEqual(set((lines - old).mapped("qbo_state")), {"queued"})
+        self.assertEqual(set(old.mapped("qbo_state")), {"not_sent"}, "left alone")
+        self.assertFalse(any(old.mapped("qbo_last_error")))
+        log = self.queued_log(lines - old)
+        self.assertEqual((log.count_refused, log.count_remaining), (0, 3))
+        self.run_cron()
+        self.assert_sent_once(lines - old)
+
+    def test_scheduled_send_waits_for_quickbooks_and_takes_up_unanswered_lines(self):
+        """QuickBooks out of reach: the next hourly run tries again, not the
+        next interval; a line an interactive send left without an answer is
+        taken up too, looked for in QuickBooks first, never sent twice."""
+        saved_filter = self.env["ir.filters"].create(
+            {"name": "All", "model_id": "account.analytic.line", "domain": "[]"}
+        )
+        self.company.write(
+            {
+                "qbo_auto_send": True,
+                "qbo_auto_send_interval": 24,
+                "qbo_auto_send_filter_id": saved_filter.id,
+            }
+        )
+        # An interactive send whose answer was lost: QuickBooks saved it.
+        self.sandbox.configure(requestid_mode="ignore")
+        unanswered = self.lines(1)
+        with batch_then(QboTimeout()):
+            self.send(unanswered)
+        self.assertEqual(unanswered.qbo_state, "queued")
+        self.assertFalse(unanswered.qbo_queue_log_id)
+        self.assertEqual(len(self.time_activities()), 1)
+        waiting = self.lines(2, date=date(2026, 3, 20))
+        PREFERENCES.clear()  # read again, as after a few minutes
+        with patch.object(QboClient, "preferences", side_effect=QboConnectionError()):
+            self.env["qbo.send.queue"]._qbo_cron_auto_send()
+        self.assertEqual(set(waiting.mapped("qbo_state")), {"not_sent"})
+        self.assertFalse(self.company.qbo_auto_send_last, "the next hourly run tries again")
+        self.env["qbo.send.queue"]._qbo_cron_auto_send()
+        self.assertEqual(set((unanswered | waiting).mapped("qbo_state")), {"queued"})
+        self.run_cron()
+        self.assert_sent_once(unanswered | waiting)

@@ -290,6 +290,50 @@ class TestSendRules(QboSendCase):
         self.assertEqual(wizard.count_to_send, 1, "QuickBooks will have the last word")
 
     # ------------------------------------------------------------------
+    # The company's cut-off date
+    # ------------------------------------------------------------------
+    def test_the_preview_refuses_lines_before_the_cutoff(self):
+        self.company.qbo_send_from_date = date(2026, 3, 1)
+        old = self.line(date=date(2026, 2, 28))
+        first_day = self.line(date=date(2026, 3, 1))
+        wizard = self.preview(old | first_day)
+        self.assertEqual(wizard.count_to_send, 1)
+        self.assertEqual(wizard.refusal_ids.line_id, old)
+        reason = (
+            "Dated before 2026-03-01, the company's 'Don't send time before' date: change it in "
+            "Settings to send this line."
+        )
+        self.assertEqual(wizard.refusal_ids.reason, reason)
+        self.assertEqual(
+            (old.qbo_state, old.qbo_refusal_code, old.qbo_last_error),
+            ("refused", "before_cutoff", reason),
+        )
+        # The list's filter "Before the cut-off date".
+        Line = self.env["account.analytic.line"]
+        both = [("id", "in", (old | first_day).ids)]
+        self.assertEqual(Line.search([*both, ("qbo_before_cutoff", "=", True)]), old)
+        self.assertEqual(Line.search([*both, ("qbo_before_cutoff", "=", False)]), first_day)
+        self.assertEqual((old.qbo_before_cutoff, first_day.qbo_before_cutoff), (True, False))
+        # Without a cut-off the line may be sent again.
+        self.company.qbo_send_from_date = False
+        self.assertFalse(Line.search([*both, ("qbo_before_cutoff", "=", True)]))
+        self.assertEqual(self.preview(old).count_to_send, 1)
+        self.assertEqual(old.qbo_state, "not_sent")
+
+    def test_the_cutoff_keeps_sent_lines_in_step(self):
+        line = self.line(date=date(2026, 2, 2))
+        self.send(line)
+        self.company.qbo_send_from_date = date(2026, 3, 1)
+        self.assertFalse(line.qbo_before_cutoff, "QuickBooks has it")
+        line.unit_amount = 3.0
+        plan = self.assertSendable(line)
+        self.assertEqual(plan.operation, "update")
+        self.send(line)
+        self.assertEqual(line.qbo_state, "sent")
+        self.assertEqual(len(self.time_activities()), 1)
+        self.assertEqual(self.time_activities()[0]["Hours"], 3)
+
+    # ------------------------------------------------------------------
     # Sent lines are protected
     # ------------------------------------------------------------------
     def test_editing_a_sent_line_marks_it_edited(self):

@@ -4,7 +4,13 @@ from datetime import date
 
 import pytest
 
-from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, REASONS, LineFacts, refusal
+from qb_timesheet_sync.qbo.timesheet_rules import (
+    MESSAGES,
+    REASONS,
+    LineFacts,
+    before_cutoff,
+    refusal,
+)
 
 SENDABLE = LineFacts(
     qbo_state="not_sent",
@@ -87,6 +93,7 @@ CASES = {
     "no_rate": {"hourly_rate": None},
     "class_required": {"class_required": True},
     "payroll_pending": {"payroll_pending": "Regular pay"},
+    "before_cutoff": {"date": date(2026, 6, 29), "send_from_date": date(2026, 6, 30)},
 }
 MESSAGE_PARAMS = {
     "employee": "'Jane Doe'",
@@ -263,3 +270,71 @@ def test_billed_comes_before_every_reason_of_the_line():
     changes = {"qbo_state": "edited", "time_activity_id": "7", "billed": True}
     assert refusal(facts(**changes, unit_amount_hours=24.5, approved=False)).code == "billed"
     assert refusal(facts(**changes, connected=False)).code == "not_connected"
+
+
+# ---------------------------------------------------------------------------
+# The company's "Don't send time before" date
+# ---------------------------------------------------------------------------
+CUTOFF = date(2025, 1, 1)
+
+
+def test_the_cutoff_names_the_date_and_the_setting():
+    result = refusal(facts(date=date(2024, 12, 31), send_from_date=CUTOFF, book_close_date=None))
+    assert result.code == "before_cutoff"
+    assert result.message == (
+        "Dated before 2025-01-01, the company's 'Don't send time before' date: change it in "
+        "Settings to send this line."
+    )
+
+
+@pytest.mark.parametrize(
+    ("line_date", "refused"),
+    [(date(2024, 12, 31), True), (date(2025, 1, 1), False), (date(2025, 1, 2), False)],
+)
+def test_the_cutoff_day_itself_is_sent(line_date, refused):
+    result = refusal(facts(date=line_date, send_from_date=CUTOFF, book_close_date=None))
+    assert (result is not None and result.code == "before_cutoff") == refused
+
+
+def test_no_cutoff_sends_every_date():
+    assert refusal(facts(date=date(2001, 1, 1), send_from_date=None, book_close_date=None)) is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # The edit of a line QuickBooks already has keeps its time activity in step.
+        {"qbo_state": "edited", "time_activity_id": "7"},
+        {"qbo_state": "queued", "time_activity_id": "7"},
+    ],
+)
+def test_the_cutoff_never_holds_back_an_update(changes):
+    old = facts(date=date(2020, 3, 1), send_from_date=CUTOFF, book_close_date=None, **changes)
+    assert refusal(old) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        # The state of a sent line says more than its date.
+        ({"qbo_state": "sent", "time_activity_id": "7"}, "already_sent"),
+        ({"qbo_state": "deleted", "time_activity_id": "7"}, "deleted_in_quickbooks"),
+        ({"connected": False}, "not_connected"),
+        # History is never offered, whatever else it lacks.
+        ({"has_project": False, "employee_qbo_id": None}, "before_cutoff"),
+        ({"approved": False, "hourly_rate": None}, "before_cutoff"),
+        ({"qbo_state": "error"}, "before_cutoff"),
+        ({"qbo_state": "queued"}, "before_cutoff"),
+        ({"qbo_state": "refused"}, "before_cutoff"),
+    ],
+)
+def test_the_cutoff_comes_after_the_state_and_before_the_rest(changes, code):
+    old = facts(date=date(2024, 6, 1), send_from_date=CUTOFF, book_close_date=None, **changes)
+    assert refusal(old).code == code
+
+
+def test_before_cutoff():
+    assert before_cutoff(date(2024, 12, 31), CUTOFF)
+    assert not before_cutoff(date(2025, 1, 1), CUTOFF)
+    assert not before_cutoff(date(2024, 12, 31), None)
+    assert not before_cutoff(date(2024, 12, 31), CUTOFF, time_activity_id="7")
