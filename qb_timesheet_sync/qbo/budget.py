@@ -72,3 +72,13 @@ def rolling_slices(old_lines, lines_per_day, min_days):
     again: at least ``min_days``, more when a turn would exceed
     ``lines_per_day`` lines."""
     return max(min_days, -(-old_lines // max(lines_per_day, 1)), 1)
+
+
+def in_sweep_window(line_date, sent_at, billed, window_start):
+    """Whether the daily sweep reads a sent line again in full: not billed
+    (QuickBooks locks billed time), dated or last sent within the window
+    that starts at ``window_start`` (a naive UTC datetime). The Odoo domain
+    of ``qbo.read.budget._qbo_sweep_lines`` says the same."""
+    if billed:
+        return False
+    return line_date >= window_start.date() or (sent_at is not None and sent_at >= window_start)
