@@ -30,7 +30,7 @@ if "qb_timesheet_sync" not in sys.modules:
     _addon.__path__ = [str(Path(__file__).resolve().parents[1] / "qb_timesheet_sync")]
     sys.modules["qb_timesheet_sync"] = _addon
 
-from qb_timesheet_sync.qbo.budget import (  # noqa: E402
+from qb_timesheet_sync.qbo.budget import (
     DEFAULT_ALLOWANCE,
     in_sweep_window,
     next_month_start,
@@ -38,7 +38,7 @@ from qb_timesheet_sync.qbo.budget import (  # noqa: E402
     sweep_reads,
     sweep_window_start,
 )
-from qb_timesheet_sync.qbo.updates import MAX_IDS_PER_QUERY  # noqa: E402
+from qb_timesheet_sync.qbo.updates import MAX_IDS_PER_QUERY
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "50"))
 LINES_PER_YEAR = int(os.environ.get("BENCH_LINES_PER_YEAR", "100000"))
@@ -55,6 +55,7 @@ FIRST_DAY = date(2027, 3, 1)  # the month measured starts here
 
 def count_in_residue(first, count, modulus, residue):
     """How many ids of [first, first + count) are ``residue`` modulo ``modulus``."""
+
     def below(limit):  # ids < limit with id % modulus == residue
         return 0 if limit <= residue else (limit - residue - 1) // modulus + 1
 
