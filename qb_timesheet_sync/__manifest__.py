@@ -35,6 +35,8 @@
         "wizards/qbo_send_wizard_views.xml",
         "views/qb_timesheet_sync_menus.xml",
         "views/qbo_time_deletion_views.xml",
+        "views/qbo_read_budget_views.xml",
+        "data/qbo_read_budget_data.xml",
     ],
     "assets": {
         "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],

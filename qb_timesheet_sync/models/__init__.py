@@ -36,3 +36,6 @@ from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update, qbo_webhook
 
 # What the reconciliation does with changes and deletions seen in QuickBooks.
 from . import qbo_reconcile_changes
+
+# The monthly read budget, and the bounded deletion sweep, after them.
+from . import qbo_read_budget

@@ -345,6 +345,7 @@ class QboConnection(models.Model):
             refresh_callback=refresh_after_401,
             rate_limiter=self._qbo_rate_limiter(),
             timeout=API_TIMEOUT,
+            meter=self.env["qbo.read.budget"]._qbo_meter(),
         )
 
     def _qbo_rate_limiter(self, realm_id=None):

@@ -133,6 +133,7 @@ class QboConnection(models.Model):
             tokens.access_token,
             rate_limiter=self._qbo_rate_limiter(realm_id),
             timeout=API_TIMEOUT,
+            meter=self.env["qbo.read.budget"]._qbo_meter(),
         )
         company_info = client.company_info()
         previous_realm = self.realm_id

@@ -13,8 +13,10 @@ description, ``qbo_update.py``) or send Odoo's over it.
 *Deleted*: a webhook's ``deleted`` event is never trusted alone: the id is
 read again, and only QuickBooks' *Object Not Found* confirms it. Queries by
 LastUpdatedTime cannot see deletions, so once a day the reconciliation reads
-the ids of every sent line again (``Id IN``, 250 a query) and those
-QuickBooks no longer returns are deleted. The line goes to *deleted in
+the ids of the sent lines that can still change again (``Id IN``, 250 a
+query; unbilled, within a look-back window, plus a rolling share of the
+older ones: ``qbo_read_budget.py``) and those QuickBooks no longer returns
+are deleted. The line goes to *deleted in
 QuickBooks*; the senders refuse it, and only a QuickBooks manager's *Send
 again* sends it, as a new time activity, through the normal journaled create.
 """
@@ -43,21 +45,12 @@ class QboReconcile(models.AbstractModel):
 
     @api.model
     def _qbo_sweep_read(self, realm_id, client):
-        """({Id: time activity}, ids deleted): every sent time activity of
-        ``realm_id`` read again; those QuickBooks no longer has were deleted
-        there. What the others say is applied too (a change a lost webhook
+        """({Id: time activity}, ids deleted): the sent time activities of
+        ``realm_id`` that can still change read again; those QuickBooks no
+        longer has were deleted there. What the others say is applied too (a change a lost webhook
         did not tell)."""
-        lines = (
-            self.env["account.analytic.line"]
-            .sudo()
-            .search(
-                [
-                    ("qbo_realm_id", "=", realm_id),
-                    ("qbo_time_activity_id", "!=", False),
-                    ("qbo_state", "in", SENT_STATES),
-                ]
-            )
-        )
+        # Bounded: the lines that can still change (qbo_read_budget.py).
+        lines = self.env["qbo.read.budget"]._qbo_sweep_lines(realm_id, SENT_STATES)
         activity_ids = set(lines.mapped("qbo_time_activity_id"))
         if not activity_ids:
             return {}, set()

@@ -154,6 +154,9 @@ class QboResyncLists(models.Model):
             if connection.state != "connected" or connection.realm_id != lists.realm_id:
                 lists.resync_requested_at = False
                 continue
+            budget = self.env["qbo.read.budget"]
+            if not budget._qbo_optional_reads_allowed(lists.company_id):
+                continue  # an optional read: stays asked for (qbo_read_budget.py)
             try:
                 with self.env.cr.savepoint():
                     _log, counts = (

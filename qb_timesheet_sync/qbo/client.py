@@ -54,6 +54,9 @@ class QboClient(BatchRequests):
     ``retry_unknown_writes`` is set and the write has a request id (relying on
     Intuit's replay of a repeated requestid, which community reports say is
     not always reliable).
+
+    ``meter(kind)``, when given, is called after each call Intuit meters
+    (``"CorePlus"`` or ``"Core"``), from the thread that made it.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class QboClient(BatchRequests):
         sleep=time.sleep,
         session=None,
         retry_unknown_writes=False,
+        meter=None,
     ):
         self.environment = environment
         self.realm_id = str(realm_id)
@@ -88,6 +92,9 @@ class QboClient(BatchRequests):
         # out: reads, queries, CompanyInfo, Preferences) and "Core" (writes).
         self.metered_calls = Counter()
         self._metered_lock = threading.Lock()
+        # ``meter(kind)`` is told of each metered call too (the app's monthly
+        # read budget, kept by the caller); it must not raise.
+        self._meter = meter
         self._sleep = sleep
         self._session = session or requests.Session()
         self._company_url = f"{environment.api_base_url}/v3/company/{self.realm_id}/"
@@ -308,6 +315,8 @@ class QboClient(BatchRequests):
             kind = "Core"
         with self._metered_lock:
             self.metered_calls[kind] += 1
+        if self._meter is not None:
+            self._meter(kind)
 
     def _refresh_after_401(self, rejected_token):
         """A new access token, unless another thread got one meanwhile."""

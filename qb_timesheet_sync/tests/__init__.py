@@ -12,6 +12,7 @@ from . import (
     test_mapping,
     test_reconcile,
     test_reconcile_changes,
+    test_read_budget,
     test_metering,
     test_payroll,
     test_rate_window,
