@@ -26,7 +26,7 @@ REALTIME_STATES = ("not_sent", "error", "edited")
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _inherit = "account.analytic.line"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -54,7 +54,7 @@ class AccountAnalyticLine(models.Model):
 
 
 class QboSendQueue(models.AbstractModel):
-    _inherit = "qbo.send.queue"
+    _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     @api.model
     def _qbo_cron_send_realtime(self):
