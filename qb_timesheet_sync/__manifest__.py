@@ -42,5 +42,4 @@
         "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],
     },
     "installable": True,
-    "application": False,
 }

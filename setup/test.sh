@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the plain-Python tier (QuickBooks sandbox,
-# client, mapping rules) always; the Odoo tier (the addon's tests, browser
-# tours included) and the system tier (odoo-bin and the sandbox as processes,
-# killed and restarted mid-send) when an Odoo 18.0 source tree is available;
+# client, mapping rules, Odoo's own pylint checkers and ESLint on the addon)
+# always; the Odoo tier (the addon's tests, browser tours included, and the
+# rest of Odoo's test_lint on the addon) and the system tier (odoo-bin and
+# the sandbox as processes, killed and restarted mid-send) when an Odoo 18.0
+# source tree is available;
 # the live tier (the QuickBooks client's contract against a real Intuit
 # company, and the fidelity report) only with a maintainer's Intuit keys
 # (QBTS_LIVE_*, README "Against a real Intuit company"): without them it is
@@ -37,8 +39,23 @@ skipped_warning() {
     fi
 }
 
+# ESLint for tests/test_lint.py (Odoo's eslintrc, as Odoo's test_eslint.py runs
+# it): ESLint 8, the one Odoo 18's web/tooling/_package.json asks for,
+# installed once with npm. Without npm the test says it did not run.
+ensure_eslint() {
+    local dir="$QBTS_HOME/eslint"
+    if command -v eslint >/dev/null 2>&1; then return 0; fi
+    if [ ! -x "$dir/node_modules/.bin/eslint" ]; then
+        command -v npm >/dev/null 2>&1 || return 1
+        say "Installing ESLint 8 into $dir (Odoo's JavaScript lint)"
+        npm install --silent --no-audit --no-fund --prefix "$dir" "eslint@8" >/dev/null 2>&1 || return 1
+    fi
+    export QBTS_ESLINT="$dir/node_modules/.bin/eslint"
+}
+
 # --- Tier 1: plain Python -------------------------------------------------
 if [[ ",$tiers," == *",python,"* ]]; then
+    ensure_eslint || say "ESLint could not be installed (no npm?): tests/test_lint.py will say it did not run."
     say "Plain-Python tier: pytest tests/ (tests/system apart)"
     (cd "$REPO_ROOT" && QBTS_CONTRACT_TARGET=local "$PY" -m pytest tests -q -p no:cacheprovider -p no:odoo -o addopts="" -rs \
         --ignore=tests/system \

@@ -18,7 +18,7 @@ REFUSABLE_STATES = ("not_sent", "refused", "error")
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _inherit = "account.analytic.line"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     qbo_refusal_code = fields.Selection(
         list(REASONS.items()),

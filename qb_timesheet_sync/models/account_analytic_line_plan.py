@@ -107,7 +107,7 @@ class LinePlan:
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _inherit = "account.analytic.line"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # What may be sent, and as what

@@ -33,11 +33,12 @@ def insert_rows(model, vals_list):
     assert not missing, f"{model._name}: give {missing}"
     columns = [
         SQL(
-            f"%s::{field.column_type[1]}[]",
+            "%s::%s[]",
             [
                 field.convert_to_column_insert(vals.get(field.name), model, vals)
                 for vals in vals_list
             ],
+            _column_type(field),
         )
         for field in fields
     ]
@@ -51,7 +52,7 @@ def insert_rows(model, vals_list):
         ):
             names.append(name)
             columns.append(
-                SQL(f"%s::{model._fields[name].column_type[1]}[]", [value] * len(vals_list))
+                SQL("%s::%s[]", [value] * len(vals_list), _column_type(model._fields[name]))
             )
     env.flush_all()
     env.cr.execute(
@@ -100,6 +101,12 @@ def update_rows(records, vals):
     records.invalidate_recordset(names)
     records.modified(list(vals))
     _invalidate_inverses(records, fields)
+
+
+def _column_type(field):
+    """The SQL type of ``field``'s column, as Odoo declares it (a field
+    class's own constant, never a value from the user)."""
+    return SQL(field.column_type[1])
 
 
 def _invalidate_inverses(model, fields):

@@ -214,10 +214,10 @@ class QboConnection(models.Model):
             except psycopg2.errors.SerializationFailure:
                 # Another worker refreshed while we waited for the lock: our
                 # snapshot is stale; a new transaction sees what it stored.
-                pass
+                _logger.debug("QuickBooks tokens refreshed by another worker: reading them again")
             except psycopg2.errors.LockNotAvailable:
                 # Another worker has held the lock for lock_timeout: wait on.
-                pass
+                _logger.debug("QuickBooks tokens being refreshed by another worker: waiting")
             if time.monotonic() >= deadline:
                 # self.env._, not _(): _() could take the closed token cursor
                 # of this frame to look up the language.
@@ -257,7 +257,7 @@ class QboConnection(models.Model):
         token = connection.access_token if fresh_enough else connection._qbo_spend_refresh_token()
         # Our own token cursor, not the business transaction: the rotated
         # refresh token must survive whatever happens to the caller.
-        cr.commit()  # pylint: disable=invalid-commit
+        cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
         return token
 
     def _qbo_spend_refresh_token(self):

@@ -26,7 +26,7 @@ ACTIVITY_TYPE = "mail.mail_activity_data_warning"
 
 
 class QboConnection(models.Model):
-    _inherit = "qbo.connection"
+    _inherit = "qbo.connection"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     def _qbo_hard_expiry_days_left(self, today=None):
         """Whole days until the hard expiry, or None when QuickBooks did not say."""

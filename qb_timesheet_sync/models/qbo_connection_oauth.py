@@ -24,7 +24,7 @@ def _session_id():
 
 
 class QboConnection(models.Model):
-    _inherit = "qbo.connection"
+    _inherit = "qbo.connection"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # OAuth: connect

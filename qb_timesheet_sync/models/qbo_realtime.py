@@ -40,7 +40,7 @@ REALTIME_CATCH_UP_DOMAIN = [
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _inherit = "account.analytic.line"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -68,7 +68,7 @@ class AccountAnalyticLine(models.Model):
 
 
 class QboSendQueue(models.AbstractModel):
-    _inherit = "qbo.send.queue"
+    _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     @api.model
     def _qbo_cron_send_realtime(self):

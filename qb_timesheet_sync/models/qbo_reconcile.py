@@ -28,7 +28,7 @@ BILLED = "HasBeenBilled"
 
 
 class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"
+    _inherit = "qbo.sync.log"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     operation = fields.Selection(
         selection_add=[("reconcile", "Changes seen in QuickBooks")],
@@ -52,7 +52,7 @@ class QboReconcile(models.AbstractModel):
                 _logger.info("QuickBooks reconciliation of company %s waits: %s", company.id, error)
                 self.env.cr.rollback()
                 continue
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
 
     @api.model
     def _qbo_reconcile_company(self, company, sweep=None):

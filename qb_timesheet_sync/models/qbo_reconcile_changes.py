@@ -251,7 +251,7 @@ class QboReconcile(models.AbstractModel):
 
 
 class QboSender(models.AbstractModel):
-    _inherit = "qbo.sender"
+    _inherit = "qbo.sender"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     @api.model
     def _qbo_send_again(self, lines):

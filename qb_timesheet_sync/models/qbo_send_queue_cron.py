@@ -42,7 +42,7 @@ BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
 
 
 class QboSendQueue(models.AbstractModel):
-    _inherit = "qbo.send.queue"
+    _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # The cron
@@ -191,7 +191,7 @@ class QboSendQueue(models.AbstractModel):
                 log._add_lines(
                     [{"level": "warning", "message": render(error, log.env._), "code": error.code}]
                 )
-                cr.commit()  # pylint: disable=invalid-commit
+                cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
                 return settled, True
             except psycopg2.errors.SerializationFailure:
                 # A queued line was edited since this transaction began: its
@@ -205,7 +205,7 @@ class QboSendQueue(models.AbstractModel):
             metered = log._qbo_add_metered_calls(send_context.client, metered)
             # Sent lines are recorded before the next chunk leaves, so a killed
             # worker loses at most the chunk under way (reconciled next time).
-            cr.commit()  # pylint: disable=invalid-commit
+            cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
             # Keep memory flat however many chunks one call sends.
             self.env.invalidate_all()
             if len(left) == len(lines):

@@ -341,7 +341,7 @@ class QboSyncLogLine(models.Model):
         ondelete="set null",
         readonly=True,
     )
-    employee_id = fields.Many2one("hr.employee", string="Employee", readonly=True)
+    employee_id = fields.Many2one("hr.employee", readonly=True)
     timesheet_date = fields.Date(string="Date", readonly=True)
     duration = fields.Float(readonly=True, help="Of the timesheet line, in hours.")
     qbo_code = fields.Char(string="QuickBooks code")

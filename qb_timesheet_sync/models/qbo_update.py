@@ -37,7 +37,7 @@ from .qbo_state_guard import qbo_trusted
 
 
 class QboSender(models.AbstractModel):
-    _inherit = "qbo.sender"
+    _inherit = "qbo.sender"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     @api.model
     def _qbo_deliver_updates(self, plans, send_context, counts, details):

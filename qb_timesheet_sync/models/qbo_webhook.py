@@ -25,7 +25,7 @@ RESYNC_ENTITIES = ("Customer", "Employee", "Vendor")
 
 
 class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"
+    _inherit = "qbo.sync.log"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     operation = fields.Selection(
         selection_add=[("webhook", "Webhook from QuickBooks")],

@@ -165,8 +165,9 @@ class ResConfigSettings(models.TransientModel):
         # write every setting (ours included) as empty.
         if not self.env.is_admin():
             raise AccessError(self.env._("Only administrators can change the settings."))
-        super().set_values()
+        result = super().set_values()
         self._qbo_save_secrets()
+        return result
 
     def _qbo_save_secrets(self):
         """Store the secrets typed, then forget them here."""

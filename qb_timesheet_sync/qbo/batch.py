@@ -4,7 +4,7 @@ docs/ASSUMPTIONS.md#batch-size):
 the items, their results, and how :class:`~.client.QboClient` sends them,
 replays them after a crash and sends again the items throttled one by one."""
 # Not an Odoo model: nothing to super().
-# pylint: disable=method-required-super
+# pylint: disable=unknown-option-value,method-required-super
 
 import uuid
 from dataclasses import dataclass

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """HTTP client of the QuickBooks Online Accounting API (v3) for one company."""
 # Not an Odoo model: read/create/... are QuickBooks operations, nothing to super().
-# pylint: disable=method-required-super
+# pylint: disable=unknown-option-value,method-required-super
 
 import logging
 import re

@@ -7,6 +7,7 @@ sent, and builds the request body with :func:`.time_activity.build_time_activity
 refusal has a stable ``code`` and an English sentence from :data:`MESSAGES`.
 """
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -323,7 +324,8 @@ class LineFacts:
     date: date
     # Optional facts and what the messages show.
     minutes: int | None = None
-    book_close_date: date | None = None
+    # datetime.date: below the field ``date``, a bare ``date`` reads as that field.
+    book_close_date: datetime.date | None = None
     hourly_rate: float | Decimal | None = None
     company_realm: str | None = None
     project_realm: str | None = None

@@ -32,4 +32,5 @@ from . import (
     test_translation,
     test_webhook,
     test_webhook_tour,
+    test_odoo_lint,
 )

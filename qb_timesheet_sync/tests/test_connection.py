@@ -340,7 +340,7 @@ class TestConcurrentRefresh(QboCase):
                     "refresh_token": tokens.refresh_token,
                 }
             )
-            cr.commit()  # pylint: disable=invalid-commit
+            cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
             connection_id = connection.id
         self.addCleanup(self.delete_connection, connection_id)
         return connection_id
@@ -348,7 +348,7 @@ class TestConcurrentRefresh(QboCase):
     def delete_connection(self, connection_id):
         with db_connect(self.db_name).cursor() as cr:
             cr.execute("DELETE FROM qbo_connection WHERE id = %s", [connection_id])
-            cr.commit()  # pylint: disable=invalid-commit
+            cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
 
     def stored_access_token(self, connection_id):
         with db_connect(self.db_name).cursor() as cr:

@@ -2,6 +2,8 @@
 """Deleting a sent line deletes its time activity in QuickBooks too, when
 the company asks for it: once, even after a crash, never silently dropped."""
 
+import contextlib
+
 import requests
 
 from odoo.exceptions import UserError
@@ -76,11 +78,8 @@ class TestDeleteSent(QboSendCase):
     def check_crash_between_request_and_answer(self):
         line = self.sent_line()
         line.unlink()
-        with batch_then(WorkerCrash()):
-            try:
-                self.run_cron()
-            except WorkerCrash:
-                pass
+        with batch_then(WorkerCrash()), contextlib.suppress(WorkerCrash):
+            self.run_cron()
         deletion = self.deletions()
         self.assertEqual(deletion.state, "pending", "not lost")
         self.assertFalse(self.time_activities(), "QuickBooks deleted it")

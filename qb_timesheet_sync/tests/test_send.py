@@ -471,7 +471,7 @@ class TestSend(QboSendCase):
                     for number in range(line_count)
                 ]
             )
-            cr.commit()  # pylint: disable=invalid-commit
+            cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
             return company.id, lines.ids
 
     def drop_committed_fixture(self, company_id, line_ids):
@@ -479,7 +479,7 @@ class TestSend(QboSendCase):
             cr.execute("DELETE FROM account_analytic_line WHERE id = ANY(%s)", [line_ids])
             cr.execute("DELETE FROM qbo_sync_log WHERE company_id = %s", [company_id])
             cr.execute("DELETE FROM qbo_connection WHERE company_id = %s", [company_id])
-            cr.commit()  # pylint: disable=invalid-commit
+            cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
 
     def committed_state(self, line_ids):
         with db_connect(self.env.cr.dbname).cursor() as cr:

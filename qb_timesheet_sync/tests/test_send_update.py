@@ -2,6 +2,7 @@
 """Edits after sending: the same time activity is updated in QuickBooks,
 once, even after a crash, and never over a change made in QuickBooks."""
 
+import contextlib
 import uuid
 from unittest.mock import patch
 from urllib.parse import parse_qsl
@@ -264,11 +265,8 @@ class TestSendUpdate(QboSendCase):
     def check_update_after_crash(self):
         line = self.sent_line()
         line.unit_amount = 6.0
-        with batch_then(WorkerCrash()):
-            try:
-                self.send(line)
-            except WorkerCrash:
-                pass
+        with batch_then(WorkerCrash()), contextlib.suppress(WorkerCrash):
+            self.send(line)
         # The test transaction keeps what the crash would: the line as it was.
         self.assertEqual(line.qbo_state, "edited")
         self.assertEqual(self.activity(line)["Hours"], 6, "QuickBooks got the update")
@@ -297,11 +295,8 @@ class TestSendUpdate(QboSendCase):
         self.sandbox.configure(requestid_mode="replay")
         line = self.sent_line()
         line.unit_amount = 6.0
-        with batch_then(WorkerCrash()):
-            try:
-                self.send(line)
-            except WorkerCrash:
-                pass
+        with batch_then(WorkerCrash()), contextlib.suppress(WorkerCrash):
+            self.send(line)
         line.unit_amount = 7.0
         self.send(line)
         self.assertEqual(line.qbo_state, "sent")

@@ -15,6 +15,7 @@ longer declare."""
 import logging
 
 from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
 from odoo.addons.qb_timesheet_sync.models.qbo_state_guard import qbo_trusted
@@ -32,13 +33,16 @@ def migrate(cr, version):
     if not column_exists(cr, "hr_employee", OLD_CHOICE_COLUMN):
         return
     cr.execute(
-        f"""
-        SELECT employee.id, item.qbo_id, item.name, item.realm_id, item.company_id
-          FROM hr_employee employee
-          JOIN qbo_item item ON item.id = employee.{OLD_CHOICE_COLUMN}
-         WHERE item.kind = %s
-        """,
-        [OLD_KIND],
+        SQL(
+            """
+            SELECT employee.id, item.qbo_id, item.name, item.realm_id, item.company_id
+              FROM hr_employee employee
+              JOIN qbo_item item ON item.id = employee.%s
+             WHERE item.kind = %s
+            """,
+            SQL.identifier(OLD_CHOICE_COLUMN),
+            OLD_KIND,
+        )
     )
     rows = cr.fetchall()
     env = api.Environment(cr, SUPERUSER_ID, {})
@@ -55,9 +59,9 @@ def migrate(cr, version):
                 }
             )
             Employee.browse(employee_id).write({"qbo_payroll_compensation_id": kept.id})
-    cr.execute(f"UPDATE hr_employee SET {OLD_CHOICE_COLUMN} = NULL")
+    cr.execute(SQL("UPDATE hr_employee SET %s = NULL", SQL.identifier(OLD_CHOICE_COLUMN)))
     cr.execute("DELETE FROM qbo_item WHERE kind = %s", [OLD_KIND])
-    cr.execute(f"DROP TABLE IF EXISTS {OLD_RELATION}")
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(OLD_RELATION)))
     cr.execute("DELETE FROM ir_model_relation WHERE name = %s", [OLD_RELATION])
     if rows:
         _logger.info(
