@@ -347,7 +347,7 @@ class LineFacts:
     # still to be found ("" otherwise).
     payroll_pending: str = ""
     # The company's "Don't send time before" date, if any (see before_cutoff).
-    send_from_date: date | None = None
+    send_from_date: datetime.date | None = None
 
     @property
     def rounded_minutes(self):
