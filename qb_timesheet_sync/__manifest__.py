@@ -35,8 +35,10 @@
         "wizards/qbo_send_wizard_views.xml",
         "views/qb_timesheet_sync_menus.xml",
         "views/qbo_time_deletion_views.xml",
+        "views/account_analytic_line_warning_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["qb_timesheet_sync/static/src/*.js"],
         "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],
     },
     "installable": True,
