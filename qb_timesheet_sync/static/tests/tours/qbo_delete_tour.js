@@ -14,12 +14,12 @@ registry.category("web_tour.tours").add("qbo_delete_tour", {
         },
         {
             content: "Open the actions",
-            trigger: ".o_cp_action_menus .dropdown-toggle",
+            trigger: ".o_cp_action_menus button:contains('Actions')",
             run: "click",
         },
         {
             content: "Delete",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Delete')",
+            trigger: ".o-dropdown--menu .o_menu_item:contains('Delete')",
             run: "click",
         },
         {
