@@ -14,6 +14,8 @@ from ..qbo.timesheet_rules import REASONS, message_for_others
 from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
 
 QBO_MANAGER = "qb_timesheet_sync.group_qbo_manager"
+# Those who read a line's QuickBooks status in the list and the form.
+STATUS_READERS = ("qb_timesheet_sync.group_qbo_user", "hr_timesheet.group_hr_timesheet_approver")
 # At most this many QuickBooks managers are named to whoever needs one.
 MANAGERS_NAMED = 5
 
@@ -68,12 +70,14 @@ class AccountAnalyticLine(models.Model):
     @api.depends_context("uid")
     @api.depends("qbo_state", "qbo_billed", "company_id.qbo_edit_policy")
     def _compute_qbo_edit_warning(self):
-        """For those who are not QuickBooks managers: what editing or
-        deleting the sent line does, before they try (``write`` and
-        ``_unlink_except_sent_to_qbo`` in account_analytic_line.py)."""
-        manager = self.env.user.has_group(QBO_MANAGER)
+        """For timesheet users who see no QuickBooks status (QuickBooks users
+        and approvers have the form's banner of account_analytic_line_views.xml):
+        what editing or deleting the sent line does, before they try
+        (``write`` and ``_unlink_except_sent_to_qbo`` in account_analytic_line.py)."""
+        user = self.env.user
+        informed = any(user.has_group(group) for group in STATUS_READERS)
         for line in self:
-            line.qbo_edit_warning = False if manager else line._qbo_edit_warning_text()
+            line.qbo_edit_warning = False if informed else line._qbo_edit_warning_text()
 
     def _qbo_edit_warning_text(self):
         self.ensure_one()

@@ -123,26 +123,28 @@ class QboTimeDeletion(models.Model):
                 self._qbo_send_deletes(
                     client, stale.filtered(lambda d: d.state == "pending"), details
                 )
-        # One entry per person who deleted: the cron works on their behalf.
+        # One entry per person who deleted, in their language: the cron
+        # works on their behalf.
         by_user = {}
-        for deletion, detail in details:
-            by_user.setdefault(deletion.user_id, []).append((deletion, detail))
-        for user, user_details in by_user.items():
+        for deletion, level in details:
+            by_user.setdefault(deletion.user_id, []).append((deletion, level))
+        for user, outcomes in by_user.items():
+            own = self.with_context(lang=user.lang) if user.lang else self
             counts = {
-                "done": sum(deletion.state == "done" for deletion, _detail in user_details),
-                "failed": sum(deletion.state == "failed" for deletion, _detail in user_details),
+                "done": sum(deletion.state == "done" for deletion, _level in outcomes),
+                "failed": sum(deletion.state == "failed" for deletion, _level in outcomes),
             }
-            self.env["qbo.sync.log"]._record(
+            own.env["qbo.sync.log"]._record(
                 company,
                 "delete",
-                self.env._("Delete in QuickBooks"),
-                self.env._(
+                own.env._("Delete in QuickBooks"),
+                own.env._(
                     "%(done)s time activities of timesheet lines deleted in Odoo were deleted "
                     "in QuickBooks, %(failed)s could not be.",
                     **counts,
                 ),
                 realm_id=connection.realm_id,
-                lines=[detail for _deletion, detail in user_details],
+                lines=[own._qbo_detail(deletion, level) for deletion, level in outcomes],
                 user=user,
                 counts=counts,
             )
@@ -168,14 +170,14 @@ class QboTimeDeletion(models.Model):
             if result.ok or isinstance(error, QboNotFound):
                 # Deleted now, or by the lost answer of an earlier try.
                 deletion.write({"state": "done", "done_at": fields.Datetime.now()})
-                details.append(self._qbo_detail(deletion, "info"))
+                details.append((deletion, "info"))
             elif isinstance(error, QboStaleObject):
                 stale |= deletion
             elif isinstance(error, (*TRANSIENT_ERRORS, *UNKNOWN_OUTCOME_ERRORS)):
                 deletion.write({"last_error": str(error)})  # stays pending: next run
             else:
                 deletion.write({"state": "failed", "last_error": str(error)})
-                details.append(self._qbo_detail(deletion, "error"))
+                details.append((deletion, "error"))
         return stale
 
     @api.model
@@ -191,7 +193,7 @@ class QboTimeDeletion(models.Model):
             record = records.get(deletion.time_activity_id)
             if record is None:
                 deletion.write({"state": "done", "done_at": fields.Datetime.now()})
-                details.append(self._qbo_detail(deletion, "info"))
+                details.append((deletion, "info"))
             elif record.get("BillableStatus") == "HasBeenBilled":
                 deletion.write(
                     {
@@ -202,14 +204,14 @@ class QboTimeDeletion(models.Model):
                         ),
                     }
                 )
-                details.append(self._qbo_detail(deletion, "error"))
+                details.append((deletion, "error"))
             else:
                 deletion.write({"sync_token": record.get("SyncToken")})
 
     @api.model
     def _qbo_detail(self, deletion, level):
-        """(deletion, sync log detail) of ``deletion``'s outcome."""
-        return deletion, {
+        """The sync log detail of ``deletion``'s outcome."""
+        return {
             "level": level,
             "message": self._qbo_detail_message(deletion),
             "record_name": deletion.name,

@@ -50,6 +50,9 @@ class TestSentLineRoles(QboSendCase):
         self.assertIn("sends your change as an update", warning)
         self.assertIn("It cannot be deleted.", warning)
         self.assertFalse(line.with_user(self.manager).qbo_edit_warning, "managers know")
+        self.assertFalse(
+            line.with_user(self.approver).qbo_edit_warning, "approvers have the status banner"
+        )
         self.assertFalse(self.line().with_user(self.plain).qbo_edit_warning, "not sent")
         arch = (
             self.env["account.analytic.line"]
