@@ -193,6 +193,10 @@ MESSAGES_FOR_OTHERS = {
         "The line was changed in QuickBooks since it was sent: a QuickBooks manager chooses "
         "whether to keep QuickBooks' version or send Odoo's."
     ),
+    "edited_after_sending": _lt(
+        "The line was edited after it was sent to QuickBooks: a QuickBooks manager sends the "
+        "change as an update."
+    ),
     "employee_not_mapped": _lt(
         "The employee %(employee)s is not matched with a QuickBooks employee or vendor: ask a "
         "QuickBooks manager to link them."
