@@ -37,8 +37,10 @@
         "views/qbo_time_deletion_views.xml",
         "views/qbo_read_budget_views.xml",
         "data/qbo_read_budget_data.xml",
+        "views/account_analytic_line_warning_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["qb_timesheet_sync/static/src/*.js"],
         "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],
     },
     "installable": True,

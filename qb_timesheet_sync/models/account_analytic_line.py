@@ -254,14 +254,7 @@ class AccountAnalyticLine(models.Model):
             self.env["qbo.time.deletion"]._qbo_record_deletions(follow)
             sent -= follow
         if sent:
-            raise UserError(
-                _(
-                    "These timesheet lines were sent to QuickBooks and cannot be deleted, or "
-                    "QuickBooks would keep billing time Odoo no longer has: %(lines)s. "
-                    "Correct the line instead.",
-                    lines=sent._qbo_line_names(),
-                )
-            )
+            sent._qbo_refuse_deletion()  # account_analytic_line_outcome.py
 
     def _is_readonly(self):
         if self.sudo().qbo_billed:

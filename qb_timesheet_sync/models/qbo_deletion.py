@@ -17,10 +17,20 @@ import uuid
 from odoo import api, fields, models
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
+from ..qbo.timesheet_rules import format_duration
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 
 DELETE_CRON = "qb_timesheet_sync.ir_cron_qbo_delete"
 DELETE_CHUNK = 300
+
+
+class QboSyncLog(models.Model):
+    _inherit = "qbo.sync.log"
+
+    operation = fields.Selection(
+        selection_add=[("delete", "Delete in QuickBooks")],
+        ondelete={"delete": "cascade"},
+    )
 
 
 class QboTimeDeletion(models.Model):
@@ -35,6 +45,10 @@ class QboTimeDeletion(models.Model):
     request_id = fields.Char(string="QuickBooks request ID", required=True, readonly=True)
     name = fields.Char(string="Timesheet line", readonly=True)
     user_id = fields.Many2one("res.users", string="Deleted by", readonly=True)
+    # The deleted line, as it was: its sync log tells who, when, how long.
+    employee_id = fields.Many2one("hr.employee", string="Employee", readonly=True)
+    date = fields.Date(readonly=True)
+    duration = fields.Float(readonly=True, help="Of the deleted line, in hours.")
     state = fields.Selection(
         [("pending", "Pending"), ("done", "Deleted in QuickBooks"), ("failed", "Failed")],
         default="pending",
@@ -46,25 +60,41 @@ class QboTimeDeletion(models.Model):
     done_at = fields.Datetime(string="Confirmed on", readonly=True)
 
     @api.model
+    def _qbo_action_open(self):
+        """The list of deletions: the last 30 days, and only the pending ones
+        when some still wait for QuickBooks."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "qb_timesheet_sync.action_qbo_time_deletion"
+        )
+        if self.search_count([("state", "=", "pending")], limit=1):
+            action["context"] = {"search_default_pending": 1}
+        return action
+
+    @api.model
     def _qbo_record_deletions(self, lines):
         """Record the deletion of sent ``lines`` (in the transaction that
         deletes them) and wake the cron up."""
         lines = lines.sudo()
-        self.sudo().create(
-            [
+        hour = self.env.ref("uom.product_uom_hour")
+        vals_list = []
+        for line in lines:
+            hours = line._qbo_hours(hour)
+            vals_list.append(
                 {
                     "company_id": line.company_id.id,
                     "realm_id": line.qbo_realm_id,
                     "time_activity_id": line.qbo_time_activity_id,
                     "sync_token": line.qbo_sync_token,
                     "request_id": uuid.uuid4().hex,
-                    "name": f"{line.employee_id.name} · {line.date} · {line.unit_amount:g} h · "
-                    f"{line.project_id.display_name}",
+                    "name": f"{line.employee_id.name} · {line.date} · "
+                    f"{format_duration(round(hours * 60))} · {line.project_id.display_name}",
                     "user_id": self.env.uid,
+                    "employee_id": line.employee_id.id,
+                    "date": line.date,
+                    "duration": hours,
                 }
-                for line in lines
-            ]
-        )
+            )
+        self.sudo().create(vals_list)
         self.env.ref(DELETE_CRON).sudo()._trigger()
 
     @api.model
@@ -93,16 +123,30 @@ class QboTimeDeletion(models.Model):
                 self._qbo_send_deletes(
                     client, stale.filtered(lambda d: d.state == "pending"), details
                 )
-        if details:
-            self.env["qbo.sync.log"]._record(
+        # One entry per person who deleted, in their language: the cron
+        # works on their behalf.
+        by_user = {}
+        for deletion, level in details:
+            by_user.setdefault(deletion.user_id, []).append((deletion, level))
+        for user, outcomes in by_user.items():
+            own = self.with_context(lang=user.lang) if user.lang else self
+            counts = {
+                "done": sum(deletion.state == "done" for deletion, _level in outcomes),
+                "failed": sum(deletion.state == "failed" for deletion, _level in outcomes),
+            }
+            own.env["qbo.sync.log"]._record(
                 company,
-                "send",
-                self.env._("Delete time in QuickBooks"),
-                self.env._(
-                    "%(count)s deletions of sent timesheet lines processed.", count=len(details)
+                "delete",
+                own.env._("Delete in QuickBooks"),
+                own.env._(
+                    "%(done)s time activities of timesheet lines deleted in Odoo were deleted "
+                    "in QuickBooks, %(failed)s could not be.",
+                    **counts,
                 ),
                 realm_id=connection.realm_id,
-                lines=details,
+                lines=[own._qbo_detail(deletion, level) for deletion, level in outcomes],
+                user=user,
+                counts=counts,
             )
 
     @api.model
@@ -126,14 +170,14 @@ class QboTimeDeletion(models.Model):
             if result.ok or isinstance(error, QboNotFound):
                 # Deleted now, or by the lost answer of an earlier try.
                 deletion.write({"state": "done", "done_at": fields.Datetime.now()})
-                details.append(self._qbo_detail(deletion, "info"))
+                details.append((deletion, "info"))
             elif isinstance(error, QboStaleObject):
                 stale |= deletion
             elif isinstance(error, (*TRANSIENT_ERRORS, *UNKNOWN_OUTCOME_ERRORS)):
                 deletion.write({"last_error": str(error)})  # stays pending: next run
             else:
                 deletion.write({"state": "failed", "last_error": str(error)})
-                details.append(self._qbo_detail(deletion, "error"))
+                details.append((deletion, "error"))
         return stale
 
     @api.model
@@ -149,7 +193,7 @@ class QboTimeDeletion(models.Model):
             record = records.get(deletion.time_activity_id)
             if record is None:
                 deletion.write({"state": "done", "done_at": fields.Datetime.now()})
-                details.append(self._qbo_detail(deletion, "info"))
+                details.append((deletion, "info"))
             elif record.get("BillableStatus") == "HasBeenBilled":
                 deletion.write(
                     {
@@ -160,12 +204,24 @@ class QboTimeDeletion(models.Model):
                         ),
                     }
                 )
-                details.append(self._qbo_detail(deletion, "error"))
+                details.append((deletion, "error"))
             else:
                 deletion.write({"sync_token": record.get("SyncToken")})
 
     @api.model
     def _qbo_detail(self, deletion, level):
+        """The sync log detail of ``deletion``'s outcome."""
+        return {
+            "level": level,
+            "message": self._qbo_detail_message(deletion),
+            "record_name": deletion.name,
+            "employee_id": deletion.employee_id.id,
+            "timesheet_date": deletion.date,
+            "duration": deletion.duration,
+        }
+
+    @api.model
+    def _qbo_detail_message(self, deletion):
         if deletion.state == "done":
             message = self.env._(
                 "Time activity %(id)s deleted in QuickBooks (%(line)s).",
@@ -179,4 +235,4 @@ class QboTimeDeletion(models.Model):
                 line=deletion.name,
                 reason=deletion.last_error,
             )
-        return {"level": level, "message": message}
+        return message

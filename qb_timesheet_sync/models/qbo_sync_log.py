@@ -36,6 +36,9 @@ class QboAppendOnly(models.AbstractModel):
             )
 
 
+# The timesheet values a detail line may carry itself, when its timesheet
+# line is gone (deleted in Odoo).
+TIMESHEET_VALUES = ("employee_id", "timesheet_date", "duration")
 # How an operation that ended in each state is shown to the user.
 NOTIFICATION_LEVELS = {"done": "success", "partial": "warning", "failed": "danger"}
 
@@ -120,6 +123,8 @@ class QboSyncLog(models.Model):
             vals_list.append(
                 {
                     **self._qbo_timesheet_values(record, hour),
+                    # A line deleted since: who, when and how long, as it said.
+                    **{name: line[name] for name in TIMESHEET_VALUES if name in line},
                     "log_id": self.id,
                     "company_id": self.company_id.id,
                     "level": line.get("level", "info"),
@@ -291,18 +296,40 @@ class QboSyncLog(models.Model):
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     @api.model
-    def _record(self, company, operation, name, summary, state="done", realm_id=None, lines=()):
-        """Create a finished log entry in one call."""
-        log = self.sudo().create(
-            {
-                "name": name,
-                "company_id": company.id,
-                "operation": operation,
-                "state": state,
-                "summary": render(summary, self.env._),
-                "realm_id": realm_id,
-            }
-        )
+    def _record(
+        self,
+        company,
+        operation,
+        name,
+        summary,
+        state=None,
+        realm_id=None,
+        lines=(),
+        user=None,
+        counts=None,
+    ):
+        """Create a finished log entry in one call. ``user``: who asked for
+        it, when the work runs for them (a cron), else the current user;
+        ``counts``: its outcome counts, which give its state unless
+        ``state`` says it (done by default)."""
+        vals = {
+            "name": name,
+            "company_id": company.id,
+            "operation": operation,
+            "state": state or "done",
+            "summary": render(summary, self.env._),
+            "realm_id": realm_id,
+            "user_id": (user or self.env.user).id,
+        }
+        if counts is not None:
+            vals.update(
+                state=state or self._qbo_state_of(counts),
+                count_done=counts.get("done", 0),
+                count_refused=counts.get("refused", 0),
+                count_failed=counts.get("failed", 0),
+                count_remaining=counts.get("remaining", 0),
+            )
+        log = self.sudo().create(vals)
         if lines:
             log._add_lines(lines)
         return log

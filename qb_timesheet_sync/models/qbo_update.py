@@ -14,7 +14,7 @@ the line goes to *conflict* and a manager chooses which version to keep.
 
 import uuid
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
@@ -34,6 +34,18 @@ from ..qbo.updates import (
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 from .qbo_sender import PendingAttempt
 from .qbo_state_guard import qbo_trusted
+
+
+class QboSyncLog(models.Model):
+    _inherit = "qbo.sync.log"
+
+    operation = fields.Selection(
+        selection_add=[
+            ("keep_qbo", "Conflict resolved: kept QuickBooks' version"),
+            ("send_odoo", "Conflict resolved: sent Odoo's version"),
+        ],
+        ondelete={"keep_qbo": "cascade", "send_odoo": "cascade"},
+    )
 
 
 class QboSender(models.AbstractModel):
@@ -180,8 +192,10 @@ class QboSender(models.AbstractModel):
         rest, such as a rate or a customer changed in QuickBooks, stays as
         Odoo has it: QuickBooks' version is accepted with its SyncToken.)"""
         lines = self._qbo_conflict_lines(lines)
+        details = []
         for line in lines:
             record = line.sudo().qbo_conflict_payload
+            odoo_version = self._qbo_line_version_text(line)
             values = {"unit_amount": minutes_of(record) / 60, "date": record.get("TxnDate")}
             if (record.get("Description") or "") != line._qbo_description():
                 values["name"] = record.get("Description") or "/"
@@ -192,7 +206,20 @@ class QboSender(models.AbstractModel):
             line._qbo_mark_sent(
                 record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
             )
-        self._qbo_log_choice(lines, self.env._("QuickBooks' version kept in Odoo."))
+            details.append(
+                self.env._(
+                    "Odoo had %(odoo)s, now %(qbo)s as in QuickBooks.",
+                    odoo=odoo_version,
+                    qbo=self._qbo_version_text(record),
+                )
+            )
+        self._qbo_log_choice(
+            lines,
+            "keep_qbo",
+            self.env._("Kept QuickBooks' version"),
+            self.env._("QuickBooks' version kept in Odoo."),
+            details,
+        )
         return self._qbo_choice_notification(lines, self.env._("QuickBooks' version was kept."))
 
     @api.model
@@ -209,10 +236,25 @@ class QboSender(models.AbstractModel):
             raise UserError(message)
         if billed:
             # Left as they are, and said so: never sent over the invoice.
-            self._qbo_log_choice(billed, message)
+            self._qbo_log_choice(
+                billed,
+                "send_odoo",
+                self.env._("Sent Odoo's version"),
+                message,
+                [message] * len(billed),
+                outcome="refused",
+            )
         lines -= billed
+        details = []
         for line in lines:
             record = line.sudo().qbo_conflict_payload
+            details.append(
+                self.env._(
+                    "QuickBooks had %(qbo)s; Odoo's version, %(odoo)s, is sent over it.",
+                    qbo=self._qbo_version_text(record),
+                    odoo=self._qbo_line_version_text(line),
+                )
+            )
             # QuickBooks' version becomes the one the update replaces.
             line._qbo_write_state(
                 {
@@ -224,7 +266,13 @@ class QboSender(models.AbstractModel):
                     "qbo_last_error": False,
                 }
             )
-        self._qbo_log_choice(lines, self.env._("Odoo's version chosen: sent over QuickBooks' one."))
+        self._qbo_log_choice(
+            lines,
+            "send_odoo",
+            self.env._("Sent Odoo's version"),
+            self.env._("Odoo's version chosen: sent over QuickBooks' one."),
+            details,
+        )
         return self._qbo_send(lines)
 
     @api.model
@@ -238,17 +286,41 @@ class QboSender(models.AbstractModel):
         return conflicts
 
     @api.model
-    def _qbo_log_choice(self, lines, message):
+    def _qbo_version_text(self, record):
+        """'4:00 on 2026-03-02, "Design review"': what a version says."""
+        return self.env["qbo.reconcile"]._qbo_version_text(record)
+
+    @api.model
+    def _qbo_line_version_text(self, line):
+        """What Odoo's version of ``line`` says, as :meth:`_qbo_version_text`."""
+        hours, minutes = divmod(round(line._qbo_hours() * 60), 60)
+        return self._qbo_version_text(
+            {
+                "Hours": hours,
+                "Minutes": minutes,
+                "TxnDate": fields.Date.to_string(line.date),
+                "Description": line._qbo_description(),
+            }
+        )
+
+    @api.model
+    def _qbo_log_choice(self, lines, operation, name, summary, messages, outcome="done"):
+        """The sync log of a manager's choice: one entry per company, one
+        detail per line saying what it had and what it has now; every line
+        counted as ``outcome`` (done, or refused when nothing was done)."""
+        message_of = dict(zip(lines, messages, strict=True))
         for company, company_lines in lines._qbo_by_company().items():
-            log = self.env["qbo.sync.log"]._record(
+            self.env["qbo.sync.log"]._record(
                 company,
-                "send",
-                self.env._("Conflicts with QuickBooks"),
-                message,
+                operation,
+                name,
+                summary,
                 realm_id=company._qbo_connection().realm_id,
-            )
-            log._add_lines(
-                [{"level": "info", "message": message, "record": line} for line in company_lines]
+                lines=[
+                    {"level": "info", "message": message_of[line], "record": line}
+                    for line in company_lines
+                ],
+                counts={outcome: len(company_lines)},
             )
 
     @api.model

@@ -200,6 +200,67 @@ REASONS = {
     "before_cutoff": "Before the cut-off date",
 }
 
+# The same refusals told to someone who cannot fix them: linking people and
+# projects, rates, settings and the choice between versions are QuickBooks
+# managers' (the employee and project forms' QuickBooks links, Settings).
+MESSAGES_FOR_OTHERS = {
+    "not_connected": _lt(
+        "This company is not connected to QuickBooks: ask an administrator to connect it."
+    ),
+    "conflict": _lt(
+        "The line was changed both in Odoo and in QuickBooks since it was sent: a QuickBooks "
+        "manager chooses which version to keep."
+    ),
+    "changed_in_quickbooks": _lt(
+        "The line was changed in QuickBooks since it was sent: a QuickBooks manager chooses "
+        "whether to keep QuickBooks' version or send Odoo's."
+    ),
+    "edited_after_sending": _lt(
+        "The line was edited after it was sent to QuickBooks: a QuickBooks manager sends the "
+        "change as an update."
+    ),
+    "employee_not_mapped": _lt(
+        "The employee %(employee)s is not matched with a QuickBooks employee or vendor: ask a "
+        "QuickBooks manager to link them."
+    ),
+    "project_not_mapped": _lt(
+        "The project %(project)s is not matched with a QuickBooks customer: ask a QuickBooks "
+        "manager to link it."
+    ),
+    "employee_other_company": _lt(
+        "The employee %(employee)s is matched in another QuickBooks company than the one this "
+        "company is connected to: ask a QuickBooks manager to link them again."
+    ),
+    "project_internal": _lt(
+        "The project %(project)s is internal (no client, not matched with a QuickBooks "
+        "customer): its time stays in Odoo. To bill it, ask a QuickBooks manager to link the "
+        "project with a QuickBooks customer."
+    ),
+    "project_other_company": _lt(
+        "The project %(project)s is matched in another QuickBooks company than the one this "
+        "company is connected to: ask a QuickBooks manager to link it again."
+    ),
+    "not_billable": _lt(
+        "The line is not billable and only billable time is sent: mark it billable, or ask a "
+        "QuickBooks manager to send non-billable time too."
+    ),
+    "no_rate": _lt(
+        "The line is billable but no hourly rate was found for %(employee)s on %(project)s: ask "
+        "a QuickBooks manager to set one."
+    ),
+    "class_required": _lt(
+        "The QuickBooks company tracks classes and every hour needs one, but none is set for "
+        "%(employee)s on %(project)s: ask a QuickBooks manager to set one."
+    ),
+}
+
+
+def message_for_others(code, **params):
+    """The sentence of ``code`` for someone who is not a QuickBooks manager,
+    or None when its own sentence fits them too."""
+    template = MESSAGES_FOR_OTHERS.get(code)
+    return Text(template, **params) if template is not None else None
+
 
 # Verdicts that are no refusal: a line already sent, and unchanged since, is
 # skipped (it is never sent twice), not refused. A preview and a send count

@@ -28,6 +28,7 @@ from . import (
     test_send_scale,
     test_suggestions,
     test_send_update,
+    test_sent_line_roles,
     test_time_activity_refs,
     test_translation,
     test_webhook,

@@ -222,6 +222,53 @@ class TestSendUpdate(QboSendCase):
         self.assertEqual(line.qbo_state, "sent")
         self.assertEqual(self.activity(line)["Minutes"], 30)
 
+    def test_keeping_quickbooks_version_is_logged_with_old_and_new_values(self):
+        line = self.conflict_line()
+        manager = new_test_user(
+            self.env,
+            "qbo_choice_manager",
+            groups="hr_timesheet.group_timesheet_manager,qb_timesheet_sync.group_qbo_manager",
+        )
+        self.env["qbo.sender"].with_user(manager)._qbo_keep_quickbooks_version(
+            line.with_user(manager)
+        )
+        log = self.env["qbo.sync.log"].search([("operation", "=", "keep_qbo")])
+        self.assertRecordValues(
+            log,
+            [
+                {
+                    "name": "Kept QuickBooks' version",
+                    "user_id": manager.id,
+                    "state": "done",
+                    "count_done": 1,
+                }
+            ],
+        )
+        self.assertEqual(
+            log.line_ids.message,
+            'Odoo had 6:00 on 2026-03-02, "Design review", now 4:00 on 2026-03-02, '
+            '"Design review (QuickBooks)" as in QuickBooks.',
+        )
+        self.assertRecordValues(
+            log.line_ids,
+            [{"timesheet_id": line.id, "employee_id": self.emily.id, "duration": 4.0}],
+        )
+        self.assertFalse(
+            self.env["qbo.sync.log"].search([("name", "=", "Conflicts with QuickBooks")]),
+            "not logged as a send",
+        )
+
+    def test_sending_odoo_version_is_logged_with_both_values(self):
+        line = self.conflict_line()
+        self.env["qbo.sender"]._qbo_send_odoo_version(line)
+        log = self.env["qbo.sync.log"].search([("operation", "=", "send_odoo")])
+        self.assertRecordValues(log, [{"name": "Sent Odoo's version", "count_done": 1}])
+        self.assertEqual(
+            log.line_ids.message,
+            'QuickBooks had 4:00 on 2026-03-02, "Design review (QuickBooks)"; Odoo\'s version, '
+            '6:00 on 2026-03-02, "Design review", is sent over it.',
+        )
+
     def test_a_manager_sends_odoo_version_over_quickbooks(self):
         line = self.conflict_line()
         self.env["qbo.sender"]._qbo_send_odoo_version(line)

@@ -91,7 +91,7 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         {
             content: "The list shows it Refused, with the reason",
             trigger:
-                ".o_data_row:contains('Workshop') [name='qbo_status']:contains('Refused') ~ [name='qbo_last_error']:contains('is not matched')",
+                ".o_data_row:contains('Workshop') [name='qbo_status']:contains('Refused') ~ [name='qbo_reason']:contains('is not matched')",
             async run() {
                 await window.qboScreenshot("refused_line");
             },
