@@ -65,6 +65,7 @@ class AccountAnalyticLine(models.Model):
                     code,
                     employee=f"'{line.sudo().employee_id.name or '?'}'",
                     project=f"'{line.sudo().project_id.name or '?'}'",
+                    date=(line.sudo().company_id.qbo_send_from_date or line.date).isoformat(),
                 )
             line.qbo_reason = render(other, self.env._) if other else line.qbo_last_error
 

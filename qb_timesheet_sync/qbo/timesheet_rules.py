@@ -204,6 +204,14 @@ REASONS = {
 # projects, rates, settings and the choice between versions are QuickBooks
 # managers' (the employee and project forms' QuickBooks links, Settings).
 MESSAGES_FOR_OTHERS = {
+    "employee_inactive": _lt(
+        "The employee %(employee)s is linked to a QuickBooks employee or vendor that is "
+        "inactive in QuickBooks: ask a QuickBooks manager to have it reactivated there."
+    ),
+    "before_cutoff": _lt(
+        "Dated before %(date)s, the company's 'Don't send time before' date: this line is not "
+        "sent to QuickBooks unless an administrator moves that date."
+    ),
     "not_connected": _lt(
         "This company is not connected to QuickBooks: ask an administrator to connect it."
     ),

@@ -9,7 +9,7 @@ import pytest
 from qb_timesheet_sync.qbo.timesheet_rules import MESSAGES, MESSAGES_FOR_OTHERS, message_for_others
 
 # What a line itself tells: the names the Odoo side fills in.
-LINE_PARAMS = {"employee": "'Emily Platt'", "project": "'Website'"}
+LINE_PARAMS = {"employee": "'Emily Platt'", "project": "'Website'", "date": "2025-01-01"}
 MANAGER_ONLY = re.compile(r"employee form|project form|Settings|Check for new users|run '")
 
 
