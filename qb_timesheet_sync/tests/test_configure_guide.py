@@ -37,10 +37,20 @@ class TestConfigureGuide(TransactionCase):
     @staticmethod
     def _odoo_names(env):
         """What the screens say: the settings and connection views (text and
-        labels), the settings' field labels and choices, menus, groups."""
+        labels), the timesheets' search filters, the settings' field labels
+        and choices, menus, groups."""
         texts = set()
-        for model in ("res.config.settings", "qbo.connection"):
-            arch = etree.fromstring(env[model].get_view(view_type="form")["arch"])
+        views = (
+            ("res.config.settings", "form", None),
+            ("qbo.connection", "form", None),
+            # The timesheets' filters (e.g. the cut-off date's).
+            ("account.analytic.line", "search", "hr_timesheet.hr_timesheet_line_search"),
+        )
+        for model, view_type, xmlid in views:
+            view_id = env.ref(xmlid).id if xmlid else None
+            arch = etree.fromstring(
+                env[model].get_view(view_id=view_id, view_type=view_type)["arch"]
+            )
             for node in arch.iter(etree.Element):
                 texts.update(normalized(text) for text in node.itertext())
                 texts.update(

@@ -92,7 +92,7 @@ class TestLineOutcome(QboSendCase):
         line = self.line(employee_id=self.nora.id)
         self.preview(line | self.line())
         log = self.env["qbo.sync.log"].search([("operation", "=", "preview")], limit=1)
-        self.assertIn("1 to send, 1 refused", log.summary)
+        self.assertIn("1 to send, 0 to update, 1 refused", log.summary)
         self.assertEqual(log.line_ids.timesheet_id, line)
         self.assertFalse(self.time_activities())
 

@@ -262,7 +262,9 @@ class TestSecurityMatrix(QboSendCase):
             self.sent_line.write({"qbo_state": "not_sent"})
         wizard = self.preview(self.sent_line | copy)
         self.assertEqual(wizard.count_to_send, 1)
-        self.assertEqual(wizard.refusal_ids.line_id, self.sent_line)
+        # Counted as already sent (skipped), never offered.
+        self.assertEqual(wizard.count_skipped, 1)
+        self.assertFalse(wizard.refusal_ids)
 
     def test_writing_back_the_same_value_is_not_a_change(self):
         """An import of exported lines rewrites every column as it was."""
