@@ -9,6 +9,7 @@ seed it, and talks real HTTP like QuickBooks Online.
 import functools
 import os
 import sys
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -147,3 +148,21 @@ class QboCase(TransactionCase):
 
     def sandbox_stats(self):
         return requests.get(self.sandbox.url + "/_sandbox/stats", timeout=10).json()
+
+
+def sent_tour_line(env):
+    """Emily Platt's 2:00 of design review on the project Website, sent to
+    QuickBooks (time activity 901): the line the browser tours open."""
+    employee = env["hr.employee"].create({"name": "Emily Platt"})
+    project = env["project.project"].create({"name": "Website"})
+    line = env["account.analytic.line"].create(
+        {
+            "name": "Design review",
+            "employee_id": employee.id,
+            "project_id": project.id,
+            "unit_amount": 2.0,
+            "date": date(2026, 3, 2),
+        }
+    )
+    qbo_write(line, {"qbo_state": "sent", "qbo_time_activity_id": "901", "qbo_realm_id": REALM_A})
+    return line

@@ -114,6 +114,14 @@ class QboSendCase(QboCase):
         }
         return self.env["account.analytic.line"].create(values)
 
+    def bill(self, line):
+        """A QuickBooks user puts the time of ``line`` on an invoice."""
+        requests.post(
+            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
+            f"{line.qbo_time_activity_id}/bill",
+            timeout=10,
+        ).raise_for_status()
+
     def preview(self, lines):
         action = lines.action_qbo_send_preview()
         return self.env[action["res_model"]].browse(action["res_id"])

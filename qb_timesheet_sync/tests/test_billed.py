@@ -3,8 +3,6 @@
 even when QuickBooks does not replay a requestid (docs/ASSUMPTIONS.md#billed-time),
 and everyone who sees a line's status sees that it is billed."""
 
-import requests
-
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -24,14 +22,6 @@ class TestBilledNeverOverwritten(QboSendCase):
 
     def updates_made(self):
         return self.sandbox_stats()["updates"].get("TimeActivity", 0)
-
-    def bill(self, line):
-        """A QuickBooks user puts the time of ``line`` on an invoice."""
-        requests.post(
-            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
-            f"{line.qbo_time_activity_id}/bill",
-            timeout=10,
-        ).raise_for_status()
 
     def edited_then_billed(self):
         """A 5:00 line sent, edited to 6:00 in Odoo, then billed in QuickBooks

@@ -8,7 +8,7 @@ from datetime import date
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import REALM_A, qbo_write
+from .common import sent_tour_line
 from .common_send import QboSendCase
 from .test_connection_ui import QboHttpCase
 
@@ -175,20 +175,7 @@ class TestApproverTour(QboHttpCase):
             password="qbo_ts_admin",
             groups="base.group_user,hr_timesheet.group_timesheet_manager",
         )
-        employee = self.env["hr.employee"].create({"name": "Emily Platt"})
-        project = self.env["project.project"].create({"name": "Website"})
-        line = self.env["account.analytic.line"].create(
-            {
-                "name": "Design review",
-                "employee_id": employee.id,
-                "project_id": project.id,
-                "unit_amount": 2.0,
-                "date": date(2026, 3, 2),
-            }
-        )
-        qbo_write(
-            line, {"qbo_state": "sent", "qbo_time_activity_id": "901", "qbo_realm_id": REALM_A}
-        )
+        line = sent_tour_line(self.env)
         self.start_tour("/odoo/all-timesheets", "qbo_approver_tour", login="qbo_ts_admin")
         self.assertRecordValues(line, [{"qbo_state": "edited", "unit_amount": 3.0}])
         log = self.env["qbo.sync.log"].search([("operation", "=", "edit")], limit=1)

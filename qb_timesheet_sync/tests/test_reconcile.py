@@ -3,8 +3,6 @@
 
 from unittest.mock import patch
 
-import requests
-
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -16,14 +14,6 @@ from .common_send import REALM_A, QboSendCase
 
 @tagged("post_install", "-at_install")
 class TestReconcileBilled(QboSendCase):
-    def bill(self, line):
-        """A QuickBooks user puts the time of ``line`` on an invoice."""
-        requests.post(
-            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
-            f"{line.qbo_time_activity_id}/bill",
-            timeout=10,
-        ).raise_for_status()
-
     def reconcile(self):
         return self.env["qbo.reconcile"]._qbo_reconcile_company(self.company)
 

@@ -4,11 +4,10 @@ the reason it was not sent in words that fit what the reader may do, and
 the confirmation when deleting it changes QuickBooks."""
 
 import uuid
-from datetime import date
 
 from odoo.tests import new_test_user, tagged
 
-from .common import REALM_A, qbo_write
+from .common import REALM_A, sent_tour_line
 from .common_send import QboSendCase
 from .test_connection_ui import QboHttpCase
 
@@ -119,20 +118,7 @@ class TestDeleteTour(QboHttpCase):
 
     def test_delete_tour(self):
         self.env.company.qbo_delete_policy = "delete"
-        employee = self.env["hr.employee"].create({"name": "Emily Platt"})
-        project = self.env["project.project"].create({"name": "Website"})
-        line = self.env["account.analytic.line"].create(
-            {
-                "name": "Design review",
-                "employee_id": employee.id,
-                "project_id": project.id,
-                "unit_amount": 2.0,
-                "date": date(2026, 3, 2),
-            }
-        )
-        qbo_write(
-            line, {"qbo_state": "sent", "qbo_time_activity_id": "901", "qbo_realm_id": REALM_A}
-        )
+        line = sent_tour_line(self.env)
         self.start_tour("/odoo/all-timesheets", "qbo_delete_tour", login="admin", timeout=180)
         self.assertFalse(line.exists())
         deletion = self.env["qbo.time.deletion"].search([("time_activity_id", "=", "901")])
