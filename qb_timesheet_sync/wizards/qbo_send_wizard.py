@@ -2,8 +2,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
-from ..models.qbo_bulk import insert_rows
 from ..qbo.updates import duration_change, signed_clock
+from ..tools.bulk import insert_rows
 
 
 class QboSendWizard(models.TransientModel):

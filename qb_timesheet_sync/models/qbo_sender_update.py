@@ -10,6 +10,10 @@ QuickBooks' copy is then read again and compared (``qbo/updates.py``):
 already holding Odoo's values, it is recorded; holding what Odoo sent last,
 the update goes again with the new token; changed by someone in QuickBooks,
 the line goes to *conflict* and a manager chooses which version to keep.
+
+A line deleted in QuickBooks (``qbo_reconcile_changes.py``) is sent again,
+as a new time activity, only by a QuickBooks manager's choice
+(``_qbo_send_again``).
 """
 
 import uuid
@@ -34,18 +38,6 @@ from ..qbo.updates import (
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 from .qbo_sender import PendingAttempt
 from .qbo_state_guard import qbo_trusted
-
-
-class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"
-
-    operation = fields.Selection(
-        selection_add=[
-            ("keep_qbo", "Conflict resolved: kept QuickBooks' version"),
-            ("send_odoo", "Conflict resolved: sent Odoo's version"),
-        ],
-        ondelete={"keep_qbo": "cascade", "send_odoo": "cascade"},
-    )
 
 
 class QboSender(models.AbstractModel):
@@ -425,3 +417,52 @@ class QboSender(models.AbstractModel):
             ),
             "record": plan.line,
         }
+
+    @api.model
+    def _qbo_send_again(self, lines):
+        """Send lines deleted in QuickBooks again, as new time activities:
+        a QuickBooks manager's deliberate choice."""
+        lines._qbo_check_send_access()
+        deleted = lines.filtered(lambda line: line.qbo_state == "deleted")
+        if not deleted:
+            raise UserError(self.env._("None of these lines was deleted in QuickBooks."))
+        for company, company_lines in deleted._qbo_by_company().items():
+            self.env["qbo.sync.log"]._record(
+                company,
+                "send",
+                self.env._("Sent again to QuickBooks"),
+                self.env._(
+                    "%(count)s lines deleted in QuickBooks are sent again as new time activities.",
+                    count=len(company_lines),
+                ),
+                realm_id=company._qbo_connection().realm_id,
+                lines=[
+                    {
+                        "level": "info",
+                        "message": self.env._(
+                            "Sent again by choice: time activity %(id)s was deleted in "
+                            "QuickBooks, a new one is created.",
+                            id=line.qbo_time_activity_id,
+                        ),
+                        "record": line,
+                    }
+                    for line in company_lines
+                ],
+            )
+        # The line starts over; its last attempt stays settled (same requestid).
+        deleted._qbo_write_state(
+            {
+                "qbo_state": "not_sent",
+                "qbo_time_activity_id": False,
+                "qbo_sync_token": False,
+                "qbo_sent_payload": False,
+                "qbo_sent_duration": 0.0,
+                "qbo_sent_rate": 0.0,
+                "qbo_sent_at": False,
+                "qbo_sent_by_id": False,
+                "qbo_conflict_payload": False,
+                "qbo_last_error": False,
+                "qbo_refusal_code": False,
+            }
+        )
+        return self._qbo_send(deleted)

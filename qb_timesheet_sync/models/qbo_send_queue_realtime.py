@@ -39,34 +39,6 @@ REALTIME_CATCH_UP_DOMAIN = [
 ]
 
 
-class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._qbo_wake_realtime()
-        return lines
-
-    def write(self, vals):
-        result = super().write(vals)
-        # The addon's own state writes (qbo_ fields) do not wake it up.
-        if any(not name.startswith("qbo_") for name in vals):
-            self._qbo_wake_realtime()
-        return result
-
-    def _qbo_wake_realtime(self):
-        """Wake the real-time sender once per transaction, if a company of
-        these lines is in real-time mode."""
-        data = self.env.cr.precommit.data
-        if data.get("qbo_realtime_woken") or not self:
-            return
-        if not any(self.sudo().company_id.mapped("qbo_send_when_sendable")):
-            return
-        data["qbo_realtime_woken"] = True
-        self.env.ref(REALTIME_CRON).sudo()._trigger()
-
-
 class QboSendQueue(models.AbstractModel):
     _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
@@ -124,16 +96,3 @@ class QboSendQueue(models.AbstractModel):
             if sendable:
                 self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
         company.qbo_realtime_last = now
-
-
-class QboConnection(models.Model):
-    _inherit = "qbo.connection"
-
-    def _qbo_finish_connect(self, code, realm_id):
-        """Once connected again, catch up at once what waited meanwhile:
-        wake the real-time mode and the background sender."""
-        summary = super()._qbo_finish_connect(code, realm_id)
-        if self.sudo().company_id.qbo_send_when_sendable:
-            self.env.ref(REALTIME_CRON).sudo()._trigger()
-        self.env["qbo.send.queue"]._qbo_wake_sender()
-        return summary
