@@ -1,5 +1,6 @@
 # Abstract models first: the models inheriting them are set up after them.
 from . import qbo_state_guard, qbo_mapping_mixin, qbo_append_only
+from . import qbo_service_item_mixin, qbo_hour_details_mixin
 from . import (
     account_analytic_line,
     account_analytic_line_plan,
@@ -38,6 +39,7 @@ from . import (
     qbo_send_queue_realtime,
     qbo_reconcile,
     qbo_sender_update,
+    qbo_sender_choice,
     qbo_time_deletion,
     qbo_webhook_event,
 )

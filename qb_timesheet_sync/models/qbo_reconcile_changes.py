@@ -8,7 +8,7 @@ QuickBooks* (or to the existing *conflict* when it was also edited in Odoo),
 keeps QuickBooks' version in ``qbo_conflict_payload`` and its sentence in
 ``qbo_last_error``, and the senders refuse it until a QuickBooks manager
 chooses: keep QuickBooks' version (the line takes its duration, date and
-description, ``qbo_sender_update.py``) or send Odoo's over it.
+description, ``qbo_sender_choice.py``) or send Odoo's over it.
 
 *Deleted*: a webhook's ``deleted`` event is never trusted alone: the id is
 read again, and only QuickBooks' *Object Not Found* confirms it. Queries by

@@ -6,6 +6,9 @@ for the background sender by themselves.
 Saving a line only wakes a cron up (nothing reaches QuickBooks from the
 user's transaction); the cron looks at the lines written since its last run,
 keeps those that may be sent, and queues them as a background send does.
+This file holds that cron; saving a line wakes it
+(``account_analytic_line_realtime.py``), and so does a connection made again
+(``qbo_connection_realtime.py``).
 """
 
 import logging
@@ -55,7 +58,7 @@ class QboSendQueue(models.AbstractModel):
         now = fields.Datetime.now()
         if company._qbo_connection().state != "connected":
             # The watermark stays: once connected again, the next run (woken
-            # by the connection, see QboConnection) takes up what was written.
+            # by the connection, see qbo_connection_realtime.py) takes up what was written.
             return
         recent = [("qbo_state", "in", REALTIME_STATES)]
         if company.qbo_realtime_last:
