@@ -4,7 +4,7 @@
 A signed notification is always answered 200, whatever it holds: Intuit
 retries a notification answered otherwise as a whole, and later events wait
 behind it (docs/ASSUMPTIONS.md#webhook-always-200). The events are only
-stored here; a cron reads the changes (``models/qbo_webhook.py``), so the
+stored here; a cron reads the changes (``models/qbo_webhook_event.py``), so the
 answer leaves well within Intuit's 3 seconds. Any content type is accepted
 (``application/cloudevents+json`` or ``application/json``,
 docs/ASSUMPTIONS.md#webhook-content-type): the raw body is read."""

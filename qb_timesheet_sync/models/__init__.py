@@ -1,5 +1,6 @@
-# The mixin first: models inheriting it are set up after it.
-from . import qbo_mapping_mixin
+# Abstract models first: the models inheriting them are set up after them.
+from . import qbo_state_guard, qbo_mapping_mixin, qbo_append_only
+from . import qbo_service_item_mixin, qbo_hour_details_mixin
 from . import (
     account_analytic_line,
     account_analytic_line_plan,
@@ -23,19 +24,28 @@ from . import (
     qbo_send_queue,
     qbo_send_queue_cron,
     qbo_sender,
-    qbo_state_guard,
     qbo_suggestion,
     qbo_sync_log,
+    qbo_sync_log_line,
     res_company,
     res_config_settings,
     res_partner,
 )
 
-# Extensions of the sender and of its queue, after them.
-from . import qbo_deletion, qbo_realtime, qbo_reconcile, qbo_update, qbo_webhook
+# Extensions of the sender, of its queue and of the lines, after them.
+from . import (
+    account_analytic_line_realtime,
+    qbo_connection_realtime,
+    qbo_send_queue_realtime,
+    qbo_reconcile,
+    qbo_sender_update,
+    qbo_sender_choice,
+    qbo_time_deletion,
+    qbo_webhook_event,
+)
 
 # What the reconciliation does with changes and deletions seen in QuickBooks.
 from . import qbo_reconcile_changes
 
-# The monthly read budget, and the bounded deletion sweep, after them.
+# The monthly read budget, and the bounded deletion sweep.
 from . import qbo_read_budget

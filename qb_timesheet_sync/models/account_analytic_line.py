@@ -17,7 +17,7 @@ from ..qbo import (
     QboTimeout,
 )
 from ..qbo.text import render
-from .qbo_bulk import update_rows
+from ..tools.bulk import update_rows
 from .qbo_state_guard import is_trusted, qbo_trusted
 
 # The words of these states are the vocabulary of readme/USAGE.md.
@@ -72,7 +72,7 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         index=True,
     )
-    # Not stored: a state written on many lines at once (qbo_bulk.update_rows)
+    # Not stored: a state written on many lines at once (tools/bulk.py update_rows)
     # has no stored field to recompute line by line.
     qbo_status = fields.Selection(
         QBO_STATUSES,
@@ -245,7 +245,7 @@ class AccountAnalyticLine(models.Model):
                 or (line.qbo_time_activity_id and line.qbo_state != "deleted")
             )
         )
-        # The company may ask to delete the time activity too (qbo_deletion.py);
+        # The company may ask to delete the time activity too (qbo_time_deletion.py);
         # a QuickBooks manager's deletion then follows to QuickBooks.
         follow = sent.filtered(
             lambda line: line.company_id.qbo_delete_policy == "delete" and line.qbo_time_activity_id

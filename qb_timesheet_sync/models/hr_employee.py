@@ -13,7 +13,7 @@ CONTRACTOR_TYPES = ("contractor", "freelance")
 
 class HrEmployee(models.Model):
     _name = "hr.employee"
-    _inherit = ["hr.employee", "qbo.mapping.mixin"]
+    _inherit = ["hr.employee", "qbo.mapping.mixin", "qbo.hour.details.mixin"]
 
     _qbo_id_field = "qbo_id"
     _qbo_kind_field = "qbo_kind"
@@ -83,33 +83,16 @@ class HrEmployee(models.Model):
         groups="hr.group_hr_user",
         help="Hourly rate of this employee's billable time when the project sets none.",
     )
-    # What this employee's hours carry (see models/qbo_hour_details.py).
+    # What this employee's hours carry: fields of qbo_hour_details_mixin.py,
+    # their help here (the cascade: models/qbo_hour_details.py).
     qbo_item_ref_id = fields.Many2one(
-        "qbo.item",
-        string="QuickBooks service item",
-        check_company=True,
-        copy=False,
-        domain=[("kind", "=", "item")],
-        groups="qb_timesheet_sync.group_qbo_user",
         help="Service item of this employee's time, unless the task has one; above the "
         "project's and the company's.",
     )
     qbo_class_ref_id = fields.Many2one(
-        "qbo.item",
-        string="QuickBooks class",
-        check_company=True,
-        copy=False,
-        domain=[("kind", "=", "class")],
-        groups="qb_timesheet_sync.group_qbo_user",
         help="Class of this employee's time, above the project's and the company's.",
     )
     qbo_department_ref_id = fields.Many2one(
-        "qbo.item",
-        string="QuickBooks location",
-        check_company=True,
-        copy=False,
-        domain=[("kind", "=", "department")],
-        groups="qb_timesheet_sync.group_qbo_user",
         help="Location of this employee's time, above the project's and the company's.",
     )
     # QuickBooks Payroll (see models/qbo_payroll.py). The compensations

@@ -7,7 +7,7 @@ class ProjectProject(models.Model):
     sub-customer of its client's customer."""
 
     _name = "project.project"
-    _inherit = ["project.project", "qbo.mapping.mixin"]
+    _inherit = ["project.project", "qbo.mapping.mixin", "qbo.hour.details.mixin"]
 
     _qbo_id_field = "qbo_customer_id"
     _qbo_name_field = "qbo_fully_qualified_name"
@@ -78,34 +78,17 @@ class ProjectProject(models.Model):
         help="Rate of the billable time of this project, unless the employee has a rate of "
         "their own on it.",
     )
+    # What the project's hours carry: fields of qbo_hour_details_mixin.py,
+    # their help here (the cascade: models/qbo_hour_details.py).
     qbo_item_ref_id = fields.Many2one(
-        "qbo.item",
-        string="QuickBooks service item",
-        check_company=True,
-        copy=False,
-        domain=[("kind", "=", "item")],
-        groups="qb_timesheet_sync.group_qbo_user",
         help="Service item of the time sent for this project, unless its task or employee has "
         "one; the company default when empty.",
     )
-    # Class and location of the project's time (see models/qbo_hour_details.py).
     qbo_class_ref_id = fields.Many2one(
-        "qbo.item",
-        string="QuickBooks class",
-        check_company=True,
-        copy=False,
-        domain=[("kind", "=", "class")],
-        groups="qb_timesheet_sync.group_qbo_user",
         help="Class of the time sent for this project, unless the employee has one; the "
         "company default when empty.",
     )
     qbo_department_ref_id = fields.Many2one(
-        "qbo.item",
-        string="QuickBooks location",
-        check_company=True,
-        copy=False,
-        domain=[("kind", "=", "department")],
-        groups="qb_timesheet_sync.group_qbo_user",
         help="Location of the time sent for this project, unless the employee has one; the "
         "company default when empty.",
     )

@@ -27,15 +27,6 @@ UNLOGGED_CALLS_PARAM = "qb_timesheet_sync.reconcile_unlogged_calls.%s"  # per Qu
 BILLED = "HasBeenBilled"
 
 
-class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
-
-    operation = fields.Selection(
-        selection_add=[("reconcile", "Changes seen in QuickBooks")],
-        ondelete={"reconcile": "cascade"},
-    )
-
-
 class QboReconcile(models.AbstractModel):
     _name = "qbo.reconcile"
     _description = "QuickBooks reconciliation of sent timesheets"

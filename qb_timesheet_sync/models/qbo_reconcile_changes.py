@@ -8,7 +8,7 @@ QuickBooks* (or to the existing *conflict* when it was also edited in Odoo),
 keeps QuickBooks' version in ``qbo_conflict_payload`` and its sentence in
 ``qbo_last_error``, and the senders refuse it until a QuickBooks manager
 chooses: keep QuickBooks' version (the line takes its duration, date and
-description, ``qbo_update.py``) or send Odoo's over it.
+description, ``qbo_sender_choice.py``) or send Odoo's over it.
 
 *Deleted*: a webhook's ``deleted`` event is never trusted alone: the id is
 read again, and only QuickBooks' *Object Not Found* confirms it. Queries by
@@ -24,7 +24,6 @@ again* sends it, as a new time activity, through the normal journaled create.
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..qbo import QboNotFound
 from ..qbo.updates import format_clock, minutes_of, same_content
@@ -40,8 +39,17 @@ class QboReconcile(models.AbstractModel):
 
     @api.model
     def _qbo_sweep_due(self, realm_id, now):
+        """Once a day, and not while the app's month is past the stop
+        threshold of its read budget: the sweep is an optional read."""
         last = self.env["ir.config_parameter"].sudo().get_param(SWEEP_PARAM % realm_id)
-        return not last or fields.Datetime.to_datetime(last) + SWEEP_INTERVAL <= now
+        if last and fields.Datetime.to_datetime(last) + SWEEP_INTERVAL > now:
+            return False
+        connection = (
+            self.env["qbo.connection"]
+            .sudo()
+            .search([("realm_id", "=", realm_id), ("state", "=", "connected")], limit=1)
+        )
+        return self.env["qbo.read.budget"]._qbo_optional_reads_allowed(connection.company_id, now)
 
     @api.model
     def _qbo_sweep_read(self, realm_id, client):
@@ -101,7 +109,7 @@ class QboReconcile(models.AbstractModel):
         for line in lines:
             record = by_id[line.qbo_time_activity_id]
             if line.qbo_state == "queued":
-                continue  # an edit on its way: its sender compares (qbo_update.py)
+                continue  # an edit on its way: its sender compares (qbo_sender_update.py)
             if not line.qbo_sent_payload or same_content(record, line.qbo_sent_payload):
                 vals = {}
                 if record.get("SyncToken") != line.qbo_sync_token:
@@ -248,56 +256,3 @@ class QboReconcile(models.AbstractModel):
             )
             details.append({"level": "warning", "message": message, "record": line})
         return lines, details
-
-
-class QboSender(models.AbstractModel):
-    _inherit = "qbo.sender"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
-
-    @api.model
-    def _qbo_send_again(self, lines):
-        """Send lines deleted in QuickBooks again, as new time activities:
-        a QuickBooks manager's deliberate choice."""
-        lines._qbo_check_send_access()
-        deleted = lines.filtered(lambda line: line.qbo_state == "deleted")
-        if not deleted:
-            raise UserError(self.env._("None of these lines was deleted in QuickBooks."))
-        for company, company_lines in deleted._qbo_by_company().items():
-            self.env["qbo.sync.log"]._record(
-                company,
-                "send",
-                self.env._("Sent again to QuickBooks"),
-                self.env._(
-                    "%(count)s lines deleted in QuickBooks are sent again as new time activities.",
-                    count=len(company_lines),
-                ),
-                realm_id=company._qbo_connection().realm_id,
-                lines=[
-                    {
-                        "level": "info",
-                        "message": self.env._(
-                            "Sent again by choice: time activity %(id)s was deleted in "
-                            "QuickBooks, a new one is created.",
-                            id=line.qbo_time_activity_id,
-                        ),
-                        "record": line,
-                    }
-                    for line in company_lines
-                ],
-            )
-        # The line starts over; its last attempt stays settled (same requestid).
-        deleted._qbo_write_state(
-            {
-                "qbo_state": "not_sent",
-                "qbo_time_activity_id": False,
-                "qbo_sync_token": False,
-                "qbo_sent_payload": False,
-                "qbo_sent_duration": 0.0,
-                "qbo_sent_rate": 0.0,
-                "qbo_sent_at": False,
-                "qbo_sent_by_id": False,
-                "qbo_conflict_payload": False,
-                "qbo_last_error": False,
-                "qbo_refusal_code": False,
-            }
-        )
-        return self._qbo_send(deleted)

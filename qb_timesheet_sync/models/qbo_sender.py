@@ -233,7 +233,7 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_deliver(self, plans, send_context, counts, details):
         """Create the time activities of ``plans`` in QuickBooks, and update
-        those of edited lines (``qbo_update.py``)."""
+        those of edited lines (``qbo_sender_update.py``)."""
         updates = [plan for plan in plans if plan.operation == "update"]
         if updates:
             self._qbo_deliver_updates(updates, send_context, counts, details)

@@ -2,38 +2,13 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
 
 from ..qbo.text import render
-from .qbo_bulk import insert_rows
+from ..tools.bulk import insert_rows
 
 # Days the sync log is kept (Settings); empty or 0: kept forever.
 RETENTION_PARAM = "qb_timesheet_sync.log_retention_days"
-
-
-class QboAppendOnly(models.AbstractModel):
-    """An audit trail: written by the addon (as superuser), read by people,
-    changed and deleted by no one; only the retention clean-up removes old
-    entries."""
-
-    _name = "qbo.append.only"
-    _description = "QuickBooks audit trail"
-
-    def write(self, vals):
-        self._qbo_check_append_only()
-        return super().write(vals)
-
-    def unlink(self):
-        self._qbo_check_append_only()
-        return super().unlink()
-
-    def _qbo_check_append_only(self):
-        if not self.env.su:
-            raise AccessError(
-                _("The QuickBooks sync log is an audit trail: it cannot be changed or deleted.")
-            )
 
 
 # The timesheet values a detail line may carry itself, when its timesheet
@@ -71,6 +46,12 @@ class QboSyncLog(models.Model):
             ("preview", "Send preview"),
             ("edit", "Edited after sending"),
             ("mapping", "Link changed by hand"),
+            ("delete", "Delete in QuickBooks"),
+            ("reconcile", "Changes seen in QuickBooks"),
+            ("keep_qbo", "Conflict resolved: kept QuickBooks' version"),
+            ("send_odoo", "Conflict resolved: sent Odoo's version"),
+            ("webhook", "Webhook from QuickBooks"),
+            ("budget", "Read budget"),
         ],
         required=True,
         index=True,
@@ -342,59 +323,3 @@ class QboSyncLog(models.Model):
             return
         limit = fields.Datetime.now() - timedelta(days=days)
         self.sudo().search([("create_date", "<", limit), ("state", "!=", "running")]).unlink()
-
-
-class QboSyncLogLine(models.Model):
-    _name = "qbo.sync.log.line"
-    _inherit = ["qbo.append.only"]
-    _description = "QuickBooks sync log detail"
-    _order = "id"
-
-    log_id = fields.Many2one("qbo.sync.log", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="log_id.company_id", store=True)
-    level = fields.Selection(
-        [("info", "Info"), ("warning", "Warning"), ("error", "Error")],
-        default="info",
-        required=True,
-    )
-    message = fields.Text(required=True)
-    res_model = fields.Char(string="Record model")
-    res_id = fields.Many2oneReference(string="Record", model_field="res_model")
-    record_name = fields.Char(string="Record name")
-    timesheet_id = fields.Many2one(
-        "account.analytic.line",
-        string="Timesheet line",
-        index="btree_not_null",
-        ondelete="set null",
-        readonly=True,
-    )
-    employee_id = fields.Many2one("hr.employee", readonly=True)
-    timesheet_date = fields.Date(string="Date", readonly=True)
-    duration = fields.Float(readonly=True, help="Of the timesheet line, in hours.")
-    qbo_code = fields.Char(string="QuickBooks code")
-    intuit_tid = fields.Char(string="Intuit transaction id")
-    count_moved = fields.Integer(
-        string="Lines taken over",
-        readonly=True,
-        help="Queued lines of this send that another send took over at this point.",
-    )
-
-    def init(self):
-        # The background sender sums the lines taken over from its send
-        # after every chunk: those details are few among many.
-        create_index(
-            self.env.cr,
-            "qbo_sync_log_line_moved_index",
-            self._table,
-            ["log_id"],
-            where="count_moved > 0",
-        )
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }

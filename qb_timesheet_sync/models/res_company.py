@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from .qbo_read_budget import DEFAULT_SWEEP_WINDOW_DAYS
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -123,6 +125,13 @@ class ResCompany(models.Model):
         default="refuse",
         required=True,
     )
+    qbo_sweep_window_days = fields.Integer(
+        string="Check for deletions (days back)",
+        default=DEFAULT_SWEEP_WINDOW_DAYS,
+        help="Each day, the unbilled time activities dated or sent within this many days are "
+        "read again to find those deleted in QuickBooks; older ones are followed by webhooks "
+        "and a small daily share of them is read again too.",
+    )
 
     @api.depends("qbo_default_item_ref_id", "qbo_connection_ids.realm_id")
     def _compute_qbo_default_item_id(self):
@@ -151,7 +160,7 @@ class ResCompany(models.Model):
         "than one day. Only its lines that may be sent are sent.",
     )
     qbo_auto_send_last = fields.Datetime(string="Last scheduled send", readonly=True)
-    # Real-time mode (models/qbo_realtime.py).
+    # Real-time mode (models/qbo_send_queue_realtime.py).
     qbo_send_when_sendable = fields.Boolean(
         string="Send as soon as sendable",
         help="New timesheet lines that may be sent, and edits of sent lines, are sent to "

@@ -3,8 +3,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import format_date
 
+from ..qbo.budget import DEFAULT_ALLOWANCE
 from ..qbo.oauth import EXPIRY_WARNING_DAYS
 from .qbo_connection import SOFT_RELOAD
+from .qbo_read_budget import ALLOWANCE_PARAM
 from .qbo_sync_log import RETENTION_PARAM
 
 # Secrets of the Intuit app: typed in Settings, stored as system parameters,
@@ -147,6 +149,23 @@ class ResConfigSettings(models.TransientModel):
     # Cut-off (res.company.qbo_send_from_date).
     qbo_send_from_date = fields.Date(related="company_id.qbo_send_from_date", readonly=False)
 
+    qbo_read_allowance = fields.Integer(
+        string="Monthly read allowance",
+        config_parameter=ALLOWANCE_PARAM,
+        default=DEFAULT_ALLOWANCE,
+        help="Metered reads (CorePlus calls) your Intuit app may make per calendar month: "
+        "500,000 on the free Builder tier. Optional reads stop at 95 %.",
+    )
+    qbo_read_month_count = fields.Integer(
+        string="Reads this month", compute="_compute_qbo_read_budget"
+    )
+    qbo_read_forecast = fields.Integer(
+        string="Expected by month end", compute="_compute_qbo_read_budget"
+    )
+    qbo_sweep_window_days = fields.Integer(
+        related="company_id.qbo_sweep_window_days", readonly=False
+    )
+
     # A dependency, so the settings form (an onchange of a new record)
     # computes the flags; without one they would stay False.
     @api.depends("company_id")
@@ -258,3 +277,9 @@ class ResConfigSettings(models.TransientModel):
         if self.company_id.qbo_resync_preview:
             return wizard.action_preview()
         return wizard.action_check()
+
+    def _compute_qbo_read_budget(self):
+        count, expected, _allowance = self.env["qbo.read.budget"]._qbo_forecast()
+        for settings in self:
+            settings.qbo_read_month_count = count
+            settings.qbo_read_forecast = expected

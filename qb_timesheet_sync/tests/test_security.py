@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Who may do what, per role, through the ORM paths RPC reaches (``with_user``).
 
-The real XML-RPC/JSON-RPC calls are in test_security_rpc.py; this file holds
+The real XML-RPC/JSON-RPC calls are in test_security_rpc_*.py; this file holds
 the matrix of every model of the addon and every QuickBooks field on core
 models, and the integrity rules behind "never sent twice".
 """

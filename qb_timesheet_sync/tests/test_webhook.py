@@ -17,7 +17,7 @@ from .common import REALM_A, REALM_B
 from .test_connection_ui import QboHttpCase, QboWebhookHttpCase
 
 CONTROLLER_LOGGER = "odoo.addons.qb_timesheet_sync.controllers.webhook"
-MODEL_LOGGER = "odoo.addons.qb_timesheet_sync.models.qbo_webhook"
+MODEL_LOGGER = "odoo.addons.qb_timesheet_sync.models.qbo_webhook_event"
 
 WEBHOOK_PATH = "/qb_timesheet_sync/webhook"
 TOKEN = "test-verifier-token"

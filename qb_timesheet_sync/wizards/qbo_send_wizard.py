@@ -2,8 +2,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
-from ..models.qbo_bulk import insert_rows
 from ..qbo.updates import duration_change, signed_clock
+from ..tools.bulk import insert_rows
 
 
 class QboSendWizard(models.TransientModel):
@@ -271,46 +271,3 @@ class QboSendWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         return self.line_ids._qbo_send()
-
-
-class QboSendWizardUpdate(models.TransientModel):
-    _name = "qbo.send.wizard.update"
-    _description = "Send to QuickBooks: time activity to update"
-    _order = "id"
-
-    wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")
-    line_id = fields.Many2one("account.analytic.line", required=True, ondelete="cascade")
-    date = fields.Date(related="line_id.date")
-    employee_id = fields.Many2one(related="line_id.employee_id")
-    project_id = fields.Many2one(related="line_id.project_id")
-    time_activity = fields.Char(string="QuickBooks time activity")
-    change = fields.Char(string="QuickBooks now → after the update")
-
-
-class QboSendWizardTotal(models.TransientModel):
-    _name = "qbo.send.wizard.total"
-    _description = "Send to QuickBooks: total per employee or customer"
-    _order = "name"
-
-    wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")
-    group = fields.Selection([("employee", "Employee"), ("customer", "Customer")], required=True)
-    name = fields.Char()
-    line_count = fields.Integer(string="Lines")
-    hours = fields.Float()
-    currency_id = fields.Many2one("res.currency")
-    amount = fields.Monetary(string="Billable amount")
-    cost = fields.Monetary()
-
-
-class QboSendWizardRefusal(models.TransientModel):
-    _name = "qbo.send.wizard.refusal"
-    _description = "Send to QuickBooks: refused line"
-    _order = "id"
-
-    wizard_id = fields.Many2one("qbo.send.wizard", required=True, ondelete="cascade")
-    line_id = fields.Many2one("account.analytic.line", required=True, ondelete="cascade")
-    date = fields.Date(related="line_id.date")
-    employee_id = fields.Many2one(related="line_id.employee_id")
-    project_id = fields.Many2one(related="line_id.project_id")
-    unit_amount = fields.Float(related="line_id.unit_amount", string="Duration")
-    reason = fields.Text()

@@ -24,15 +24,6 @@ DELETE_CRON = "qb_timesheet_sync.ir_cron_qbo_delete"
 DELETE_CHUNK = 300
 
 
-class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"
-
-    operation = fields.Selection(
-        selection_add=[("delete", "Delete in QuickBooks")],
-        ondelete={"delete": "cascade"},
-    )
-
-
 class QboTimeDeletion(models.Model):
     _name = "qbo.time.deletion"
     _description = "Time activity to delete in QuickBooks"

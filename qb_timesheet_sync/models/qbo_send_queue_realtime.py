@@ -6,6 +6,9 @@ for the background sender by themselves.
 Saving a line only wakes a cron up (nothing reaches QuickBooks from the
 user's transaction); the cron looks at the lines written since its last run,
 keeps those that may be sent, and queues them as a background send does.
+This file holds that cron; saving a line wakes it
+(``account_analytic_line_realtime.py``), and so does a connection made again
+(``qbo_connection_realtime.py``).
 """
 
 import logging
@@ -39,34 +42,6 @@ REALTIME_CATCH_UP_DOMAIN = [
 ]
 
 
-class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._qbo_wake_realtime()
-        return lines
-
-    def write(self, vals):
-        result = super().write(vals)
-        # The addon's own state writes (qbo_ fields) do not wake it up.
-        if any(not name.startswith("qbo_") for name in vals):
-            self._qbo_wake_realtime()
-        return result
-
-    def _qbo_wake_realtime(self):
-        """Wake the real-time sender once per transaction, if a company of
-        these lines is in real-time mode."""
-        data = self.env.cr.precommit.data
-        if data.get("qbo_realtime_woken") or not self:
-            return
-        if not any(self.sudo().company_id.mapped("qbo_send_when_sendable")):
-            return
-        data["qbo_realtime_woken"] = True
-        self.env.ref(REALTIME_CRON).sudo()._trigger()
-
-
 class QboSendQueue(models.AbstractModel):
     _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
@@ -83,7 +58,7 @@ class QboSendQueue(models.AbstractModel):
         now = fields.Datetime.now()
         if company._qbo_connection().state != "connected":
             # The watermark stays: once connected again, the next run (woken
-            # by the connection, see QboConnection) takes up what was written.
+            # by the connection, see qbo_connection_realtime.py) takes up what was written.
             return
         recent = [("qbo_state", "in", REALTIME_STATES)]
         if company.qbo_realtime_last:
@@ -124,16 +99,3 @@ class QboSendQueue(models.AbstractModel):
             if sendable:
                 self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
         company.qbo_realtime_last = now
-
-
-class QboConnection(models.Model):
-    _inherit = "qbo.connection"
-
-    def _qbo_finish_connect(self, code, realm_id):
-        """Once connected again, catch up at once what waited meanwhile:
-        wake the real-time mode and the background sender."""
-        summary = super()._qbo_finish_connect(code, realm_id)
-        if self.sudo().company_id.qbo_send_when_sendable:
-            self.env.ref(REALTIME_CRON).sudo()._trigger()
-        self.env["qbo.send.queue"]._qbo_wake_sender()
-        return summary

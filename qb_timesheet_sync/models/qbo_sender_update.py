@@ -10,12 +10,14 @@ QuickBooks' copy is then read again and compared (``qbo/updates.py``):
 already holding Odoo's values, it is recorded; holding what Odoo sent last,
 the update goes again with the new token; changed by someone in QuickBooks,
 the line goes to *conflict* and a manager chooses which version to keep.
+
+What a QuickBooks manager chooses for a line in conflict, changed or deleted
+in QuickBooks is in ``qbo_sender_choice.py``.
 """
 
 import uuid
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, models
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
 from ..qbo.errors import explain_optional_field
@@ -33,19 +35,6 @@ from ..qbo.updates import (
 )
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 from .qbo_sender import PendingAttempt
-from .qbo_state_guard import qbo_trusted
-
-
-class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"
-
-    operation = fields.Selection(
-        selection_add=[
-            ("keep_qbo", "Conflict resolved: kept QuickBooks' version"),
-            ("send_odoo", "Conflict resolved: sent Odoo's version"),
-        ],
-        ondelete={"keep_qbo": "cascade", "send_odoo": "cascade"},
-    )
 
 
 class QboSender(models.AbstractModel):
@@ -181,161 +170,6 @@ class QboSender(models.AbstractModel):
     def _qbo_read_time_activities(self, send_context, activity_ids):
         """{Id: time activity} of ``activity_ids`` (deleted ones left out)."""
         return send_context.client.time_activities_by_ids(activity_ids)
-
-    # ------------------------------------------------------------------
-    # Conflicts: a manager chooses which version to keep
-    # ------------------------------------------------------------------
-    @api.model
-    def _qbo_keep_quickbooks_version(self, lines):
-        """Lines in conflict, or changed in QuickBooks, take QuickBooks'
-        duration, date and description; QuickBooks is not written. (The
-        rest, such as a rate or a customer changed in QuickBooks, stays as
-        Odoo has it: QuickBooks' version is accepted with its SyncToken.)"""
-        lines = self._qbo_conflict_lines(lines)
-        details = []
-        for line in lines:
-            record = line.sudo().qbo_conflict_payload
-            odoo_version = self._qbo_line_version_text(line)
-            values = {"unit_amount": minutes_of(record) / 60, "date": record.get("TxnDate")}
-            if (record.get("Description") or "") != line._qbo_description():
-                values["name"] = record.get("Description") or "/"
-            # The addon's own write: not an edit to send back, whatever the
-            # company's edit policy (account_analytic_line.py).
-            with qbo_trusted():
-                line.write(values)
-            line._qbo_mark_sent(
-                record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
-            )
-            details.append(
-                self.env._(
-                    "Odoo had %(odoo)s, now %(qbo)s as in QuickBooks.",
-                    odoo=odoo_version,
-                    qbo=self._qbo_version_text(record),
-                )
-            )
-        self._qbo_log_choice(
-            lines,
-            "keep_qbo",
-            self.env._("Kept QuickBooks' version"),
-            self.env._("QuickBooks' version kept in Odoo."),
-            details,
-        )
-        return self._qbo_choice_notification(lines, self.env._("QuickBooks' version was kept."))
-
-    @api.model
-    def _qbo_send_odoo_version(self, lines):
-        """Send Odoo's version of lines in conflict over QuickBooks' one.
-        Time billed in QuickBooks keeps QuickBooks' version: it is on an invoice."""
-        lines = self._qbo_conflict_lines(lines)
-        message = self.env._(
-            "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
-            "version can be kept."
-        )
-        billed = lines.filtered(lambda line: line.sudo().qbo_billed)
-        if billed == lines:
-            raise UserError(message)
-        if billed:
-            # Left as they are, and said so: never sent over the invoice.
-            self._qbo_log_choice(
-                billed,
-                "send_odoo",
-                self.env._("Sent Odoo's version"),
-                message,
-                [message] * len(billed),
-                outcome="refused",
-            )
-        lines -= billed
-        details = []
-        for line in lines:
-            record = line.sudo().qbo_conflict_payload
-            details.append(
-                self.env._(
-                    "QuickBooks had %(qbo)s; Odoo's version, %(odoo)s, is sent over it.",
-                    qbo=self._qbo_version_text(record),
-                    odoo=self._qbo_line_version_text(line),
-                )
-            )
-            # QuickBooks' version becomes the one the update replaces.
-            line._qbo_write_state(
-                {
-                    "qbo_state": "edited",
-                    "qbo_sync_token": record.get("SyncToken"),
-                    "qbo_sent_payload": record,
-                    "qbo_sent_duration": minutes_of(record) / 60,
-                    "qbo_conflict_payload": False,
-                    "qbo_last_error": False,
-                }
-            )
-        self._qbo_log_choice(
-            lines,
-            "send_odoo",
-            self.env._("Sent Odoo's version"),
-            self.env._("Odoo's version chosen: sent over QuickBooks' one."),
-            details,
-        )
-        return self._qbo_send(lines)
-
-    @api.model
-    def _qbo_conflict_lines(self, lines):
-        lines._qbo_check_send_access()
-        conflicts = lines.filtered(lambda line: line.qbo_state in ("conflict", "changed"))
-        if not conflicts:
-            raise UserError(
-                self.env._("None of these lines was changed in QuickBooks since it was sent.")
-            )
-        return conflicts
-
-    @api.model
-    def _qbo_version_text(self, record):
-        """'4:00 on 2026-03-02, "Design review"': what a version says."""
-        return self.env["qbo.reconcile"]._qbo_version_text(record)
-
-    @api.model
-    def _qbo_line_version_text(self, line):
-        """What Odoo's version of ``line`` says, as :meth:`_qbo_version_text`."""
-        hours, minutes = divmod(round(line._qbo_hours() * 60), 60)
-        return self._qbo_version_text(
-            {
-                "Hours": hours,
-                "Minutes": minutes,
-                "TxnDate": fields.Date.to_string(line.date),
-                "Description": line._qbo_description(),
-            }
-        )
-
-    @api.model
-    def _qbo_log_choice(self, lines, operation, name, summary, messages, outcome="done"):
-        """The sync log of a manager's choice: one entry per company, one
-        detail per line saying what it had and what it has now; every line
-        counted as ``outcome`` (done, or refused when nothing was done)."""
-        message_of = dict(zip(lines, messages, strict=True))
-        for company, company_lines in lines._qbo_by_company().items():
-            self.env["qbo.sync.log"]._record(
-                company,
-                operation,
-                name,
-                summary,
-                realm_id=company._qbo_connection().realm_id,
-                lines=[
-                    {"level": "info", "message": message_of[line], "record": line}
-                    for line in company_lines
-                ],
-                counts={outcome: len(company_lines)},
-            )
-
-    @api.model
-    def _qbo_choice_notification(self, lines, message):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "%(message)s (%(count)s lines)", message=message, count=len(lines)
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
 
     # ------------------------------------------------------------------
     # Outcomes, on the line and in the sync log

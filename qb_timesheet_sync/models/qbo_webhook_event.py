@@ -24,15 +24,6 @@ PROCESS_CRON = "qb_timesheet_sync.ir_cron_qbo_webhook"
 RESYNC_ENTITIES = ("Customer", "Employee", "Vendor")
 
 
-class QboSyncLog(models.Model):
-    _inherit = "qbo.sync.log"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
-
-    operation = fields.Selection(
-        selection_add=[("webhook", "Webhook from QuickBooks")],
-        ondelete={"webhook": "cascade"},
-    )
-
-
 class QboWebhookEvent(models.Model):
     _name = "qbo.webhook.event"
     _description = "QuickBooks webhook event"
