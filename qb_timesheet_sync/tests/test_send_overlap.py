@@ -30,6 +30,13 @@ WAIT_SECONDS = 60
 CHUNK = 4
 
 
+def log_counts(state="done", **counts):
+    """What a sync log entry of a send holds: its state and its counts (0
+    unless given)."""
+    keys = ("done", "refused", "skipped", "failed", "moved", "remaining")
+    return {"state": state, **{key: counts.get(key, 0) for key in keys}}
+
+
 @tagged("post_install", "-at_install")
 class TestSendOverlap(QboSendCase):
     # Committed fixtures and real transactions, as TestSend makes them.
@@ -238,24 +245,8 @@ class TestSendOverlap(QboSendCase):
         self.assertEqual(
             logs,
             {
-                background_log_id: {
-                    "state": "done",
-                    "done": 2 * CHUNK,
-                    "refused": 0,
-                    "skipped": 0,
-                    "failed": 0,
-                    "moved": len(taken_ids),
-                    "remaining": 0,
-                },
-                manager_log_id: {
-                    "state": "done",
-                    "done": len(taken_ids),
-                    "refused": 0,
-                    "skipped": 0,
-                    "failed": 0,
-                    "moved": 0,
-                    "remaining": 0,
-                },
+                background_log_id: log_counts(done=2 * CHUNK, moved=len(taken_ids)),
+                manager_log_id: log_counts(done=len(taken_ids)),
             },
         )
 
@@ -283,15 +274,7 @@ class TestSendOverlap(QboSendCase):
         del background_log["details"]
         self.assertEqual(
             background_log,
-            {
-                "state": "done",
-                "done": CHUNK,
-                "refused": 0,
-                "skipped": 0,
-                "failed": 0,
-                "moved": len(taken_ids),
-                "remaining": 0,
-            },
+            log_counts(done=CHUNK, moved=len(taken_ids)),
         )
 
     def test_a_manager_queues_again_lines_a_background_send_is_working_on(self):
@@ -313,24 +296,8 @@ class TestSendOverlap(QboSendCase):
         self.assertEqual(
             logs,
             {
-                background_log_id: {
-                    "state": "done",
-                    "done": 2 * CHUNK,
-                    "refused": 0,
-                    "skipped": 0,
-                    "failed": 0,
-                    "moved": len(taken_ids),
-                    "remaining": 0,
-                },
-                manager_log_id: {
-                    "state": "done",
-                    "done": len(taken_ids),
-                    "refused": 0,
-                    "skipped": 0,
-                    "failed": 0,
-                    "moved": 0,
-                    "remaining": 0,
-                },
+                background_log_id: log_counts(done=2 * CHUNK, moved=len(taken_ids)),
+                manager_log_id: log_counts(done=len(taken_ids)),
             },
         )
 
@@ -360,23 +327,7 @@ class TestSendOverlap(QboSendCase):
         self.assertEqual(
             logs,
             {
-                background_log_id: {
-                    "state": "done",
-                    "done": CHUNK,
-                    "refused": 0,
-                    "skipped": 0,
-                    "failed": 0,
-                    "moved": len(taken_ids) - 1,
-                    "remaining": 0,
-                },
-                manager_log_id: {
-                    "state": "done",
-                    "done": len(taken_ids) - 1,
-                    "refused": 0,
-                    "skipped": 1,
-                    "failed": 0,
-                    "moved": 0,
-                    "remaining": 0,
-                },
+                background_log_id: log_counts(done=CHUNK, moved=len(taken_ids) - 1),
+                manager_log_id: log_counts(done=len(taken_ids) - 1, skipped=1),
             },
         )
