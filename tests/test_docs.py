@@ -24,7 +24,7 @@ _FACTS = "fac" + "ts"
 FORBIDDEN = {
     "an issue number": re.compile(rf"\b{_ISSUE}s?\s+#?\d", re.IGNORECASE),
     "the outside facts note": re.compile(rf"qbo-api-{_FACTS}", re.IGNORECASE),
-    "a facts section": re.compile(rf"\b{_FACTS}\s+(?:section\s+)?\d", re.IGNORECASE),
+    "a section of the facts file": re.compile(rf"\b{_FACTS}\s+(?:section\s+)?\d", re.IGNORECASE),
     "a section sign": re.compile("\N{SECTION SIGN}"),
 }
 CITATION = re.compile(r"ASSUMPTIONS\.md#([A-Za-z0-9_-]+)")

@@ -27,7 +27,7 @@ from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
-from ..qbo.errors import explain_optional_field
+from ..qbo.optional_fields import explain_optional_field
 from ..qbo.text import render
 from ..qbo.time_activity import matches_time_activity, payload_fingerprint
 from ..qbo.timesheet_rules import format_duration

@@ -20,7 +20,7 @@ import uuid
 from odoo import api, models
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
-from ..qbo.errors import explain_optional_field
+from ..qbo.optional_fields import explain_optional_field
 from ..qbo.text import render
 from ..qbo.updates import (
     ALREADY_DONE,

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from qb_timesheet_sync.qbo import BatchItem
-from qb_timesheet_sync.qbo.errors import OPTIONAL_FIELDS, explain_optional_field
+from qb_timesheet_sync.qbo.optional_fields import OPTIONAL_FIELDS, explain_optional_field
 from qb_timesheet_sync.qbo.updates import MAX_IDS_PER_QUERY, MAX_QUERY_CHARS
 from tests.client.helpers import sandbox_stats, time_activity
 
