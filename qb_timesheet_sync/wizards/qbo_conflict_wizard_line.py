@@ -37,8 +37,9 @@ class QboConflictWizardLine(models.TransientModel):
             )
         return {
             "line_id": line.id,
-            "employee": line.employee_id.display_name,
-            "project": line.project_id.display_name,
+            # Names the line's list shows already, whatever the HR rights.
+            "employee": sudo_line.employee_id.name,
+            "project": sudo_line.project_id.display_name,
             "qbo_version": qbo,
             "odoo_version": odoo,
             "sent_version": sender._qbo_version_text(sudo_line.qbo_sent_payload or {}),
