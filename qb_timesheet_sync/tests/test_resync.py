@@ -643,10 +643,8 @@ class TestResyncPreview(ResyncCase):
         emily = again.preview_line_ids.filtered(
             lambda line: (line.res_model, line.res_id) == ("hr.employee", self.emily.id)
         )
-        self.assertRecordValues(
-            emily,
-            [{"action": "match", "unchanged": True, "message": "Already linked: nothing changes."}],
-        )
+        self.assertRecordValues(emily, [{"action": "match", "unchanged": True}])
+        self.assertIn("existing link", emily.message)
         self.assertTrue(again.preview_line_ids[-1].unchanged, "unchanged links listed last")
 
     def test_the_preview_names_what_would_be_created_in_quickbooks(self):
