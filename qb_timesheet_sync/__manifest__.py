@@ -23,6 +23,7 @@
         "views/res_partner_views.xml",
         "wizards/qbo_resync_wizard_views.xml",
         "wizards/qbo_map_wizard_views.xml",
+        "wizards/qbo_conflict_wizard_views.xml",
         "data/ir_actions_server.xml",
         "data/qbo_update_actions.xml",
         "data/qbo_reconcile_actions.xml",

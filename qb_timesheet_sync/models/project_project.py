@@ -118,7 +118,7 @@ class ProjectProject(models.Model):
 
     def _qbo_is_internal(self):
         """Internal time, not a customer's: the company's internal project
-        (leaves, meetings), or a project with no client that is not matched
+        (leaves, meetings), or a project with no client that is not linked
         with a QuickBooks customer either."""
         if not self:
             return False

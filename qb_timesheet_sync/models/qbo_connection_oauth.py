@@ -155,7 +155,7 @@ class QboConnection(models.Model):
         summary = _("Connected to %(name)s.", name=self.qbo_company_name)
         if previous_realm and previous_realm != realm_id:
             summary += " " + _(
-                "This is a different QuickBooks company than before: matches made "
+                "This is a different QuickBooks company than before: links made "
                 "for the previous company are not used with this one."
             )
         self.env["qbo.sync.log"]._record(

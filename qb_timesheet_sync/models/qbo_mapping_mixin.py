@@ -46,7 +46,7 @@ class QboMappingMixin(models.AbstractModel):
         help="The QuickBooks company the link was made for; it is not used with another one.",
     )
     qbo_mapped = fields.Boolean(
-        string="Mapped to QuickBooks",
+        string="Linked to QuickBooks",
         compute="_compute_qbo_mapped",
         search="_search_qbo_mapped",
         groups="qb_timesheet_sync.group_qbo_user",
@@ -85,7 +85,7 @@ class QboMappingMixin(models.AbstractModel):
 
     def _search_qbo_mapped(self, operator, value):
         if operator not in ("=", "!="):
-            raise NotImplementedError(self.env._("Unsupported search on the QuickBooks mapping."))
+            raise NotImplementedError(self.env._("Unsupported search on the QuickBooks link."))
         realm_ids = list(self._qbo_current_realm_ids())
         if (operator == "=") == bool(value):
             if not realm_ids:

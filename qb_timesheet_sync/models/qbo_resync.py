@@ -65,16 +65,16 @@ def outcome(
     }
 
 
-# What a resync preview says it will do, per outcome category: the last word
-# of each pair is what a scheduled (one-click) resync does the same way.
+# What a resync preview says it will do, per outcome category, in the words of
+# the report's counts: a scheduled (one-click) resync does the same.
 PREVIEW_ACTIONS = {
     Report.MATCHED: "match",
     Report.CREATED_ODOO: "create_odoo",
     Report.CREATED_QBO: "create_qbo",
     Report.UPDATED: "update",
-    Report.UNMATCHED: "leave",
-    Report.AMBIGUOUS: "leave",
-    Report.INACTIVE: "leave",
+    Report.UNMATCHED: "unmatched",
+    Report.AMBIGUOUS: "ambiguous",
+    Report.INACTIVE: "inactive",
     Report.FAILED: "failed",
 }
 
@@ -164,16 +164,17 @@ class QboResync(models.AbstractModel):
         """One line of a preview, as plain values that outlive the rollback."""
         record = item["record"]
         action = PREVIEW_ACTIONS[item["category"]]
-        if action == "match" and not item["logged"]:
-            action = "leave"  # already matched: nothing to change
-        elif create_missing and item.get("creatable"):
+        # Counted as matched in the report too; the preview says nothing changes.
+        unchanged = action == "match" and not item["logged"]
+        if create_missing and item.get("creatable"):
             action = "create_qbo"  # done on Apply only
         # Records the preview creates do not exist once it is rolled back.
         existing = record and action != "create_odoo"
         return {
             "action": action,
             "record_name": record.display_name if record else item["record_name"],
-            "message": item["message"] or self.env._("Already matched: nothing changes."),
+            "unchanged": unchanged,
+            "message": item["message"] or self.env._("Already linked: nothing changes."),
             "res_model": record._name if existing else False,
             "res_id": record.id if existing else False,
             "suggestions": self.env["qbo.suggestion"]._qbo_listed(item["suggestions"]) or False,
@@ -226,7 +227,6 @@ class QboResync(models.AbstractModel):
             "done": counts[Report.MATCHED]
             + counts[Report.CREATED_ODOO]
             + counts[Report.CREATED_QBO],
-            "refused": counts[Report.UNMATCHED] + counts[Report.AMBIGUOUS],
             "failed": counts[Report.FAILED],
         }
         log = self.env["qbo.sync.log"]._record(
@@ -239,10 +239,10 @@ class QboResync(models.AbstractModel):
         )
         log.sudo().write(
             {
-                # Names left unmatched are reported, not a failure of the resync.
-                "state": log._qbo_state_of({**log_counts, "refused": 0}),
+                # Names not matched (or ambiguous) are reported by those words in
+                # the summary, as in the preview: neither refused nor failed.
+                "state": log._qbo_state_of(log_counts),
                 "count_done": log_counts["done"],
-                "count_refused": log_counts["refused"],
                 "count_failed": log_counts["failed"],
             }
         )

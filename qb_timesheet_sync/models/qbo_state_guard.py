@@ -157,7 +157,7 @@ class QboStateGuard(models.AbstractModel):
         raise AccessError(
             self.env._(
                 "%(fields)s of %(model)s record what QuickBooks holds: only the QuickBooks sync "
-                "changes them (send, resync, or the map and clear buttons of QuickBooks "
+                "changes them (send, resync, or the link and clear buttons of QuickBooks "
                 "managers).",
                 fields=", ".join(self._qbo_field_labels(names)),
                 model=self._description,

@@ -21,7 +21,7 @@ from ..qbo.text import render
 
 class QboSuggestion(models.AbstractModel):
     _name = "qbo.suggestion"
-    _description = "QuickBooks mapping suggestions"
+    _description = "QuickBooks link suggestions"
 
     @api.model
     def _qbo_reason_label(self, reason):

@@ -28,7 +28,7 @@ MESSAGES = {
     "kept": _lt("Kept the existing link with the QuickBooks %(qbo_kind)s '%(qbo_name)s'."),
     "qbo_inactive": (
         _lt(
-            "'%(name)s' is matched with the QuickBooks %(qbo_kind)s '%(qbo_name)s', which is "
+            "'%(name)s' is linked to the QuickBooks %(qbo_kind)s '%(qbo_name)s', which is "
             "inactive: QuickBooks refuses new time for it until it is made active again in "
             "QuickBooks."
         )
@@ -60,13 +60,13 @@ MESSAGES = {
     "no_match": (
         _lt(
             "No QuickBooks employee or vendor is named '%(name)s' or has the same e-mail: create "
-            "it in QuickBooks or match it by hand in the employee form."
+            "it in QuickBooks or link it by hand in the employee form."
         )
     ),
     "person_missing_in_qbo": (
         _lt(
             "'%(name)s' is linked to a QuickBooks %(qbo_kind)s (id %(qbo_id)s) that QuickBooks "
-            "no longer returns: match it again in the employee form."
+            "no longer returns: link it again in the employee form."
         )
     ),
     # Customer tree anomalies.

@@ -76,7 +76,7 @@ MESSAGES = {
     "no_employee": _lt("The line has no employee: set the employee on the line."),
     "employee_not_mapped": (
         _lt(
-            "The employee %(employee)s is not matched with a QuickBooks employee or vendor: match "
+            "The employee %(employee)s is not linked to a QuickBooks employee or vendor: link "
             "them in the employee form or run 'Check for new users and customers'."
         )
     ),
@@ -89,28 +89,28 @@ MESSAGES = {
     ),
     "project_not_mapped": (
         _lt(
-            "The project %(project)s is not matched with a QuickBooks customer: match it in the "
+            "The project %(project)s is not linked to a QuickBooks customer: link it in the "
             "project form or run 'Check for new users and customers'."
         )
     ),
     "employee_other_company": (
         _lt(
-            "The employee %(employee)s is matched in another QuickBooks company than the one this "
-            "company is connected to: match them again in the employee form or run 'Check for "
+            "The employee %(employee)s is linked in another QuickBooks company than the one this "
+            "company is connected to: link them again in the employee form or run 'Check for "
             "new users and customers'."
         )
     ),
     "project_internal": (
         _lt(
-            "The project %(project)s is internal (no client, not matched with a QuickBooks "
-            "customer): its time stays in Odoo. To bill it, match the project with a QuickBooks "
+            "The project %(project)s is internal (no client, not linked to a QuickBooks "
+            "customer): its time stays in Odoo. To bill it, link the project to a QuickBooks "
             "customer in the project form."
         )
     ),
     "project_other_company": (
         _lt(
-            "The project %(project)s is matched in another QuickBooks company than the one this "
-            "company is connected to: match it again in the project form or run 'Check for new "
+            "The project %(project)s is linked in another QuickBooks company than the one this "
+            "company is connected to: link it again in the project form or run 'Check for new "
             "users and customers'."
         )
     ),
@@ -183,12 +183,12 @@ REASONS = {
     "deleted_in_quickbooks": "Deleted in QuickBooks",
     "no_project": "No project",
     "no_employee": "No employee",
-    "employee_not_mapped": "Employee not matched",
+    "employee_not_mapped": "Employee not linked",
     "employee_inactive": "Employee inactive in QuickBooks",
-    "project_not_mapped": "Project not matched",
+    "project_not_mapped": "Project not linked",
     "project_internal": "Internal project",
-    "employee_other_company": "Employee matched in another company",
-    "project_other_company": "Project matched in another company",
+    "employee_other_company": "Employee linked in another company",
+    "project_other_company": "Project linked in another company",
     "not_approved": "Not approved",
     "not_billable": "Not billable",
     "no_duration": "No duration",
@@ -228,24 +228,24 @@ MESSAGES_FOR_OTHERS = {
         "change as an update."
     ),
     "employee_not_mapped": _lt(
-        "The employee %(employee)s is not matched with a QuickBooks employee or vendor: ask a "
+        "The employee %(employee)s is not linked to a QuickBooks employee or vendor: ask a "
         "QuickBooks manager to link them."
     ),
     "project_not_mapped": _lt(
-        "The project %(project)s is not matched with a QuickBooks customer: ask a QuickBooks "
+        "The project %(project)s is not linked to a QuickBooks customer: ask a QuickBooks "
         "manager to link it."
     ),
     "employee_other_company": _lt(
-        "The employee %(employee)s is matched in another QuickBooks company than the one this "
+        "The employee %(employee)s is linked in another QuickBooks company than the one this "
         "company is connected to: ask a QuickBooks manager to link them again."
     ),
     "project_internal": _lt(
-        "The project %(project)s is internal (no client, not matched with a QuickBooks "
+        "The project %(project)s is internal (no client, not linked to a QuickBooks "
         "customer): its time stays in Odoo. To bill it, ask a QuickBooks manager to link the "
-        "project with a QuickBooks customer."
+        "project to a QuickBooks customer."
     ),
     "project_other_company": _lt(
-        "The project %(project)s is matched in another QuickBooks company than the one this "
+        "The project %(project)s is linked in another QuickBooks company than the one this "
         "company is connected to: ask a QuickBooks manager to link it again."
     ),
     "not_billable": _lt(

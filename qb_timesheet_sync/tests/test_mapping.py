@@ -111,6 +111,38 @@ class TestMapping(QboCase):
         again.action_clear()
         self.assertFalse(self.other_employee.qbo_id or self.other_employee.qbo_realm_id)
 
+    def test_the_link_window_marks_records_linked_elsewhere(self):
+        wizard = self.choose(self.employee)
+        self.assertRecordValues(wizard, [{"has_link": False, "qbo_company_name": "Test Company A"}])
+        self.assertFalse(any(wizard.choice_ids.mapped("linked_to")))
+        wizard.action_apply()
+
+        other = self.choose(self.other_employee)
+        emily = other.choice_ids.filtered(lambda choice: choice.name == "Emily Platt")
+        self.assertEqual(emily.linked_to, "Emily Platt")
+        self.assertEqual(emily.display_name, "Emily Platt (Employee) (linked to Emily Platt)")
+        riley = other.choice_ids.filtered(lambda choice: choice.name == "Riley Stone")
+        self.assertFalse(riley.linked_to)
+        self.assertFalse(other.has_link, "no link to clear")
+        other.choice_id = emily
+        with self.assertRaisesRegex(
+            UserError, "'Emily Platt' is already linked to 'Emily Platt': clear that link first."
+        ):
+            other.action_apply()
+        self.assertFalse(self.other_employee.qbo_id)
+
+        # Its own link is not "elsewhere"; there is a link to clear.
+        again = self.choose(self.employee)
+        self.assertTrue(again.has_link)
+        self.assertEqual(again.choice_id.name, "Emily Platt")
+        self.assertFalse(again.choice_id.linked_to)
+
+    def test_a_same_name_record_linked_elsewhere_is_not_proposed(self):
+        twin = self.env["hr.employee"].create({"name": "Emily Platt"})
+        self.choose(self.employee).action_apply()
+        wizard = self.choose(twin)
+        self.assertFalse(wizard.choice_id, "the only 'Emily Platt' is linked to the other one")
+
     def test_choose_a_project_and_a_client(self):
         wizard = self.choose(self.project)
         self.assertEqual(wizard.choice_id.name, "Cool Cars:Website", "full name, suggested")

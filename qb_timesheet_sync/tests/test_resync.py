@@ -602,12 +602,50 @@ class TestResyncPreview(ResyncCase):
         created = self.planned(wizard, "create_odoo")
         self.assertTrue(created)
         self.assertFalse(any(created.mapped("res_id")), "nothing created exists yet")
-        self.assertIn(self.odoo_only.id, self.planned(wizard, "leave").mapped("res_id"))
+        self.assertIn(self.odoo_only.id, self.planned(wizard, "unmatched").mapped("res_id"))
 
         wizard.action_check()
         self.assertEqual(wizard.state, "done")
         self.assertTrue(self.emily.qbo_id)
         self.assertEqual(wizard.count_created_odoo, len(created))
+
+    def test_the_preview_and_the_report_use_the_same_words_and_numbers(self):
+        wizard = self.preview()
+        labels = dict(wizard.preview_line_ids._fields["action"].selection)
+        planned = {action: len(self.planned(wizard, action)) for action in labels}
+        wizard.action_check()
+        report = {
+            "match": wizard.count_matched,
+            "create_odoo": wizard.count_created_odoo,
+            "update": wizard.count_updated,
+            "unmatched": wizard.count_unmatched,
+            "ambiguous": wizard.count_ambiguous,
+            "inactive": wizard.count_inactive,
+            "failed": wizard.count_failed,
+        }
+        for action, count in report.items():
+            with self.subTest(action=action):
+                self.assertEqual(planned[action], count)
+                field = {"match": "count_matched"}.get(action, f"count_{action}")
+                if action in ("unmatched", "ambiguous", "inactive", "failed", "match"):
+                    self.assertEqual(labels[action], wizard._fields[field].string)
+        self.assertTrue(wizard.count_unmatched, "the Odoo-only records")
+        # The sync log says "Not matched" as the preview did, and refuses nothing.
+        self.assertIn(f"Not matched: {wizard.count_unmatched}.", wizard.log_id.summary)
+        self.assertEqual(wizard.log_id.count_refused, 0)
+        self.assertEqual(
+            wizard.log_id.count_done,
+            wizard.count_matched + wizard.count_created_odoo + wizard.count_created_qbo,
+        )
+
+        # Checked again: the links made are counted as matched, said unchanged.
+        again = self.preview()
+        emily = again.preview_line_ids.filtered(
+            lambda line: (line.res_model, line.res_id) == ("hr.employee", self.emily.id)
+        )
+        self.assertRecordValues(emily, [{"action": "match", "unchanged": True}])
+        self.assertIn("existing link", emily.message)
+        self.assertTrue(again.preview_line_ids[-1].unchanged, "unchanged links listed last")
 
     def test_the_preview_names_what_would_be_created_in_quickbooks(self):
         customers = len(self.qbo_entities("Customer"))

@@ -266,7 +266,7 @@ class TestSendRules(QboSendCase):
             [("Cool Cars:Website", 3, 6.5, 780.0), ("Old Shop", 1, 1.0, 90.0)],
         )
         reasons = {refusal.employee_id.name: refusal.reason for refusal in wizard.refusal_ids}
-        self.assertIn("'Nora Quinn' is not matched", reasons["Nora Quinn"])
+        self.assertIn("'Nora Quinn' is not linked", reasons["Nora Quinn"])
         self.assertIn("no time to send", reasons["Emily Platt"])
         self.assertFalse(self.time_activities())
         self.assertFalse(self.sandbox_stats()["creates"])

@@ -85,7 +85,7 @@ class TestSentLineRoles(QboSendCase):
         reason = line.with_user(self.approver).qbo_reason
         self.assertEqual(
             reason,
-            "The employee 'Sam Unlinked' is not matched with a QuickBooks employee or vendor: "
+            "The employee 'Sam Unlinked' is not linked to a QuickBooks employee or vendor: "
             "ask a QuickBooks manager to link them.",
         )
 

@@ -129,7 +129,7 @@ class TestInactiveSuggestion(ResyncCase):
         wizard = self.env["qbo.resync.wizard"].create({"company_id": self.company.id})
         wizard.action_preview()
         (line,) = self.preview_line(wizard, self.haddad)
-        self.assertEqual(line.action, "leave", "an inactive person is suggested, never linked")
+        self.assertEqual(line.action, "unmatched", "an inactive person is suggested, never linked")
         self.assertEqual(
             line.suggestions, f"'Farid Haddad' (same name with initials, 90%, {INACTIVE_NOTE})"
         )

@@ -9,3 +9,4 @@ from . import (
     qbo_send_wizard_update,
 )
 from . import qbo_send_wizard_background
+from . import qbo_conflict_wizard, qbo_conflict_wizard_line

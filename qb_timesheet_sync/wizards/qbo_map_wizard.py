@@ -28,6 +28,10 @@ class QboMapWizard(models.TransientModel):
     record_name = fields.Char(string="Odoo record", readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     realm_id = fields.Char(string="QuickBooks company ID", required=True, readonly=True)
+    qbo_company_name = fields.Char(string="QuickBooks company", readonly=True)
+    # Whether the record has a link now (to this QuickBooks company or another):
+    # only then is there one to clear.
+    has_link = fields.Boolean(readonly=True)
     choice_ids = fields.One2many("qbo.map.wizard.choice", "wizard_id", readonly=True)
     # Inactive people are only offered as suggestions (said inactive there).
     choice_id = fields.Many2one(
@@ -65,9 +69,12 @@ class QboMapWizard(models.TransientModel):
                 "record_name": record.display_name,
                 "company_id": company.id,
                 "realm_id": connection.realm_id,
+                "qbo_company_name": connection.qbo_company_name or connection.realm_id,
+                "has_link": bool(record[record._qbo_id_field]),
                 "choice_ids": [Command.create(values) for values in choices],
             }
         )
+        wizard._qbo_mark_linked_elsewhere(record)
         wizard._qbo_rank_choices(record)
         wizard.choice_id = wizard._qbo_suggested_choice(record)
         return {
@@ -144,8 +151,37 @@ class QboMapWizard(models.TransientModel):
                 {"score": suggestion.score, "reason": reason}
             )
 
+    def _qbo_mark_linked_elsewhere(self, record):
+        """Note on each choice the other Odoo record already linked to it
+        (:meth:`action_apply` refuses it, as ``_qbo_same_link_domain`` says),
+        in one query for the whole list."""
+        self.ensure_one()
+        choices = self.sudo().choice_ids
+        others = (
+            record.sudo()
+            .with_company(self.company_id)
+            .with_context(active_test=False)
+            .search(
+                [
+                    (record._qbo_id_field, "in", choices.mapped("qbo_id")),
+                    ("qbo_realm_id", "=", self.realm_id),
+                    ("id", "!=", record.id),
+                ]
+            )
+        )
+        kind_field = record._qbo_kind_field
+        linked = {}
+        for other in others:
+            key = (other[kind_field] if kind_field else None, other[record._qbo_id_field])
+            linked.setdefault(key, other.display_name)
+        for choice in choices:
+            name = linked.get((choice.kind if kind_field else None, choice.qbo_id))
+            if name:
+                choice.linked_to = name
+
     def _qbo_suggested_choice(self, record):
-        """The current link, else the only QuickBooks record named like ``record``."""
+        """The current link, else the only QuickBooks record named like
+        ``record`` and linked to no other record."""
         current_id = record[record._qbo_id_field]
         if current_id and record.qbo_realm_id == self.realm_id:
             current = self.choice_ids.filtered(
@@ -157,8 +193,11 @@ class QboMapWizard(models.TransientModel):
             if current:
                 return current[:1]
         key = normalize_name(record.name)
+        # One linked to another record is not proposed: linking it is refused.
         same_name = self.choice_ids.filtered(
-            lambda choice: normalize_name(choice.name.rpartition(":")[2]) == key
+            lambda choice: (
+                normalize_name(choice.name.rpartition(":")[2]) == key and not choice.linked_to
+            )
         )
         return same_name if len(same_name) == 1 else self.choice_ids.browse()
 

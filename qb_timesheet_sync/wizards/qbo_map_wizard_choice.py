@@ -24,6 +24,10 @@ class QboMapWizardChoice(models.TransientModel):
     )
     reason = fields.Char(string="Why")
     qbo_active = fields.Boolean(string="Active in QuickBooks", default=True)
+    linked_to = fields.Char(
+        string="Linked to",
+        help="The Odoo record already linked to this QuickBooks record: clear that link first.",
+    )
 
     def action_link(self):
         """Link the wizard's record with this suggestion: the one click."""
@@ -32,7 +36,7 @@ class QboMapWizardChoice(models.TransientModel):
         wizard.choice_id = self
         return wizard.action_apply()
 
-    @api.depends("name", "kind", "qbo_active")
+    @api.depends("name", "kind", "qbo_active", "linked_to")
     def _compute_display_name(self):
         for choice in self:
             if choice.kind == CUSTOMER:
@@ -42,3 +46,7 @@ class QboMapWizardChoice(models.TransientModel):
                 choice.display_name = f"{choice.name} ({kinds[choice.kind]})"
             if not choice.qbo_active:
                 choice.display_name += " " + self.env._("(inactive in QuickBooks)")
+            if choice.linked_to:
+                choice.display_name += " " + self.env._(
+                    "(linked to %(name)s)", name=choice.linked_to
+                )

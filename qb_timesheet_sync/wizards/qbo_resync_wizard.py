@@ -4,12 +4,17 @@ from odoo import Command, api, fields, models
 from ..models.qbo_resync import Report
 from ..qbo import QboError
 
+# Named as the resync's report counts them (the wizard's count_* fields and
+# the sync log summary, ``models/qbo_resync.py::_qbo_record``), so that a
+# preview's lines add up to its report.
 PREVIEW_ACTIONS = [
-    ("match", "Match"),
+    ("match", "Matched"),
     ("create_odoo", "Create in Odoo"),
     ("create_qbo", "Create in QuickBooks"),
     ("update", "Update"),
-    ("leave", "Leave alone"),
+    ("unmatched", "Not matched"),
+    ("ambiguous", "Ambiguous"),
+    ("inactive", "Inactive in QuickBooks"),
     ("failed", "Failed"),
 ]
 
@@ -83,7 +88,14 @@ class QboResyncWizard(models.TransientModel):
             )
             return self._qbo_reopen()
         order = [action for action, _label in PREVIEW_ACTIONS]
-        planned.sort(key=lambda line: (order.index(line["action"]), line["record_name"] or ""))
+        # What changes first; the links already there last.
+        planned.sort(
+            key=lambda line: (
+                line["unchanged"],
+                order.index(line["action"]),
+                line["record_name"] or "",
+            )
+        )
         self.write(
             {
                 "state": "preview",

@@ -13,6 +13,7 @@ class QboResyncWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("qbo.resync.wizard", required=True, ondelete="cascade")
     action = fields.Selection(PREVIEW_ACTIONS, required=True)
     record_name = fields.Char(string="Record")
+    unchanged = fields.Boolean(help="Already linked to the QuickBooks record it matches.")
     message = fields.Text(string="Rule")
     res_model = fields.Char()
     res_id = fields.Many2oneReference(model_field="res_model")

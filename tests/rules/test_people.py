@@ -150,7 +150,7 @@ def test_link_to_a_vanished_person_is_reported_not_replaced():
     assert result.reason_code == "person_missing_in_qbo"
     assert result.reason == (
         "'Jane Doe' is linked to a QuickBooks employee (id 99) that QuickBooks no longer "
-        "returns: match it again in the employee form."
+        "returns: link it again in the employee form."
     )
 
 

@@ -128,17 +128,17 @@ def test_an_internal_project_is_not_told_to_run_the_resync():
 
 
 def test_a_matched_internal_project_is_sent():
-    # Matched by hand with a QuickBooks customer: the link decides.
+    # Linked by hand to a QuickBooks customer: the link decides.
     assert refusal(facts(project_internal=True)) is None
 
 
 def test_messages_name_the_fix():
     assert refusal(facts(employee_qbo_id=None)).message == (
-        "The employee 'Jane Doe' is not matched with a QuickBooks employee or vendor: match "
+        "The employee 'Jane Doe' is not linked to a QuickBooks employee or vendor: link "
         "them in the employee form or run 'Check for new users and customers'."
     )
     assert refusal(facts(project_qbo_id=None)).message == (
-        "The project 'Website' is not matched with a QuickBooks customer: match it in the "
+        "The project 'Website' is not linked to a QuickBooks customer: link it in the "
         "project form or run 'Check for new users and customers'."
     )
     assert refusal(facts(date=date(2026, 5, 2))).message == (
@@ -187,7 +187,7 @@ def test_non_billable_line_needs_no_rate():
 
 def test_missing_names_do_not_break_messages():
     result = refusal(facts(employee_qbo_id=None, employee_name=""))
-    assert result.message.startswith("The employee '?' is not matched")
+    assert result.message.startswith("The employee '?' is not linked")
 
 
 @pytest.mark.parametrize(
@@ -240,7 +240,7 @@ def test_edits_are_refused_for_the_reasons_of_a_first_send(changes, code):
 
 
 def test_an_inactive_employee_is_told_to_reactivate_it_in_quickbooks():
-    # Not "match them in the employee form": the link is right, QuickBooks refuses it.
+    # Not "link them in the employee form": the link is right, QuickBooks refuses it.
     message = refusal(facts(employee_qbo_inactive=True)).message
     assert message == (
         "The employee 'Jane Doe' is linked to a QuickBooks employee or vendor that is inactive "

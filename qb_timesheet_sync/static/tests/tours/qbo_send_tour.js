@@ -61,7 +61,7 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         },
         {
             content: "It says why",
-            trigger: ".modal .o_qbo_refusals .o_data_row:contains('is not matched')",
+            trigger: ".modal .o_qbo_refusals .o_data_row:contains('is not linked')",
         },
         {
             content: "Back to the totals for the screenshot",
@@ -91,7 +91,7 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         {
             content: "The list shows it Refused, with the reason",
             trigger:
-                ".o_data_row:contains('Workshop') [name='qbo_status']:contains('Refused') ~ [name='qbo_reason']:contains('is not matched')",
+                ".o_data_row:contains('Workshop') [name='qbo_status']:contains('Refused') ~ [name='qbo_reason']:contains('is not linked')",
             async run() {
                 await window.qboScreenshot("refused_line");
             },
@@ -132,7 +132,7 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
         },
         {
             content: "The log says why the line was not sent",
-            trigger: ".o_form_view .o_data_row:contains('Nora Quinn'):contains('is not matched')",
+            trigger: ".o_form_view .o_data_row:contains('Nora Quinn'):contains('is not linked')",
         },
     ],
 });
