@@ -54,12 +54,12 @@ def webhook_missing(last_webhook, since, last_sent, now):
 
 
 def age(delta):
-    """(count, unit) of a duration as people say it: whole days from a day
-    on, whole hours from an hour on, else whole minutes."""
+    """(count, unit) of a duration as people say it: whole days from two
+    days on, whole hours from two hours on, else whole minutes."""
     seconds = max(int(delta.total_seconds()), 0)
-    if seconds >= 86400:
+    if seconds >= 2 * 86400:
         return seconds // 86400, "days"
-    if seconds >= 3600:
+    if seconds >= 2 * 3600:
         return seconds // 3600, "hours"
     return seconds // 60, "minutes"
 

@@ -121,7 +121,11 @@ class TestOverview(QboSendCase):
 
     def test_a_refresh_records_when_the_tokens_were_renewed(self):
         self.connection.sudo().token_refreshed_at = False
-        self.connection._qbo_refresh_access_token()
+        # QuickBooks refused the access token: the refresh token is spent.
+        self.connection._qbo_refresh_access_token(
+            rejected_token=self.connection.sudo().access_token
+        )
+        self.env.invalidate_all()
         self.assertTrue(self.connection.sudo().token_refreshed_at)
 
     def test_no_successful_call_for_a_day(self):

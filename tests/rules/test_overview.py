@@ -43,8 +43,9 @@ def test_webhooks_are_missing_only_when_time_was_sent_since():
 
 def test_ages_read_in_the_largest_whole_unit():
     assert age(timedelta(days=3, hours=5)) == (3, "days")
+    assert age(timedelta(days=1, hours=2)) == (26, "hours")
     assert age(timedelta(hours=5, minutes=50)) == (5, "hours")
-    assert age(timedelta(minutes=59)) == (59, "minutes")
+    assert age(timedelta(minutes=119)) == (119, "minutes")
     assert age(timedelta(seconds=-5)) == (0, "minutes")
 
 
