@@ -3,6 +3,7 @@
 sentence when stale, the read budget as counted, the lines as they stand."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 from freezegun import freeze_time
 
@@ -395,6 +396,14 @@ class TestOverviewTour(QboHttpCase):
     QBTS_SCREENSHOTS is set)."""
 
     def test_overview_tour(self):
+        callback = parse_qs(self._authorize())
+        self.connection._qbo_finish_connect(callback["code"][0], callback["realmId"][0])
+        self.env["ir.config_parameter"].sudo().set_param(
+            WATERMARK_PARAM % REALM_A, fields.Datetime.to_string(fields.Datetime.now())
+        )
+        self.connection._qbo_overview_cron_records().write(
+            {"active": True, "lastcall": fields.Datetime.now()}
+        )
         line = self.qbo_design_review_line()
         line.name = "Overview refused line"
         qbo_write(line, {"qbo_state": "refused", "qbo_refusal_code": "not_approved"})
