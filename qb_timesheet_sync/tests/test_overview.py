@@ -350,6 +350,14 @@ class TestOverview(QboSendCase):
         fields_seen = self.env["qbo.connection"].with_user(self.qbo_user).fields_get()
         self.assertNotIn("refresh_token", fields_seen)
         self.assertIn("overview_refused", fields_seen)
+        # What the web client asks when the card opens, as a QuickBooks user.
+        Connection = self.env["qbo.connection"].with_user(self.qbo_user)
+        view = self.env.ref("qb_timesheet_sync.qbo_connection_view_kanban_overview")
+        views = Connection.get_views([(view.id, "kanban")])
+        shown = views["models"]["qbo.connection"]["fields"]
+        self.assertNotIn("refresh_token_hard_expiry", shown)
+        records = Connection.web_search_read([], {name: {} for name in shown})["records"]
+        self.assertEqual([record["overview_refused"] for record in records], [2])
         menu = self.env.ref("qb_timesheet_sync.menu_qbo_overview")
         visible = self.env["ir.ui.menu"].with_user(self.qbo_user)._visible_menu_ids()
         self.assertIn(menu.id, visible)
