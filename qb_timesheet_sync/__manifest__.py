@@ -35,6 +35,7 @@
         "views/qbo_project_rate_views.xml",
         "wizards/qbo_send_wizard_views.xml",
         "views/qb_timesheet_sync_menus.xml",
+        "views/qbo_overview_views.xml",
         "views/qbo_time_deletion_views.xml",
         "views/qbo_read_budget_views.xml",
         "data/qbo_read_budget_data.xml",

@@ -40,6 +40,7 @@ SCREENSHOTS = (
     ("send_preview", "Send to QuickBooks: the preview, with totals per employee."),
     ("refused_line", "After the send: the refused line shows Refused and why."),
     ("approver_warning", "A timesheet administrator editing a sent line is warned."),
+    ("overview", "The overview: each company's connection health, read budget and lines."),
     ("disconnect", "Disconnected: when and by whom."),
 )
 

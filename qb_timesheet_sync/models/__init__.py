@@ -49,3 +49,6 @@ from . import qbo_reconcile_changes
 
 # The monthly read budget, and the bounded deletion sweep.
 from . import qbo_read_budget
+
+# The overview: one card per company, over everything above.
+from . import qbo_connection_overview

@@ -38,4 +38,5 @@ from . import (
     test_webhook_tour,
     test_odoo_lint,
     test_conflict_wizard,
+    test_overview,
 )
