@@ -3,6 +3,7 @@
 // and the scheduled send takes a saved filter of timesheets created on the
 // spot; the timesheet list shows the status and the reason without crowding.
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 
 const FILTER_NAME = "Billable lines, tour";
 
@@ -93,7 +94,7 @@ registry.category("web_tour.tours").add("qbo_timesheet_list_tour", {
                 if (cut.length) {
                     throw new Error(`Status cut: ${cut.map((badge) => badge.textContent)}`);
                 }
-                await window.qboScreenshot(`timesheet_list_${document.documentElement.lang || "en"}`);
+                await window.qboScreenshot(`timesheet_list_${user.lang}`);
             },
         },
     ],
