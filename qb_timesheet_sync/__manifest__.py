@@ -16,6 +16,7 @@
         "views/qbo_connection_views.xml",
         "views/qbo_oauth_templates.xml",
         "views/qbo_sync_log_views.xml",
+        "views/ir_filters_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",
         "views/project_project_views.xml",
@@ -42,7 +43,10 @@
         "views/account_analytic_line_warning_views.xml",
     ],
     "assets": {
-        "web.assets_backend": ["qb_timesheet_sync/static/src/*.js"],
+        "web.assets_backend": [
+            "qb_timesheet_sync/static/src/*.js",
+            "qb_timesheet_sync/static/src/*.scss",
+        ],
         "web.assets_tests": ["qb_timesheet_sync/static/tests/tours/*.js"],
     },
     "installable": True,

@@ -15,6 +15,7 @@ from odoo import http
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
+from ..models.qbo_connection import WEBHOOK_PATH
 from ..qbo.webhooks import read_notification, valid_signature
 
 _logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ VERIFIER_PARAM = "qb_timesheet_sync.webhook_verifier_token"
 
 class QboWebhookController(http.Controller):
     @http.route(
-        "/qb_timesheet_sync/webhook",
+        WEBHOOK_PATH,
         type="http",
         auth="public",
         methods=["POST"],

@@ -28,6 +28,9 @@ _logger = logging.getLogger(__name__)
 
 PARAM_PREFIX = "qb_timesheet_sync."
 CALLBACK_PATH = "/qb_timesheet_sync/oauth/callback"
+# Intuit's webhooks post here (controllers/webhook.py): the endpoint URL given
+# on the Webhooks page of the Intuit app, next to its verifier token.
+WEBHOOK_PATH = "/qb_timesheet_sync/webhook"
 # The app's Reconnect URL (controllers/main.py): an admin lands there from
 # Intuit, or from the addon's expiry warning, and goes straight to the consent.
 RECONNECT_PATH = "/qb_timesheet_sync/reconnect"
@@ -155,6 +158,11 @@ class QboConnection(models.Model):
     def _qbo_redirect_uri(self):
         """The URL Intuit sends the browser back to (the app's redirect URI)."""
         return (self.get_base_url() or "").rstrip("/") + CALLBACK_PATH
+
+    @api.model
+    def _qbo_webhook_url(self):
+        """The URL Intuit's webhooks post to (the app's webhook endpoint URL)."""
+        return (self.get_base_url() or "").rstrip("/") + WEBHOOK_PATH
 
     @api.model
     def _qbo_oauth_client(self):

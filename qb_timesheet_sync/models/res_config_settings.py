@@ -65,6 +65,12 @@ class ResConfigSettings(models.TransientModel):
         help="Base URL of a server speaking the QuickBooks Online API, such as the local sandbox.",
     )
     qbo_redirect_uri = fields.Char(string="Redirect URL", compute="_compute_qbo_redirect_uri")
+    qbo_webhook_url = fields.Char(
+        string="Webhook URL",
+        compute="_compute_qbo_redirect_uri",
+        help="The endpoint URL to enter on the Webhooks page of your Intuit app, so that "
+        "QuickBooks tells Odoo of the time changed or deleted there.",
+    )
 
     # Per company: the connection of the company being edited.
     qbo_connection_id = fields.Many2one("qbo.connection", compute="_compute_qbo_connection_id")
@@ -211,9 +217,12 @@ class ResConfigSettings(models.TransientModel):
 
     @api.depends("company_id")
     def _compute_qbo_redirect_uri(self):
-        redirect_uri = self.env["qbo.connection"]._qbo_redirect_uri()
+        connection = self.env["qbo.connection"]
+        redirect_uri = connection._qbo_redirect_uri()
+        webhook_url = connection._qbo_webhook_url()
         for settings in self:
             settings.qbo_redirect_uri = redirect_uri
+            settings.qbo_webhook_url = webhook_url
 
     @api.depends("company_id")
     def _compute_qbo_connection_id(self):

@@ -32,6 +32,7 @@ from . import (
     test_suggestions,
     test_send_update,
     test_sent_line_roles,
+    test_settings_layout,
     test_time_activity_refs,
     test_translation,
     test_webhook,
