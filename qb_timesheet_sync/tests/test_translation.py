@@ -57,9 +57,64 @@ class TestTranslation(QboSendCase):
         line = self.line_without_employee()
         self.as_french_user(line)._qbo_send()
         log = self.env["qbo.sync.log"].search([("operation", "=", "send")], limit=1)
+        detail = log.line_ids.filtered(lambda detail: detail.res_id == line.id)
+        english = message("no_employee")
         self.assertEqual(
-            log.line_ids.filtered(lambda detail: detail.res_id == line.id).message,
-            self.translated(message("no_employee").template),
+            self.as_french_user(detail).message_display, self.translated(english.template)
+        )
+        # The French sender's log reads in English to an English reader; its
+        # stored words are English, which searches find.
+        self.assertEqual(detail.with_context(lang="en_US").message_display, english)
+        self.assertEqual(detail.message, english)
+        self.assertEqual(self.as_french_user(log).display_name, self.translated("Send timesheets"))
+        self.assertEqual(log.with_context(lang="en_US").display_name, "Send timesheets")
+
+    def test_a_french_preview_reads_in_each_readers_language(self):
+        line = self.line_without_employee()
+        self.preview(self.as_french_user(line))
+        english = message("no_employee")
+        self.assertEqual(line.qbo_refusal_code, "no_employee")
+        self.assertEqual(line.with_context(lang="en_US").qbo_reason, english)
+        self.assertEqual(self.as_french_user(line).qbo_reason, self.translated(english.template))
+        # The preview's entry of the sync log too.
+        log = self.env["qbo.sync.log"].search([("operation", "=", "preview")], limit=1)
+        detail = log.line_ids.filtered(lambda detail: detail.res_id == line.id)
+        self.assertEqual(detail.with_context(lang="en_US").message_display, english)
+        self.assertEqual(
+            self.as_french_user(detail).message_display, self.translated(english.template)
+        )
+
+    def test_an_english_preview_reads_in_french_to_a_french_user(self):
+        line = self.line_without_employee()
+        self.preview(line.with_context(lang="en_US"))
+        self.assertEqual(
+            self.as_french_user(line).qbo_reason, self.translated(message("no_employee").template)
+        )
+
+    def test_a_reason_written_before_its_sentence_was_kept_shows_as_written(self):
+        line = self.line_without_employee()
+        line._qbo_write_state({"qbo_state": "error", "qbo_last_error": "Ancienne raison."})
+        self.assertFalse(line.qbo_last_error_data)
+        self.assertEqual(self.as_french_user(line).qbo_reason, "Ancienne raison.")
+        self.assertEqual(line.with_context(lang="en_US").qbo_reason, "Ancienne raison.")
+        log = self.env["qbo.sync.log"]._record(
+            self.company, "send", "Ancien envoi", "Ancien résumé", lines=[{"message": "Ancien"}]
+        )
+        self.assertEqual(
+            (log.display_name, log.summary_display, log.line_ids.message_display),
+            ("Ancien envoi", "Ancien résumé", "Ancien"),
+        )
+
+    def test_one_line_reads_in_the_singular(self):
+        line = self.line()
+        self.send(line.with_context(lang="en_US"))
+        self.assertEqual(line.qbo_state, "sent")
+        log = self.env["qbo.sync.log"].search([("operation", "=", "send")], limit=1)
+        self.assertTrue(
+            log.with_context(lang="en_US").summary_display.startswith(
+                "1 line sent to QuickBooks, 0 refused, 0 failed."
+            ),
+            log.summary_display,
         )
 
     def test_a_background_send_speaks_the_language_of_who_queued_it(self):
@@ -73,9 +128,16 @@ class TestTranslation(QboSendCase):
         self.env.invalidate_all()
         self.assertEqual(sent.qbo_state, "sent")
         log = sent.qbo_queue_log_id
+        detail = log.line_ids.filtered(lambda detail: detail.res_id == refused.id)
         self.assertEqual(
-            log.line_ids.filtered(lambda detail: detail.res_id == refused.id).message,
+            self.as_french_user(detail).message_display,
             self.translated(message("no_employee").template),
+        )
+        # Read by an English user, the entry the cron finished is English.
+        self.assertEqual(detail.with_context(lang="en_US").message_display, message("no_employee"))
+        self.assertEqual(
+            self.as_french_user(log).display_name,
+            self.translated("Send timesheets in the background"),
         )
 
     def test_a_settings_label(self):
