@@ -327,7 +327,7 @@ class QboSendQueue(models.AbstractModel):
                 "message": _(
                     "Background send finished: %(summary)s See the sync log '%(log)s'.",
                     summary=summary,
-                    log=log.name,
+                    log=log.display_name,
                 ),
                 "type": level,
                 "sticky": level != "success",

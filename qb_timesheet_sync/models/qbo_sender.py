@@ -28,7 +28,7 @@ from odoo.tools import SQL, split_every
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
 from ..qbo.errors import explain_optional_field
-from ..qbo.text import _lt, counted, joined
+from ..qbo.text import _lt, counted, joined, render
 from ..qbo.time_activity import matches_time_activity, payload_fingerprint
 from ..qbo.timesheet_rules import format_duration
 
@@ -444,4 +444,4 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_send_notification(self, logs, counts):
         summary, level = logs._qbo_outcome(counts)
-        return logs._qbo_notification(summary, level, next_action=CLOSE_WIZARD)
+        return logs._qbo_notification(render(summary, self.env._), level, next_action=CLOSE_WIZARD)

@@ -39,12 +39,12 @@ def test_a_text_survives_pickling():
     assert (copy, copy.template, copy.params) == ("Hello you", "Hello %(name)s", {"name": "you"})
 
 
-
 def loud(template, **params):
     """Like ``shout``, for sentences with any placeholders."""
     parts = re.split(r"(%\(\w+\)s)", template)
     translated = "".join(part if part.startswith("%(") else part.upper() for part in parts)
     return translated % params if params else translated
+
 
 def test_a_sentence_is_stored_as_json_and_rendered_when_read():
     from qb_timesheet_sync.qbo.text import from_data, to_data
