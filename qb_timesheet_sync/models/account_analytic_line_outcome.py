@@ -10,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-from ..qbo.text import from_data, in_english, render
+from ..qbo.text import _lt, counted, from_data, in_english, joined, render
 from ..qbo.timesheet_rules import REASONS, before_cutoff, message_for_others
 from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
 
@@ -225,11 +225,11 @@ class AccountAnalyticLine(models.Model):
         """The trace of edits after sending in the sync log: which line,
         which values, by whom (the log's user)."""
         labels = {
-            "date": _("date"),
-            "unit_amount": _("duration"),
-            "employee_id": _("employee"),
-            "project_id": _("project"),
-            "name": _("description"),
+            "date": _lt("date"),
+            "unit_amount": _lt("duration"),
+            "employee_id": _lt("employee"),
+            "project_id": _lt("project"),
+            "name": _lt("description"),
         }
         Log = self.env["qbo.sync.log"]
         for company, lines in self._qbo_by_company().items():
@@ -248,10 +248,10 @@ class AccountAnalyticLine(models.Model):
                 details.append(
                     {
                         "level": "warning",
-                        "message": _(
+                        "message": _lt(
                             "Changed after it was sent to QuickBooks: %(fields)s. QuickBooks "
                             "still has the values sent.",
-                            fields=", ".join(changed),
+                            fields=joined(*changed, separator=", "),
                         ),
                         "record": line,
                     }
@@ -259,10 +259,11 @@ class AccountAnalyticLine(models.Model):
             Log._record(
                 company,
                 "edit",
-                _("Edited after sending"),
-                _(
-                    "%(count)s timesheet lines sent to QuickBooks were changed in Odoo.",
-                    count=len(lines),
+                _lt("Edited after sending"),
+                counted(
+                    len(lines),
+                    _lt("%(count)s timesheet line sent to QuickBooks was changed in Odoo."),
+                    _lt("%(count)s timesheet lines sent to QuickBooks were changed in Odoo."),
                 ),
                 realm_id=lines[0].qbo_realm_id or None,
                 lines=details,
@@ -369,13 +370,13 @@ class AccountAnalyticLine(models.Model):
                 env["qbo.sync.log"]._record(
                     company,
                     "delete",
-                    env._("Deletion refused"),
+                    _lt("Deletion refused"),
                     message,
                     realm_id=company_lines[0].qbo_realm_id or None,
                     lines=[
                         {
                             "level": "warning",
-                            "message": env._("Deletion refused: the line was sent to QuickBooks."),
+                            "message": _lt("Deletion refused: the line was sent to QuickBooks."),
                             "record": line,
                         }
                         for line in company_lines

@@ -100,8 +100,8 @@ def counted(count, one, many, /, **params):
     return Text(one if count == 1 else many, count=count, **params)
 
 
-def joined(*parts):
-    """Sentences one after the other, each translated on its own."""
+def joined(*parts, separator=" "):
+    """Sentences (or words) one after the other, each translated on its own."""
     parts = [part for part in parts if part]
-    template = " ".join(f"%(part{index})s" for index in range(len(parts)))
+    template = separator.join(f"%(part{index})s" for index in range(len(parts)))
     return Text(template, **{f"part{index}": part for index, part in enumerate(parts)})
