@@ -69,6 +69,7 @@ class QboSyncLog(models.Model):
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     realm_id = fields.Char(string="QuickBooks company ID", readonly=True)
     summary = fields.Text(
+        string="Summary (English)",
         help="In English when written with its sentence (summary_data); searches find it."
     )
     # The name and the summary as sentences and values, shown in each

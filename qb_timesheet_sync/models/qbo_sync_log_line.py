@@ -19,6 +19,7 @@ class QboSyncLogLine(models.Model):
         required=True,
     )
     message = fields.Text(
+        string="Message (English)",
         required=True,
         help="In English when written with its sentence (message_data); searches find it.",
     )
