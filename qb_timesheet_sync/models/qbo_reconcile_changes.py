@@ -197,7 +197,7 @@ class QboReconcile(models.AbstractModel):
 
     @api.model
     def _qbo_version_text(self, record):
-        """'4:00 on 2026-03-02, "Design review"': what a version says."""
+        """'04:00 on 2026-03-02, "Design review"': what a version says."""
         values = {"duration": format_clock(minutes_of(record)), "date": record.get("TxnDate")}
         if record.get("Description"):
             return _lt(

@@ -70,7 +70,7 @@ class QboSyncLog(models.Model):
     realm_id = fields.Char(string="QuickBooks company ID", readonly=True)
     summary = fields.Text(
         string="Summary (English)",
-        help="In English when written with its sentence (summary_data); searches find it."
+        help="In English when written with its sentence (summary_data); searches find it.",
     )
     # The name and the summary as sentences and values, shown in each
     # reader's language (display_name, summary_display); the columns above

@@ -4,12 +4,13 @@ i18n/fr.po reaches a refusal reason (written by the plain-Python rules), a
 sync-log line and a Settings label."""
 
 import os
+import uuid
 
 from odoo.tests import new_test_user, tagged
 from odoo.tools.translate import PoFileReader
 
 from ..qbo.timesheet_rules import message
-from .common_send import QboSendCase
+from .common_send import REALM_A, QboSendCase
 
 FR_PO = os.path.join(os.path.dirname(os.path.dirname(__file__)), "i18n", "fr.po")
 
@@ -139,6 +140,36 @@ class TestTranslation(QboSendCase):
             self.as_french_user(log).display_name,
             self.translated("Send timesheets in the background"),
         )
+
+    def test_a_reconciliation_by_the_cron_reads_in_french_to_a_french_user(self):
+        line = self.line()
+        self.send(line)
+        activity = next(
+            record
+            for record in self.sandbox.state.records(REALM_A, "TimeActivity")
+            if record["Id"] == line.qbo_time_activity_id
+        )
+        body = {
+            key: value
+            for key, value in activity.items()
+            if key not in ("domain", "sparse", "MetaData")
+        }
+        client = self.company._qbo_connection()._qbo_client()
+        client.update("TimeActivity", {**body, "Hours": 4}, uuid.uuid4().hex)
+        # The cron runs in no user's language (English here).
+        self.env["qbo.reconcile"].with_context(lang="en_US")._qbo_reconcile_company(self.company)
+        self.assertEqual(line.qbo_state, "changed")
+        log = self.env["qbo.sync.log"].search([("operation", "=", "reconcile")], limit=1)
+        french_log = self.as_french_user(log)
+        self.assertEqual(french_log.display_name, self.translated("Changes seen in QuickBooks"))
+        seen_by = self.translated("Seen by %(seen_by)s.") % {
+            "seen_by": self.translated("the reconciliation")
+        }
+        self.assertIn(seen_by, french_log.summary_display)
+        self.assertIn("Seen by the reconciliation.", log.with_context(lang="en_US").summary_display)
+        # The line's reason names who saw the change, in the reader's language.
+        self.assertIn(self.translated("the reconciliation"), self.as_french_user(line).qbo_reason)
+        self.assertIn("the reconciliation", line.with_context(lang="en_US").qbo_reason)
 
     def test_a_settings_label(self):
         Settings = self.as_french_user(self.env["res.config.settings"])
