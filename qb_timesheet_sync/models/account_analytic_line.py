@@ -16,7 +16,7 @@ from ..qbo import (
     QboThrottled,
     QboTimeout,
 )
-from ..qbo.text import render
+from ..qbo.text import in_english, render, to_data
 from ..tools.bulk import update_rows
 from .qbo_state_guard import is_trusted, qbo_trusted
 
@@ -143,7 +143,14 @@ class AccountAnalyticLine(models.Model):
         string="QuickBooks reason",
         readonly=True,
         copy=False,
-        help="Why the last preview or send did not send the line, in plain words.",
+        help="Why the last preview or send did not send the line, in plain words (in English "
+        "when it was written with its sentence below; the reason shown is qbo_reason).",
+    )
+    qbo_last_error_data = fields.Json(
+        string="QuickBooks reason (sentence)",
+        readonly=True,
+        copy=False,
+        help="The reason's sentence and its values, shown in the reader's language.",
     )
     qbo_intuit_tid = fields.Char(
         string="Intuit transaction ID",
@@ -322,7 +329,14 @@ class AccountAnalyticLine(models.Model):
     def _qbo_write_state(self, vals):
         """Write the QuickBooks state of these lines: the one door the sync
         uses (see qbo.state.guard), whatever the rights of the user sending."""
-        # Reasons and errors of the qbo package, in the user's language.
+        # The reason keeps its sentence, shown in each reader's language
+        # (qbo_reason), and its English words, which searches find.
+        if "qbo_last_error" in vals:
+            data = to_data(vals["qbo_last_error"])
+            vals = {**vals, "qbo_last_error_data": data or False}
+            if data:
+                vals["qbo_last_error"] = in_english(vals["qbo_last_error"])
+        # Other values of the qbo package, in the user's language.
         vals = {name: render(value, self.env._) for name, value in vals.items()}
         lines = self.sudo()
         if len(lines) > UPDATE_BATCH_SIZE:
@@ -369,7 +383,7 @@ class AccountAnalyticLine(models.Model):
         self._qbo_write_state(
             {
                 "qbo_state": "queued" if keep_queued else "error",
-                "qbo_last_error": render(error, self.env._),
+                "qbo_last_error": error,
                 "qbo_refusal_code": False,
                 "qbo_intuit_tid": error.intuit_tid,
                 "qbo_request_id": request_id,

@@ -10,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-from ..qbo.text import render
+from ..qbo.text import _lt, counted, from_data, in_english, joined, render
 from ..qbo.timesheet_rules import REASONS, before_cutoff, message_for_others
 from .account_analytic_line import QBO_PROTECTED_FIELDS, SENT_STATES
 
@@ -47,11 +47,13 @@ class AccountAnalyticLine(models.Model):
         help="What changing or deleting this sent line does, for whoever reads it.",
     )
 
-    @api.depends_context("uid")
-    @api.depends("qbo_last_error", "qbo_refusal_code", "qbo_state")
+    @api.depends_context("uid", "lang")
+    @api.depends("qbo_last_error", "qbo_last_error_data", "qbo_refusal_code", "qbo_state")
     def _compute_qbo_reason(self):
-        """The stored reason names fixes only a QuickBooks manager can make
-        (link an employee, choose a version): others are told whom to ask."""
+        """The stored reason, in the reader's language (its sentence and
+        values are kept; a reason stored before that shows as written). It
+        names fixes only a QuickBooks manager can make (link an employee,
+        choose a version): others are told whom to ask."""
         manager = self.env.user.has_group(QBO_MANAGER)
         for line in self:
             code = line.qbo_refusal_code
@@ -67,7 +69,8 @@ class AccountAnalyticLine(models.Model):
                     project=f"'{line.sudo().project_id.name or '?'}'",
                     date=(line.sudo().company_id.qbo_send_from_date or line.date).isoformat(),
                 )
-            line.qbo_reason = render(other, self.env._) if other else line.qbo_last_error
+            stored = from_data(line.qbo_last_error_data) or line.qbo_last_error
+            line.qbo_reason = render(other or stored, self.env._) or False
 
     @api.depends_context("uid")
     @api.depends("qbo_state", "qbo_billed", "company_id.qbo_edit_policy")
@@ -176,11 +179,12 @@ class AccountAnalyticLine(models.Model):
             queued_by_send = state == "queued" and line.qbo_queue_log_id
             if plan.refusal and queued_by_send and line.qbo_time_activity_id:
                 # A queued edit goes back to edited: its time activity stays.
-                back_to_edited[plan.refusal.code, plan.reason].append(line.id)
+                back_to_edited[plan.refusal.code, plan.refusal.message].append(line.id)
             elif plan.refusal and (state in REFUSABLE_STATES or queued_by_send):
-                reason = (plan.refusal.code, plan.reason)
+                reason = (plan.refusal.code, plan.refusal.message)
                 current = (line.qbo_refusal_code, line.qbo_last_error)
-                if state != "refused" or current != reason:
+                # The stored words are English (see _qbo_write_state).
+                if state != "refused" or current != (reason[0], in_english(reason[1])):
                     refused[reason].append(line.id)
             elif not plan.refusal and state == "refused":
                 cleared.append(line.id)
@@ -221,11 +225,11 @@ class AccountAnalyticLine(models.Model):
         """The trace of edits after sending in the sync log: which line,
         which values, by whom (the log's user)."""
         labels = {
-            "date": _("date"),
-            "unit_amount": _("duration"),
-            "employee_id": _("employee"),
-            "project_id": _("project"),
-            "name": _("description"),
+            "date": _lt("date"),
+            "unit_amount": _lt("duration"),
+            "employee_id": _lt("employee"),
+            "project_id": _lt("project"),
+            "name": _lt("description"),
         }
         Log = self.env["qbo.sync.log"]
         for company, lines in self._qbo_by_company().items():
@@ -244,10 +248,10 @@ class AccountAnalyticLine(models.Model):
                 details.append(
                     {
                         "level": "warning",
-                        "message": _(
+                        "message": _lt(
                             "Changed after it was sent to QuickBooks: %(fields)s. QuickBooks "
                             "still has the values sent.",
-                            fields=", ".join(changed),
+                            fields=joined(*changed, separator=", "),
                         ),
                         "record": line,
                     }
@@ -255,10 +259,11 @@ class AccountAnalyticLine(models.Model):
             Log._record(
                 company,
                 "edit",
-                _("Edited after sending"),
-                _(
-                    "%(count)s timesheet lines sent to QuickBooks were changed in Odoo.",
-                    count=len(lines),
+                _lt("Edited after sending"),
+                counted(
+                    len(lines),
+                    _lt("%(count)s timesheet line sent to QuickBooks was changed in Odoo."),
+                    _lt("%(count)s timesheet lines sent to QuickBooks were changed in Odoo."),
                 ),
                 realm_id=lines[0].qbo_realm_id or None,
                 lines=details,
@@ -365,13 +370,13 @@ class AccountAnalyticLine(models.Model):
                 env["qbo.sync.log"]._record(
                     company,
                     "delete",
-                    env._("Deletion refused"),
+                    _lt("Deletion refused"),
                     message,
                     realm_id=company_lines[0].qbo_realm_id or None,
                     lines=[
                         {
                             "level": "warning",
-                            "message": env._("Deletion refused: the line was sent to QuickBooks."),
+                            "message": _lt("Deletion refused: the line was sent to QuickBooks."),
                             "record": line,
                         }
                         for line in company_lines

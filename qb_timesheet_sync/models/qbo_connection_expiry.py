@@ -17,6 +17,7 @@ from odoo import Command, _, api, fields, models
 from odoo.tools import format_date
 
 from ..qbo.oauth import expiry_warning_due
+from ..qbo.text import _lt
 from .qbo_connection import MANAGER_GROUP, RECONNECT_PATH
 
 _logger = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class QboConnection(models.Model):
         self.env["qbo.sync.log"]._record(
             connection.company_id,
             "token",
-            _("Connection expiry warning"),
+            _lt("Connection expiry warning"),
             summary,
             realm_id=connection.realm_id,
         )

@@ -15,6 +15,7 @@ import logging
 from odoo import api, fields, models
 
 from ..qbo import QboError
+from ..qbo.text import _lt, counted, joined
 from .qbo_sender import RECONCILE_MARGIN
 
 _logger = logging.getLogger(__name__)
@@ -87,8 +88,8 @@ class QboReconcile(models.AbstractModel):
             log = self.env["qbo.sync.log"]._record(
                 company,
                 "reconcile",
-                self.env._("Changes seen in QuickBooks"),
-                self.env._(
+                _lt("Changes seen in QuickBooks"),
+                _lt(
                     "No change seen in QuickBooks. The reconciliation made %(count)s metered "
                     "calls since its last entry.",
                     count=unlogged + made,
@@ -131,7 +132,7 @@ class QboReconcile(models.AbstractModel):
         that counts the metered calls of ``client`` and ``unlogged_calls``
         (earlier runs that found nothing); returns the lines that changed
         state."""
-        source = source or self.env._("the reconciliation")
+        source = source or _lt("the reconciliation")
         by_id = {str(activity["Id"]): activity for activity in activities}
         lines = (
             self.env["account.analytic.line"]
@@ -158,7 +159,7 @@ class QboReconcile(models.AbstractModel):
         details = [
             {
                 "level": "info",
-                "message": self.env._(
+                "message": _lt(
                     "Time activity %(id)s was billed in QuickBooks (seen by %(seen_by)s): "
                     "the line is locked.",
                     id=line.qbo_time_activity_id,
@@ -177,7 +178,7 @@ class QboReconcile(models.AbstractModel):
         log = self.env["qbo.sync.log"]._record(
             company,
             "reconcile",
-            self.env._("Changes seen in QuickBooks"),
+            _lt("Changes seen in QuickBooks"),
             self._qbo_summary(billed, changed, deleted, source),
             realm_id=realm_id,
             lines=details + changed_details + deleted_details,
@@ -193,26 +194,39 @@ class QboReconcile(models.AbstractModel):
         parts = []
         if billed:
             parts.append(
-                self.env._(
-                    "%(count)s lines were billed in QuickBooks and are now locked.",
-                    count=len(billed),
+                counted(
+                    len(billed),
+                    _lt("%(count)s line was billed in QuickBooks and is now locked."),
+                    _lt("%(count)s lines were billed in QuickBooks and are now locked."),
                 )
             )
         if changed:
             parts.append(
-                self.env._(
-                    "%(count)s lines were changed in QuickBooks: they wait for a QuickBooks "
-                    "manager to choose which version to keep.",
-                    count=len(changed),
+                counted(
+                    len(changed),
+                    _lt(
+                        "%(count)s line was changed in QuickBooks: it waits for a QuickBooks "
+                        "manager to choose which version to keep."
+                    ),
+                    _lt(
+                        "%(count)s lines were changed in QuickBooks: they wait for a QuickBooks "
+                        "manager to choose which version to keep."
+                    ),
                 )
             )
         if deleted:
             parts.append(
-                self.env._(
-                    "%(count)s lines were deleted in QuickBooks: they are sent again only "
-                    "deliberately.",
-                    count=len(deleted),
+                counted(
+                    len(deleted),
+                    _lt(
+                        "%(count)s line was deleted in QuickBooks: it is sent again only "
+                        "deliberately."
+                    ),
+                    _lt(
+                        "%(count)s lines were deleted in QuickBooks: they are sent again only "
+                        "deliberately."
+                    ),
                 )
             )
-        parts.append(self.env._("Seen by %(seen_by)s.", seen_by=source))
-        return " ".join(str(part) for part in parts)
+        parts.append(_lt("Seen by %(seen_by)s.", seen_by=source))
+        return joined(*parts)

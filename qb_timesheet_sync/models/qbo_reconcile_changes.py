@@ -26,6 +26,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..qbo import QboNotFound
+from ..qbo.text import _lt
 from ..qbo.updates import format_clock, minutes_of, same_content
 from .account_analytic_line import SENT_STATES
 from .qbo_reconcile import SWEEP_PARAM
@@ -182,13 +183,13 @@ class QboReconcile(models.AbstractModel):
             "sent": self._qbo_version_text(sent),
         }
         if conflict:
-            return self.env._(
+            return _lt(
                 "Time activity %(id)s was changed in QuickBooks (seen by %(seen_by)s) and the "
                 "line was edited in Odoo: QuickBooks has %(qbo)s, Odoo sent %(sent)s. Choose which "
                 "version to keep.",
                 **values,
             )
-        return self.env._(
+        return _lt(
             "Time activity %(id)s was changed in QuickBooks (seen by %(seen_by)s): QuickBooks has "
             "%(qbo)s, Odoo sent %(sent)s. Keep QuickBooks' version or send Odoo's.",
             **values,
@@ -196,21 +197,21 @@ class QboReconcile(models.AbstractModel):
 
     @api.model
     def _qbo_version_text(self, record):
-        """'4:00 on 2026-03-02, "Design review"': what a version says."""
+        """'04:00 on 2026-03-02, "Design review"': what a version says."""
         values = {"duration": format_clock(minutes_of(record)), "date": record.get("TxnDate")}
         if record.get("Description"):
-            return self.env._(
+            return _lt(
                 '%(duration)s on %(date)s, "%(description)s"',
                 description=record["Description"],
                 **values,
             )
-        return self.env._("%(duration)s on %(date)s", **values)
+        return _lt("%(duration)s on %(date)s", **values)
 
     @api.model
     def _qbo_back_detail(self, line, source):
         return {
             "level": "info",
-            "message": self.env._(
+            "message": _lt(
                 "Time activity %(id)s holds again what Odoo sent (seen by %(seen_by)s): the line "
                 "is sent.",
                 id=line.qbo_time_activity_id,
@@ -239,7 +240,7 @@ class QboReconcile(models.AbstractModel):
         )
         details = []
         for line in lines:
-            message = self.env._(
+            message = _lt(
                 "Time activity %(id)s was deleted in QuickBooks (seen by %(seen_by)s): the line "
                 "is not sent again unless a QuickBooks manager chooses 'Send again to QuickBooks'.",
                 id=line.qbo_time_activity_id,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from ..qbo import QboError
-from ..qbo.text import render
+from ..qbo.text import _lt, counted, from_data
 from ..qbo.timesheet_rules import before_cutoff, refusal_for
 from .account_analytic_line import SENT_STATES
 from .qbo_sender import CLOSE_WIZARD
@@ -76,8 +76,12 @@ class QboSendQueue(models.AbstractModel):
         log = self.env["qbo.sync.log"]._record(
             company,
             "send",
-            name or _("Send timesheets in the background"),
-            _("%(count)s timesheet lines queued.", count=len(lines)),
+            name or _lt("Send timesheets in the background"),
+            counted(
+                len(lines),
+                _lt("%(count)s timesheet line queued."),
+                _lt("%(count)s timesheet lines queued."),
+            ),
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
@@ -122,11 +126,14 @@ class QboSendQueue(models.AbstractModel):
         log._add_lines([log._qbo_refusal_detail(verdicts[line], line) for line in refused])
         if cutoff:
             refusal = refusal_for("before_cutoff", date=send_from_date.isoformat())
-            reason = render(refusal.message, self.env._)
             cutoff._qbo_write_state(
-                {"qbo_state": "refused", "qbo_refusal_code": refusal.code, "qbo_last_error": reason}
+                {
+                    "qbo_state": "refused",
+                    "qbo_refusal_code": refusal.code,
+                    "qbo_last_error": refusal.message,
+                }
             )
-            log._add_lines([log._qbo_refusal_detail(refusal, line, reason) for line in cutoff])
+            log._add_lines([log._qbo_refusal_detail(refusal, line) for line in cutoff])
         log.write(
             {
                 "count_refused": len(refused) + len(cutoff),
@@ -168,10 +175,11 @@ class QboSendQueue(models.AbstractModel):
                 [
                     {
                         "level": "info",
-                        "message": _(
-                            "%(count)s lines taken over by the send '%(log)s'.",
-                            count=len(earlier_lines),
-                            log=log.name,
+                        "message": counted(
+                            len(earlier_lines),
+                            _lt("%(count)s line taken over by the send '%(log)s'."),
+                            _lt("%(count)s lines taken over by the send '%(log)s'."),
+                            log=from_data(log.name_data) or log.name,
                         ),
                         "moved": len(earlier_lines),
                     }
@@ -240,7 +248,7 @@ class QboSendQueue(models.AbstractModel):
                 continue
             company.qbo_auto_send_last = now
             if lines:
-                self._qbo_queue(lines, company, name=_("Scheduled send"))
+                self._qbo_queue(lines, company, name=_lt("Scheduled send"))
 
     @api.model
     def _qbo_auto_send_lines(self, company):

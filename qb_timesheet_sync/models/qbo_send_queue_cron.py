@@ -14,7 +14,6 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from ..qbo import QboError
-from ..qbo.text import render
 from .qbo_send_queue import SEND_CRON
 
 _logger = logging.getLogger(__name__)
@@ -188,9 +187,7 @@ class QboSendQueue(models.AbstractModel):
             except QboError as error:
                 # QuickBooks' settings could not be read: try again later.
                 cr.rollback()
-                log._add_lines(
-                    [{"level": "warning", "message": render(error, log.env._), "code": error.code}]
-                )
+                log._add_lines([{"level": "warning", "message": error, "code": error.code}])
                 cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
                 return settled, True
             except psycopg2.errors.SerializationFailure:
@@ -330,7 +327,7 @@ class QboSendQueue(models.AbstractModel):
                 "message": _(
                     "Background send finished: %(summary)s See the sync log '%(log)s'.",
                     summary=summary,
-                    log=log.name,
+                    log=log.display_name,
                 ),
                 "type": level,
                 "sticky": level != "success",

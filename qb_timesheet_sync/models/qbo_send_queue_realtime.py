@@ -18,6 +18,7 @@ from odoo import api, fields, models
 from odoo.osv import expression
 
 from ..qbo import QboError
+from ..qbo.text import _lt, in_english
 from .qbo_send_queue import ORPHAN_QUEUED_DOMAIN
 
 _logger = logging.getLogger(__name__)
@@ -94,8 +95,8 @@ class QboSendQueue(models.AbstractModel):
                 elif plan.line.qbo_state == "edited":
                     # An edit that makes a sent line unsendable keeps its reason
                     # on the line; new lines not sendable yet wait for later.
-                    if plan.line.qbo_last_error != plan.reason:
-                        plan.line._qbo_write_state({"qbo_last_error": plan.reason})
+                    if plan.line.qbo_last_error != in_english(plan.refusal.message):
+                        plan.line._qbo_write_state({"qbo_last_error": plan.refusal.message})
             if sendable:
-                self._qbo_queue(sendable, company, name=self.env._("Sent as soon as sendable"))
+                self._qbo_queue(sendable, company, name=_lt("Sent as soon as sendable"))
         company.qbo_realtime_last = now

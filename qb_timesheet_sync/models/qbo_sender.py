@@ -28,7 +28,7 @@ from odoo.tools import SQL, split_every
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
 from ..qbo.optional_fields import explain_optional_field
-from ..qbo.text import render
+from ..qbo.text import _lt, counted, joined, render
 from ..qbo.time_activity import matches_time_activity, payload_fingerprint
 from ..qbo.timesheet_rules import format_duration
 
@@ -97,8 +97,12 @@ class QboSender(models.AbstractModel):
         log = self.env["qbo.sync.log"]._record(
             company,
             "send",
-            _("Send timesheets"),
-            _("Sending %(count)s timesheet lines.", count=len(lines)),
+            _lt("Send timesheets"),
+            counted(
+                len(lines),
+                _lt("Sending %(count)s timesheet line."),
+                _lt("Sending %(count)s timesheet lines."),
+            ),
             state="running",
             realm_id=company._qbo_connection().realm_id,
         )
@@ -122,7 +126,7 @@ class QboSender(models.AbstractModel):
             counts[outcome] for outcome in ("done", "refused", "skipped", "failed")
         )
         log._qbo_add_metered_calls(send_context and send_context.client)
-        log._qbo_close(counts, reason=failure and str(failure))
+        log._qbo_close(counts, reason=failure)
         return log, counts
 
     @api.model
@@ -191,7 +195,7 @@ class QboSender(models.AbstractModel):
         details = [
             {
                 "level": "warning",
-                "message": _("Another user is sending this line to QuickBooks right now."),
+                "message": _lt("Another user is sending this line to QuickBooks right now."),
                 "record": line,
             }
             for line in lines - locked
@@ -215,7 +219,7 @@ class QboSender(models.AbstractModel):
                 counts["skipped"] += 1
                 continue
             counts["refused"] += 1
-            details.append(log._qbo_refusal_detail(plan.refusal, plan.line, plan.reason))
+            details.append(log._qbo_refusal_detail(plan.refusal, plan.line))
         # A refused line shows why. A queued line that may not be sent leaves
         # the queue so, or the background sender would take it up again and again.
         locked._qbo_note_refusals(plans)
@@ -335,10 +339,10 @@ class QboSender(models.AbstractModel):
         except QboError as error:
             # Without knowing whether they reached QuickBooks, sending them
             # again could create a second time activity: leave them for later.
-            reason = _(
+            reason = _lt(
                 "An earlier send of this line was interrupted and QuickBooks could not be "
                 "checked for it (%(reason)s); it will be checked on the next send.",
-                reason=render(error, self.env._),
+                reason=error,
             )
             log = self.env["qbo.sync.log"]
             for plan in pending_plans:
@@ -361,7 +365,7 @@ class QboSender(models.AbstractModel):
             details.append(
                 {
                     "level": "info",
-                    "message": _(
+                    "message": _lt(
                         "Found in QuickBooks as time activity %(id)s, created by an earlier "
                         "send that was interrupted: not sent again.",
                         id=activity["Id"],
@@ -405,30 +409,39 @@ class QboSender(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _qbo_sent_detail(self, plan):
-        message = _(
+        message = _lt(
             "Sent as time activity %(id)s: %(duration)s.",
             id=plan.line.qbo_time_activity_id,
             duration=format_duration(plan.minutes),
         )
         if plan.details.cost_rate:
             # The sync log keeps the cost sent (job costing).
-            message += " " + _(
-                "Cost sent: %(cost_rate)s an hour (%(cost)s in all).",
-                cost_rate=plan.details.cost_rate,
-                cost=round(plan.cost, 2),
+            message = joined(
+                message,
+                _lt(
+                    "Cost sent: %(cost_rate)s an hour (%(cost)s in all).",
+                    cost_rate=plan.details.cost_rate,
+                    cost=round(plan.cost, 2),
+                ),
             )
         if plan.details.class_withheld_qbo_id:
             # Intuit: ClassRef needs ClassTrackingPerTxn (docs/ASSUMPTIONS.md#classref-per-line).
-            message += " " + _(
-                "The class was not sent: QuickBooks takes a class on time only when the company "
-                "assigns classes to each transaction, and this one assigns them to each line "
-                "(QuickBooks: Account and settings > Advanced > Track classes)."
+            message = joined(
+                message,
+                _lt(
+                    "The class was not sent: QuickBooks takes a class on time only when the "
+                    "company assigns classes to each transaction, and this one assigns them to "
+                    "each line "
+                    "(QuickBooks: Account and settings > Advanced > Track classes)."
+                ),
             )
         if plan.description_truncated:
-            message += " " + _("The description was cut to the 4000 characters QuickBooks keeps.")
+            message = joined(
+                message, _lt("The description was cut to the 4000 characters QuickBooks keeps.")
+            )
         return {"level": "info", "message": message, "record": plan.line}
 
     @api.model
     def _qbo_send_notification(self, logs, counts):
         summary, level = logs._qbo_outcome(counts)
-        return logs._qbo_notification(summary, level, next_action=CLOSE_WIZARD)
+        return logs._qbo_notification(render(summary, self.env._), level, next_action=CLOSE_WIZARD)

@@ -123,7 +123,7 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_version_text(self, record):
-        """'4:00 on 2026-03-02, "Design review"': what a version says."""
+        """'04:00 on 2026-03-02, "Design review"': what a version says."""
         return self.env["qbo.reconcile"]._qbo_version_text(record)
 
     @api.model

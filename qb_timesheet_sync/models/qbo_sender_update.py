@@ -21,7 +21,7 @@ from odoo import api, models
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
 from ..qbo.optional_fields import explain_optional_field
-from ..qbo.text import render
+from ..qbo.text import _lt
 from ..qbo.updates import (
     ALREADY_DONE,
     BILLED,
@@ -190,7 +190,7 @@ class QboSender(models.AbstractModel):
         )
         vals = {
             "qbo_state": "queued" if keep_queued else "edited",
-            "qbo_last_error": render(error, self.env._),
+            "qbo_last_error": error,
             "qbo_intuit_tid": error.intuit_tid,
         }
         if request_id and not isinstance(error, UNKNOWN_OUTCOME_ERRORS):
@@ -205,7 +205,7 @@ class QboSender(models.AbstractModel):
     @api.model
     def _qbo_mark_conflict(self, plan, record, counts, details):
         line = plan.line
-        message = self.env._(
+        message = _lt(
             "Time activity %(id)s was changed in QuickBooks since Odoo sent it "
             "(QuickBooks has %(qbo)s, Odoo %(odoo)s): it was not overwritten. Choose which "
             "version to keep.",
@@ -230,7 +230,7 @@ class QboSender(models.AbstractModel):
         rules refuse billed lines from now on, not failed: nothing went wrong,
         and no later send plans the update again (``qbo/timesheet_rules.py``)."""
         line = plan.line
-        message = self.env._(
+        message = _lt(
             "Time activity %(id)s was billed in QuickBooks since it was sent: the edit was not "
             "sent and the line is locked.",
             id=line.qbo_time_activity_id,
@@ -252,7 +252,7 @@ class QboSender(models.AbstractModel):
     def _qbo_updated_detail(self, plan):
         return {
             "level": "info",
-            "message": self.env._(
+            "message": _lt(
                 "Updated time activity %(id)s: %(duration)s.",
                 id=plan.line.qbo_time_activity_id,
                 duration=duration_change(plan.minutes_before, plan.minutes),

@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..qbo.text import render
+from ..qbo.text import _lt, counted, from_data, in_english, joined, render, to_data
 from ..tools.bulk import insert_rows
 
 # Days the sync log is kept (Settings); empty or 0: kept forever.
@@ -68,7 +68,16 @@ class QboSyncLog(models.Model):
     )
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     realm_id = fields.Char(string="QuickBooks company ID", readonly=True)
-    summary = fields.Text()
+    summary = fields.Text(
+        string="Summary (English)",
+        help="In English when written with its sentence (summary_data); searches find it.",
+    )
+    # The name and the summary as sentences and values, shown in each
+    # reader's language (display_name, summary_display); the columns above
+    # keep their English words, or the words of an entry written before.
+    name_data = fields.Json(readonly=True)
+    summary_data = fields.Json(readonly=True)
+    summary_display = fields.Text(string="Summary", compute="_compute_summary_display")
     count_done = fields.Integer(string="Succeeded")
     count_refused = fields.Integer(string="Refused")
     count_skipped = fields.Integer(
@@ -90,6 +99,18 @@ class QboSyncLog(models.Model):
     )
     line_ids = fields.One2many("qbo.sync.log.line", "log_id", string="Details")
 
+    @api.depends_context("lang")
+    @api.depends("name", "name_data")
+    def _compute_display_name(self):
+        for log in self:
+            log.display_name = shown(log.name_data, log.name, log.env)
+
+    @api.depends_context("lang")
+    @api.depends("summary", "summary_data")
+    def _compute_summary_display(self):
+        for log in self:
+            log.summary_display = shown(log.summary_data, log.summary, log.env)
+
     def _add_lines(self, lines):
         """Append detail lines: dicts with level, message and optionally
         record (a recordset of one), code, intuit_tid and moved (queued lines
@@ -109,7 +130,7 @@ class QboSyncLog(models.Model):
                     "log_id": self.id,
                     "company_id": self.company_id.id,
                     "level": line.get("level", "info"),
-                    "message": render(line["message"], self.env._),
+                    **stored_text("message", line["message"], self.env),
                     "res_model": record._name if record else False,
                     "res_id": record.id if record else False,
                     "record_name": names[record] if record else line.get("record_name"),
@@ -154,7 +175,7 @@ class QboSyncLog(models.Model):
         """The detail line of a :class:`QboError` (on ``record``, if any)."""
         return {
             "level": "error",
-            "message": message or render(error, self.env._),
+            "message": message or error,
             "code": error.code,
             "intuit_tid": error.intuit_tid,
             "record": record,
@@ -184,32 +205,39 @@ class QboSyncLog(models.Model):
     @api.model
     def _qbo_outcome(self, counts):
         """(summary, notification level) of a send's outcome ``counts``."""
-        summary = _(
-            "%(done)s lines sent to QuickBooks, %(refused)s refused, %(failed)s failed.",
-            done=counts.get("done", 0),
+        summary = counted(
+            counts.get("done", 0),
+            _lt("%(count)s line sent to QuickBooks, %(refused)s refused, %(failed)s failed."),
+            _lt("%(count)s lines sent to QuickBooks, %(refused)s refused, %(failed)s failed."),
             refused=counts.get("refused", 0),
             failed=counts.get("failed", 0),
         )
         if counts.get("skipped"):
-            summary += " " + _(
-                "%(skipped)s already sent, skipped (never sent twice).", skipped=counts["skipped"]
+            summary = joined(
+                summary,
+                _lt(
+                    "%(skipped)s already sent, skipped (never sent twice).",
+                    skipped=counts["skipped"],
+                ),
             )
         if counts.get("moved"):
-            summary += " " + _("%(moved)s taken over by a later send.", moved=counts["moved"])
+            summary = joined(
+                summary, _lt("%(moved)s taken over by a later send.", moved=counts["moved"])
+            )
         return summary, NOTIFICATION_LEVELS[self._qbo_state_of(counts)]
 
     def _qbo_close(self, counts, reason=None):
         """End this send with its outcome ``counts``: state, counts and
         summary (after ``reason``, when it stopped early); returns
-        (summary, notification level)."""
+        (summary in the user's language, notification level)."""
         self.ensure_one()
         summary, level = self._qbo_outcome(counts)
         if reason:
-            summary = f"{reason} {summary}"
+            summary = joined(reason, summary)
         self.sudo().write(
             {
                 "state": self._qbo_state_of(counts),
-                "summary": summary,
+                **stored_text("summary", summary, self.env),
                 "count_done": counts.get("done", 0),
                 "count_refused": counts.get("refused", 0),
                 "count_skipped": counts.get("skipped", 0),
@@ -217,7 +245,7 @@ class QboSyncLog(models.Model):
                 "count_remaining": counts.get("remaining", 0),
             }
         )
-        return summary, level
+        return render(summary, self.env._), level
 
     def _qbo_add_metered_calls(self, client, already_counted=0):
         """Add the metered calls ``client`` made beyond ``already_counted``;
@@ -294,11 +322,11 @@ class QboSyncLog(models.Model):
         ``counts``: its outcome counts, which give its state unless
         ``state`` says it (done by default)."""
         vals = {
-            "name": name,
+            **stored_text("name", name, self.env),
             "company_id": company.id,
             "operation": operation,
             "state": state or "done",
-            "summary": render(summary, self.env._),
+            **stored_text("summary", summary, self.env),
             "realm_id": realm_id,
             "user_id": (user or self.env.user).id,
         }
@@ -323,3 +351,21 @@ class QboSyncLog(models.Model):
             return
         limit = fields.Datetime.now() - timedelta(days=days)
         self.sudo().search([("create_date", "<", limit), ("state", "!=", "running")]).unlink()
+
+
+def stored_text(name, value, env):
+    """The values that store ``value`` in the field ``name``: a sentence
+    (:class:`~..qbo.text.Text`) in ``name + "_data"``, rendered when read
+    (:func:`shown`), with its English words in ``name``, which searches
+    find; words already rendered as they are."""
+    data = to_data(value)
+    if data:
+        return {name: in_english(value), f"{name}_data": data}
+    return {name: render(value, env._)}
+
+
+def shown(data, text, env):
+    """A field stored by :func:`stored_text`, in the language of ``env``:
+    the sentence when there is one, else the words stored."""
+    sentence = from_data(data)
+    return render(sentence, env._) if sentence else text

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools.sql import create_index
+
+from .qbo_sync_log import shown
 
 
 class QboSyncLogLine(models.Model):
@@ -16,7 +18,14 @@ class QboSyncLogLine(models.Model):
         default="info",
         required=True,
     )
-    message = fields.Text(required=True)
+    message = fields.Text(
+        string="Message (English)",
+        required=True,
+        help="In English when written with its sentence (message_data); searches find it.",
+    )
+    # The sentence and its values, shown in each reader's language.
+    message_data = fields.Json(readonly=True)
+    message_display = fields.Text(string="Message", compute="_compute_message_display")
     res_model = fields.Char(string="Record model")
     res_id = fields.Many2oneReference(string="Record", model_field="res_model")
     record_name = fields.Char(string="Record name")
@@ -37,6 +46,12 @@ class QboSyncLogLine(models.Model):
         readonly=True,
         help="Queued lines of this send that another send took over at this point.",
     )
+
+    @api.depends_context("lang")
+    @api.depends("message", "message_data")
+    def _compute_message_display(self):
+        for line in self:
+            line.message_display = shown(line.message_data, line.message, line.env)
 
     def init(self):
         # The background sender sums the lines taken over from its send

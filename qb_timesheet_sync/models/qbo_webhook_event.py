@@ -15,7 +15,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..qbo import QboError
-from ..qbo.text import render
+from ..qbo.text import _lt, render
 
 _logger = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class QboWebhookEvent(models.Model):
                 connection.company_id,
                 connection.realm_id,
                 list(found.values()),
-                source=self.env._("a webhook"),
+                source=_lt("a webhook"),
                 deleted_ids=deleted,
                 client=client,
             )

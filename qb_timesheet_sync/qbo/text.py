@@ -52,3 +52,56 @@ def render(value, gettext):
         return value
     params = {name: render(param, gettext) for name, param in value.params.items()}
     return gettext(value.template, **params)
+
+
+def _english(template, /, **params):
+    return template % params if params else template
+
+
+def in_english(value):
+    """``value`` in English (:func:`render` without translation)."""
+    return render(value, _english)
+
+
+def to_data(value):
+    """``value`` as JSON, to store it and render it when read (see
+    :func:`from_data`): a :class:`Text` keeps its English template and its
+    parameters, those that are sentences too; an error of this package keeps
+    its message; anything else is ``None`` (nothing to translate)."""
+    if isinstance(value, Exception) and isinstance(getattr(value, "message", None), str):
+        value = value.message
+    if not isinstance(value, Text):
+        return None
+    params = {}
+    for name, param in value.params.items():
+        data = to_data(param)
+        if data is not None:
+            params[name] = data
+        elif isinstance(param, (str, int, float, bool)) or param is None:
+            params[name] = param
+        else:
+            params[name] = str(param)
+    return {"text": value.template, "params": params}
+
+
+def from_data(data):
+    """The :class:`Text` that :func:`to_data` stored (``None`` for none)."""
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return None
+    params = {}
+    for name, param in (data.get("params") or {}).items():
+        params[name] = from_data(param) if isinstance(param, dict) else param
+    return Text(data["text"], **params)
+
+
+def counted(count, one, many, /, **params):
+    """The sentence for ``count`` things: ``one`` when it is 1, else
+    ``many`` (both :func:`_lt` templates that take ``%(count)s``)."""
+    return Text(one if count == 1 else many, count=count, **params)
+
+
+def joined(*parts, separator=" "):
+    """Sentences (or words) one after the other, each translated on its own."""
+    parts = [part for part in parts if part]
+    template = separator.join(f"%(part{index})s" for index in range(len(parts)))
+    return Text(template, **{f"part{index}": part for index, part in enumerate(parts)})

@@ -10,6 +10,7 @@ else's (a conflict the manager settles).
 """
 
 from .time_activity import echoed_fields, payload_fingerprint, same_customer
+from .timesheet_rules import format_duration
 
 # What a stale update turns into (see :func:`stale_outcome`).
 ALREADY_DONE = "done"  # QuickBooks already holds what Odoo would send
@@ -90,19 +91,18 @@ def minutes_of(record):
 
 
 def format_clock(total_minutes):
-    """A duration as QuickBooks shows it: 5:00, 0:45."""
-    hours, minutes = divmod(int(total_minutes), 60)
-    return f"{hours}:{minutes:02d}"
+    """A duration as Odoo shows one everywhere (float_time): 05:00, 00:45."""
+    return format_duration(total_minutes)
 
 
 def signed_clock(total_minutes):
-    """A change of duration: +1:00, -0:30, 0:00."""
+    """A change of duration: +01:00, -00:30, 00:00."""
     sign = "-" if total_minutes < 0 else "+" if total_minutes > 0 else ""
     return sign + format_clock(abs(total_minutes))
 
 
 def duration_change(before_minutes, after_minutes):
-    """'5:00 -> 6:00', or the duration alone when it did not change."""
+    """'05:00 -> 06:00', or the duration alone when it did not change."""
     before, after = format_clock(before_minutes), format_clock(after_minutes)
     return after if before == after else f"{before} → {after}"
 

@@ -53,14 +53,14 @@ class TestConflictWizard(QboSendCase):
                     "line_id": line.id,
                     "employee": "Emily Platt",
                     "project": line.project_id.display_name,
-                    "qbo_version": '4:00 on 2026-03-02, "Design review (QuickBooks)"',
-                    "odoo_version": '6:00 on 2026-03-02, "Design review"',
-                    "sent_version": '5:00 on 2026-03-02, "Design review"',
+                    "qbo_version": '04:00 on 2026-03-02, "Design review (QuickBooks)"',
+                    "odoo_version": '06:00 on 2026-03-02, "Design review"',
+                    "sent_version": '05:00 on 2026-03-02, "Design review"',
                     "billed": False,
-                    "keep_effect": 'QuickBooks\' 4:00 on 2026-03-02, "Design review (QuickBooks)" '
-                    'will replace Odoo\'s 6:00 on 2026-03-02, "Design review".',
-                    "send_effect": 'Odoo\'s 6:00 on 2026-03-02, "Design review" will be sent '
-                    'over QuickBooks\' 4:00 on 2026-03-02, "Design review (QuickBooks)".',
+                    "keep_effect": 'QuickBooks\' 04:00 on 2026-03-02, "Design review (QuickBooks)" '
+                    'will replace Odoo\'s 06:00 on 2026-03-02, "Design review".',
+                    "send_effect": 'Odoo\'s 06:00 on 2026-03-02, "Design review" will be sent '
+                    'over QuickBooks\' 04:00 on 2026-03-02, "Design review (QuickBooks)".',
                 }
             ],
         )
@@ -72,7 +72,7 @@ class TestConflictWizard(QboSendCase):
         line.write({"unit_amount": 7.5, "name": "Design review, second pass"})
         row = self.open(line).row_ids
         self.assertEqual(row.odoo_version, '7:30 on 2026-03-02, "Design review, second pass"')
-        self.assertEqual(row.sent_version, '5:00 on 2026-03-02, "Design review"')
+        self.assertEqual(row.sent_version, '05:00 on 2026-03-02, "Design review"')
 
     def test_keep_button_does_what_the_choice_does(self):
         line = self.conflict_line()

@@ -84,7 +84,7 @@ class TestReconcileChanges(QboSendCase):
         self.assertEqual(line.sudo().qbo_sync_token, "1", "the new SyncToken is kept")
         self.assertEqual(line.sudo().qbo_conflict_payload["Hours"], 4, "QuickBooks' version")
         self.assertIn(
-            'QuickBooks has 4:00 on 2026-03-02, "Design review (QuickBooks)", Odoo sent 5:00',
+            'QuickBooks has 04:00 on 2026-03-02, "Design review (QuickBooks)", Odoo sent 05:00',
             line.qbo_last_error,
         )
         self.assertIn("(seen by the reconciliation)", self.reconcile_log().line_ids.message)
@@ -174,7 +174,7 @@ class TestReconcileChanges(QboSendCase):
         ).raise_for_status()
         self.reconcile()
         self.assertRecordValues(line, [{"qbo_billed": True, "qbo_state": "changed"}])
-        self.assertIn("QuickBooks has 4:00", line.qbo_last_error)
+        self.assertIn("QuickBooks has 04:00", line.qbo_last_error)
         with self.assertRaisesRegex(UserError, "only QuickBooks' version"):
             self.env["qbo.sender"]._qbo_send_odoo_version(line)
         with self.assertRaisesRegex(UserError, "billed in QuickBooks"):

@@ -64,7 +64,7 @@ class TestSendUpdate(QboSendCase):
                 {
                     "count_to_send": 0,
                     "count_to_update": 1,
-                    "hours_to_update": "+1:00",
+                    "hours_to_update": "+01:00",
                     "amount_to_update": 120.0,
                     "count_refused": 0,
                     "count_skipped": 0,
@@ -78,7 +78,7 @@ class TestSendUpdate(QboSendCase):
                 {
                     "line_id": line.id,
                     "time_activity": activity_id,
-                    "change": "5:00 → 6:00, $\xa0600.00 → $\xa0720.00",
+                    "change": "05:00 → 06:00, $\xa0600.00 → $\xa0720.00",
                 }
             ],
         )
@@ -96,7 +96,7 @@ class TestSendUpdate(QboSendCase):
         self.assertEqual(self.updates_made(), 1)
         log = self.last_send_log()
         self.assertEqual(log.count_done, 1)
-        self.assertIn(f"Updated time activity {activity_id}: 5:00 → 6:00.", log.line_ids.message)
+        self.assertIn(f"Updated time activity {activity_id}: 05:00 → 06:00.", log.line_ids.message)
         attempts = self.env["qbo.send.attempt"].search([("line_id", "=", line.id)])
         self.assertEqual(attempts.mapped("operation"), ["update", "create"], "journaled")
         self.assertEqual(line.sudo().qbo_request_id, attempts[0].request_id)
@@ -119,7 +119,7 @@ class TestSendUpdate(QboSendCase):
                 {
                     "count_to_send": 1,
                     "count_to_update": 3,
-                    "hours_to_update": "0:00",
+                    "hours_to_update": "00:00",
                     "amount_to_update": 0.0,
                 }
             ],
@@ -189,7 +189,7 @@ class TestSendUpdate(QboSendCase):
         self.assertEqual(self.activity(line)["Hours"], 4, "QuickBooks' change stays")
         self.assertEqual(line.sudo().qbo_conflict_payload["Hours"], 4, "both versions are kept")
         self.assertIn("changed in QuickBooks", line.qbo_last_error)
-        self.assertIn("QuickBooks has 4:00, Odoo 6:00", line.qbo_last_error)
+        self.assertIn("QuickBooks has 04:00, Odoo 06:00", line.qbo_last_error)
         self.assertEqual(action["params"]["type"], "danger")
         self.assertTrue(line.qbo_sent, "still in QuickBooks")
         # Sending again does not overwrite it either.
@@ -246,7 +246,7 @@ class TestSendUpdate(QboSendCase):
         )
         self.assertEqual(
             log.line_ids.message,
-            'Odoo had 6:00 on 2026-03-02, "Design review", now 4:00 on 2026-03-02, '
+            'Odoo had 06:00 on 2026-03-02, "Design review", now 04:00 on 2026-03-02, '
             '"Design review (QuickBooks)" as in QuickBooks.',
         )
         self.assertRecordValues(
@@ -265,8 +265,8 @@ class TestSendUpdate(QboSendCase):
         self.assertRecordValues(log, [{"name": "Sent Odoo's version", "count_done": 1}])
         self.assertEqual(
             log.line_ids.message,
-            'QuickBooks had 4:00 on 2026-03-02, "Design review (QuickBooks)"; Odoo\'s version, '
-            '6:00 on 2026-03-02, "Design review", is sent over it.',
+            'QuickBooks had 04:00 on 2026-03-02, "Design review (QuickBooks)"; Odoo\'s version, '
+            '06:00 on 2026-03-02, "Design review", is sent over it.',
         )
 
     def test_a_manager_sends_odoo_version_over_quickbooks(self):

@@ -49,7 +49,7 @@ class QboResyncWizard(models.TransientModel):
         readonly=True,
     )
     log_id = fields.Many2one("qbo.sync.log", string="Sync log", readonly=True)
-    summary = fields.Text(related="log_id.summary")
+    summary = fields.Text(related="log_id.summary_display")
     line_ids = fields.One2many(related="log_id.line_ids")
     count_matched = fields.Integer(string="Matched", readonly=True)
     count_created_odoo = fields.Integer(string="Created in Odoo", readonly=True)

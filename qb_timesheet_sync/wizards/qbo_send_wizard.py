@@ -2,6 +2,7 @@
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
+from ..qbo.text import _lt, counted
 from ..qbo.updates import duration_change, signed_clock
 from ..tools.bulk import insert_rows
 
@@ -226,21 +227,26 @@ class QboSendWizard(models.TransientModel):
         log = Log._record(
             company,
             "preview",
-            _("Send preview"),
-            _(
-                "Preview of %(count)s timesheet lines: %(to_send)s to send, %(to_update)s to "
-                "update, %(refused)s refused, %(skipped)s already sent (skipped). Nothing was "
-                "sent.",
-                count=len(plans),
+            _lt("Send preview"),
+            counted(
+                len(plans),
+                _lt(
+                    "Preview of %(count)s timesheet line: %(to_send)s to send, %(to_update)s to "
+                    "update, %(refused)s refused, %(skipped)s already sent (skipped). Nothing was "
+                    "sent."
+                ),
+                _lt(
+                    "Preview of %(count)s timesheet lines: %(to_send)s to send, %(to_update)s to "
+                    "update, %(refused)s refused, %(skipped)s already sent (skipped). Nothing was "
+                    "sent."
+                ),
                 to_send=len(plans) - len(refused) - skipped - to_update,
                 to_update=to_update,
                 refused=len(refused),
                 skipped=skipped,
             ),
             realm_id=send_context.realm_id,
-            lines=[
-                Log._qbo_refusal_detail(plan.refusal, plan.line, plan.reason) for plan in refused
-            ],
+            lines=[Log._qbo_refusal_detail(plan.refusal, plan.line) for plan in refused],
         )
         log.sudo().write({"count_refused": len(refused), "count_skipped": skipped})
 

@@ -2,6 +2,7 @@
 
 import json
 import pickle
+import re
 
 from qb_timesheet_sync.qbo.text import Text, _lt, render
 
@@ -36,3 +37,55 @@ def test_a_text_survives_pickling():
     copy = pickle.loads(pickle.dumps(_lt("Hello %(name)s", name="you")))
     assert isinstance(copy, Text)
     assert (copy, copy.template, copy.params) == ("Hello you", "Hello %(name)s", {"name": "you"})
+
+
+def loud(template, **params):
+    """Like ``shout``, for sentences with any placeholders."""
+    parts = re.split(r"(%\(\w+\)s)", template)
+    translated = "".join(part if part.startswith("%(") else part.upper() for part in parts)
+    return translated % params if params else translated
+
+
+def test_a_sentence_is_stored_as_json_and_rendered_when_read():
+    from qb_timesheet_sync.qbo.text import from_data, to_data
+
+    text = _lt("Refused: %(name)s (%(count)s)", name=_lt("no project"), count=3)
+    data = json.loads(json.dumps(to_data(text)))
+    assert data == {
+        "text": "Refused: %(name)s (%(count)s)",
+        "params": {"name": {"text": "no project", "params": {}}, "count": 3},
+    }
+    assert render(from_data(data), loud) == "REFUSED: NO PROJECT (3)"
+    # Words that are no sentence of ours are stored as they were rendered.
+    assert to_data("Cool Cars") is None
+    assert from_data(None) is None
+
+
+def test_an_error_is_stored_as_its_message():
+    from qb_timesheet_sync.qbo.text import from_data, to_data
+
+    class Refused(Exception):
+        def __init__(self, message):
+            super().__init__(message)
+            self.message = message
+
+    error = Refused(_lt("No project %(name)s", name="Website"))
+    assert render(from_data(to_data(error)), loud) == "NO PROJECT Website"
+
+
+def test_a_count_of_one_reads_in_the_singular():
+    from qb_timesheet_sync.qbo.text import counted
+
+    one, many = _lt("%(count)s line sent"), _lt("%(count)s lines sent")
+    assert counted(1, one, many) == "1 line sent"
+    assert counted(0, one, many) == "0 lines sent"
+    assert counted(2, one, many).template == "%(count)s lines sent"
+
+
+def test_joined_sentences_are_translated_each_on_its_own():
+    from qb_timesheet_sync.qbo.text import in_english, joined
+
+    text = joined(_lt("Stopped."), "", _lt("Sent %(name)s.", name="x"))
+    assert text == "Stopped. Sent x."
+    assert in_english(text) == "Stopped. Sent x."
+    assert render(text, loud) == "STOPPED. SENT x."

@@ -79,10 +79,10 @@ def test_stale_update_outcomes():
 
 
 def test_durations_as_quickbooks_shows_them():
-    assert format_clock(300) == "5:00"
-    assert format_clock(45) == "0:45"
-    assert duration_change(300, 360) == "5:00 → 6:00"
-    assert duration_change(300, 300) == "5:00"
+    assert format_clock(300) == "05:00"
+    assert format_clock(45) == "00:45"
+    assert duration_change(300, 360) == "05:00 → 06:00"
+    assert duration_change(300, 300) == "05:00"
 
 
 def test_reading_back_time_activities_by_id():
@@ -147,6 +147,6 @@ def test_non_billable_time_echoed_with_a_zero_rate_is_unchanged():
 
 
 def test_signed_clock_says_what_an_update_adds_or_takes():
-    assert signed_clock(60) == "+1:00"
-    assert signed_clock(-30) == "-0:30"
-    assert signed_clock(0) == "0:00"
+    assert signed_clock(60) == "+01:00"
+    assert signed_clock(-30) == "-00:30"
+    assert signed_clock(0) == "00:00"
