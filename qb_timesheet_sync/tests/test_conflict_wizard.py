@@ -71,7 +71,7 @@ class TestConflictWizard(QboSendCase):
         line = self.conflict_line()
         line.write({"unit_amount": 7.5, "name": "Design review, second pass"})
         row = self.open(line).row_ids
-        self.assertEqual(row.odoo_version, '7:30 on 2026-03-02, "Design review, second pass"')
+        self.assertEqual(row.odoo_version, '07:30 on 2026-03-02, "Design review, second pass"')
         self.assertEqual(row.sent_version, '05:00 on 2026-03-02, "Design review"')
 
     def test_keep_button_does_what_the_choice_does(self):
