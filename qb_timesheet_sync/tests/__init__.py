@@ -37,4 +37,5 @@ from . import (
     test_webhook,
     test_webhook_tour,
     test_odoo_lint,
+    test_failure_group,
 )
