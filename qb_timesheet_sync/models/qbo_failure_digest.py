@@ -6,6 +6,7 @@ e-mail when none of these happened; a manager may opt out in their
 preferences (res.users.qbo_digest_opt_out)."""
 
 import logging
+from datetime import datetime
 
 from odoo import api, fields, models
 
@@ -30,8 +31,11 @@ class QboFailureGroup(models.Model):
     def _qbo_cron_digest(self):
         """Daily: e-mail each QuickBooks manager what happened since the last digest."""
         params = self.env["ir.config_parameter"].sudo()
-        now = fields.Datetime.now()
-        since = fields.Datetime.to_datetime(params.get_param(LAST_DIGEST_PARAM) or False)
+        # The transaction's own clock, to the microsecond: a line refused
+        # after it is told by the next digest.
+        now = self.env.cr.now()
+        last = params.get_param(LAST_DIGEST_PARAM)
+        since = datetime.fromisoformat(last) if last else None
         failures = self._qbo_digest_failures(since)
         expiries = self._qbo_digest_expiries()
         budget = self._qbo_digest_budget(now)
@@ -63,7 +67,7 @@ class QboFailureGroup(models.Model):
             except Exception:
                 # One manager's failing mail must not keep the others uninformed.
                 _logger.exception("QuickBooks digest of user %s failed.", user.id)
-        params.set_param(LAST_DIGEST_PARAM, fields.Datetime.to_string(now))
+        params.set_param(LAST_DIGEST_PARAM, now.isoformat(sep=" "))
 
     @api.model
     def _qbo_send_digest(self, template, user, content):

@@ -33,6 +33,18 @@ class QboFailureGroup(models.Model):
     _auto = False
     _order = "line_count desc, oldest_date"
     _rec_name = "reason_code"
+    # What the view reads of the lines: flushed before each search.
+    _depends = {
+        "account.analytic.line": [
+            "company_id",
+            "date",
+            "project_id",
+            "qbo_refusal_code",
+            "qbo_skip",
+            "qbo_state",
+            "write_date",
+        ]
+    }
 
     company_id = fields.Many2one("res.company", readonly=True)
     reason_code = fields.Selection(REASON_CODES, string="Reason", readonly=True)

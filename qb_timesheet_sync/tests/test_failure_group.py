@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..models.qbo_failure_digest import FAILURES_ACTION, LAST_DIGEST_PARAM
-from .common import REALM_A, qbo_write
+from .common import qbo_write
 from .common_send import QboSendCase
 
 MANAGER_GROUPS = (
@@ -50,7 +50,9 @@ class FailureCase(QboSendCase):
         Group.invalidate_model()
         return {
             (group.company_id, group.reason_code): group
-            for group in Group.with_user(self.manager).search([])
+            for group in Group.with_user(self.manager)
+            .with_context(allowed_company_ids=self.manager.company_ids.ids)
+            .search([])
         }
 
 
@@ -165,14 +167,15 @@ class TestFailureGroups(FailureCase):
         self.assertNotIn((self.company, "no_rate"), self.groups())
 
     def test_mark_as_not_to_send(self):
-        line = self.refused(lines=[{"employee_id": self.sam.id}])
-        group = self.groups()[self.company, "employee_not_mapped"]
+        self.website.qbo_hourly_rate = 0.0
+        line = self.refused(lines=[{}])
+        group = self.groups()[self.company, "no_rate"]
         group.with_user(self.manager).action_qbo_skip()
         self.assertTrue(line.qbo_skip)
         self.assertEqual((line.qbo_state, line.qbo_refusal_code), ("refused", "skipped"))
         self.assertEqual(self.groups(), {}, "the line leaves the failures to fix")
-        # Linked now, it is still refused: the mark holds.
-        qbo_write(self.sam, {"qbo_id": "55", "qbo_kind": "Employee", "qbo_realm_id": REALM_A})
+        # Fixed now, it is still refused: the mark holds.
+        self.website.qbo_hourly_rate = 100.0
         self.assertEqual(self.plan(line).refusal.code, "skipped")
         self.send(line)
         self.assertEqual(line.qbo_state, "refused")
