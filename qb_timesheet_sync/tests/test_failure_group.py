@@ -12,6 +12,15 @@ from odoo.tests import new_test_user, tagged
 
 from ..models.qbo_failure_digest import FAILURES_ACTION, LAST_DIGEST_PARAM
 from .common import qbo_write
+from .common_security_rpc import (
+    ANON,
+    ANON_ERRORS,
+    MANAGERS_ONLY,
+    OK,
+    QUICKBOOKS_USERS,
+    ROLES,
+    SecurityRpcCase,
+)
 from .common_send import QboSendCase
 
 MANAGER_GROUPS = (
@@ -271,3 +280,39 @@ class TestFailureDigest(FailureCase):
             f"of its {allowance} metered QuickBooks reads", " ".join(mail.body_html.split())
         )
         self.assertNotIn("Fix them", mail.body_html)
+
+
+@tagged("post_install", "-at_install")
+class TestFailureGroupRpc(SecurityRpcCase):
+    @staticmethod
+    def outcome(reply):
+        if reply.ok:
+            return OK
+        return ANON if reply.value in ANON_ERRORS else reply.value
+
+    def test_every_role_over_rpc(self):
+        """QuickBooks users read the failures to fix; only QuickBooks
+        managers fix them, whatever the client sends."""
+        employee = self.employees["qbo_manager"]
+        line = self.timesheet(employee, "Refused over RPC")
+        qbo_write(
+            line,
+            {"qbo_state": "refused", "qbo_refusal_code": "no_rate", "qbo_last_error": "x"},
+        )
+        group = self.env["qbo.failure.group"].search(
+            [("company_id", "=", line.company_id.id), ("reason_code", "=", "no_rate")]
+        )
+        self.assertEqual(group.line_count, 1)
+        # The manager last: the mark empties the group.
+        for role in [role for role in ROLES if role != "admin"]:
+            with self.subTest(role=role, method="search_read"):
+                reply = self.rpc(role, "qbo.failure.group", "search_read", [], ["line_count"])
+                self.assertEqual(self.outcome(reply), QUICKBOOKS_USERS[role])
+            for method in ("action_qbo_set_rate", "action_qbo_skip"):
+                with self.subTest(role=role, method=method):
+                    reply = self.rpc(role, "qbo.failure.group", method, [group.id])
+                    self.assertEqual(self.outcome(reply), MANAGERS_ONLY[role])
+                    if role != "qbo_manager":
+                        self.assertFalse(line.qbo_skip)
+        self.assertTrue(line.qbo_skip)
+        self.assertEqual(line.qbo_refusal_code, "skipped")
