@@ -266,6 +266,13 @@ class TestFailureDigest(FailureCase):
         )
         # The preferences form lets the user change it.
         self.assertIn("qbo_digest_opt_out", self.manager.SELF_WRITEABLE_FIELDS)
+        view = self.env.ref("base.view_users_form_simple_modif")
+        arch = self.env["res.users"].with_user(self.manager).get_views([(view.id, "form")])
+        self.assertIn('name="qbo_digest_opt_out"', arch["views"]["form"]["arch"])
+        # Back in: the next digest reaches the manager again.
+        self.manager.with_user(self.manager).write({"qbo_digest_opt_out": False})
+        self.refused(lines=[{"employee_id": self.kim.id}])
+        self.assertTrue(self.mine(self.run_digest(since=fields.Datetime.now() - timedelta(days=1))))
 
     def test_digest_warns_of_expiry_and_read_budget(self):
         self.connection.sudo().refresh_token_hard_expiry = fields.Date.today() + timedelta(days=30)
