@@ -15,3 +15,16 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         help="A QuickBooks manager marked the line as not to send: it is never sent.",
     )
+
+    def action_qbo_unskip(self):
+        """Let these lines be sent again: the next preview or send judges them."""
+        self._qbo_check_send_access()
+        self.filtered("qbo_skip")._qbo_write_state(
+            {
+                "qbo_skip": False,
+                "qbo_state": "not_sent",
+                "qbo_refusal_code": False,
+                "qbo_last_error": False,
+            }
+        )
+        return True

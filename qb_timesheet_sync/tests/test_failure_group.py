@@ -192,6 +192,15 @@ class TestFailureGroups(FailureCase):
         # Nobody writes the mark directly.
         with self.assertRaises(AccessError):
             line.with_user(self.manager).write({"qbo_skip": False})
+        # Only a QuickBooks manager takes it back; the line is then sent.
+        with self.assertRaises(AccessError):
+            line.with_user(self.reader).action_qbo_unskip()
+        self.assertTrue(line.qbo_skip)
+        line.with_user(self.manager).action_qbo_unskip()
+        self.assertEqual((line.qbo_skip, line.qbo_state), (False, "not_sent"))
+        self.send(line)
+        self.assertEqual(line.qbo_state, "sent")
+        self.assertEqual(len(self.time_activities()), 1)
 
     def test_fixes_are_for_quickbooks_managers_only(self):
         self.refused(lines=[{"employee_id": self.sam.id}])
