@@ -41,6 +41,8 @@
         "views/qbo_read_budget_views.xml",
         "data/qbo_read_budget_data.xml",
         "views/account_analytic_line_warning_views.xml",
+        "views/qbo_failure_group_views.xml",
+        "data/qbo_failure_digest_data.xml",
     ],
     "assets": {
         "web.assets_backend": [

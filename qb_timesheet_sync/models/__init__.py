@@ -50,5 +50,12 @@ from . import qbo_reconcile_changes
 # The monthly read budget, and the bounded deletion sweep.
 from . import qbo_read_budget
 
+# Failures to fix: refused and failed lines per company and reason, the
+# lines kept out of QuickBooks, and the daily digest of them.
+from . import account_analytic_line_skip
+from . import qbo_failure_group
+from . import qbo_failure_digest
+from . import res_users
+
 # The overview: one card per company, over everything above.
 from . import qbo_connection_overview

@@ -41,6 +41,7 @@ PLAN_FIELDS = (
     "qbo_billed",
     "qbo_billable",
     "qbo_time_activity_id",
+    "qbo_skip",
     # what a preview or a send notes of the line's outcome
     "qbo_queue_log_id",
     "qbo_refusal_code",
@@ -296,6 +297,7 @@ class AccountAnalyticLine(models.Model):
                     time_activity_id=line.qbo_time_activity_id or None,
                     class_qbo_id=plan.details.class_qbo_id,
                     payroll_pending=plan.details.payroll_pending,
+                    skipped=line.qbo_skip,
                 )
             )
             if plan.refusal:

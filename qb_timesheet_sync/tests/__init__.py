@@ -40,4 +40,5 @@ from . import (
     test_odoo_lint,
     test_conflict_wizard,
     test_overview,
+    test_failure_group,
 )
