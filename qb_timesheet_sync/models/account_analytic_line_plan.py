@@ -297,7 +297,7 @@ class AccountAnalyticLine(models.Model):
                     time_activity_id=line.qbo_time_activity_id or None,
                     class_qbo_id=plan.details.class_qbo_id,
                     payroll_pending=plan.details.payroll_pending,
-                    skipped=line.qbo_skip,
+                    not_to_send=line.qbo_skip,
                 )
             )
             if plan.refusal:

@@ -202,15 +202,15 @@ class QboFailureGroup(models.Model):
 
     def action_qbo_skip(self):
         """Keep the group's lines out of QuickBooks: they leave this list and
-        every later send refuses them (``skipped``)."""
+        every later send refuses them (``not_to_send``)."""
         lines = self._qbo_one_lines()
         lines._qbo_check_send_access()
         lines._qbo_write_state(
             {
                 "qbo_skip": True,
                 "qbo_state": "refused",
-                "qbo_refusal_code": "skipped",
-                "qbo_last_error": message("skipped"),
+                "qbo_refusal_code": "not_to_send",
+                "qbo_last_error": message("not_to_send"),
             }
         )
         return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -170,7 +170,7 @@ MESSAGES = {
     ),
     # A QuickBooks manager chose to keep the line out of QuickBooks
     # (account.analytic.line.qbo_skip, set from the failures screen).
-    "skipped": _lt(
+    "not_to_send": _lt(
         "A QuickBooks manager marked the line as not to send to QuickBooks: it is never sent."
     ),
 }
@@ -203,7 +203,7 @@ REASONS = {
     "class_required": "No class",
     "payroll_pending": "Pay type to read again",
     "before_cutoff": "Before the cut-off date",
-    "skipped": "Marked as not to send",
+    "not_to_send": "Marked as not to send",
 }
 
 # The same refusals told to someone who cannot fix them: linking people and
@@ -424,7 +424,7 @@ class LineFacts:
     # The company's "Don't send time before" date, if any (see before_cutoff).
     send_from_date: datetime.date | None = None
     # A QuickBooks manager marked the line as not to send.
-    skipped: bool = False
+    not_to_send: bool = False
 
     @property
     def rounded_minutes(self):
@@ -484,8 +484,8 @@ def refusal(facts):
         # A line with a time activity is never created a second time,
         # whatever its state says.
         return refusal_for("already_sent")
-    if facts.skipped:
-        return refusal_for("skipped")
+    if facts.not_to_send:
+        return refusal_for("not_to_send")
     # History before the company's cut-off is never offered, whatever else it lacks.
     if before_cutoff(facts.date, facts.send_from_date, facts.time_activity_id):
         return refusal_for("before_cutoff", date=facts.send_from_date.isoformat())

@@ -181,11 +181,11 @@ class TestFailureGroups(FailureCase):
         group = self.groups()[self.company, "no_rate"]
         group.with_user(self.manager).action_qbo_skip()
         self.assertTrue(line.qbo_skip)
-        self.assertEqual((line.qbo_state, line.qbo_refusal_code), ("refused", "skipped"))
+        self.assertEqual((line.qbo_state, line.qbo_refusal_code), ("refused", "not_to_send"))
         self.assertEqual(self.groups(), {}, "the line leaves the failures to fix")
         # Fixed now, it is still refused: the mark holds.
         self.website.qbo_hourly_rate = 100.0
-        self.assertEqual(self.plan(line).refusal.code, "skipped")
+        self.assertEqual(self.plan(line).refusal.code, "not_to_send")
         self.send(line)
         self.assertEqual(line.qbo_state, "refused")
         self.assertFalse(self.time_activities())
@@ -331,4 +331,4 @@ class TestFailureGroupRpc(SecurityRpcCase):
                     if role != "qbo_manager":
                         self.assertFalse(line.qbo_skip)
         self.assertTrue(line.qbo_skip)
-        self.assertEqual(line.qbo_refusal_code, "skipped")
+        self.assertEqual(line.qbo_refusal_code, "not_to_send")

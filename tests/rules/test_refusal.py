@@ -94,7 +94,7 @@ CASES = {
     "class_required": {"class_required": True},
     "payroll_pending": {"payroll_pending": "Regular pay"},
     "before_cutoff": {"date": date(2026, 6, 29), "send_from_date": date(2026, 6, 30)},
-    "skipped": {"skipped": True},
+    "not_to_send": {"not_to_send": True},
 }
 MESSAGE_PARAMS = {
     "employee": "'Jane Doe'",
@@ -343,11 +343,11 @@ def test_before_cutoff():
 
 def test_a_line_marked_not_to_send_is_refused_before_what_it_lacks():
     # Nothing else to fix on it: the mark names the reason, not the missing link.
-    assert refusal(facts(skipped=True, employee_qbo_id=None)).code == "skipped"
+    assert refusal(facts(not_to_send=True, employee_qbo_id=None)).code == "not_to_send"
 
 
 def test_a_sent_line_marked_not_to_send_keeps_its_state_reason():
     # The mark keeps new time out; a line QuickBooks has is judged by its state.
-    assert refusal(facts(skipped=True, qbo_state="sent", time_activity_id="7")).code == (
+    assert refusal(facts(not_to_send=True, qbo_state="sent", time_activity_id="7")).code == (
         "already_sent"
     )
