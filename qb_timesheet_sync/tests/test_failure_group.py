@@ -118,7 +118,7 @@ class TestFailureGroups(FailureCase):
         self.assertNotIn((other_company, "no_rate"), self.groups())
         # The reason reads in words.
         label = dict(self.env["qbo.failure.group"]._fields["reason_code"].selection)
-        self.assertEqual(label["employee_not_mapped"], "Employee not matched")
+        self.assertEqual(label["employee_not_mapped"], "Employee not linked")
 
     def test_link_employee_opens_the_link_wizard_of_the_one_employee(self):
         self.refused(lines=[{"employee_id": self.sam.id}, {"employee_id": self.sam.id}])
@@ -252,9 +252,9 @@ class TestFailureDigest(FailureCase):
         mail = self.mine(self.run_digest(since=fields.Datetime.now() - timedelta(days=1)))
         self.assertEqual(len(mail), 1)
         body = mail.body_html
-        self.assertIn("Employee not matched", body)
+        self.assertIn("Employee not linked", body)
         self.assertIn("No hourly rate", body)
-        self.assertRegex(body, r"Employee not matched</td>\s*<td[^>]*>2<")
+        self.assertRegex(body, r"Employee not linked</td>\s*<td[^>]*>2<")
         self.assertRegex(body, r"No hourly rate</td>\s*<td[^>]*>1<")
         self.assertIn(f"/odoo/action-{FAILURES_ACTION}", body)
         # Nothing new since: no e-mail.

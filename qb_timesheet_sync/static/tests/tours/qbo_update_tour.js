@@ -53,7 +53,7 @@ registry.category("web_tour.tours").add("qbo_update_tour", {
         {
             content: "It totals the change (one hour more), and no line to create",
             trigger:
-                ".modal:has(.o_qbo_hours_to_update:contains('+1:00')):not(:has(.o_qbo_count_to_send))",
+                ".modal:has(.o_qbo_hours_to_update:contains('+01:00')):not(:has(.o_qbo_count_to_send))",
         },
         {
             content: "Look at the lines to update",
