@@ -62,7 +62,7 @@ registry.category("web_tour.tours").add("qbo_update_tour", {
         },
         {
             content: "What QuickBooks has now and what it will get",
-            trigger: ".modal .o_qbo_updates .o_data_row:contains('5:00 → 6:00')",
+            trigger: ".modal .o_qbo_updates .o_data_row:contains('05:00 → 06:00')",
         },
         {
             content: "Confirm",
