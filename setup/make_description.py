@@ -41,6 +41,7 @@ SCREENSHOTS = (
     ("refused_line", "After the send: the refused line shows Refused and why."),
     ("approver_warning", "A timesheet administrator editing a sent line is warned."),
     ("overview", "The overview: each company's connection health, read budget and lines."),
+    ("failures", "Failures to fix: refused lines by reason, each with its fix."),
     ("disconnect", "Disconnected: when and by whom."),
 )
 

@@ -41,4 +41,5 @@ from . import (
     test_conflict_wizard,
     test_overview,
     test_failure_group,
+    test_failure_fix_tour,
 )
