@@ -3,10 +3,11 @@
 
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
-from ..models.qbo_reconcile import WATERMARK_PARAM
+from ..models.qbo_reconcile import RECONCILE_MARGIN, WATERMARK_PARAM
 from ..qbo import QboClient, QboServerUnavailable
 from ..qbo.webhooks import WebhookEvent
 from .common_send import REALM_A, QboSendCase
@@ -67,7 +68,11 @@ class TestReconcileBilled(QboSendCase):
         ) as changed_since:
             self.reconcile()
         since = changed_since.call_args.args[0]
-        self.assertGreaterEqual(since.isoformat(" "), first[:10], "from the watermark on")
+        self.assertEqual(
+            since,
+            fields.Datetime.to_datetime(first) - RECONCILE_MARGIN,
+            "from the watermark on, less the margin",
+        )
         self.bill(line)
         self.assertEqual(self.reconcile(), line)
         self.assertFalse(self.reconcile(), "seen once")
