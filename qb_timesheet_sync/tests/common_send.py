@@ -116,9 +116,12 @@ class QboSendCase(QboCase):
 
     def bill(self, line):
         """A QuickBooks user puts the time of ``line`` on an invoice."""
+        self.bill_time_activity(line.qbo_time_activity_id)
+
+    def bill_time_activity(self, activity_id):
+        """A QuickBooks user puts the time activity ``activity_id`` on an invoice."""
         requests.post(
-            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/"
-            f"{line.qbo_time_activity_id}/bill",
+            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/{activity_id}/bill",
             timeout=10,
         ).raise_for_status()
 

@@ -5,12 +5,10 @@ the company asks for it: once, even after a crash, never silently dropped."""
 import contextlib
 from datetime import date
 
-import requests
-
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
-from .common_send import REALM_A, QboSendCase
+from .common_send import QboSendCase
 from .test_send import WorkerCrash, batch_then
 
 
@@ -138,10 +136,7 @@ class TestDeleteSent(QboSendCase):
         line = self.sent_line()
         activity_id = line.qbo_time_activity_id
         line.unlink()
-        requests.post(
-            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/{activity_id}/bill",
-            timeout=10,
-        ).raise_for_status()
+        self.bill_time_activity(activity_id)
         self.run_cron()
         log = self.env["qbo.sync.log"].search([("operation", "=", "delete")])
         self.assertRecordValues(log, [{"state": "failed", "count_done": 0, "count_failed": 1}])
@@ -232,10 +227,7 @@ class TestDeleteSent(QboSendCase):
         line = self.sent_line()
         activity_id = line.qbo_time_activity_id
         line.unlink()
-        requests.post(
-            f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/time-activities/{activity_id}/bill",
-            timeout=10,
-        ).raise_for_status()
+        self.bill_time_activity(activity_id)
         self.run_cron()
         deletion = self.deletions()
         self.assertEqual(deletion.state, "failed")

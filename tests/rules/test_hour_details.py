@@ -20,7 +20,8 @@ from qb_timesheet_sync.qbo.hour_details import (
     tracking_facts,
 )
 from qb_timesheet_sync.qbo.time_activity import build_time_activity
-from qb_timesheet_sync.qbo.timesheet_rules import LineFacts, refusal
+from qb_timesheet_sync.qbo.timesheet_rules import refusal
+from tests.rules.line_facts import line_facts
 
 ALL_LEVELS = {
     "task": {ITEM: "t-item"},
@@ -171,27 +172,15 @@ def test_payload_without_details_is_unchanged():
 
 
 def _facts(**changes):
-    values = {
-        "qbo_state": "not_sent",
-        "billed": False,
-        "connected": True,
-        "time_tracking_enabled": True,
-        "has_project": True,
-        "project_qbo_id": "22",
-        "has_employee": True,
-        "employee_qbo_id": "55",
-        "approval_required": False,
-        "approved": True,
-        "billable": True,
-        "send_non_billable": False,
-        "unit_amount_hours": 1.0,
-        "date": date(2026, 7, 1),
-        "hourly_rate": 100,
-        "employee_name": "Alice",
-        "project_name": "Website",
-    }
-    values.update(changes)
-    return LineFacts(**values)
+    return line_facts(
+        **{
+            "approval_required": False,
+            "unit_amount_hours": 1.0,
+            "hourly_rate": 100,
+            "employee_name": "Alice",
+            **changes,
+        }
+    )
 
 
 def test_missing_required_class_is_refused_with_a_reason():

@@ -14,7 +14,8 @@ from qb_timesheet_sync.qbo.payroll import (
     resolve_choice,
 )
 from qb_timesheet_sync.qbo.time_activity import build_time_activity
-from qb_timesheet_sync.qbo.timesheet_rules import LineFacts, refusal
+from qb_timesheet_sync.qbo.timesheet_rules import refusal
+from tests.rules.line_facts import line_facts
 
 
 def payload(name_of, details):
@@ -108,24 +109,16 @@ def test_choice_without_a_compensation_of_its_pay_type():
 
 
 def facts(**changes):
-    values = {
-        "qbo_state": "not_sent",
-        "connected": True,
-        "time_tracking_enabled": True,
-        "has_project": True,
-        "project_qbo_id": "22",
-        "has_employee": True,
-        "employee_qbo_id": "55",
-        "approval_required": False,
-        "approved": True,
-        "billed": False,
-        "billable": False,
-        "send_non_billable": True,
-        "unit_amount_hours": 1.0,
-        "date": date(2026, 7, 1),
-        "employee_name": "Emily Platt",
-    }
-    return LineFacts(**{**values, **changes})
+    return line_facts(
+        **{
+            "approval_required": False,
+            "billable": False,
+            "send_non_billable": True,
+            "unit_amount_hours": 1.0,
+            "employee_name": "Emily Platt",
+            **changes,
+        }
+    )
 
 
 def test_pay_type_still_to_be_found_holds_the_line_back():

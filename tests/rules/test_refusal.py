@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import dataclasses
 from datetime import date
 
 import pytest
@@ -11,34 +10,9 @@ from qb_timesheet_sync.qbo.timesheet_rules import (
     before_cutoff,
     refusal,
 )
+from tests.rules.line_facts import SENDABLE, line_facts
 
-SENDABLE = LineFacts(
-    qbo_state="not_sent",
-    billed=False,
-    connected=True,
-    time_tracking_enabled=True,
-    has_project=True,
-    project_qbo_id="22",
-    has_employee=True,
-    employee_qbo_id="55",
-    approval_required=True,
-    approved=True,
-    billable=True,
-    send_non_billable=False,
-    unit_amount_hours=7.5,
-    date=date(2026, 7, 1),
-    book_close_date=date(2026, 6, 30),
-    hourly_rate=120,
-    company_realm="9130",
-    project_realm="9130",
-    employee_realm="9130",
-    employee_name="Jane Doe",
-    project_name="Website",
-)
-
-
-def facts(**changes):
-    return dataclasses.replace(SENDABLE, **changes)
+facts = line_facts
 
 
 def test_a_complete_line_may_be_sent():
