@@ -23,6 +23,7 @@ from . import (
     qbo_send_attempt,
     qbo_send_queue,
     qbo_send_queue_cron,
+    qbo_send_queue_pipeline,
     qbo_sender,
     qbo_suggestion,
     qbo_sync_log,

@@ -8,12 +8,9 @@ import threading
 import time
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
-from ..qbo import QboError
 from .qbo_send_queue import SEND_CRON
 
 _logger = logging.getLogger(__name__)
@@ -156,59 +153,6 @@ class QboSendQueue(models.AbstractModel):
             env = self.env(cr=cr)
             company = env["res.company"].browse(company_id)
             return env[self._name]._qbo_send_queue(company, deadline)
-
-    @api.model
-    def _qbo_send_queue(self, company, deadline):
-        """Send the queued lines of ``company`` chunk by chunk, committing
-        after each, until none is left or ``deadline`` (a monotonic time) has
-        passed. Skips the company while another sender holds it. Returns
-        (lines settled, whether lines wait for a later run)."""
-        cr = self.env.cr
-        sender = self.env["qbo.sender"]
-        settled = 0
-        tried_ids = set()
-        waiting = False
-        send_context = None
-        metered = 0  # metered calls of this run already on a log
-        while time.monotonic() < deadline:
-            if not sender._qbo_lock_realm(company):
-                return settled, True
-            try:
-                log, lines = self._qbo_next_queued_chunk(company, tried_ids)
-                if not lines:
-                    cr.rollback()
-                    return settled, waiting
-                tried_ids.update(lines.ids)
-                log = self._qbo_as_queued_by(log)
-                lines = lines.with_env(log.env)
-                if send_context is None:
-                    send_context = lines._qbo_send_context(company)
-                counts = sender.with_env(lines.env)._qbo_send_chunk(lines, log, send_context)
-            except QboError as error:
-                # QuickBooks' settings could not be read: try again later.
-                cr.rollback()
-                log._add_lines([{"level": "warning", "message": error, "code": error.code}])
-                cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
-                return settled, True
-            except psycopg2.errors.SerializationFailure:
-                # A queued line was edited since this transaction began: its
-                # lock is refused before anything is sent; start again.
-                cr.rollback()
-                continue
-            left = lines.filtered(lambda line: line.qbo_state == "queued")
-            settled += len(lines) - len(left)
-            waiting = waiting or bool(left)
-            self.with_env(log.env)._qbo_update_queue_log(log, counts, len(lines) - len(left))
-            metered = log._qbo_add_metered_calls(send_context.client, metered)
-            # Sent lines are recorded before the next chunk leaves, so a killed
-            # worker loses at most the chunk under way (reconciled next time).
-            cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
-            # Keep memory flat however many chunks one call sends.
-            self.env.invalidate_all()
-            if len(left) == len(lines):
-                # Nothing got through: QuickBooks is out of reach for now.
-                return settled, True
-        return settled, True
 
     @api.model
     def _qbo_next_queued_chunk(self, company, exclude_ids):

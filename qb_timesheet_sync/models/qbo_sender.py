@@ -137,9 +137,18 @@ class QboSender(models.AbstractModel):
         kept by the company's rate window, shared by every process:
         ``qbo.rate.window``). Returns whether it was taken; with ``wait``,
         waits for it."""
-        realm_key = company.sudo()._qbo_connection().realm_id or f"company-{company.id}"
+        return self._qbo_lock_realm_key(self.env.cr, self._qbo_realm_key(company), wait)
+
+    @api.model
+    def _qbo_realm_key(self, company):
+        """The name of ``company``'s QuickBooks company lock."""
+        return company.sudo()._qbo_connection().realm_id or f"company-{company.id}"
+
+    @api.model
+    def _qbo_lock_realm_key(self, cr, realm_key, wait=False):
+        """:meth:`_qbo_lock_realm` by the lock's name, in ``cr``."""
         function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-        self.env.cr.execute(
+        cr.execute(
             SQL(
                 "SELECT %s(%s, hashtext(%s))",
                 SQL.identifier(function),
@@ -147,7 +156,25 @@ class QboSender(models.AbstractModel):
                 realm_key,
             )
         )
-        return wait or self.env.cr.fetchone()[0]
+        return wait or cr.fetchone()[0]
+
+    @api.model
+    def _qbo_realm_wanted(self, company):
+        """Whether a transaction waits for ``company``'s QuickBooks company
+        lock (a manager's send, see :meth:`_qbo_send_company`)."""
+        # PostgreSQL shows the two keys of an advisory lock as classid and
+        # objid (unsigned), objsubid 2.
+        self.env.cr.execute(
+            """
+            SELECT EXISTS (
+                SELECT FROM pg_locks
+                 WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+                   AND classid = %s AND objid = (hashtext(%s)::bigint & 4294967295)::oid
+            )
+            """,
+            [REALM_LOCK_NAMESPACE, self._qbo_realm_key(company)],
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _qbo_lock_lines(self, lines):
@@ -190,6 +217,18 @@ class QboSender(models.AbstractModel):
         company = lines.company_id
         company.ensure_one()
         send_context = send_context or lines._qbo_send_context(company)
+        counts, details, to_send = self._qbo_take_chunk(lines, log, send_context)
+        if to_send:
+            self._qbo_deliver(to_send, send_context, counts, details)
+        log._add_lines(details)
+        return counts
+
+    @api.model
+    def _qbo_take_chunk(self, lines, log, send_context):
+        """What comes before sending ``lines`` (see :meth:`_qbo_send_chunk`):
+        they are locked, their plans made, the refused ones noted and the
+        queued ones taken from another background send; returns (counts,
+        details, the plans to send)."""
         counts = Counter(done=0, refused=0, skipped=0, failed=0)
         locked = self._qbo_lock_lines(lines)
         details = [
@@ -224,10 +263,7 @@ class QboSender(models.AbstractModel):
         # the queue so, or the background sender would take it up again and again.
         locked._qbo_note_refusals(plans)
         self.env["qbo.send.queue"]._qbo_release(taken, log)
-        if to_send:
-            self._qbo_deliver(to_send, send_context, counts, details)
-        log._add_lines(details)
-        return counts
+        return counts, details, to_send
 
     def _qbo_journal_cursor(self):
         """Cursor of the send journal: its own transaction, committed before
@@ -238,6 +274,18 @@ class QboSender(models.AbstractModel):
     def _qbo_deliver(self, plans, send_context, counts, details):
         """Create the time activities of ``plans`` in QuickBooks, and update
         those of edited lines (``qbo_sender_update.py``)."""
+        items = self._qbo_delivery_items(plans, send_context, counts, details)
+        # Each answer is recorded as it comes, while the next requests are in flight.
+        answers = deliver_as_completed(send_context.client, items, self._qbo_max_in_flight())
+        for result in answers:
+            self._qbo_record_answer(result, send_context, counts, details)
+
+    @api.model
+    def _qbo_delivery_items(self, plans, send_context, counts, details):
+        """The requests that create the time activities of ``plans``
+        (:class:`BatchItem`, keyed by their plan), journaled: the updates of
+        edited lines are sent first, and the interrupted attempts looked for
+        in QuickBooks, recorded on ``counts`` and ``details``."""
         updates = [plan for plan in plans if plan.operation == "update"]
         if updates:
             self._qbo_deliver_updates(updates, send_context, counts, details)
@@ -247,7 +295,7 @@ class QboSender(models.AbstractModel):
         if pending:
             plans = self._qbo_settle_pending(plans, pending, send_context, counts, details)
         if not plans:
-            return
+            return []
         request_ids = {
             plan.line.id: pending[plan.line.id].request_id
             if plan.line.id in pending
@@ -268,27 +316,28 @@ class QboSender(models.AbstractModel):
                     for plan in plans
                 ]
             )
-        items = [
+        return [
             BatchItem("create", "TimeActivity", plan.payload, request_ids[plan.line.id], key=plan)
             for plan in plans
         ]
-        log = self.env["qbo.sync.log"]
-        # Each answer is recorded as it comes, while the next requests are in flight.
-        answers = deliver_as_completed(send_context.client, items, self._qbo_max_in_flight())
-        for result in answers:
-            plan = result.item.key
-            if result.ok:
-                plan.line._qbo_mark_sent(
-                    result.data, plan.payload, result.item.request_id, realm_id
-                )
-                counts["done"] += 1
-                details.append(self._qbo_sent_detail(plan))
-            else:
-                # A refusal of a field sent by choice says which, and what to change.
-                error = explain_optional_field(result.error, plan.payload)
-                plan.line._qbo_mark_failed(error, result.item.request_id)
-                counts["failed"] += 1
-                details.append(log._qbo_error_detail(error, plan.line))
+
+    @api.model
+    def _qbo_record_answer(self, result, send_context, counts, details):
+        """Record on its line the answer ``result`` (:class:`BatchResult` of
+        an item of :meth:`_qbo_delivery_items`)."""
+        plan = result.item.key
+        if result.ok:
+            plan.line._qbo_mark_sent(
+                result.data, plan.payload, result.item.request_id, send_context.realm_id
+            )
+            counts["done"] += 1
+            details.append(self._qbo_sent_detail(plan))
+        else:
+            # A refusal of a field sent by choice says which, and what to change.
+            error = explain_optional_field(result.error, plan.payload)
+            plan.line._qbo_mark_failed(error, result.item.request_id)
+            counts["failed"] += 1
+            details.append(self.env["qbo.sync.log"]._qbo_error_detail(error, plan.line))
 
     @api.model
     def _qbo_max_in_flight(self):

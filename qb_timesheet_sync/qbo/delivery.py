@@ -17,9 +17,9 @@ from its items' ids, so a send interrupted half-way replays instead of
 duplicating.
 """
 
+import collections
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from .batch import MAX_BATCH_ITEMS, BatchResult
 from .errors import QboError
@@ -40,6 +40,32 @@ def ceiling_formula(requests_per_minute=500, batches_per_minute=40, batch_size=M
     return lines, text
 
 
+def in_flight_ceiling(
+    single_seconds,
+    batch_seconds,
+    requests_per_minute=500,
+    batches_per_minute=40,
+    batch_size=MAX_BATCH_ITEMS,
+    max_in_flight=MAX_IN_FLIGHT,
+):
+    """Lines a minute at most when QuickBooks answers a single request in
+    ``single_seconds`` and a batch request in ``batch_seconds``: ``max_in_flight``
+    requests at a time give ``max_in_flight`` x 60 seconds of requests a
+    minute, which the minute's batch requests and single requests share
+    (a batch carries ``batch_size`` lines for ``batch_seconds``, a single
+    request one line for ``single_seconds``). Below :func:`ceiling_formula`'s
+    figure when the answers are slow enough."""
+    room = max_in_flight * 60.0
+    best = 0
+    for batches in range(batches_per_minute + 1):
+        left = room - batches * batch_seconds
+        if left < 0:
+            break
+        singles = min(requests_per_minute - batches, int(left // single_seconds))
+        best = max(best, batches * batch_size + singles)
+    return best
+
+
 def deliver(client, items, max_in_flight=MAX_IN_FLIGHT):
     """One :class:`BatchResult` per item of ``items`` (:class:`BatchItem`), in
     their order (see :func:`deliver_as_completed`)."""
@@ -52,89 +78,157 @@ def deliver(client, items, max_in_flight=MAX_IN_FLIGHT):
 def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     """The :class:`BatchResult` of each item of ``items``, yielded as soon as
     its request has answered, so the caller records the answers while the
-    next requests are in flight. With ``max_in_flight`` 1, everything happens
-    in the calling thread; otherwise in up to ``max_in_flight`` threads that
-    only talk HTTP, and the caller's thread only takes the results.
+    next requests are in flight (one :class:`Delivery` for ``items``).
 
     If the caller stops early (an exception while recording), no further
     request leaves; those in flight end first.
     """
     if not items:
         return
-    workers = min(max_in_flight, len(items))
-    answers = queue.SimpleQueue()
-    dispatcher = _Dispatcher(client, items, answers.put)
-    if workers <= 1:
-        dispatcher.work()
-        while not answers.empty():
-            yield from answers.get()
-        return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-send")
-    futures = [pool.submit(dispatcher.work) for _worker in range(workers)]
-    try:
-        received = 0
-        while received < len(items):
-            results = answers.get()
-            if isinstance(results, BaseException):
-                raise results
-            received += len(results)
-            yield from results
-    finally:
-        dispatcher.stopped = True
-        pool.shutdown(wait=True)
-        for future in futures:
-            future.result()
+    with Delivery(client, max_in_flight) as delivery:
+        delivery.submit(items)
+        while delivery.outstanding():
+            yield from delivery.next_results()
 
 
-class _Dispatcher:
-    """Hands out the next request to the worker threads: a batch request of
-    up to 30 items while the batch window has room, else one item alone."""
+class Delivery:
+    """Requests to one QuickBooks company that go on while the caller adds
+    items: the worker threads never wait for the caller between two sets of
+    items, as long as it submits the next ones before those submitted have
+    all left (:meth:`waiting`). Each request is a batch request of up to 30
+    items while the batch window has room, else one item alone.
 
-    def __init__(self, client, items, answer):
+    With ``max_in_flight`` 1 everything happens in the calling thread, in
+    :meth:`next_results`; otherwise up to ``max_in_flight`` threads only talk
+    HTTP, and the caller's thread only submits items and takes the results.
+    """
+
+    def __init__(self, client, max_in_flight=MAX_IN_FLIGHT):
         self.client = client
-        self.items = items
-        self.answer = answer  # called with the results of each request
-        self.next_index = 0
-        self.batches_running = 0
-        self.stopped = False
-        self._lock = threading.Lock()
+        self.max_in_flight = max(1, max_in_flight)
+        self._items = collections.deque()  # submitted, not yet sent
+        self._answers = queue.SimpleQueue()  # the results of each request
+        self._outstanding = 0  # submitted, result not yet taken
+        self._batches_running = 0
+        self._closed = False
+        self._condition = threading.Condition()
+        self._threads = []
 
-    def work(self):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def submit(self, items):
+        """Add ``items`` (:class:`BatchItem`) to send, after those submitted."""
+        with self._condition:
+            if self._closed:
+                raise RuntimeError("this delivery is closed")
+            self._items.extend(items)
+            self._outstanding += len(items)
+            self._condition.notify_all()
+        if self.max_in_flight > 1:
+            self._start_workers()
+
+    def waiting(self):
+        """Items submitted that no request carries yet."""
+        with self._condition:
+            return len(self._items)
+
+    def outstanding(self):
+        """Items submitted whose result the caller has not taken yet."""
+        with self._condition:
+            return self._outstanding
+
+    def next_results(self, timeout=None):
+        """The results of the next request to answer (a list, one per item it
+        carried), waiting at most ``timeout`` seconds (``None``: as long as
+        it takes); an empty list when none answered by then or nothing is
+        outstanding."""
+        if not self.outstanding():
+            return []
+        if self.max_in_flight == 1:
+            results = self._send_next()
+        else:
+            try:
+                results = self._answers.get(timeout=timeout)
+            except queue.Empty:
+                return []
+        if isinstance(results, BaseException):
+            raise results
+        with self._condition:
+            self._outstanding -= len(results)
+        return results
+
+    def close(self):
+        """Send nothing more; wait for the requests in flight to end."""
+        with self._condition:
+            self._closed = True
+            self._outstanding -= len(self._items)
+            self._items.clear()
+            self._condition.notify_all()
+        for thread in self._threads:
+            thread.join()
+
+    def _start_workers(self):
+        with self._condition:
+            wanted = min(self.max_in_flight, len(self._threads) + len(self._items))
+            while len(self._threads) < wanted:
+                thread = threading.Thread(
+                    target=self._work, name=f"qbo-send-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+
+    def _work(self):
         try:
             while True:
-                indices, is_batch = self._take()
-                if not indices:
-                    return
-                try:
-                    results = self._send([self.items[index] for index in indices], is_batch)
-                finally:
-                    if is_batch:
-                        with self._lock:
-                            self.batches_running -= 1
-                self.answer(results)
+                with self._condition:
+                    while not self._items and not self._closed:
+                        self._condition.wait()
+                    if self._closed:
+                        return
+                results = self._send_next()
+                if results:
+                    self._answers.put(results)
         except BaseException as error:
             # Raised again in the caller's thread, which waits for answers.
-            self.stopped = True
-            self.answer(error)
-            raise
+            with self._condition:
+                self._closed = True
+                self._items.clear()
+                self._condition.notify_all()
+            self._answers.put(error)
+
+    def _send_next(self):
+        """Send the next request; its results ([] when nothing was left)."""
+        items, is_batch = self._take()
+        if not items:
+            return []
+        try:
+            return self._send(items, is_batch)
+        finally:
+            if is_batch:
+                with self._condition:
+                    self._batches_running -= 1
 
     def _take(self):
-        with self._lock:
-            start = self.next_index
-            if self.stopped or start >= len(self.items):
+        with self._condition:
+            if not self._items:
                 return [], False
-            alone = self.items[start].operation in SINGLE_OPERATIONS and not self._batch_has_room()
-            end = start + 1 if alone else min(start + MAX_BATCH_ITEMS, len(self.items))
-            self.next_index = end
+            first = self._items[0]
+            alone = first.operation in SINGLE_OPERATIONS and not self._batch_has_room()
+            count = 1 if alone else min(MAX_BATCH_ITEMS, len(self._items))
+            items = [self._items.popleft() for _index in range(count)]
             if not alone:
-                self.batches_running += 1
-            return list(range(start, end)), not alone
+                self._batches_running += 1
+            return items, not alone
 
     def _batch_has_room(self):
         # The batches of this delivery still running may already be in the
         # window: counting them again errs towards single requests.
         room = getattr(self.client.rate_limiter, "batch_room", None)
-        return room is None or room() > self.batches_running
+        return room is None or room() > self._batches_running
 
     def _send(self, items, is_batch):
         if is_batch:

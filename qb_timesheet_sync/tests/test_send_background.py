@@ -128,22 +128,22 @@ class TestSendBackground(QboSendCase):
     def chunks_of_six_expiring_the_token(self, chunks):
         """Chunks of 6 lines; QuickBooks expires the access token after the
         first one. ``chunks`` gets the counts of each chunk."""
-        sender_class = type(self.env["qbo.sender"])
-        real_chunk = sender_class._qbo_send_chunk
+        queue_class = type(self.env["qbo.send.queue"])
+        real_update = queue_class._qbo_update_queue_log
 
-        def chunk_then_expire(sender, chunk_lines, log, send_context=None):
-            counts = real_chunk(sender, chunk_lines, log, send_context)
+        def update_then_expire(queue, log, counts, settled):
+            # Called once the answers of a chunk are recorded.
+            real_update(queue, log, counts, settled)
             if not chunks:
                 requests.post(
                     f"{self.sandbox.url}/_sandbox/realms/{REALM_A}/expire-access-tokens",
                     timeout=10,
                 ).raise_for_status()
             chunks.append(counts)
-            return counts
 
         with (
             patch.object(queue_module, "BACKGROUND_CHUNK_SIZE", 6),
-            patch.object(sender_class, "_qbo_send_chunk", chunk_then_expire),
+            patch.object(queue_class, "_qbo_update_queue_log", update_then_expire),
         ):
             yield
 

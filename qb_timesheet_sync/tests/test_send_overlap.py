@@ -20,6 +20,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
 from ..models import qbo_send_queue_cron as queue_module
+from ..models import qbo_send_queue_pipeline as pipeline_module
 from ..models.qbo_sender import REALM_LOCK_NAMESPACE
 from . import test_send
 from .common_send import QboSendCase
@@ -81,12 +82,26 @@ class TestSendOverlap(QboSendCase):
             lines = env["account.analytic.line"].browse(self.line_ids)
             return env["qbo.send.queue"]._qbo_queue(lines, lines.company_id).id
 
+    def run_background_again(self):
+        """The background sender's next run, once the manager's send is over."""
+        with db_connect(self.db_name).cursor() as cr:
+            return self.run_background(cr)
+
     def run_background(self, cr):
         """One run of the background sender on the company, in ``cr``;
         returns (lines settled, whether lines wait for a later run)."""
         env = api.Environment(cr, SUPERUSER_ID, {"allowed_company_ids": [self.company_id]})
         company = env["res.company"].browse(self.company_id)
         return env["qbo.send.queue"]._qbo_send_queue(company, time.monotonic() + WAIT_SECONDS)
+
+    def sent_in(self, cr):
+        """Whether ``cr``'s transaction has sent lines (not committed yet)."""
+        cr.flush()
+        cr.execute(
+            "SELECT count(*) FROM account_analytic_line WHERE id = ANY(%s) AND qbo_state = 'sent'",
+            [self.line_ids],
+        )
+        return bool(cr.fetchone()[0])
 
     def wait_for(self, condition, what):
         deadline = time.monotonic() + WAIT_SECONDS
@@ -110,9 +125,10 @@ class TestSendOverlap(QboSendCase):
         transaction, its log updated; meanwhile a manager sends ``taken_ids``
         (queued lines): at once, waiting for the QuickBooks company, or (not
         ``sends_at_once``) by queueing them again, which needs no wait. The
-        background sender then commits, and sends its next chunks once the
-        manager's request is over (so that the test knows which send sends
-        which line). Returns (the manager's notification, the tries its
+        background sender then commits: a manager waiting for the company
+        makes it stop there and let go; otherwise it sends its next chunks
+        once the manager's request is over (so that the test knows which send
+        sends which line). Returns (the manager's notification, the tries its
         request took, the outcome of the background run)."""
         mid_chunk, resume, manager_done = threading.Event(), threading.Event(), threading.Event()
         outcome = {"tries": 0}
@@ -122,19 +138,24 @@ class TestSendOverlap(QboSendCase):
                 real_commit = cr.commit
 
                 def commit_once_the_manager_waits():
-                    if mid_chunk.is_set():
+                    if mid_chunk.is_set() or not self.sent_in(cr):
                         return real_commit()
                     cr.flush()  # the chunk's log update reaches the database
                     mid_chunk.set()
                     if not resume.wait(WAIT_SECONDS):
                         raise TimeoutError("the manager's send never came")
                     real_commit()
-                    # Between two chunks, holding nothing.
-                    if not manager_done.wait(WAIT_SECONDS):
+                    # Between two chunks: a manager's request that does not
+                    # wait for the company ends first.
+                    if not sends_at_once and not manager_done.wait(WAIT_SECONDS):
                         raise TimeoutError("the manager's send never ended")
                     return None
 
-                with patch.object(cr, "commit", commit_once_the_manager_waits):
+                with (
+                    patch.object(cr, "commit", commit_once_the_manager_waits),
+                    # One chunk at a time, so that the next ones are still queued.
+                    patch.object(pipeline_module, "MAX_OPEN_CHUNKS", 1),
+                ):
                     outcome["background"] = self.run_background(cr)
 
         def manager():
@@ -233,7 +254,10 @@ class TestSendOverlap(QboSendCase):
         notification, tries, background = self.overlap(taken_ids)
         self.assertEqual(tries, 1, "the manager's send commits on its first try")
         self.assertEqual(notification["params"]["type"], "success")
-        self.assertEqual(background, (2 * CHUNK, False), "the rest sent after the manager's")
+        # The background sender let the manager's send go first; its next
+        # run sends the rest.
+        self.assertEqual(background, (CHUNK, True))
+        self.assertEqual(self.run_background_again(), (CHUNK, False))
         manager_log_id = self.manager_log_id(background_log_id)
         lines, logs = self.committed([background_log_id, manager_log_id])
         self.assert_each_line_sent_once(lines)
@@ -258,7 +282,8 @@ class TestSendOverlap(QboSendCase):
         self.assertEqual(tries, 1, "the manager's send commits on its first try")
         # Nothing was left to send: the background sender counts and closes
         # its send when the cron comes back.
-        self.assertEqual(background, (CHUNK, False))
+        self.assertEqual(background, (CHUNK, True))
+        self.assertEqual(self.run_background_again(), (0, False))
         with self.real_env() as env:
             self.assertEqual(env["qbo.sync.log"].browse(background_log_id).state, "running")
         with self.real_env() as env:
@@ -312,7 +337,8 @@ class TestSendOverlap(QboSendCase):
         self.assertEqual(tries, 2)
         # The line sent meanwhile is skipped (already sent), not refused.
         self.assertEqual(notification["params"]["type"], "success")
-        self.assertEqual(background, (CHUNK, False))
+        self.assertEqual(background, (CHUNK, True))
+        self.assertEqual(self.run_background_again(), (0, False))
         with self.real_env() as env:
             env.cr.execute(
                 "SELECT count(*) FROM qbo_send_attempt WHERE line_id = ANY(%s)", [self.line_ids]

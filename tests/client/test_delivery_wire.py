@@ -6,7 +6,12 @@ import uuid
 from collections import Counter
 
 from qb_timesheet_sync.qbo import BatchItem, QboClient, RealmRateLimiter
-from qb_timesheet_sync.qbo.delivery import ceiling_formula, deliver, deliver_as_completed
+from qb_timesheet_sync.qbo.delivery import (
+    ceiling_formula,
+    deliver,
+    deliver_as_completed,
+    in_flight_ceiling,
+)
 from tests.client.helpers import sandbox_stats, stored_records, time_activity
 from tests.conftest import DEMO_REALM_ID
 
@@ -31,6 +36,17 @@ def client_for(environment, tokens, limiter):
 
 def test_the_ceiling_formula():
     assert ceiling_formula() == (1660, "40 x 30 + (500 - 40) = 1,660 lines/minute")
+
+
+def test_the_ceiling_of_requests_in_flight():
+    # Fast answers: 40 batches (40 s of 600) and 460 singles (92 s) fit.
+    assert in_flight_ceiling(0.2, 1.0) == 1660
+    # 1 s and 5 s: 40 batches take 200 of the 600 seconds, 400 singles the rest.
+    assert in_flight_ceiling(1.0, 5.0) == 40 * 30 + 400
+    # Batches carry more lines per second in flight: all of them come first.
+    assert in_flight_ceiling(2.0, 6.0) == 40 * 30 + 180
+    # So slow that not even the batches fit: 600 / 20 = 30 of them.
+    assert in_flight_ceiling(20.0, 20.0) == 30 * 30
 
 
 def test_singles_take_over_while_the_batch_window_is_full(sandbox, environment, tokens, people):

@@ -53,7 +53,10 @@ class SandboxConfig:
     enforce_limits: bool = True
     throttle_format: str = "json"
     latency_ms: int = 0
+    # On top of latency_ms for a batch request.
     batch_latency_ms: int = 0
+    # A uniform random extra in [0, latency_jitter_ms] on every request.
+    latency_jitter_ms: int = 0
     requestid_mode: str = "replay"
     fail_rate: float = 0.0
     drop_rate: float = 0.0

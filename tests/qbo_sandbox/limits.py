@@ -27,6 +27,10 @@ class RealmLimiter:
             self._batches = collections.defaultdict(collections.deque)
             self._in_flight = collections.Counter()
             self.max_in_flight_seen = 0
+            # Per realm: seconds of requests in flight added up (10 requests
+            # running for 1 s make 10), and when the count last changed.
+            self._busy = collections.Counter()
+            self._busy_since = {}
 
     def acquire(self, realm_id, is_batch, config):
         """Admit one request; return None when it must be throttled (answer 429).
@@ -46,6 +50,7 @@ class RealmLimiter:
             requests.append(now)
             if is_batch:
                 batches.append(now)
+            self._add_busy(realm_id, now)
             self._in_flight[realm_id] += 1
             self.max_in_flight_seen = max(self.max_in_flight_seen, self._in_flight[realm_id])
             return self._generation
@@ -54,7 +59,23 @@ class RealmLimiter:
         with self._lock:
             # A request admitted before the last reset was already forgotten by it.
             if ticket == self._generation:
+                self._add_busy(realm_id, time.monotonic())
                 self._in_flight[realm_id] -= 1
+
+    def busy_seconds(self):
+        """{realm: seconds of requests in flight so far}: divided by the
+        elapsed time and the limit on requests in flight, how much of the
+        realm's room for requests in flight was used."""
+        now = time.monotonic()
+        with self._lock:
+            for realm_id in list(self._busy_since):
+                self._add_busy(realm_id, now)
+            return dict(self._busy)
+
+    def _add_busy(self, realm_id, now):
+        since = self._busy_since.get(realm_id, now)
+        self._busy[realm_id] += self._in_flight[realm_id] * (now - since)
+        self._busy_since[realm_id] = now
 
     @staticmethod
     def _prune(window, now, minute_seconds):

@@ -169,10 +169,15 @@ class SandboxServer:
         with self._random_lock:
             return self._random.random() < rate
 
+    def uniform(self, low, high):
+        with self._random_lock:
+            return self._random.uniform(low, high)
+
     def stats(self):
         with self.state.lock:
             stats = json.loads(json.dumps(self.state.stats))
         stats["max_concurrent_seen"] = self.limiter.max_in_flight_seen
+        stats["busy_seconds"] = self.limiter.busy_seconds()
         return stats
 
     def persist(self):
@@ -404,6 +409,8 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
         request_id = self.params.get("requestid")
         mode = config.requestid_mode
         delay_ms = config.latency_ms + (config.batch_latency_ms if kind == "batch" else 0)
+        if config.latency_jitter_ms:
+            delay_ms += self.sandbox.uniform(0, config.latency_jitter_ms)
         if not request_id or mode == "ignore":
             return self._execute(method, realm_id, segments, delay_ms)
         limit = BATCH_REQUEST_ID_MAX if kind == "batch" else REQUEST_ID_MAX

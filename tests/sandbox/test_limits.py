@@ -3,7 +3,7 @@
 import concurrent.futures
 import time
 
-from tests.qbo_sandbox.testing import api
+from tests.qbo_sandbox.testing import DEMO_REALM_ID, api
 
 OTHER_REALM = {"realms": [{"realm_id": "123146000000001", "company_name": "Other Co"}]}
 
@@ -82,3 +82,24 @@ def test_throttle_answer_can_be_xml(sandbox, sandbox_api):
     assert "<IntuitResponse" in body
     assert '<Fault type="SERVICE"><Error code="3001">' in body
     assert "<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>" in body
+
+
+def test_busy_seconds_add_up_the_requests_in_flight(sandbox, sandbox_api):
+    sandbox.configure(latency_ms=300)
+    before = sandbox.stats()["busy_seconds"].get(DEMO_REALM_ID, 0)
+    statuses = parallel_statuses(sandbox_api, 4)
+    assert statuses == [200] * 4
+    busy = sandbox.stats()["busy_seconds"][DEMO_REALM_ID] - before
+    # Four requests of at least 0.3 s each, run at the same time or not.
+    assert busy >= 4 * 0.3
+
+
+def test_latency_jitter_adds_a_random_extra(sandbox, sandbox_api):
+    sandbox.configure(latency_ms=0, latency_jitter_ms=400, random_seed=7)
+    timings = []
+    for _ in range(6):
+        started = time.monotonic()
+        assert sandbox_api.get("preferences").status_code == 200
+        timings.append(time.monotonic() - started)
+    # Each request waits its own draw in [0, 0.4 s] (seeded: six different ones).
+    assert max(timings) - min(timings) > 0.02
