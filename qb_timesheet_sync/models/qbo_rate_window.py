@@ -321,7 +321,8 @@ def _ended_leases(realm_id, local, cursor_factory):
     """The :class:`_EndedLeases` of ``realm_id`` in this process: one per
     database (a registry's ``cursor``) and process-local limiter."""
     with _ended_lock:
-        key = (realm_id, id(local), getattr(cursor_factory, "__self__", cursor_factory))
+        registry = getattr(cursor_factory, "__self__", None)
+        key = (realm_id, id(local), getattr(registry, "db_name", id(cursor_factory)))
         if key not in _ended_by_realm:
             _ended_by_realm[key] = _EndedLeases(local.second_seconds)
         return _ended_by_realm[key]

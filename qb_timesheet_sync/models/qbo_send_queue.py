@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Background sending: large selections and scheduled sends are queued, and
-the cron sends the queue chunk by chunk with the same
-``qbo.sender._qbo_send_chunk`` as an interactive send."""
+the cron sends the queue chunk by chunk with the same steps as an
+interactive send's ``qbo.sender._qbo_send_chunk`` (``qbo_send_queue_cron.py``,
+``qbo_send_queue_pipeline.py``)."""
 
 import logging
 from datetime import timedelta

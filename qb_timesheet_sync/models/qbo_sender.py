@@ -3,14 +3,18 @@
 
 1. :meth:`QboSender._qbo_send`: the lines a manager confirmed, per company;
    a large selection goes to the background queue (``qbo_send_queue.py``),
-   which calls the same :meth:`QboSender._qbo_send_chunk` chunk by chunk.
+   whose runs take the same steps chunk by chunk, the next chunk taken while
+   the requests of the previous ones are in flight
+   (``qbo_send_queue_pipeline.py``).
 2. :meth:`QboSender._qbo_send_company`: one sync log, one sender per
    QuickBooks company (the realm lock), every line locked before anything
    leaves, then chunk after chunk.
 3. :meth:`QboSender._qbo_send_chunk`: the plan of each line (refused, or the
-   time activity to create, see ``account.analytic.line._qbo_plans``).
+   time activity to create, see ``account.analytic.line._qbo_plans``), in
+   :meth:`QboSender._qbo_take_chunk`.
 4. :meth:`QboSender._qbo_deliver`: the journal committed before the request
-   leaves, then the batch requests, each answer recorded on its line.
+   leaves (:meth:`QboSender._qbo_delivery_items`), then the batch requests,
+   each answer recorded on its line (:meth:`QboSender._qbo_record_answer`).
 5. Interrupted attempts found in the journal are first looked for in
    QuickBooks (:meth:`QboSender._qbo_settle_pending`), so nothing is sent
    twice after a crash.
