@@ -49,7 +49,7 @@ def run(command, **kwargs):
 
 
 def install(tree, db):
-    run(["dropdb", "--if-exists", db])
+    run(["dropdb", "--if-exists", "--force", db])
     run(["createdb", db])
     run(
         [
@@ -123,7 +123,7 @@ def main():
                 rows.append((profile, name, figures))
     finally:
         for db in dbs.values():
-            subprocess.run(["dropdb", "--if-exists", db], check=False)
+            subprocess.run(["dropdb", "--if-exists", "--force", db], check=False)
         run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline_tree)])
     print(
         f"\n{LINES:,} lines, time scale {SCALE} (a minute lasts {60 / float(SCALE):g} s),"
