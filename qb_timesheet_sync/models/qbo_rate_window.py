@@ -107,6 +107,7 @@ class SharedRealmRateLimiter:
         self.lease_seconds = min(lease_seconds, MAX_LEASE_SECONDS, local.minute_seconds / 2)
         self._cursor_factory = cursor_factory
         self._sleep = sleep or time.sleep
+        self._batches_full_until = 0.0  # see batch_room
         # Every limiter of the realm in this process shares its ended leases.
         self._ended = _ended_leases(self.realm_id, local, cursor_factory) if hand_over else None
 
@@ -136,19 +137,29 @@ class SharedRealmRateLimiter:
 
     def batch_room(self):
         """How many batch requests the realm's window has room for now (read
-        without the lock: a hint for choosing between a batch and singles)."""
+        without the lock: a hint for choosing between a batch and singles).
+        A full window stays full at least until its oldest batch request
+        leaves it (other processes can only fill it more): until then, the
+        answer is known without asking PostgreSQL."""
+        if time.monotonic() < self._batches_full_until:
+            return 0
         with self._window_cursor() as cr:
             cr.execute(
                 """
-                SELECT count(*) FILTER (
-                           WHERE batch.moment::text::float8
-                                 > extract(epoch FROM clock_timestamp()) - %s)
-                  FROM qbo_rate_window, jsonb_array_elements(batch_times) AS batch(moment)
-                 WHERE realm_id = %s
+                SELECT count(*), min(moment) + %s - extract(epoch FROM clock_timestamp())
+                  FROM (SELECT batch.moment::text::float8 AS moment
+                          FROM qbo_rate_window,
+                               jsonb_array_elements(batch_times) AS batch(moment)
+                         WHERE realm_id = %s) AS batches
+                 WHERE moment > extract(epoch FROM clock_timestamp()) - %s
                 """,
-                [self.minute_seconds, self.realm_id],
+                [self.minute_seconds, self.realm_id, self.minute_seconds],
             )
-            return self.local.batches_per_minute - cr.fetchone()[0]
+            count, oldest_leaves_in = cr.fetchone()
+        room = self.local.batches_per_minute - count
+        if room <= 0 and oldest_leaves_in:
+            self._batches_full_until = time.monotonic() + oldest_leaves_in
+        return room
 
     def _take_turn(self, is_batch):
         """Record this request in the window when it may go; returns its

@@ -122,6 +122,26 @@ class TestRateWindow(TransactionCase):
             time.sleep(0.05)
         self.assertEqual(len(self.window()[0]), 2, "both requests are in the window")
 
+    def test_a_full_batch_window_is_known_full_until_its_oldest_batch_leaves(self):
+        cursors = []
+
+        def counted_cursor():
+            cursors.append(1)
+            return self._cursor()
+
+        limiter = SharedRealmRateLimiter(
+            counted_cursor,
+            self.realm,
+            RealmRateLimiter(requests_per_minute=20, batches_per_minute=5, minute_seconds=600),
+            sleep=refuse_to_wait,
+        )
+        self.assertEqual(limiter.batch_room(), 4)
+        self.assertEqual(self.take_until_refused(limiter, is_batch=True)[0], 4)
+        self.assertEqual(limiter.batch_room(), 0)
+        asked = len(cursors)
+        self.assertEqual(limiter.batch_room(), 0)
+        self.assertEqual(len(cursors), asked, "known without asking PostgreSQL again")
+
     def test_a_new_process_finds_the_window_where_the_last_one_left_it(self):
         first = self.limiter()
         self.assertEqual(self.take_until_refused(first, is_batch=True)[0], 4)
