@@ -15,7 +15,7 @@ from odoo.tools import format_amount, format_date
 
 from ..qbo.webhooks import read_notification
 from .common import CLIENT_ID
-from .common_send import REALM_A, WEBSITE_ID
+from .common_send import REALM_A
 from .test_translation import FrenchCase
 
 
@@ -106,7 +106,8 @@ class TestLogsInEachLanguage(FrenchCase):
         project.action_qbo_clear_mapping()
         action = project.action_qbo_choose_mapping()
         wizard = self.as_french_user(self.env["qbo.map.wizard"]).browse(action["res_id"])
-        wizard.choice_id = wizard.choice_ids.filtered(lambda choice: choice.qbo_id == WEBSITE_ID)
+        # Any QuickBooks customer no other Odoo record is linked to.
+        wizard.choice_id = wizard.choice_ids.filtered(lambda choice: not choice.linked_to)[:1]
         wizard.action_apply()
         linked, cleared = self.env["qbo.sync.log"].search([("operation", "=", "mapping")])
         user, record = self.manager.name, self.website.display_name
@@ -120,10 +121,8 @@ class TestLogsInEachLanguage(FrenchCase):
                 ),
             ),
         )
-        qbo_name = wizard.choice_id.name
-        english = (
-            f"{user} linked '{record}' with the QuickBooks record '{qbo_name}' (ID {WEBSITE_ID})."
-        )
+        qbo_name, qbo_id = wizard.choice_id.name, wizard.choice_id.qbo_id
+        english = f"{user} linked '{record}' with the QuickBooks record '{qbo_name}' (ID {qbo_id})."
         self.assertEqual(self.in_english(linked).summary_display, english)
         self.assertEqual(
             self.as_french_user(linked).line_ids.message_display,
@@ -133,7 +132,7 @@ class TestLogsInEachLanguage(FrenchCase):
                 user=user,
                 name=record,
                 qbo_name=qbo_name,
-                qbo_id=WEBSITE_ID,
+                qbo_id=qbo_id,
             ),
         )
 
