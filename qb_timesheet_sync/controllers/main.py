@@ -9,7 +9,8 @@ from odoo.http import request
 
 from ..models.qbo_connection import MANAGER_GROUP, RECONNECT_PATH
 from ..qbo import QboAuthError, QboError
-from ..qbo.text import render
+from ..qbo.text import _lt
+from ..tools.text import rendered
 
 _logger = logging.getLogger(__name__)
 
@@ -96,16 +97,18 @@ class QboOAuthController(http.Controller):
             connection = connection.with_company(company)
         if error:
             message = (
-                _("QuickBooks access was not granted: nothing was changed.")
+                _lt("QuickBooks access was not granted: nothing was changed.")
                 if error == "access_denied"
-                else _(
+                else _lt(
                     "QuickBooks returned an error (%(error)s): nothing was changed.", error=error
                 )
             )
             return self._finish(connection, message, "danger")
         if not code or not realmId:
             return self._finish(
-                connection, _("QuickBooks did not return a company: nothing was changed."), "danger"
+                connection,
+                _lt("QuickBooks did not return a company: nothing was changed."),
+                "danger",
             )
         try:
             message = connection._qbo_finish_connect(code, realmId)
@@ -113,23 +116,23 @@ class QboOAuthController(http.Controller):
             # Said of the authorization just given, not of a connection: the
             # one in place (if any) is untouched.
             reason = (
-                _(
+                _lt(
                     "Intuit did not accept the authorization (it was already used or is too "
                     "old): click Connect again in Settings. Nothing was changed."
                 )
                 if exc.code == "invalid_grant"
-                else _(
+                else _lt(
                     "Intuit refused the authorization: %(reason)s Nothing was changed.",
-                    reason=str(exc),
+                    reason=exc,
                 )
             )
             return self._finish(connection, reason, "danger")
         except (QboError, UserError) as exc:
             return self._finish(
                 connection,
-                _(
+                _lt(
                     "Connecting to QuickBooks failed: %(reason)s Nothing was changed.",
-                    reason=render(exc, request.env._),
+                    reason=exc if isinstance(exc, QboError) else str(exc),
                 ),
                 "danger",
             )
@@ -138,17 +141,19 @@ class QboOAuthController(http.Controller):
     def _finish(self, connection, message, level):
         """Success goes back to the settings (which show *Connected to ...*);
         a failure shows its sentence on a page of its own, changes nothing,
-        and leaves a trace in the sync log of the connection's company."""
+        and leaves a trace in the sync log of the connection's company (in
+        each reader's language, when ``message`` is a sentence)."""
         _logger.info("QuickBooks callback ended: %s", level)
         if level != "success" and connection:
             request.env["qbo.sync.log"]._record(
                 connection.sudo().company_id,
                 "connect",
-                _("Connect"),
+                _lt("Connect"),
                 message,
                 state="failed",
                 realm_id=connection.sudo().realm_id or None,
             )
+        message = rendered(message, request.env)
         if level == "success":
             # Shown by the settings page the browser opens next.
             request.env.user._bus_send(

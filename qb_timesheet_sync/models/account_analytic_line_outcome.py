@@ -294,17 +294,37 @@ class AccountAnalyticLine(models.Model):
             return False
         return {
             "title": _("Delete in QuickBooks too?"),
-            "body": _(
-                "%(count)s of the lines to delete were sent to QuickBooks. Per the company's "
-                "setting 'Deleting sent time', deleting them in Odoo deletes their time in "
-                "QuickBooks too: this cannot be undone.",
-                count=len(follow),
+            "body": render(
+                counted(
+                    len(follow),
+                    _lt(
+                        "%(count)s of the lines to delete was sent to QuickBooks. Per the "
+                        "company's setting 'Deleting sent time', deleting it in Odoo deletes its "
+                        "time in QuickBooks too: this cannot be undone."
+                    ),
+                    _lt(
+                        "%(count)s of the lines to delete were sent to QuickBooks. Per the "
+                        "company's setting 'Deleting sent time', deleting them in Odoo deletes "
+                        "their time in QuickBooks too: this cannot be undone."
+                    ),
+                ),
+                self.env._,
             ),
-            "done": _(
-                "%(count)s lines sent to QuickBooks were deleted in Odoo; their time is being "
-                "deleted in QuickBooks. 'Deletions in QuickBooks' shows when QuickBooks "
-                "confirms it.",
-                count=len(follow),
+            "done": render(
+                counted(
+                    len(follow),
+                    _lt(
+                        "%(count)s line sent to QuickBooks was deleted in Odoo; its time is being "
+                        "deleted in QuickBooks. 'Deletions in QuickBooks' shows when QuickBooks "
+                        "confirms it."
+                    ),
+                    _lt(
+                        "%(count)s lines sent to QuickBooks were deleted in Odoo; their time is "
+                        "being deleted in QuickBooks. 'Deletions in QuickBooks' shows when "
+                        "QuickBooks confirms it."
+                    ),
+                ),
+                self.env._,
             ),
         }
 
@@ -318,7 +338,7 @@ class AccountAnalyticLine(models.Model):
         reasons = []
         if refused:
             reasons.append(
-                _(
+                _lt(
                     "These timesheet lines were sent to QuickBooks and cannot be deleted: "
                     "%(lines)s. The company's setting 'Deleting sent time' (Settings > "
                     "QuickBooks) refuses it, or QuickBooks would keep time Odoo no longer has. "
@@ -328,7 +348,7 @@ class AccountAnalyticLine(models.Model):
             )
         if asking:
             reasons.append(
-                _(
+                _lt(
                     "These timesheet lines were sent to QuickBooks and cannot be deleted by you: "
                     "%(lines)s. Deleting them deletes their time in QuickBooks too (the "
                     "company's setting 'Deleting sent time'), which only a QuickBooks manager "
@@ -337,9 +357,9 @@ class AccountAnalyticLine(models.Model):
                     managers=self._qbo_manager_names(asking.company_id),
                 )
             )
-        message = "\n\n".join(reasons)
+        message = joined(*reasons, separator="\n\n")
         self._qbo_trace_refused_deletion(message)
-        raise UserError(message)
+        raise UserError(render(message, self.env._))
 
     @api.model
     def _qbo_manager_names(self, companies):
@@ -355,11 +375,12 @@ class AccountAnalyticLine(models.Model):
             )
         ).sorted("name")
         if not managers:
-            return _("none yet, an administrator can name one")
+            return _lt("none yet, an administrator can name one")
         names = managers[:MANAGERS_NAMED].mapped("name")
         if len(managers) > MANAGERS_NAMED:
-            names.append(_("%(count)s others", count=len(managers) - MANAGERS_NAMED))
-        return ", ".join(names)
+            others = len(managers) - MANAGERS_NAMED
+            names.append(counted(others, _lt("%(count)s other"), _lt("%(count)s others")))
+        return joined(*names, separator=", ")
 
     def _qbo_trace_refused_deletion(self, message):
         """The sync log entry of a refused deletion, committed on its own."""

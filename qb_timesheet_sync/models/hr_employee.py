@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from ..qbo.lists import EMPLOYEE, VENDOR, people_from_rows, person_payload
 from ..qbo.people import AMBIGUOUS, MATCHED, OdooPerson, match_people
 from ..qbo.suggestions import Candidate
-from ..qbo.text import render
+from ..qbo.text import _lt
 from .qbo_resync import Report, outcome
 
 # Employee types that are usually QuickBooks vendors rather than employees.
@@ -208,7 +208,7 @@ class HrEmployee(models.Model):
         )
         return outcome(
             Report.UNMATCHED,
-            render(match.reason, self.env._),
+            match.reason,
             self,
             level="warning",
             creatable=True,
@@ -232,7 +232,7 @@ class HrEmployee(models.Model):
             outcomes.append(
                 outcome(
                     Report.UPDATED,
-                    self.env._(
+                    _lt(
                         "Renamed in QuickBooks from '%(old)s' to '%(new)s': the link follows "
                         "the QuickBooks record.",
                         old=self.qbo_display_name,

@@ -18,6 +18,7 @@ from ..qbo.customers import (
 from ..qbo.lists import CUSTOMER, customer_from_row, customer_full_name, customer_payload
 from ..qbo.mapping import normalize_name
 from ..qbo.suggestions import Candidate
+from ..qbo.text import _lt
 from .qbo_resync import Report, outcome
 
 # Outcome category of each problem code of qbo.customers.match_projects.
@@ -140,7 +141,7 @@ class ProjectProject(models.Model):
         outcomes = []
         for project in self:
             suggestions = Suggestion._qbo_suggest(project.name, customers)
-            message = self.env._(
+            message = _lt(
                 "The Odoo project '%(name)s' has no QuickBooks customer: link it by "
                 "hand, or turn on 'Create missing records in QuickBooks'.",
                 name=project.name,
@@ -261,7 +262,7 @@ class ProjectProject(models.Model):
                     outcomes.append(
                         outcome(
                             Report.UPDATED,
-                            self.env._(
+                            _lt(
                                 "The QuickBooks customer was renamed '%(name)s': the Odoo "
                                 "project '%(old)s' follows it.",
                                 name=values["name"],
@@ -345,7 +346,7 @@ class ProjectProject(models.Model):
                 outcomes.append(
                     outcome(
                         Report.FAILED,
-                        self.env._(
+                        _lt(
                             "The Odoo project '%(name)s' was not created in QuickBooks because "
                             "its client '%(client)s' could not be created there.",
                             name=project.name,

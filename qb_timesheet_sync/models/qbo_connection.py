@@ -8,7 +8,6 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
 
 from ..qbo import (
     OAuthClient,
@@ -20,9 +19,10 @@ from ..qbo import (
     get_environment,
     limiter_for,
 )
-from ..qbo.text import render
+from ..qbo.text import Day, _lt, from_data, joined, render, to_data
 from ..qbo.timesheet_rules import message as rules_message
 from ..qbo.timesheet_rules import preferences_facts
+from ..tools.text import rendered
 
 _logger = logging.getLogger(__name__)
 
@@ -116,6 +116,9 @@ class QboConnection(models.Model):
     # The tightest warning threshold (days) already sent for this consent.
     hard_expiry_warned_days = fields.Integer(readonly=True, copy=False, groups=MANAGER_GROUP)
     last_error = fields.Text(readonly=True, copy=False)
+    # The sentence of last_error, for the errors that repeat it (sync log
+    # entries of failed sends read in each reader's language).
+    last_error_data = fields.Json(readonly=True, copy=False)
     access_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
     access_token_expires_at = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
     refresh_token = fields.Char(groups="base.group_system", copy=False, readonly=True)
@@ -227,10 +230,10 @@ class QboConnection(models.Model):
                 # Another worker has held the lock for lock_timeout: wait on.
                 _logger.debug("QuickBooks tokens being refreshed by another worker: waiting")
             if time.monotonic() >= deadline:
-                # self.env._, not _(): _() could take the closed token cursor
-                # of this frame to look up the language.
+                # A sentence translated when shown: _() could take the closed
+                # token cursor of this frame to look up the language.
                 raise QboBusy(
-                    self.env._(
+                    _lt(
                         "QuickBooks tokens are being refreshed by another Odoo worker for "
                         "longer than expected: try again in a minute (queued lines are sent "
                         "again automatically)."
@@ -238,9 +241,10 @@ class QboConnection(models.Model):
                 )
             time.sleep(random.uniform(pause / 2, pause))
             pause = min(pause * 2, TOKEN_RETRY_MAX_PAUSE)
-        self.invalidate_recordset([*TOKEN_FIELDS, "last_error"])
+        self.invalidate_recordset([*TOKEN_FIELDS, "last_error", "last_error_data"])
         if not token:
-            raise QboAuthError(self.sudo().last_error)
+            connection = self.sudo()
+            raise QboAuthError(from_data(connection.last_error_data) or connection.last_error)
         return token
 
     def _qbo_refresh_locked(self, cr, rejected_token, lock_timeout=TOKEN_LOCK_TIMEOUT):
@@ -320,13 +324,14 @@ class QboConnection(models.Model):
                 "access_token_expires_at": False,
                 "refresh_token": False,
                 "last_error": message,
+                "last_error_data": to_data(error),
             }
         )
         self.env["qbo.sync.log"]._record(
             self.company_id,
             "token",
-            _("Token refresh"),
-            message,
+            _lt("Token refresh"),
+            error,
             state="failed",
             realm_id=self.realm_id,
         )
@@ -383,7 +388,8 @@ class QboConnection(models.Model):
     # Test and disconnect
     # ------------------------------------------------------------------
     def _qbo_check_company(self):
-        """Read-only checks; returns (level, sentence) for the user."""
+        """Read-only checks; returns (level, sentence for the user: a
+        :class:`~..qbo.text.Text`)."""
         self.ensure_one()
         client = self._qbo_client()
         company_info = client.company_info()
@@ -394,7 +400,7 @@ class QboConnection(models.Model):
         name = company_info.get("CompanyName") or self.qbo_company_name
         subscription = (name_values.get("SubscriptionStatus") or "").upper()
         if subscription in ("CANCELLED", "EXPIRED", "SUSPENDED"):
-            return "danger", _(
+            return "danger", _lt(
                 "%(name)s: the QuickBooks subscription has ended (%(status)s). QuickBooks "
                 "refuses new time activities until it is renewed.",
                 name=name,
@@ -402,33 +408,33 @@ class QboConnection(models.Model):
             )
         time_tracking_enabled, close_date = preferences_facts(preferences)
         if time_tracking_enabled is False:
-            return "danger", _(
+            return "danger", _lt(
                 "%(name)s: this QuickBooks plan (%(plan)s) has no time tracking. Time "
                 "activities need QuickBooks Online Essentials or better.",
                 name=name,
-                plan=name_values.get("OfferingSku") or _("unknown plan"),
+                plan=name_values.get("OfferingSku") or _lt("unknown plan"),
             )
         payroll = str(name_values.get("PayrollFeature", "false")).lower() == "true"
-        verdict = [
-            _("Connected to %(name)s: the connection works.", name=name),
-            _(
+        verdict = joined(
+            _lt("Connected to %(name)s: the connection works.", name=name),
+            _lt(
                 "Plan: %(plan)s.",
-                plan=name_values.get("OfferingSku") or _("not given by QuickBooks"),
+                plan=name_values.get("OfferingSku") or _lt("not given by QuickBooks"),
             ),
-            _("Time tracking: on.")
+            _lt("Time tracking: on.")
             if time_tracking_enabled
-            else _("Time tracking: not given by QuickBooks; the first send will tell."),
+            else _lt("Time tracking: not given by QuickBooks; the first send will tell."),
             self.env["qbo.payroll"]._qbo_test_sentence(self.company_id)
             if payroll
-            else _("Payroll: off."),
-            _(
+            else _lt("Payroll: off."),
+            _lt(
                 "Books closed up to %(date)s: time dated on or before is refused.",
-                date=format_date(self.env, close_date),
+                date=Day(close_date),
             )
             if close_date
-            else _("Books: no closing date."),
-        ]
-        return ("warning" if payroll else "success"), " ".join(verdict)
+            else _lt("Books: no closing date."),
+        )
+        return ("warning" if payroll else "success"), verdict
 
     def action_test_connection(self):
         self.ensure_one()
@@ -436,16 +442,16 @@ class QboConnection(models.Model):
         try:
             level, message = self._qbo_check_company()
         except QboError as error:
-            level, message = "danger", render(error, self.env._)
+            level, message = "danger", error
         log = self.env["qbo.sync.log"]._record(
             self.company_id,
             "test",
-            _("Test connection"),
+            _lt("Test connection"),
             message,
             state="done" if level != "danger" else "failed",
             realm_id=self.realm_id,
         )
-        return log._qbo_notification(message, level)
+        return log._qbo_notification(rendered(message, self.env), level)
 
     def action_disconnect(self):
         """Revoke at Intuit, then forget the tokens whatever Intuit says.
@@ -457,14 +463,14 @@ class QboConnection(models.Model):
         self._check_qbo_manager()
         connection = self.sudo()
         token = connection.refresh_token or connection.access_token
-        message = _("Disconnected from QuickBooks.")
+        message = _lt("Disconnected from QuickBooks.")
         level = "success"
         if token:
             try:
                 self._qbo_oauth_client().revoke(token)
             except QboConnectionError:
                 level = "warning"
-                message = _(
+                message = _lt(
                     "Disconnected in Odoo, but QuickBooks could not be reached to revoke "
                     "the access: remove the app from your Intuit account's connected apps."
                 )
@@ -481,11 +487,14 @@ class QboConnection(models.Model):
                 "refresh_token_hard_expiry": False,
                 "hard_expiry_warned_days": 0,
                 "last_error": False,
+                "last_error_data": False,
                 "disconnected_at": fields.Datetime.now(),
                 "disconnected_by_id": self.env.uid,
             }
         )
         log = self.env["qbo.sync.log"]._record(
-            self.company_id, "disconnect", _("Disconnect"), message, realm_id=self.realm_id
+            self.company_id, "disconnect", _lt("Disconnect"), message, realm_id=self.realm_id
         )
-        return log._qbo_notification(message, level, sticky=False, next_action=SOFT_RELOAD)
+        return log._qbo_notification(
+            rendered(message, self.env), level, sticky=False, next_action=SOFT_RELOAD
+        )

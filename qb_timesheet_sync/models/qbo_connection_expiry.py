@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
-from odoo.tools import format_date
 
 from ..qbo.oauth import expiry_warning_due
-from ..qbo.text import _lt
+from ..qbo.text import Day, _lt, counted
+from ..tools.text import rendered
 from .qbo_connection import MANAGER_GROUP, RECONNECT_PATH
 
 _logger = logging.getLogger(__name__)
@@ -89,14 +89,21 @@ class QboConnection(models.Model):
         managers = connection._qbo_managers()
         expiry = connection.refresh_token_hard_expiry
         url = connection._qbo_reconnect_url()
-        summary = _(
-            "QuickBooks ends the connection of %(company)s to %(qbo_company)s on %(date)s "
-            "(in %(days)s days): after that date nothing more is sent. A QuickBooks manager "
-            "must reconnect before then.",
+        summary = counted(
+            max(days_left, 0),
+            _lt(
+                "QuickBooks ends the connection of %(company)s to %(qbo_company)s on %(date)s "
+                "(in %(count)s day): after that date nothing more is sent. A QuickBooks manager "
+                "must reconnect before then."
+            ),
+            _lt(
+                "QuickBooks ends the connection of %(company)s to %(qbo_company)s on %(date)s "
+                "(in %(count)s days): after that date nothing more is sent. A QuickBooks manager "
+                "must reconnect before then."
+            ),
             company=connection.company_id.name,
             qbo_company=connection.qbo_company_name or connection.realm_id,
-            date=format_date(self.env, expiry),
-            days=max(days_left, 0),
+            date=Day(expiry),
         )
         assignee = connection.connected_by_id & managers or managers[:1]
         if assignee:
@@ -105,7 +112,7 @@ class QboConnection(models.Model):
                 date_deadline=expiry,
                 summary=_("Reconnect QuickBooks"),
                 note=Markup("<p>%s</p><p><a href='%s'>%s</a></p>")
-                % (summary, url, _("Reconnect to QuickBooks")),
+                % (rendered(summary, self.env), url, _("Reconnect to QuickBooks")),
                 user_id=assignee.id,
             )
         partners = managers.partner_id.filtered("email")

@@ -12,6 +12,8 @@ from odoo.tools.misc import hmac
 
 from ..qbo import ACCOUNTING_SCOPE, QboClient
 from ..qbo.payroll import PAYROLL_SCOPE
+from ..qbo.text import _lt, joined
+from ..tools.text import rendered
 from .qbo_connection import API_TIMEOUT
 
 # How long a consent started in Settings may take to come back.
@@ -150,15 +152,19 @@ class QboConnection(models.Model):
                 "refresh_token_expires_at": tokens.refresh_expires_at,
                 **self._qbo_hard_expiry_vals(tokens, new_consent=True),
                 "last_error": False,
+                "last_error_data": False,
             }
         )
-        summary = _("Connected to %(name)s.", name=self.qbo_company_name)
+        summary = _lt("Connected to %(name)s.", name=self.qbo_company_name)
         if previous_realm and previous_realm != realm_id:
-            summary += " " + _(
-                "This is a different QuickBooks company than before: links made "
-                "for the previous company are not used with this one."
+            summary = joined(
+                summary,
+                _lt(
+                    "This is a different QuickBooks company than before: links made "
+                    "for the previous company are not used with this one."
+                ),
             )
         self.env["qbo.sync.log"]._record(
-            self.company_id, "connect", _("Connect"), summary, realm_id=realm_id
+            self.company_id, "connect", _lt("Connect"), summary, realm_id=realm_id
         )
-        return summary
+        return rendered(summary, self.env)

@@ -28,6 +28,7 @@ from ..qbo.overview import (
     share,
     webhook_missing,
 )
+from ..qbo.text import _lt, counted, render
 from .qbo_connection import MANAGER_GROUP
 from .qbo_reconcile import WATERMARK_PARAM
 from .res_config_settings import SECRET_PARAMS
@@ -102,6 +103,7 @@ class QboConnection(models.Model):
         string="Monthly allowance", compute="_compute_qbo_overview"
     )
     overview_read_percent = fields.Float(string="Used", compute="_compute_qbo_overview")
+    overview_read_text = fields.Char(string="Metered reads", compute="_compute_qbo_overview")
     overview_read_warning = fields.Char(compute="_compute_qbo_overview")
     # Work.
     overview_queued = fields.Integer(string="Queued", compute="_compute_qbo_overview")
@@ -136,7 +138,7 @@ class QboConnection(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
-    @api.depends_context("uid", "tz")
+    @api.depends_context("uid", "tz", "lang")
     def _compute_qbo_overview(self):
         now = fields.Datetime.now()
         connections = self.sudo()
@@ -235,10 +237,21 @@ class QboConnection(models.Model):
             days = connection._qbo_hard_expiry_days_left()
             soon = connection.state == "connected" and days is not None and days <= red_from
             connection.overview_hard_expiry_days = days or 0
-            connection.overview_hard_expiry_warning = soon and _(
-                "QuickBooks ends this connection in %(days)s days, however often it is used: "
-                "a QuickBooks manager reconnects before then (Settings > QuickBooks).",
-                days=max(days, 0),
+            connection.overview_hard_expiry_warning = soon and render(
+                counted(
+                    max(days, 0),
+                    _lt(
+                        "QuickBooks ends this connection in %(count)s day, however often it is "
+                        "used: a QuickBooks manager reconnects before then (Settings > "
+                        "QuickBooks)."
+                    ),
+                    _lt(
+                        "QuickBooks ends this connection in %(count)s days, however often it is "
+                        "used: a QuickBooks manager reconnects before then (Settings > "
+                        "QuickBooks)."
+                    ),
+                ),
+                self.env._,
             )
 
     # ------------------------------------------------------------------
@@ -386,11 +399,24 @@ class QboConnection(models.Model):
                 percent=reached,
                 forecast=expected,
             )
+        read_text = counted(
+            count,
+            _lt(
+                "%(count)s metered read, about %(forecast)s by month end, of %(allowance)s allowed."
+            ),
+            _lt(
+                "%(count)s metered reads, about %(forecast)s by month end, of %(allowance)s "
+                "allowed."
+            ),
+            forecast=expected,
+            allowance=allowance,
+        )
         return {
             "overview_read_count": count,
             "overview_read_forecast": expected,
             "overview_read_allowance": allowance,
             "overview_read_percent": share(count, allowance),
+            "overview_read_text": render(read_text, self.env._),
             "overview_read_warning": warning,
         }
 
@@ -472,10 +498,12 @@ class QboConnection(models.Model):
             return _("ever")
         count, unit = age(delta)
         if unit == "days":
-            return _("%(count)s days", count=count)
-        if unit == "hours":
-            return _("%(count)s hours", count=count)
-        return _("%(count)s minutes", count=count)
+            text = counted(count, _lt("%(count)s day"), _lt("%(count)s days"))
+        elif unit == "hours":
+            text = counted(count, _lt("%(count)s hour"), _lt("%(count)s hours"))
+        else:
+            text = counted(count, _lt("%(count)s minute"), _lt("%(count)s minutes"))
+        return render(text, self.env._)
 
     def _qbo_webhook_url(self):
         return (self.get_base_url() or "").rstrip("/") + WEBHOOK_PATH

@@ -9,13 +9,19 @@ from odoo.tools import SQL
 from ..qbo import BatchItem, BatchResult, QboError
 from ..qbo.lists import created_name
 from ..qbo.mapping import check_new_qbo_name, clean_display_name, normalize_name
-from ..qbo.text import render
+from ..qbo.text import _lt
 from .qbo_resync import Report, outcome
 from .qbo_state_guard import qbo_trusted
 
 # Fixed namespace of the request ids of the records a resync creates in
 # QuickBooks: the same record sent again gets the same requestid.
 CREATE_REQUEST_ID_NAMESPACE = uuid.UUID("0b6f2f5e-8a51-4f7d-9a57-3d4c1e0b2f61")
+# QuickBooks' lists, as the sentences of a resync name them.
+ENTITY_LABELS = {
+    "Employee": _lt("employee"),
+    "Vendor": _lt("vendor"),
+    "Customer": _lt("customer"),
+}
 
 
 class QboMappingMixin(models.AbstractModel):
@@ -107,7 +113,7 @@ class QboMappingMixin(models.AbstractModel):
         self._qbo_write_each({record: record._qbo_clear_values() for record in self})
         for record in linked:
             record._qbo_log_manual_mapping(
-                self.env._(
+                _lt(
                     "%(user)s cleared the QuickBooks link of '%(name)s'.",
                     user=self.env.user.name,
                     name=record.display_name,
@@ -212,13 +218,14 @@ class QboMappingMixin(models.AbstractModel):
         link is a column; see res.partner for a company-dependent one."""
 
     def _qbo_log_manual_mapping(self, message):
-        """Keep in the sync log what a QuickBooks manager linked or cleared by hand."""
+        """Keep in the sync log what a QuickBooks manager linked or cleared by
+        hand (``message``: a sentence, shown in each reader's language)."""
         self.ensure_one()
         company = self._qbo_company()
         self.env["qbo.sync.log"]._record(
             company,
             "mapping",
-            self.env._("Link changed by hand"),
+            _lt("Link changed by hand"),
             message,
             realm_id=company.sudo()._qbo_connection().realm_id,
             lines=[{"message": message, "record": self}],
@@ -291,34 +298,24 @@ class QboMappingMixin(models.AbstractModel):
         """(entity, body) of the QuickBooks record that stands for this one."""
         raise NotImplementedError
 
-    @api.model
-    def _qbo_entity_label(self, entity):
-        """QuickBooks' name of a list (``Employee``, ``Vendor``, ``Customer``),
-        in the user's language."""
-        return {
-            "Employee": self.env._("employee"),
-            "Vendor": self.env._("vendor"),
-            "Customer": self.env._("customer"),
-        }.get(entity, entity)
-
     def _qbo_created_outcome(self, record, result):
         """The outcome of creating ``record`` in QuickBooks (a BatchResult)."""
         if not result.ok:
             return outcome(
                 Report.FAILED,
-                self.env._(
+                _lt(
                     "'%(name)s' could not be created in QuickBooks: %(reason)s",
                     name=record.name,
-                    reason=render(result.error, self.env._),
+                    reason=result.error,
                 ),
                 record.sudo(False),
                 level="error",
             )
         return outcome(
             Report.CREATED_QBO,
-            self.env._(
+            _lt(
                 "Created in QuickBooks (%(kind)s '%(name)s').",
-                kind=self._qbo_entity_label(result.item.entity),
+                kind=ENTITY_LABELS.get(result.item.entity, result.item.entity),
                 name=created_name(result.data, result.item.payload),
             ),
             record.sudo(False),

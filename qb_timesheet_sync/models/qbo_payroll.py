@@ -10,7 +10,7 @@ from odoo import api, models
 from ..qbo import QboError
 from ..qbo.lists import EMPLOYEE
 from ..qbo.payroll import QboPayrollRefused, has_payroll, read_compensations, resolve_choice
-from ..qbo.text import render
+from ..qbo.text import _lt
 from .qbo_resync import outcome
 from .qbo_state_guard import qbo_trusted
 
@@ -40,15 +40,15 @@ class QboPayroll(models.AbstractModel):
         except QboPayrollRefused:
             return [self._qbo_line(self._qbo_refused_sentence(), "warning")]
         except QboError as error:
-            message = self.env._(
+            message = _lt(
                 "The employees' pay types could not be read from QuickBooks Payroll: "
                 "%(reason)s. The rest of the resync is done.",
-                reason=render(error, self.env._),
+                reason=error,
             )
             return [self._qbo_line(message, "warning")]
         stored = self._qbo_store_compensations(company, client.realm_id, employees, compensations)
         pay_types = {c.pay_type_qbo_id for own in compensations.values() for c in own}
-        message = self.env._(
+        message = _lt(
             "Pay types read from QuickBooks Payroll: %(count)s (employees read: %(employees)s).",
             count=len(pay_types),
             employees=len(employees),
@@ -66,14 +66,14 @@ class QboPayroll(models.AbstractModel):
         Payroll > Employees) is the one of QuickBooks Online Payroll's web
         pages; Intuit's API pages do not name it."""
         if company.sudo().qbo_send_payroll_items:
-            return self.env._(
+            return _lt(
                 "Payroll: on (QuickBooks Payroll). Employees' time is sent with the pay type "
                 "chosen on each employee: in QuickBooks, give every employee whose time is "
                 "sent an hourly pay type (Payroll > Employees, the employee's Pay section); "
                 "in Odoo, run 'Check for new users and customers' and choose the pay type on "
                 "each employee's QuickBooks tab. Contractors (vendors) need none."
             )
-        return self.env._(
+        return _lt(
             "Payroll: on (QuickBooks Payroll). QuickBooks may refuse employees' time that "
             "carries no pay type. To send it: in QuickBooks, give every employee whose time "
             "is sent an hourly pay type (Payroll > Employees, the employee's Pay section); in "
@@ -86,7 +86,7 @@ class QboPayroll(models.AbstractModel):
 
     @api.model
     def _qbo_refused_sentence(self):
-        return self.env._(
+        return _lt(
             "QuickBooks refused to share the employees' pay types: the connection does not "
             "have Intuit's payroll.compensation.read permission. Ask Intuit to approve the app "
             "for this permission, then connect again in Settings; or turn off 'Send payroll "
@@ -206,7 +206,7 @@ class QboPayroll(models.AbstractModel):
                     pending |= chosen
                 if found is None:
                     employee.write({"qbo_payroll_compensation_id": False})
-                    message = self.env._(
+                    message = _lt(
                         "The pay type '%(pay_type)s' chosen for %(employee)s is not one of their "
                         "active pay types in QuickBooks Payroll: the choice is cleared, and their "
                         "time is sent without a pay type until a QuickBooks manager chooses one "
@@ -217,7 +217,7 @@ class QboPayroll(models.AbstractModel):
                     outcomes.append(self._qbo_line(message, "warning", employee))
                     continue
                 employee.write({"qbo_payroll_compensation_id": stored[found.qbo_id].id})
-                message = self.env._(
+                message = _lt(
                     "The pay type '%(pay_type)s' chosen for %(employee)s is now their own "
                     "compensation in QuickBooks Payroll, which their time is sent with.",
                     pay_type=found.name,

@@ -38,7 +38,9 @@ from ..qbo.budget import (
     sweep_window_start,
     threshold_reached,
 )
+from ..qbo.text import _lt, joined
 from ..qbo.updates import MAX_IDS_PER_QUERY
+from ..tools.text import rendered
 
 _logger = logging.getLogger(__name__)
 
@@ -190,8 +192,7 @@ class QboReadBudget(models.Model):
     @api.model
     def _qbo_warn(self, connection, reached, count, expected, allowance):
         company = connection.company_id
-        _ = self.with_context(lang=company.partner_id.lang).env._
-        summary = _(
+        summary = _lt(
             "The Intuit app has made %(count)s of its %(allowance)s metered QuickBooks reads "
             "this month (%(percent)s %%); about %(forecast)s are expected by the end of the "
             "month. Past the allowance QuickBooks refuses every read until next month and "
@@ -202,21 +203,26 @@ class QboReadBudget(models.Model):
             forecast=expected,
         )
         if reached >= STOP_THRESHOLD:
-            summary += " " + _(
-                "Optional reads (the daily deletion check, resyncs asked for by webhooks) "
-                "stop until next month or until the allowance is raised in Settings; sends "
-                "go on."
+            summary = joined(
+                summary,
+                _lt(
+                    "Optional reads (the daily deletion check, resyncs asked for by webhooks) "
+                    "stop until next month or until the allowance is raised in Settings; sends "
+                    "go on."
+                ),
             )
         self.env["qbo.sync.log"]._record(
-            company, "budget", _("QuickBooks read budget"), summary, realm_id=connection.realm_id
+            company, "budget", _lt("QuickBooks read budget"), summary, realm_id=connection.realm_id
         )
         managers = connection._qbo_managers()
         assignee = connection.connected_by_id & managers or managers[:1]
         if assignee:
+            # The activity is written once, in the company's language.
+            env = self.with_context(lang=company.partner_id.lang).env
             connection.with_context(mail_activity_quick_update=True).activity_schedule(
                 ACTIVITY_TYPE,
-                summary=_("QuickBooks read budget at %(percent)s %%", percent=reached),
-                note=Markup("<p>%s</p>") % summary,
+                summary=env._("QuickBooks read budget at %(percent)s %%", percent=reached),
+                note=Markup("<p>%s</p>") % rendered(summary, env),
                 user_id=assignee.id,
             )
 
@@ -234,12 +240,11 @@ class QboReadBudget(models.Model):
         month = now.strftime("%Y-%m")
         if params.get_param(STOPPED_PARAM % company.id) != month:
             params.set_param(STOPPED_PARAM % company.id, month)
-            _ = self.with_context(lang=company.partner_id.lang).env._
             self.env["qbo.sync.log"]._record(
                 company,
                 "budget",
-                _("QuickBooks read budget"),
-                _(
+                _lt("QuickBooks read budget"),
+                _lt(
                     "Optional reads stopped: the Intuit app has made %(count)s of its "
                     "%(allowance)s metered reads this month. The daily deletion check and the "
                     "resyncs asked for by webhooks wait until next month or until the "

@@ -89,10 +89,16 @@ class QboReconcile(models.AbstractModel):
                 company,
                 "reconcile",
                 _lt("Changes seen in QuickBooks"),
-                _lt(
-                    "No change seen in QuickBooks. The reconciliation made %(count)s metered "
-                    "calls since its last entry.",
-                    count=unlogged + made,
+                counted(
+                    unlogged + made,
+                    _lt(
+                        "No change seen in QuickBooks. The reconciliation made %(count)s metered "
+                        "call since its last entry."
+                    ),
+                    _lt(
+                        "No change seen in QuickBooks. The reconciliation made %(count)s metered "
+                        "calls since its last entry."
+                    ),
                 ),
                 realm_id=realm_id,
             )

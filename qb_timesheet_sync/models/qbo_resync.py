@@ -14,7 +14,8 @@ from odoo.exceptions import UserError
 from ..qbo import QboError
 from ..qbo.lists import ITEM, display_names
 from ..qbo.mapping import normalize_name
-from ..qbo.text import render
+from ..qbo.text import _lt, joined
+from ..tools.text import rendered
 
 # First key of the advisory lock that keeps two resyncs of a company apart.
 RESYNC_LOCK_KEY = 4_917_031
@@ -115,11 +116,8 @@ class QboResync(models.AbstractModel):
             log = self.env["qbo.sync.log"]._record(
                 company,
                 "resync",
-                self.env._("Check for new users and customers"),
-                self.env._(
-                    "QuickBooks lists could not be read: %(reason)s",
-                    reason=render(error, self.env._),
-                ),
+                _lt("Check for new users and customers"),
+                _lt("QuickBooks lists could not be read: %(reason)s", reason=error),
                 state="failed",
                 realm_id=client.realm_id,
             )
@@ -174,7 +172,9 @@ class QboResync(models.AbstractModel):
             "action": action,
             "record_name": record.display_name if record else item["record_name"],
             "unchanged": unchanged,
-            "message": item["message"] or self.env._("Already linked: nothing changes."),
+            "message": rendered(
+                item["message"] or _lt("Already linked: nothing changes."), self.env
+            ),
             "res_model": record._name if existing else False,
             "res_id": record.id if existing else False,
             "suggestions": self.env["qbo.suggestion"]._qbo_listed(item["suggestions"]) or False,
@@ -186,7 +186,7 @@ class QboResync(models.AbstractModel):
         if not item["suggestions"]:
             return item
         sentence = self.env["qbo.suggestion"]._qbo_sentence(item["suggestions"])
-        return {**item, "message": item["message"] + sentence}
+        return {**item, "message": joined(item["message"], sentence)}
 
     @api.model
     def _qbo_lock_company(self, company):
@@ -215,14 +215,16 @@ class QboResync(models.AbstractModel):
     def _qbo_record(self, company, realm_id, outcomes, counts, note=""):
         """The sync log of a resync: its summary (after ``note``, how the
         lists were read), counts and details."""
-        summary = self.env._(
-            "Matched: %(matched)s. Created in Odoo: %(created_odoo)s. Created in QuickBooks: "
-            "%(created_qbo)s. Updated: %(updated)s. Not matched: %(unmatched)s. Ambiguous: "
-            "%(ambiguous)s. Inactive in QuickBooks: %(inactive)s. Failed: %(failed)s.",
-            **{category: counts[category] for category in Report.ALL},
+        summary = joined(
+            note,
+            _lt(
+                "Matched: %(matched)s. Created in Odoo: %(created_odoo)s. Created in "
+                "QuickBooks: %(created_qbo)s. Updated: %(updated)s. Not matched: %(unmatched)s. "
+                "Ambiguous: %(ambiguous)s. Inactive in QuickBooks: %(inactive)s. Failed: "
+                "%(failed)s.",
+                **{category: counts[category] for category in Report.ALL},
+            ),
         )
-        if note:
-            summary = f"{note} {summary}"
         log_counts = {
             "done": counts[Report.MATCHED]
             + counts[Report.CREATED_ODOO]
@@ -232,7 +234,7 @@ class QboResync(models.AbstractModel):
         log = self.env["qbo.sync.log"]._record(
             company,
             "resync",
-            self.env._("Check for new users and customers"),
+            _lt("Check for new users and customers"),
             summary,
             realm_id=realm_id,
             lines=[self._qbo_log_line(item) for item in outcomes if item["logged"]],

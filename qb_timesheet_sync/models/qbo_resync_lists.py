@@ -24,6 +24,7 @@ from ..qbo.changes import (
 )
 from ..qbo.hour_details import read_category_lists
 from ..qbo.lists import RESYNC_QUERIES, read_resync_lists
+from ..qbo.text import _lt, counted, joined
 
 RESYNC_CRON = "qb_timesheet_sync.ir_cron_qbo_resync_requested"
 # A webhook's resync waits this long, so the events of one QuickBooks session
@@ -79,7 +80,7 @@ class QboResyncLists(models.Model):
         if reason is None:
             changes = client.cdc(CDC_ENTITIES, read_since(kept.read_at))
             if changes.capped:
-                reason = self.env._("QuickBooks had 1,000 changes or more to tell")
+                reason = _lt("QuickBooks had 1,000 changes or more to tell")
             else:
                 merged = merge(kept.rows["lists"] | kept.rows["categories"], changes)
                 categories = {kind: merged.pop(kind) for kind in kept.rows["categories"]}
@@ -93,11 +94,11 @@ class QboResyncLists(models.Model):
         """Why the lists must be read in full, or None when CDC can tell the changes."""
         self.ensure_one()
         if full:
-            return self.env._("a full resync was asked for")
+            return _lt("a full resync was asked for")
         if not self.read_at or not self.rows:
-            return self.env._("no resync completed before")
+            return _lt("no resync completed before")
         if not cdc_usable(self.read_at, now):
-            return self.env._("the last resync is 30 days old or more")
+            return _lt("the last resync is 30 days old or more")
         return None
 
     def _qbo_keep(self, read):
@@ -112,18 +113,24 @@ class QboResyncLists(models.Model):
 
     @api.model
     def _qbo_read_note(self, read, metered_calls):
-        """The sentence of the sync log that says how the lists were read."""
+        """The sentences of the sync log that say how the lists were read."""
         if read.full:
-            return self.env._(
-                "Full resync (%(reason)s): every list read, %(calls)s metered calls.",
-                reason=read.reason,
-                calls=metered_calls,
+            how = _lt("Full resync (%(reason)s): every list read.", reason=read.reason)
+        else:
+            how = counted(
+                read.change_count,
+                _lt(
+                    "Incremental resync: %(count)s change read from QuickBooks since the "
+                    "last resync."
+                ),
+                _lt(
+                    "Incremental resync: %(count)s changes read from QuickBooks since the "
+                    "last resync."
+                ),
             )
-        return self.env._(
-            "Incremental resync: %(count)s changes read from QuickBooks since the last "
-            "resync, %(calls)s metered calls.",
-            count=read.change_count,
-            calls=metered_calls,
+        return joined(
+            how,
+            counted(metered_calls, _lt("%(count)s metered call."), _lt("%(count)s metered calls.")),
         )
 
     # ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from ..qbo import QboError
-from ..qbo.text import _lt, counted, from_data
+from ..qbo.text import _lt, counted, from_data, render
 from ..qbo.timesheet_rules import before_cutoff, refusal_for
 from .account_analytic_line import SENT_STATES
 from .qbo_sender import CLOSE_WIZARD
@@ -191,10 +191,19 @@ class QboSendQueue(models.AbstractModel):
 
     @api.model
     def _qbo_queued_notification(self, logs):
-        message = _(
-            "%(count)s lines are being sent to QuickBooks in the background; you will be "
-            "notified when it is done.",
-            count=sum(logs.mapped("count_remaining")),
+        message = render(
+            counted(
+                sum(logs.mapped("count_remaining")),
+                _lt(
+                    "%(count)s line is being sent to QuickBooks in the background; you will be "
+                    "notified when it is done."
+                ),
+                _lt(
+                    "%(count)s lines are being sent to QuickBooks in the background; you will be "
+                    "notified when it is done."
+                ),
+            ),
+            self.env._,
         )
         return logs._qbo_notification(
             message,

@@ -25,14 +25,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.sql_db import TestCursor
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
 from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
 from ..qbo.optional_fields import explain_optional_field
-from ..qbo.text import _lt, counted, joined, render
+from ..qbo.text import Money, _lt, counted, joined, render
 from ..qbo.time_activity import matches_time_activity, payload_fingerprint
 from ..qbo.timesheet_rules import format_duration
 
@@ -85,9 +85,13 @@ class QboSender(models.AbstractModel):
         notification = self._qbo_send_notification(logs | queued_logs, totals)
         if queued_logs:
             notification["params"]["message"] = (
-                _(
-                    "%(count)s lines were queued and are being sent in the background.",
-                    count=sum(queued_logs.mapped("count_remaining")),
+                render(
+                    counted(
+                        sum(queued_logs.mapped("count_remaining")),
+                        _lt("%(count)s line was queued and is being sent in the background."),
+                        _lt("%(count)s lines were queued and are being sent in the background."),
+                    ),
+                    self.env._,
                 )
                 + " "
                 + notification["params"]["message"]
@@ -468,13 +472,14 @@ class QboSender(models.AbstractModel):
             duration=format_duration(plan.minutes),
         )
         if plan.details.cost_rate:
-            # The sync log keeps the cost sent (job costing).
+            # The sync log keeps the cost sent (job costing), in the company's currency.
+            currency = plan.line.sudo().company_id.currency_id.name
             message = joined(
                 message,
                 _lt(
                     "Cost sent: %(cost_rate)s an hour (%(cost)s in all).",
-                    cost_rate=plan.details.cost_rate,
-                    cost=round(plan.cost, 2),
+                    cost_rate=Money(plan.details.cost_rate, currency),
+                    cost=Money(plan.cost, currency),
                 ),
             )
         if plan.details.class_withheld_qbo_id:

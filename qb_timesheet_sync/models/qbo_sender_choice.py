@@ -9,9 +9,11 @@ deleted line again as a new time activity.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..qbo.text import _lt, counted
 from ..qbo.updates import (
     minutes_of,
 )
+from ..tools.text import rendered
 from .qbo_state_guard import qbo_trusted
 
 
@@ -43,7 +45,7 @@ class QboSender(models.AbstractModel):
                 record, record, line.sudo().qbo_request_id, line.sudo().qbo_realm_id
             )
             details.append(
-                self.env._(
+                _lt(
                     "Odoo had %(odoo)s, now %(qbo)s as in QuickBooks.",
                     odoo=odoo_version,
                     qbo=self._qbo_version_text(record),
@@ -52,8 +54,8 @@ class QboSender(models.AbstractModel):
         self._qbo_log_choice(
             lines,
             "keep_qbo",
-            self.env._("Kept QuickBooks' version"),
-            self.env._("QuickBooks' version kept in Odoo."),
+            _lt("Kept QuickBooks' version"),
+            _lt("QuickBooks' version kept in Odoo."),
             details,
         )
         return self._qbo_choice_notification(lines, self.env._("QuickBooks' version was kept."))
@@ -63,19 +65,19 @@ class QboSender(models.AbstractModel):
         """Send Odoo's version of lines in conflict over QuickBooks' one.
         Time billed in QuickBooks keeps QuickBooks' version: it is on an invoice."""
         lines = self._qbo_conflict_lines(lines)
-        message = self.env._(
+        message = _lt(
             "These lines are billed in QuickBooks (on an invoice): only QuickBooks' "
             "version can be kept."
         )
         billed = lines.filtered(lambda line: line.sudo().qbo_billed)
         if billed == lines:
-            raise UserError(message)
+            raise UserError(rendered(message, self.env))
         if billed:
             # Left as they are, and said so: never sent over the invoice.
             self._qbo_log_choice(
                 billed,
                 "send_odoo",
-                self.env._("Sent Odoo's version"),
+                _lt("Sent Odoo's version"),
                 message,
                 [message] * len(billed),
                 outcome="refused",
@@ -85,7 +87,7 @@ class QboSender(models.AbstractModel):
         for line in lines:
             record = line.sudo().qbo_conflict_payload
             details.append(
-                self.env._(
+                _lt(
                     "QuickBooks had %(qbo)s; Odoo's version, %(odoo)s, is sent over it.",
                     qbo=self._qbo_version_text(record),
                     odoo=self._qbo_line_version_text(line),
@@ -105,8 +107,8 @@ class QboSender(models.AbstractModel):
         self._qbo_log_choice(
             lines,
             "send_odoo",
-            self.env._("Sent Odoo's version"),
-            self.env._("Odoo's version chosen: sent over QuickBooks' one."),
+            _lt("Sent Odoo's version"),
+            _lt("Odoo's version chosen: sent over QuickBooks' one."),
             details,
         )
         return self._qbo_send(lines)
@@ -166,8 +168,14 @@ class QboSender(models.AbstractModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._(
-                    "%(message)s (%(count)s lines)", message=message, count=len(lines)
+                "message": rendered(
+                    counted(
+                        len(lines),
+                        _lt("%(message)s (%(count)s line)"),
+                        _lt("%(message)s (%(count)s lines)"),
+                        message=message,
+                    ),
+                    self.env,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -185,16 +193,22 @@ class QboSender(models.AbstractModel):
             self.env["qbo.sync.log"]._record(
                 company,
                 "send",
-                self.env._("Sent again to QuickBooks"),
-                self.env._(
-                    "%(count)s lines deleted in QuickBooks are sent again as new time activities.",
-                    count=len(company_lines),
+                _lt("Sent again to QuickBooks"),
+                counted(
+                    len(company_lines),
+                    _lt(
+                        "%(count)s line deleted in QuickBooks is sent again as a new time activity."
+                    ),
+                    _lt(
+                        "%(count)s lines deleted in QuickBooks are sent again as new time "
+                        "activities."
+                    ),
                 ),
                 realm_id=company._qbo_connection().realm_id,
                 lines=[
                     {
                         "level": "info",
-                        "message": self.env._(
+                        "message": _lt(
                             "Sent again by choice: time activity %(id)s was deleted in "
                             "QuickBooks, a new one is created.",
                             id=line.qbo_time_activity_id,

@@ -16,7 +16,15 @@ from ..qbo.suggestions import (
     SIMILAR_NAME,
     suggest,
 )
-from ..qbo.text import render
+from ..qbo.text import _lt, joined, render
+
+# Why a QuickBooks record is suggested, as its suggestion says.
+REASON_LABELS = {
+    SAME_EMAIL: _lt("same e-mail"),
+    INITIALS: _lt("same name with initials"),
+    SIMILAR_NAME: _lt("similar name"),
+    SAME_DOMAIN: _lt("same e-mail domain"),
+}
 
 
 class QboSuggestion(models.AbstractModel):
@@ -25,12 +33,7 @@ class QboSuggestion(models.AbstractModel):
 
     @api.model
     def _qbo_reason_label(self, reason):
-        return {
-            SAME_EMAIL: self.env._("same e-mail"),
-            INITIALS: self.env._("same name with initials"),
-            SIMILAR_NAME: self.env._("similar name"),
-            SAME_DOMAIN: self.env._("same e-mail domain"),
-        }[reason]
+        return render(REASON_LABELS[reason], self.env._)
 
     @api.model
     def _qbo_suggest(self, name, candidates, email=None, client=False):
@@ -40,23 +43,28 @@ class QboSuggestion(models.AbstractModel):
     @api.model
     def _qbo_listed(self, values):
         """ "'Chris Bell' (same e-mail, 100%), ..." of suggestions given as
-        :meth:`_qbo_report_values`, or '' when none."""
-        return ", ".join(self._qbo_phrase(value) for value in values)
+        :meth:`_qbo_report_values`, or '' when none, in the user's language."""
+        return render(self._qbo_list_text(values), self.env._) if values else ""
+
+    @api.model
+    def _qbo_list_text(self, values):
+        """The sentence of :meth:`_qbo_listed`, to be translated when read."""
+        return joined(*(self._qbo_phrase(value) for value in values), separator=", ")
 
     @api.model
     def _qbo_phrase(self, value):
         """ "'Chris Bell' (same e-mail, 100%)" of one suggestion, said inactive
         when its QuickBooks record is."""
-        reason = self._qbo_reason_label(value["reason"])
+        reason = REASON_LABELS[value["reason"]]
         if not value.get("active", True):
-            return self.env._(
+            return _lt(
                 "'%(name)s' (%(reason)s, %(score)s%%, %(inactive)s)",
                 name=value["name"],
                 reason=reason,
                 score=value["score"],
-                inactive=self._qbo_inactive_note(),
+                inactive=INACTIVE_NOTE,
             )
-        return self.env._(
+        return _lt(
             "'%(name)s' (%(reason)s, %(score)s%%)",
             name=value["name"],
             reason=reason,
@@ -70,13 +78,14 @@ class QboSuggestion(models.AbstractModel):
 
     @api.model
     def _qbo_sentence(self, values):
-        """' Closest in QuickBooks: ...' for a sync log line, or '' when none."""
+        """'Closest in QuickBooks: ...' for a sync log line (a sentence
+        translated when read), or '' when none."""
         if not values:
             return ""
-        return " " + self.env._(
+        return _lt(
             "Closest in QuickBooks: %(suggestions)s; link it in one click from the "
             "'Choose in QuickBooks' button of its form.",
-            suggestions=self._qbo_listed(values),
+            suggestions=self._qbo_list_text(values),
         )
 
     @api.model

@@ -4,8 +4,9 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..qbo.text import _lt, counted, from_data, in_english, joined, render, to_data
+from ..qbo.text import _lt, counted, from_data, in_english, joined, to_data
 from ..tools.bulk import insert_rows
+from ..tools.text import rendered, value_formats
 
 # Days the sync log is kept (Settings); empty or 0: kept forever.
 RETENTION_PARAM = "qb_timesheet_sync.log_retention_days"
@@ -102,14 +103,16 @@ class QboSyncLog(models.Model):
     @api.depends_context("lang")
     @api.depends("name", "name_data")
     def _compute_display_name(self):
+        formats = value_formats(self.env)
         for log in self:
-            log.display_name = shown(log.name_data, log.name, log.env)
+            log.display_name = shown(log.name_data, log.name, log.env, formats)
 
     @api.depends_context("lang")
     @api.depends("summary", "summary_data")
     def _compute_summary_display(self):
+        formats = value_formats(self.env)
         for log in self:
-            log.summary_display = shown(log.summary_data, log.summary, log.env)
+            log.summary_display = shown(log.summary_data, log.summary, log.env, formats)
 
     def _add_lines(self, lines):
         """Append detail lines: dicts with level, message and optionally
@@ -245,7 +248,7 @@ class QboSyncLog(models.Model):
                 "count_remaining": counts.get("remaining", 0),
             }
         )
-        return render(summary, self.env._), level
+        return rendered(summary, self.env), level
 
     def _qbo_add_metered_calls(self, client, already_counted=0):
         """Add the metered calls ``client`` made beyond ``already_counted``;
@@ -361,11 +364,11 @@ def stored_text(name, value, env):
     data = to_data(value)
     if data:
         return {name: in_english(value), f"{name}_data": data}
-    return {name: render(value, env._)}
+    return {name: rendered(value, env)}
 
 
-def shown(data, text, env):
+def shown(data, text, env, formats=None):
     """A field stored by :func:`stored_text`, in the language of ``env``:
     the sentence when there is one, else the words stored."""
     sentence = from_data(data)
-    return render(sentence, env._) if sentence else text
+    return rendered(sentence, env, formats) if sentence else text

@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 from odoo.tools.sql import create_index
 
+from ..tools.text import value_formats
 from .qbo_sync_log import shown
 
 
@@ -50,8 +51,9 @@ class QboSyncLogLine(models.Model):
     @api.depends_context("lang")
     @api.depends("message", "message_data")
     def _compute_message_display(self):
+        formats = value_formats(self.env)
         for line in self:
-            line.message_display = shown(line.message_data, line.message, line.env)
+            line.message_display = shown(line.message_data, line.message, line.env, formats)
 
     def init(self):
         # The background sender sums the lines taken over from its send

@@ -17,6 +17,7 @@ import uuid
 from odoo import api, fields, models
 
 from ..qbo import BatchItem, QboError, QboNotFound, QboStaleObject
+from ..qbo.text import _lt, counted, joined, render
 from ..qbo.timesheet_rules import format_duration
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
 
@@ -114,31 +115,48 @@ class QboTimeDeletion(models.Model):
                 self._qbo_send_deletes(
                     client, stale.filtered(lambda d: d.state == "pending"), details
                 )
-        # One entry per person who deleted, in their language: the cron
-        # works on their behalf.
+        # One entry per person who deleted: the cron works on their behalf.
         by_user = {}
-        for deletion, level in details:
-            by_user.setdefault(deletion.user_id, []).append((deletion, level))
+        for deletion, level, reason in details:
+            by_user.setdefault(deletion.user_id, []).append((deletion, level, reason))
         for user, outcomes in by_user.items():
-            own = self.with_context(lang=user.lang) if user.lang else self
             counts = {
-                "done": sum(deletion.state == "done" for deletion, _level in outcomes),
-                "failed": sum(deletion.state == "failed" for deletion, _level in outcomes),
+                "done": sum(deletion.state == "done" for deletion, _level, _reason in outcomes),
+                "failed": sum(deletion.state == "failed" for deletion, _level, _reason in outcomes),
             }
-            own.env["qbo.sync.log"]._record(
+            self.env["qbo.sync.log"]._record(
                 company,
                 "delete",
-                own.env._("Delete in QuickBooks"),
-                own.env._(
-                    "%(done)s time activities of timesheet lines deleted in Odoo were deleted "
-                    "in QuickBooks, %(failed)s could not be.",
-                    **counts,
-                ),
+                _lt("Delete in QuickBooks"),
+                self._qbo_summary(counts),
                 realm_id=connection.realm_id,
-                lines=[own._qbo_detail(deletion, level) for deletion, level in outcomes],
+                lines=[self._qbo_detail(*outcome) for outcome in outcomes],
                 user=user,
                 counts=counts,
             )
+
+    @api.model
+    def _qbo_summary(self, counts):
+        """The summary of a run's ``counts`` ({"done", "failed"}) in the sync log."""
+        return joined(
+            counted(
+                counts["done"],
+                _lt(
+                    "%(count)s time activity of a timesheet line deleted in Odoo was deleted "
+                    "in QuickBooks."
+                ),
+                _lt(
+                    "%(count)s time activities of timesheet lines deleted in Odoo were deleted "
+                    "in QuickBooks."
+                ),
+            ),
+            counts["failed"]
+            and counted(
+                counts["failed"],
+                _lt("%(count)s time activity could not be deleted."),
+                _lt("%(count)s time activities could not be deleted."),
+            ),
+        )
 
     @api.model
     def _qbo_send_deletes(self, client, deletions, details):
@@ -161,14 +179,14 @@ class QboTimeDeletion(models.Model):
             if result.ok or isinstance(error, QboNotFound):
                 # Deleted now, or by the lost answer of an earlier try.
                 deletion.write({"state": "done", "done_at": fields.Datetime.now()})
-                details.append((deletion, "info"))
+                details.append((deletion, "info", None))
             elif isinstance(error, QboStaleObject):
                 stale |= deletion
             elif isinstance(error, (*TRANSIENT_ERRORS, *UNKNOWN_OUTCOME_ERRORS)):
                 deletion.write({"last_error": str(error)})  # stays pending: next run
             else:
                 deletion.write({"state": "failed", "last_error": str(error)})
-                details.append((deletion, "error"))
+                details.append((deletion, "error", error))
         return stale
 
     @api.model
@@ -184,27 +202,24 @@ class QboTimeDeletion(models.Model):
             record = records.get(deletion.time_activity_id)
             if record is None:
                 deletion.write({"state": "done", "done_at": fields.Datetime.now()})
-                details.append((deletion, "info"))
+                details.append((deletion, "info", None))
             elif record.get("BillableStatus") == "HasBeenBilled":
-                deletion.write(
-                    {
-                        "state": "failed",
-                        "last_error": self.env._(
-                            "QuickBooks billed this time since it was sent: it was not deleted "
-                            "there. Remove it from the invoice in QuickBooks first."
-                        ),
-                    }
+                reason = _lt(
+                    "QuickBooks billed this time since it was sent: it was not deleted "
+                    "there. Remove it from the invoice in QuickBooks first."
                 )
-                details.append((deletion, "error"))
+                deletion.write({"state": "failed", "last_error": render(reason, self.env._)})
+                details.append((deletion, "error", reason))
             else:
                 deletion.write({"sync_token": record.get("SyncToken")})
 
     @api.model
-    def _qbo_detail(self, deletion, level):
-        """The sync log detail of ``deletion``'s outcome."""
+    def _qbo_detail(self, deletion, level, reason=None):
+        """The sync log detail of ``deletion``'s outcome (``reason``: why it
+        failed, a sentence or an error, else its last error as written)."""
         return {
             "level": level,
-            "message": self._qbo_detail_message(deletion),
+            "message": self._qbo_detail_message(deletion, reason),
             "record_name": deletion.name,
             "employee_id": deletion.employee_id.id,
             "timesheet_date": deletion.date,
@@ -212,18 +227,16 @@ class QboTimeDeletion(models.Model):
         }
 
     @api.model
-    def _qbo_detail_message(self, deletion):
+    def _qbo_detail_message(self, deletion, reason=None):
         if deletion.state == "done":
-            message = self.env._(
+            return _lt(
                 "Time activity %(id)s deleted in QuickBooks (%(line)s).",
                 id=deletion.time_activity_id,
                 line=deletion.name,
             )
-        else:
-            message = self.env._(
-                "Time activity %(id)s could not be deleted in QuickBooks (%(line)s): %(reason)s",
-                id=deletion.time_activity_id,
-                line=deletion.name,
-                reason=deletion.last_error,
-            )
-        return message
+        return _lt(
+            "Time activity %(id)s could not be deleted in QuickBooks (%(line)s): %(reason)s",
+            id=deletion.time_activity_id,
+            line=deletion.name,
+            reason=reason or deletion.last_error,
+        )

@@ -15,7 +15,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..qbo import QboError
-from ..qbo.text import _lt, render
+from ..qbo.text import _lt, counted, joined
 
 _logger = logging.getLogger(__name__)
 
@@ -147,38 +147,46 @@ class QboWebhookEvent(models.Model):
             by_connection.setdefault(first, [])
         for connection, skipped in by_connection.items():
             company = connection.company_id
-            logs = self.env["qbo.sync.log"].with_context(lang=company.partner_id.lang)
-            _ = logs.env._
             if notification.unreadable:
-                summary = _(
+                summary = _lt(
                     "A notification from QuickBooks could not be read and was ignored: %(reason)s",
-                    reason=render(notification.unreadable, _),
+                    reason=notification.unreadable,
                 )
             else:
-                summary = _(
-                    "%(count)s events of a notification from QuickBooks could not be read and "
-                    "were skipped; the others were kept.",
-                    count=len(skipped),
+                summary = counted(
+                    len(skipped),
+                    _lt(
+                        "%(count)s event of a notification from QuickBooks could not be read and "
+                        "was skipped; the others were kept."
+                    ),
+                    _lt(
+                        "%(count)s events of a notification from QuickBooks could not be read and "
+                        "were skipped; the others were kept."
+                    ),
                 )
-            summary += " " + _(
-                "The periodic reconciliation still finds the time activities changed in QuickBooks."
+            summary = joined(
+                summary,
+                _lt(
+                    "The periodic reconciliation still finds the time activities changed in "
+                    "QuickBooks."
+                ),
             )
             lines = [
                 {
                     "level": "warning",
-                    "message": _(
+                    "message": _lt(
                         "Event %(event)s skipped: %(reason)s",
-                        event=item.event_id or _("number %(position)s", position=item.position),
-                        reason=render(item.reason, _),
+                        event=item.event_id or _lt("number %(position)s", position=item.position),
+                        reason=item.reason,
                     ),
                     "record_name": item.event_id or False,
                 }
                 for item in skipped
             ]
-            logs._record(
+            self.env["qbo.sync.log"]._record(
                 company,
                 "webhook",
-                _("QuickBooks webhook"),
+                _lt("QuickBooks webhook"),
                 summary,
                 state="failed" if notification.unreadable else "partial",
                 realm_id=connection.realm_id,

@@ -5,6 +5,7 @@ from odoo.tools import format_date
 
 from ..qbo.budget import DEFAULT_ALLOWANCE
 from ..qbo.oauth import EXPIRY_WARNING_DAYS
+from ..qbo.text import _lt, counted, render
 from .qbo_connection import SOFT_RELOAD
 from .qbo_read_budget import ALLOWANCE_PARAM
 from .qbo_sync_log import RETENTION_PARAM
@@ -242,10 +243,14 @@ class ResConfigSettings(models.TransientModel):
             days = connection._qbo_hard_expiry_days_left() if connection else None
             settings.qbo_hard_expiry_days = max(days, 0) if days is not None else 0
             settings.qbo_hard_expiry_soon = days is not None and days <= max(EXPIRY_WARNING_DAYS)
-            settings.qbo_hard_expiry_text = days is not None and self.env._(
-                "Connection valid until %(date)s (%(days)s days).",
-                date=format_date(self.env, settings.qbo_refresh_token_hard_expiry),
-                days=max(days, 0),
+            settings.qbo_hard_expiry_text = days is not None and render(
+                counted(
+                    max(days, 0),
+                    _lt("Connection valid until %(date)s (%(count)s day)."),
+                    _lt("Connection valid until %(date)s (%(count)s days)."),
+                    date=format_date(self.env, settings.qbo_refresh_token_hard_expiry),
+                ),
+                self.env._,
             )
 
     @api.depends("qbo_connection_id.state")
@@ -270,7 +275,14 @@ class ResConfigSettings(models.TransientModel):
         connection = self._qbo_connection_saved()
         connection._check_qbo_manager()
         count = self.env["qbo.item"]._qbo_refresh(self.company_id)
-        message = self.env._("%(count)s service items read from QuickBooks.", count=count)
+        message = render(
+            counted(
+                count,
+                _lt("%(count)s service item read from QuickBooks."),
+                _lt("%(count)s service items read from QuickBooks."),
+            ),
+            self.env._,
+        )
         return self.env["qbo.sync.log"]._qbo_notification(
             message, "success", next_action=SOFT_RELOAD
         )

@@ -35,6 +35,7 @@ from . import (
     test_settings_layout,
     test_time_activity_refs,
     test_translation,
+    test_translation_logs,
     test_webhook,
     test_webhook_tour,
     test_odoo_lint,

@@ -188,8 +188,8 @@ class TestDeleteSent(QboSendCase):
         unsent = self.line()
         Line = self.env["account.analytic.line"].with_user(manager)
         confirmation = Line.qbo_delete_confirmation([line.id, unsent.id])
-        self.assertIn("1 of the lines to delete were sent to QuickBooks", confirmation["body"])
-        self.assertIn("deletes their time in QuickBooks too", confirmation["body"])
+        self.assertIn("1 of the lines to delete was sent to QuickBooks", confirmation["body"])
+        self.assertIn("deletes its time in QuickBooks too", confirmation["body"])
         self.assertIn("'Deletions in QuickBooks'", confirmation["done"])
         self.assertFalse(Line.qbo_delete_confirmation([unsent.id]), "Odoo's own dialog")
         self.company.qbo_delete_policy = "refuse"

@@ -10,6 +10,7 @@ import requests
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import format_amount
 
 from .common import REALM_A, qbo_write
 from .common_send import EMILY_ID, HOURS_ITEM_ID, WEBSITE_ID, QboSendCase, send_seed
@@ -147,7 +148,17 @@ class TestHourDetails(QboSendCase):
         self.assertEqual(activity["CostRate"], 45.0)
         self.assertEqual(activity["HourlyRate"], 120.0)
         detail = self.last_send_log().line_ids.filtered(lambda detail: detail.res_id == line.id)
-        self.assertIn("Cost sent: 45.0 an hour (90.0 in all).", detail.message)
+        # Stored with its currency; shown as the reader's language writes money.
+        currency = self.company.currency_id
+        self.assertIn(
+            f"Cost sent: 45.00 {currency.name} an hour (90.00 {currency.name} in all).",
+            detail.message,
+        )
+        rate, cost = (format_amount(self.env, amount, currency) for amount in (45, 90))
+        self.assertIn(
+            f"Cost sent: {rate} an hour ({cost} in all).",
+            detail.with_context(lang="en_US").message_display,
+        )
 
     def test_no_cost_without_the_company_setting(self):
         self.emily.hourly_cost = 45.0

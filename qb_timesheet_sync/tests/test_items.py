@@ -20,7 +20,7 @@ class TestItems(QboCase):
     def test_service_items_are_read_from_quickbooks(self):
         settings = self.env["res.config.settings"].create({})
         action = settings.action_qbo_refresh_items()
-        self.assertIn("1 service items", action["params"]["message"])
+        self.assertEqual(action["params"]["message"], "1 service item read from QuickBooks.")
         self.assertEqual(self.items().mapped("name"), ["Hours"])
         self.assertEqual(self.items().realm_id, REALM_A)
 

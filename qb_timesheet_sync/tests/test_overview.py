@@ -40,6 +40,7 @@ CARD_FIELDS = [
     "overview_read_forecast",
     "overview_read_allowance",
     "overview_read_percent",
+    "overview_read_text",
     "overview_read_warning",
     *[f"overview_{kind}" for kind in WORK_KINDS],
     "overview_refusal_reasons",
@@ -261,6 +262,10 @@ class TestOverview(QboSendCase):
         self.assertEqual(card["overview_read_forecast"], expected)
         self.assertEqual(card["overview_read_allowance"], allowance)
         self.assertAlmostEqual(card["overview_read_percent"], 80.0)
+        self.assertEqual(
+            card["overview_read_text"],
+            f"800 metered reads, about {expected} by month end, of {allowance} allowed.",
+        )
         self.assertIn("80 % of the Intuit app's monthly reads used", card["overview_read_warning"])
         self.env["ir.config_parameter"].sudo().set_param(ALLOWANCE_PARAM, "800")
         self.assertIn("optional reads have stopped", self.card()["overview_read_warning"])

@@ -15,8 +15,12 @@ from .common_send import REALM_A, QboSendCase
 FR_PO = os.path.join(os.path.dirname(os.path.dirname(__file__)), "i18n", "fr.po")
 
 
-@tagged("post_install", "-at_install")
-class TestTranslation(QboSendCase):
+class FrenchCase(QboSendCase):
+    """French installed with the addon's translation, and a French QuickBooks
+    manager (``manager``, of ``french_groups``)."""
+
+    french_groups = "hr_timesheet.group_hr_timesheet_approver,qb_timesheet_sync.group_qbo_manager"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -26,11 +30,7 @@ class TestTranslation(QboSendCase):
             cls.french = {
                 entry["src"]: entry["value"] for entry in PoFileReader(po_file) if entry["value"]
             }
-        cls.manager = new_test_user(
-            cls.env,
-            "qbo_french_manager",
-            groups="hr_timesheet.group_hr_timesheet_approver,qb_timesheet_sync.group_qbo_manager",
-        )
+        cls.manager = new_test_user(cls.env, "qbo_french_manager", groups=cls.french_groups)
         cls.manager.lang = "fr_FR"
 
     def as_french_user(self, records):
@@ -43,6 +43,9 @@ class TestTranslation(QboSendCase):
         self.assertNotEqual(self.french[english], english)
         return self.french[english]
 
+
+@tagged("post_install", "-at_install")
+class TestTranslation(FrenchCase):
     def line_without_employee(self):
         line = self.line()
         line.employee_id = False

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..tools.text import rendered
+
 
 class QboConflictWizardLine(models.TransientModel):
     """One line of :class:`qbo.conflict.wizard`: its three versions, each
@@ -25,8 +27,8 @@ class QboConflictWizardLine(models.TransientModel):
         """The row of ``line`` (in conflict, or changed in QuickBooks)."""
         sender = self.env["qbo.sender"]
         sudo_line = line.sudo()
-        qbo = sender._qbo_version_text(sudo_line.qbo_conflict_payload or {})
-        odoo = sender._qbo_line_version_text(line)
+        qbo = rendered(sender._qbo_version_text(sudo_line.qbo_conflict_payload or {}), self.env)
+        odoo = rendered(sender._qbo_line_version_text(line), self.env)
         if sudo_line.qbo_billed:
             send_effect = self.env._(
                 "Billed in QuickBooks (on an invoice): Odoo's version is not sent."
@@ -42,7 +44,9 @@ class QboConflictWizardLine(models.TransientModel):
             "project": sudo_line.project_id.display_name,
             "qbo_version": qbo,
             "odoo_version": odoo,
-            "sent_version": sender._qbo_version_text(sudo_line.qbo_sent_payload or {}),
+            "sent_version": rendered(
+                sender._qbo_version_text(sudo_line.qbo_sent_payload or {}), self.env
+            ),
             "billed": sudo_line.qbo_billed,
             "keep_effect": self.env._(
                 "QuickBooks' %(qbo)s will replace Odoo's %(odoo)s.", qbo=qbo, odoo=odoo

@@ -12,8 +12,8 @@ from ..qbo.lists import (
     person_from_row,
 )
 from ..qbo.mapping import normalize_name
-from ..qbo.suggestions import Candidate
-from ..qbo.text import render
+from ..qbo.suggestions import INACTIVE_NOTE, Candidate
+from ..qbo.text import _lt, joined, render
 
 
 class QboMapWizard(models.TransientModel):
@@ -242,7 +242,7 @@ class QboMapWizard(models.TransientModel):
             # Linked on purpose; its time is refused until it is reactivated.
             values["qbo_inactive"] = not choice.qbo_active
         record._qbo_write_each({record: values})
-        message = self.env._(
+        message = _lt(
             "%(user)s linked '%(name)s' with the QuickBooks record '%(qbo_name)s' (ID %(qbo_id)s).",
             user=self.env.user.name,
             name=record.display_name,
@@ -250,9 +250,7 @@ class QboMapWizard(models.TransientModel):
             qbo_id=self.choice_id.qbo_id,
         )
         if not choice.qbo_active:
-            message += " " + self.env._(
-                "It is %(inactive)s.", inactive=self.env["qbo.suggestion"]._qbo_inactive_note()
-            )
+            message = joined(message, _lt("It is %(inactive)s.", inactive=INACTIVE_NOTE))
         record._qbo_log_manual_mapping(message)
         return {"type": "ir.actions.act_window_close"}
 

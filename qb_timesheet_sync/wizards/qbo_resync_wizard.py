@@ -3,6 +3,7 @@ from odoo import Command, api, fields, models
 
 from ..models.qbo_resync import Report
 from ..qbo import QboError
+from ..qbo.text import render
 
 # Named as the resync's report counts them (the wizard's count_* fields and
 # the sync log summary, ``models/qbo_resync.py::_qbo_record``), so that a
@@ -82,7 +83,8 @@ class QboResyncWizard(models.TransientModel):
                 {
                     "state": "failed",
                     "preview_error": self.env._(
-                        "QuickBooks lists could not be read: %(reason)s", reason=str(error)
+                        "QuickBooks lists could not be read: %(reason)s",
+                        reason=render(error, self.env._),
                     ),
                 }
             )

@@ -89,3 +89,31 @@ def test_joined_sentences_are_translated_each_on_its_own():
     assert text == "Stopped. Sent x."
     assert in_english(text) == "Stopped. Sent x."
     assert render(text, loud) == "STOPPED. SENT x."
+
+
+def test_an_amount_keeps_its_currency_and_is_written_by_the_reader():
+    import datetime
+
+    from qb_timesheet_sync.qbo.text import Day, Money, from_data, to_data
+
+    text = _lt(
+        "Cost sent: %(cost)s on %(date)s.", cost=Money(1234.5, "EUR"), date=Day("2026-03-02")
+    )
+    # In English words (stored for searches): the amount with its code.
+    assert text == "Cost sent: 1,234.50 EUR on 2026-03-02."
+    data = json.loads(json.dumps(to_data(text)))
+    assert data["params"] == {
+        "cost": {"money": 1234.5, "currency": "EUR"},
+        "date": {"date": "2026-03-02"},
+    }
+    again = from_data(data)
+    assert again.params == {"cost": Money(1234.5, "EUR"), "date": Day(datetime.date(2026, 3, 2))}
+    # The reader's language writes them (Odoo: format_amount, format_date).
+    formats = {
+        "money": lambda money: f"{money.amount:.2f} {'€' if money.currency == 'EUR' else '?'}",
+        "date": lambda day: day.date.strftime("%d/%m/%Y"),
+    }
+    assert render(again, loud, formats) == "COST SENT: 1234.50 € ON 02/03/2026."
+    # Without them, as in English.
+    assert render(again, loud) == "COST SENT: 1,234.50 EUR ON 2026-03-02."
+    assert pickle.loads(pickle.dumps(again)).params["cost"] == Money(1234.5, "EUR")

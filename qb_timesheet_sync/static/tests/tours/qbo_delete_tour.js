@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("qbo_delete_tour", {
         },
         {
             content: "The dialog says QuickBooks changes too",
-            trigger: ".modal:contains('Delete in QuickBooks too?'):contains('deletes their time in QuickBooks too')",
+            trigger: ".modal:contains('Delete in QuickBooks too?'):contains('deletes its time in QuickBooks too')",
         },
         {
             content: "Confirm",
@@ -33,7 +33,7 @@ registry.category("web_tour.tours").add("qbo_delete_tour", {
         },
         {
             content: "A notification confirms it",
-            trigger: ".o_notification:contains('their time is being deleted in QuickBooks')",
+            trigger: ".o_notification:contains('its time is being deleted in QuickBooks')",
         },
         {
             content: "The line is gone",
