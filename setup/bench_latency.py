@@ -81,6 +81,11 @@ def bench(tree, db, profile, port):
         "BENCH_JITTER_MS": JITTER,
         "BENCH_PORT": str(port),
     }
+    # A database of its own for each run, copied from the tree's: the
+    # benchmark links its employee and project once per database.
+    run_db = f"{db}_run"
+    run(["dropdb", "--if-exists", "--force", run_db])
+    run(["createdb", "-T", db, run_db])
     with open(REPO / "setup/bench_send.py", encoding="utf-8") as script:
         output = run(
             [
@@ -88,7 +93,7 @@ def bench(tree, db, profile, port):
                 str(ODOO / "odoo-bin"),
                 "shell",
                 "-d",
-                db,
+                run_db,
                 f"--addons-path={ODOO / 'odoo/addons'},{tree}",
                 "--log-level=warn",
             ],
@@ -96,6 +101,7 @@ def bench(tree, db, profile, port):
             env=env,
             cwd=REPO,
         ).stdout
+    run(["dropdb", "--if-exists", "--force", run_db])
     figures = {}
     for name, pattern in FIGURES.items():
         match = pattern.search(output)
