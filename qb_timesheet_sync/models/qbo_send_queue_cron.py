@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The cron of the background sender: it sends the queues (see
-``qbo_send_queue.py``) chunk by chunk, company by company or several at the
-same time, and keeps each background send's log up to date."""
+"""The cron of the background sender: each sending lane (see
+``qbo_send_queue.py``) sends the queues of several companies at the same
+time, chunk by chunk, and keeps each background send's log up to date."""
 
 import logging
 import threading
@@ -14,7 +14,6 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
 from ..qbo import QboError
-from .qbo_send_queue import SEND_CRON
 
 _logger = logging.getLogger(__name__)
 
@@ -30,51 +29,93 @@ BACKGROUND_CHUNK_SIZE = 300
 # Longest run of the background sender per cron call; shorter when the
 # server's cron time limit asks (see _qbo_cron_time_budget).
 BACKGROUND_MAX_SECONDS = 300
-# Companies whose queues one cron call sends at the same time, each in a
-# thread and a transaction of its own: Odoo runs a cron job in one thread at
-# a time (on all servers together), and each QuickBooks company has limits
-# of its own. Each uses up to 12 database connections (its transaction, the
-# journal, the rate window of each request in flight).
-MAX_PARALLEL_COMPANIES = 3
+# Companies one lane call sends at the same time, each in a thread and a
+# transaction of its own; a system parameter may change it (a host with many
+# companies and few cron threads). Four lanes are installed: with the two
+# cron threads of Odoo's default on each of two servers, up to 40 companies
+# at once, if the servers' connections allow (below).
+COMPANIES_PER_LANE = 10
+COMPANIES_PER_LANE_PARAM = "qb_timesheet_sync.companies_per_lane"
+# Database connections one company's sender holds at most at once: its
+# transaction, the journal's, and one per request in flight (10) waiting for
+# the company's rate window (models/qbo_rate_window.py).
+CONNECTIONS_PER_COMPANY = 12
+# Connections of a server's pool (db_maxconn) left to everything else: the
+# HTTP requests of a threaded server, the cron threads' own cursors, the
+# lanes' short transactions. A server sends at most
+# (db_maxconn - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY companies at
+# once, all its lanes together (Odoo's pool raises when it is full).
+CONNECTIONS_KEPT = 16
 # When a run leaves lines waiting (QuickBooks unreachable, realm busy).
 BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
+# Only one lane at a time closes the background sends whose lines were all
+# taken over (two would update the same logs); key of its advisory lock.
+CLOSE_LOGS_LOCK = 4739012
+
+
+class CompanySlots:
+    """Companies this process sends at the same time, all its lanes
+    together, within what its database connections allow."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._used = 0
+        self._told = False
+
+    @staticmethod
+    def limit():
+        return max(1, (config["db_maxconn"] - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY)
+
+    def take(self, wanted):
+        """Take up to ``wanted`` slots; returns how many were taken."""
+        limit = self.limit()
+        with self._lock:
+            taken = max(0, min(wanted, limit - self._used))
+            self._used += taken
+            told, self._told = self._told, self._told or taken < wanted
+        if taken < wanted and not told:
+            _logger.info(
+                "QuickBooks background send: this server sends %s companies at once"
+                " (db_maxconn %s, up to %s connections a company); raise db_maxconn to send"
+                " more at once.",
+                limit,
+                config["db_maxconn"],
+                CONNECTIONS_PER_COMPANY,
+            )
+        return taken
+
+    def give_back(self):
+        with self._lock:
+            self._used -= 1
+
+
+COMPANY_SLOTS = CompanySlots()
 
 
 class QboSendQueue(models.AbstractModel):
     _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
-    # The cron
+    # The cron of each lane
     # ------------------------------------------------------------------
     @api.model
     def _qbo_cron_send_queued(self):
-        """Cron: send the queue of one QuickBooks company (see the class)."""
+        """Cron of each sending lane: send the queues of the companies no
+        other lane holds, several at once, until the time budget is spent
+        (see the class)."""
         deadline = time.monotonic() + self._qbo_cron_time_budget()
         # The sender works in transactions of its own.
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
             self.env(cr=cr)[self._name]._qbo_close_emptied_queue_logs()
-        done = 0
-        waiting = False
-        company_ids = self._qbo_companies_to_serve()
-        if len(company_ids) > 1 and not self.env.registry.in_test_mode():
-            outcomes = self._qbo_send_queues_in_parallel(
-                company_ids[:MAX_PARALLEL_COMPANIES], deadline
-            )
-            done = sum(settled for settled, _waiting in outcomes)
-            waiting = any(company_waiting for _settled, company_waiting in outcomes)
-            company_ids = []
-        for company_id in company_ids:
-            settled, company_waiting = self._qbo_send_queue_in_own_transaction(company_id, deadline)
-            done += settled
-            waiting = waiting or company_waiting
-            if settled or time.monotonic() >= deadline:
-                break
+        outcomes = self._qbo_serve_lane(self._qbo_companies_to_serve(), deadline)
+        done = sum(settled for settled, _waiting in outcomes)
+        waiting = any(company_waiting for _settled, company_waiting in outcomes)
         remaining = self._qbo_queued_count()
         if waiting and not done:
-            # QuickBooks out of reach or the company busy: the cron would see
-            # no progress and wait for its next interval, come back sooner.
-            self.env.ref(SEND_CRON)._trigger(fields.Datetime.now() + BACKGROUND_RETRY_DELAY)
+            # QuickBooks out of reach or the companies busy: the cron would
+            # see no progress and wait for its next interval, come back sooner.
+            self._qbo_trigger_lanes(fields.Datetime.now() + BACKGROUND_RETRY_DELAY)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
@@ -118,35 +159,86 @@ class QboSendQueue(models.AbstractModel):
         return min(BACKGROUND_MAX_SECONDS, limit / 12)
 
     @api.model
-    def _qbo_send_queues_in_parallel(self, company_ids, deadline):
-        """Send the queues of ``company_ids`` at the same time, each in a
-        thread and a transaction of its own (each QuickBooks company has its
-        own limits, so each can reach its own ceiling); returns the outcome
-        of each (see :meth:`_qbo_send_queue_in_own_transaction`)."""
-        outcomes = {}
+    def _qbo_companies_per_lane(self):
+        """Companies one lane call sends at the same time (at least one)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(COMPANIES_PER_LANE_PARAM)
+        try:
+            return max(1, int(value)) if value else COMPANIES_PER_LANE
+        except ValueError:
+            _logger.warning(
+                "System parameter %s is not a number (%r): %s companies per lane.",
+                COMPANIES_PER_LANE_PARAM,
+                value,
+                COMPANIES_PER_LANE,
+            )
+            return COMPANIES_PER_LANE
+
+    @api.model
+    def _qbo_serve_lane(self, company_ids, deadline):
+        """Send the queues of ``company_ids`` (the least recently served
+        first) until ``deadline`` (a monotonic time), with a pool of threads:
+        each takes the next company, sends its queue in a transaction of its
+        own (:meth:`_qbo_send_queue_in_own_transaction`; a company another
+        sender holds is left at once), then takes the next one. Returns the
+        outcome of each company tried, as that method does.
+
+        In tests the companies are served one after the other in the
+        calling thread (a test's cursors share one transaction)."""
+        outcomes = []
+        pending = iter(company_ids)
+        pending_lock = threading.Lock()
+
+        def serve_companies(keep_going=False):
+            while time.monotonic() < deadline:
+                with pending_lock:
+                    company_id = next(pending, None)
+                if company_id is None:
+                    return
+                try:
+                    outcome = self._qbo_send_queue_in_own_transaction(company_id, deadline)
+                except Exception:
+                    if not keep_going:
+                        raise
+                    _logger.exception("Background send of company %s failed", company_id)
+                    outcome = (0, True)
+                outcomes.append(outcome)
+
+        if not self._qbo_lane_in_threads():
+            serve_companies()
+            return outcomes
+        wanted = min(self._qbo_companies_per_lane(), len(company_ids))
+        taken = COMPANY_SLOTS.take(wanted)
         parent = threading.current_thread()
 
-        def serve(company_id):
+        def serve_in_thread():
             current = threading.current_thread()
             # What Odoo's logging and profiling read from the cron's thread.
             for name in ("dbname", "uid"):
                 if hasattr(parent, name):
                     setattr(current, name, getattr(parent, name))
             try:
-                outcomes[company_id] = self._qbo_send_queue_in_own_transaction(company_id, deadline)
-            except Exception:
-                _logger.exception("Background send of company %s failed", company_id)
-                outcomes[company_id] = (0, True)
+                serve_companies(keep_going=True)
+            finally:
+                COMPANY_SLOTS.give_back()
 
         threads = [
-            threading.Thread(target=serve, args=(company_id,), name=f"qbo-company-{company_id}")
-            for company_id in company_ids
+            threading.Thread(target=serve_in_thread, name=f"qbo-send-{number}")
+            for number in range(taken)
         ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        return [outcomes[company_id] for company_id in company_ids]
+        if taken < wanted and not outcomes:
+            # The server's connections are all taken: the companies wait.
+            outcomes.append((0, True))
+        return outcomes
+
+    @api.model
+    def _qbo_lane_in_threads(self):
+        """Whether a lane serves its companies in threads of its own: not in
+        tests, whose cursors share one transaction."""
+        return not self.env.registry.in_test_mode()
 
     @api.model
     def _qbo_send_queue_in_own_transaction(self, company_id, deadline):
@@ -293,7 +385,11 @@ class QboSendQueue(models.AbstractModel):
     def _qbo_close_emptied_queue_logs(self):
         """Count and close the background sends whose last queued lines
         other sends took over (see ``_qbo_release``): their sender had
-        nothing left to send, so it did not close them."""
+        nothing left to send, so it did not close them. One lane at a time
+        (two would update the same logs): the others leave it to that one."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLOSE_LOGS_LOCK])
+        if not self.env.cr.fetchone()[0]:
+            return
         self.env["account.analytic.line"].flush_model(["qbo_queue_log_id", "qbo_state"])
         self.env["qbo.sync.log"].flush_model(["operation", "state"])
         self.env.cr.execute(

@@ -54,6 +54,8 @@ class SandboxConfig:
     throttle_format: str = "json"
     latency_ms: int = 0
     batch_latency_ms: int = 0
+    # A uniform random extra in [0, latency_jitter_ms] on every API call.
+    latency_jitter_ms: int = 0
     requestid_mode: str = "replay"
     fail_rate: float = 0.0
     drop_rate: float = 0.0
@@ -116,6 +118,10 @@ class SandboxConfig:
                     "refuse_time_activity_fields maps a field to 2010, 2500 or 6000, "
                     f"not {field!r}: {code!r}"
                 )
+        if min(self.latency_ms, self.batch_latency_ms, self.latency_jitter_ms) < 0:
+            raise ValueError(
+                "latency_ms, batch_latency_ms and latency_jitter_ms must not be negative"
+            )
         if self.max_query_in_ids < 0 or self.max_query_chars < 0:
             raise ValueError("max_query_in_ids and max_query_chars must be 0 (no limit) or more")
         for name in RATE_FIELDS:
