@@ -10,8 +10,8 @@
 # queues BENCH_LINES lines (default 5,000) for each company, each connected
 # to a QuickBooks company of its own (realms generated), starts the servers
 # (`--workers=0`, BENCH_CRON_THREADS cron threads each, default 2 as Odoo's
-# default, `--db_maxconn` BENCH_DB_MAXCONN, default "auto": enough for every
-# company on one server, through tests/system/launch_odoo.py so that their
+# default, `--db_maxconn` BENCH_DB_MAXCONN, default "auto": enough for the
+# server's share of the companies, through tests/system/launch_odoo.py so that their
 # pacing uses the scaled minute), wakes their crons and waits until nothing
 # is queued.
 #
@@ -27,6 +27,7 @@
 # 429 the sandbox gave (must be 0), the servers' and the sandbox's CPU per
 # line, how busy the machine's cores were, the load average, and the
 # database connections each server held (pg_stat_activity, peak).
+import math
 import os
 import sys
 import time
@@ -37,14 +38,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.system.companies import companies_seed, queue_for_companies, realm_of
 from tests.system.odoo_process import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     OdooServer,
     SandboxProcess,
     create_database,
     drop_database,
-    odoo_shell,
     psql,
 )
 
@@ -64,13 +63,9 @@ JITTER_MS = float(os.environ.get("BENCH_JITTER_MS", 0))
 MINUTE = 60.0 / SCALE
 CEILING = 40 * 30 + (500 - 40)
 # Connections a company's sender holds at most, and those a server keeps for
-# the rest (models/qbo_send_queue_cron.py): "auto" sizes db_maxconn for every
-# company on one server.
+# the rest (models/qbo_send_queue_cron.py): "auto" sizes db_maxconn for the
+# server's share of the companies.
 CONNECTIONS_PER_COMPANY, CONNECTIONS_KEPT = 12, 16
-
-
-def realm_of(number):
-    return f"91303500{number:08d}"
 
 
 def sandbox_config():
@@ -87,84 +82,26 @@ def sandbox_config():
     return config
 
 
-def seed(count):
-    return {
-        "realms": [
-            {
-                "realm_id": realm_of(number),
-                "company_name": f"Benchmark Company {number}",
-                "Employee": [{"Id": "55", "GivenName": "Emily", "FamilyName": "Platt"}],
-                "Customer": [{"Id": "21", "DisplayName": "Cool Cars"}],
-            }
-            for number in range(1, count + 1)
-        ]
-    }
-
-
-# Run in odoo-bin shell: for each of `realms`, a company (created when
-# missing) connected to it, an employee and a project mapped as the wizards
-# map them, and `count` new lines; then every company's lines queued in one
-# transaction. Prints the queues' sync log ids and the time of that commit.
-QUEUE_SCRIPT = """
-import datetime, requests, time
-from urllib.parse import parse_qs, urlparse
-params = env["ir.config_parameter"].sudo()
-params.set_param("qb_timesheet_sync.environment", "custom")
-params.set_param("qb_timesheet_sync.custom_base_url", {url!r})
-params.set_param("qb_timesheet_sync.client_id", {client_id!r})
-params.set_param("qb_timesheet_sync.client_secret", {client_secret!r})
-to_queue = []
-for realm in {realms!r}:
-    name = "Bench " + realm
-    company = env["res.company"].search([("name", "=", name)]) or env["res.company"].create(
-        {{"name": name}}
-    )
-    env.user.company_ids |= company
-    cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
-    company = company.with_env(cenv)
-    connection = company._qbo_connection()
-    if connection.realm_id != realm:
-        answer = requests.get(connection.action_connect()["url"], params={{"realm_id": realm}},
-                              allow_redirects=False, timeout=30)
-        query = parse_qs(urlparse(answer.headers["Location"]).query)
-        connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
-    company.qbo_send_non_billable = True
-    employee = cenv["hr.employee"].search([("company_id", "=", company.id)], limit=1) or cenv[
-        "hr.employee"].create({{"name": "Emily Platt", "company_id": company.id}})
-    employee._qbo_write_each({{employee: employee._qbo_link_values(realm, "55", kind="Employee")}})
-    project = cenv["project.project"].search([("company_id", "=", company.id)], limit=1) or cenv[
-        "project.project"].create({{"name": "Cool Cars", "company_id": company.id}})
-    project._qbo_write_each({{project: project._qbo_link_values(realm, "21")}})
-    project.qbo_billable = False
-    lines = cenv["account.analytic.line"]
-    for start in range(0, {count}, 5000):
-        lines |= lines.create([
-            {{"name": f"Work item {{number}}", "project_id": project.id,
-              "employee_id": employee.id, "company_id": company.id,
-              "date": datetime.date(2026, 1, 1) + datetime.timedelta(days=number % 300),
-              "unit_amount": 0.25 + number % 16 / 4}}
-            for number in range(start, min(start + 5000, {count}))
-        ])
-        env.cr.commit()
-    to_queue.append((company, lines))
-logs = [env["qbo.send.queue"]._qbo_queue(lines, company) for company, lines in to_queue]
-env.cr.commit()
-print("QUEUED_AT", time.time(), "LOGS", " ".join(str(log.id) for log in logs))
-"""
-
-
 def process_cpu_seconds(pid):
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def process_peak_mb(pid):
+def process_peak_mb(pid, field="VmHWM"):
+    """Peak resident memory (VmHWM), or virtual memory (VmPeak, what Odoo's
+    limit_memory_soft measures), of process ``pid`` in MB."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def server_restarts(log_path):
+    """How many times Odoo restarted a server because a limit was reached."""
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        return sum("Initiating server reload" in line for line in log)
 
 
 def machine_cpu_seconds():
@@ -237,16 +174,18 @@ class Watch:
             connection.close()
 
 
-def db_maxconn_for(companies):
+def db_maxconn_for(servers, companies):
+    """Each server's db_maxconn: as given, or enough for its share of the
+    companies (README.md, "Many companies: what to configure")."""
     if DB_MAXCONN != "auto":
         return int(DB_MAXCONN)
-    return CONNECTIONS_KEPT + CONNECTIONS_PER_COMPANY * companies
+    return CONNECTIONS_KEPT + CONNECTIONS_PER_COMPANY * math.ceil(companies / servers)
 
 
 def run_case(servers_count, realms, sandbox, work_dir):
     stats_before = sandbox.stats()
     activities_before = {realm: len(sandbox.time_activities(realm)) for realm in realms}
-    maxconn = db_maxconn_for(len(realms))
+    maxconn = db_maxconn_for(servers_count, len(realms))
     servers = [
         OdooServer(
             DB,
@@ -262,20 +201,7 @@ def run_case(servers_count, realms, sandbox, work_dir):
         for server in servers:
             server.start()
         # Queued after every server is up: they all take part from the start.
-        output = odoo_shell(
-            DB,
-            QUEUE_SCRIPT.format(
-                url=sandbox.url,
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-                realms=realms,
-                count=LINES,
-            ),
-            timeout=3600,
-        )
-        queued_at, logs = output.split("QUEUED_AT")[1].split("LOGS")
-        started = float(queued_at)
-        log_ids = [int(log_id) for log_id in logs.split()]
+        started, log_ids = queue_for_companies(DB, sandbox, realms, LINES)
         cpu_before = [process_cpu_seconds(server.process.pid) for server in servers]
         sandbox_cpu_before = process_cpu_seconds(sandbox.process.pid)
         machine_before = machine_cpu_seconds()
@@ -291,6 +217,8 @@ def run_case(servers_count, realms, sandbox, work_dir):
         )
         sandbox_cpu = process_cpu_seconds(sandbox.process.pid) - sandbox_cpu_before
         memory = [process_peak_mb(server.process.pid) for server in servers]
+        virtual = [process_peak_mb(server.process.pid, "VmPeak") for server in servers]
+        restarts = [server_restarts(server.log_path) for server in servers]
     finally:
         for server in servers:
             server.stop()
@@ -350,7 +278,9 @@ def run_case(servers_count, realms, sandbox, work_dir):
         f" cores); the machine's {cores} cores {busy / cores:.0%} busy on average (everything"
         f" on it, PostgreSQL included); load average peak {watch.peak_load:.1f}, at the end"
         f" {os.getloadavg()[0]:.1f}; memory peak per server"
-        f" {', '.join(f'{peak:.0f}' for peak in memory)} MB"
+        f" {', '.join(f'{peak:.0f}' for peak in memory)} MB resident,"
+        f" {', '.join(f'{peak:.0f}' for peak in virtual)} MB virtual; server restarts"
+        f" (time or memory limits): {', '.join(str(count) for count in restarts)}"
     )
     print(
         "database connections (pg_stat_activity, peak): per server "
@@ -372,14 +302,13 @@ def main():
     create_database(DB, work_dir / "install.log")
     max_connections = psql("postgres", "SHOW max_connections")[0][0]
     print(f"PostgreSQL max_connections: {max_connections}; logs in {work_dir}", flush=True)
+    realms = [realm_of(number) for number in range(1, most + 1)]
     sandbox = SandboxProcess(
-        work_dir / "sandbox.json", seed(most), sandbox_config(), persist=False
+        work_dir / "sandbox.json", companies_seed(realms), sandbox_config(), persist=False
     ).start()
     try:
         for servers_count, companies in cases:
-            run_case(
-                servers_count, [realm_of(n) for n in range(1, companies + 1)], sandbox, work_dir
-            )
+            run_case(servers_count, realms[:companies], sandbox, work_dir)
             # Let QuickBooks' minute window empty before the next case.
             time.sleep(MINUTE)
     finally:

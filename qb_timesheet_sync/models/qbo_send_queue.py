@@ -56,12 +56,16 @@ class QboSendQueue(models.AbstractModel):
     another lane, server or interactive send holds (the realm lock,
     ``qbo.sender._qbo_lock_realm``): the lanes running on any cron thread of
     any server share the companies without a coordinator, and none is sent
-    by two at once. A call ends when its time budget is spent, and reports
-    its progress; while lines remain, Odoo's cron worker calls the lane
-    again (up to ten calls a job, then the job is rescheduled at once), and
-    Odoo's worker model decides when and on which server each call runs.
+    by two at once. A run of a lane (Odoo calls it again while it reports
+    progress) ends when its time budget is spent, a quarter of the server's
+    time limit for crons, chunks shrinking near the end so that it ends on
+    time: a cron thread runs every ready job one after the other within
+    that limit, so several lanes and the other jobs fit. While lines
+    remain, the run's end wakes the lanes again, and Odoo's worker model
+    decides when and on which server each run goes.
     A process serves no more companies at once than its database
-    connections allow (``db_maxconn``, see ``qbo_send_queue_cron.py``).
+    connections and its memory limit allow (``db_maxconn``,
+    ``limit_memory_soft``, see ``qbo_send_queue_cron.py``).
     Queuing wakes every lane (:meth:`_qbo_trigger_lanes`); a lane whose
     companies wait (QuickBooks out of reach, a company held by an
     interactive send) brings the lanes back a minute later. (In tests, a

@@ -4,8 +4,10 @@
 time, chunk by chunk, and keeps each background send's log up to date."""
 
 import logging
+import resource
 import threading
 import time
+import weakref
 from datetime import timedelta
 
 import psycopg2
@@ -13,7 +15,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
-from ..qbo import QboError
+from ..qbo import QboError, limiter_for
 
 _logger = logging.getLogger(__name__)
 
@@ -23,11 +25,13 @@ _logger = logging.getLogger(__name__)
 # requests (single creates, at 10 a second) have the time they need. (With
 # 90 lines, three batches at a time took a third of each minute and left
 # 7 of the 10 places empty.) A killed worker leaves at most one chunk to
-# look for in QuickBooks; a run ends at most one chunk after its time is up
-# (300 single creates: 30 s at 10 a second).
+# look for in QuickBooks. Near the end of a run a chunk is smaller: what the
+# company takes in the time left (see _qbo_chunk_size).
 BACKGROUND_CHUNK_SIZE = 300
-# Longest run of the background sender per cron call; shorter when the
-# server's cron time limit asks (see _qbo_cron_time_budget).
+# The smallest chunk: one batch request.
+MIN_CHUNK_SIZE = 30
+# Longest run of a lane; shorter when the server's cron time limit asks (see
+# _qbo_cron_time_budget).
 BACKGROUND_MAX_SECONDS = 300
 # Companies one lane call sends at the same time, each in a thread and a
 # transaction of its own; a system parameter may change it (a host with many
@@ -46,6 +50,17 @@ CONNECTIONS_PER_COMPANY = 12
 # (db_maxconn - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY companies at
 # once, all its lanes together (Odoo's pool raises when it is full).
 CONNECTIONS_KEPT = 16
+# Threads of one company's sender: its own and one per request in flight
+# (qbo/delivery.py). Each reserves a stack (the process's stack limit,
+# 8 MiB by default) in the virtual memory Odoo measures against
+# limit_memory_soft: a server sends at most
+# (limit_memory_soft - MEMORY_KEPT) // (THREADS_PER_COMPANY x stack)
+# companies at once, or Odoo would restart it (threaded server) or recycle
+# it (cron worker) while it sends.
+THREADS_PER_COMPANY = 11
+# Virtual memory of a server before its lanes send (its code, registry,
+# caches and malloc arenas): measured 0.5 to 0.7 GiB.
+MEMORY_KEPT = 768 * 1024 * 1024
 # When a run leaves lines waiting (QuickBooks unreachable, realm busy).
 BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
 # Only one lane at a time closes the background sends whose lines were all
@@ -55,7 +70,8 @@ CLOSE_LOGS_LOCK = 4739012
 
 class CompanySlots:
     """Companies this process sends at the same time, all its lanes
-    together, within what its database connections allow."""
+    together, within what its database connections and its memory limit
+    allow."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -64,7 +80,15 @@ class CompanySlots:
 
     @staticmethod
     def limit():
-        return max(1, (config["db_maxconn"] - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY)
+        by_connections = (config["db_maxconn"] - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY
+        limit = by_connections
+        memory = config["limit_memory_soft"]
+        if memory:
+            stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+            if stack == resource.RLIM_INFINITY or stack <= 0:
+                stack = 8 * 1024 * 1024
+            limit = min(limit, (memory - MEMORY_KEPT) // (THREADS_PER_COMPANY * stack))
+        return max(1, limit)
 
     def take(self, wanted):
         """Take up to ``wanted`` slots; returns how many were taken."""
@@ -76,11 +100,12 @@ class CompanySlots:
         if taken < wanted and not told:
             _logger.info(
                 "QuickBooks background send: this server sends %s companies at once"
-                " (db_maxconn %s, up to %s connections a company); raise db_maxconn to send"
-                " more at once.",
+                " (db_maxconn %s, up to %s connections a company; limit_memory_soft %s MiB);"
+                " raise db_maxconn (and limit_memory_soft) to send more at once.",
                 limit,
                 config["db_maxconn"],
                 CONNECTIONS_PER_COMPANY,
+                config["limit_memory_soft"] // (1024 * 1024),
             )
         return taken
 
@@ -90,6 +115,12 @@ class CompanySlots:
 
 
 COMPANY_SLOTS = CompanySlots()
+# When the runs of the lanes in this process end, by the cron worker's
+# cursor of each run (ir.cron._run_job opens one per run and calls the lane
+# again while it reports progress): a run spends its time budget once,
+# however many calls it takes.
+RUN_DEADLINES = weakref.WeakKeyDictionary()
+RUN_DEADLINES_LOCK = threading.Lock()
 
 
 class QboSendQueue(models.AbstractModel):
@@ -101,9 +132,16 @@ class QboSendQueue(models.AbstractModel):
     @api.model
     def _qbo_cron_send_queued(self):
         """Cron of each sending lane: send the queues of the companies no
-        other lane holds, several at once, until the time budget is spent
-        (see the class)."""
-        deadline = time.monotonic() + self._qbo_cron_time_budget()
+        other lane holds, several at once, until the run's time budget is
+        spent (see the class); then wake the lanes again for what is left:
+        a new run, on whichever cron thread of whichever server is free,
+        within fresh time limits."""
+        deadline, called_before = self._qbo_run_deadline()
+        if called_before and time.monotonic() >= deadline:
+            # Odoo calls again after the run's last call: the run ends here.
+            if self._qbo_queued_count():
+                self._qbo_trigger_lanes()
+            return
         # The sender works in transactions of its own.
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
@@ -148,15 +186,33 @@ class QboSendQueue(models.AbstractModel):
             return cr.fetchone()[0]
 
     @api.model
+    def _qbo_run_deadline(self):
+        """(when this run of the lane ends, a monotonic time: its time budget
+        after its first call; whether the run was called before). Called
+        outside the cron worker, as tests do: this call's budget."""
+        now = time.monotonic()
+        if not self.env.context.get("cron_id"):
+            return now + self._qbo_cron_time_budget(), False
+        with RUN_DEADLINES_LOCK:
+            deadline = RUN_DEADLINES.get(self.env.cr)
+            if deadline is not None:
+                return deadline, True
+            deadline = RUN_DEADLINES[self.env.cr] = now + self._qbo_cron_time_budget()
+            return deadline, False
+
+    @api.model
     def _qbo_cron_time_budget(self):
-        """Seconds one cron call may spend sending: the cron runs up to ten
-        calls in a row, all within the server's time limit for a cron job."""
+        """Seconds one run of a lane may spend sending. The cron thread (or
+        worker) of a run runs every job ready at the time, one after the
+        other, all within the server's time limit for crons
+        (limit_time_real_cron, else limit_time_real): a quarter of it, so
+        that several lanes and the other jobs fit."""
         limit = config["limit_time_real_cron"]
         if limit is None or limit < 0:
             limit = config["limit_time_real"]
         if not limit:
             return BACKGROUND_MAX_SECONDS
-        return min(BACKGROUND_MAX_SECONDS, limit / 12)
+        return min(BACKGROUND_MAX_SECONDS, limit / 4)
 
     @api.model
     def _qbo_companies_per_lane(self):
@@ -266,7 +322,8 @@ class QboSendQueue(models.AbstractModel):
             if not sender._qbo_lock_realm(company):
                 return settled, True
             try:
-                log, lines = self._qbo_next_queued_chunk(company, tried_ids)
+                size = self._qbo_chunk_size(company, deadline - time.monotonic())
+                log, lines = self._qbo_next_queued_chunk(company, tried_ids, size)
                 if not lines:
                     cr.rollback()
                     return settled, waiting
@@ -303,8 +360,23 @@ class QboSendQueue(models.AbstractModel):
         return settled, True
 
     @api.model
-    def _qbo_next_queued_chunk(self, company, exclude_ids):
-        """(log, lines): the next queued lines of ``company``, of its oldest
+    def _qbo_chunk_size(self, company, seconds):
+        """Lines of the next chunk of ``company`` when ``seconds`` are left
+        to the run: as many as its QuickBooks company takes in that time at
+        the slowest, single creates only (its batch window full), so that
+        the run ends near its deadline; at least one batch, at most
+        ``BACKGROUND_CHUNK_SIZE``."""
+        limits = limiter_for(company.sudo()._qbo_connection().realm_id)
+        per_second = (
+            limits.requests_per_minute - limits.batches_per_minute
+        ) / limits.minute_seconds
+        lines = max(MIN_CHUNK_SIZE, int(seconds * per_second))
+        return min(BACKGROUND_CHUNK_SIZE, lines)
+
+    @api.model
+    def _qbo_next_queued_chunk(self, company, exclude_ids, size=None):
+        """(log, lines): the next queued lines of ``company`` (at most
+        ``size``, by default ``BACKGROUND_CHUNK_SIZE``), of its oldest
         background send, the oldest first (by date, then id: after an outage
         the backlog reaches QuickBooks in the order it was worked), locked
         for this transaction; lines locked by another transaction and
@@ -329,7 +401,7 @@ class QboSendQueue(models.AbstractModel):
                 """,
                 company=company.id,
                 exclude=list(exclude_ids),
-                limit=BACKGROUND_CHUNK_SIZE,
+                limit=size or BACKGROUND_CHUNK_SIZE,
             ),
             # A serialization failure is expected (and retried): not an error to log.
             log_exceptions=False,

@@ -336,8 +336,11 @@ class TestSendLanes(QboSendCase):
 
     def test_a_server_sends_as_many_companies_as_its_connections_allow(self):
         slots = queue_module.CompanySlots()
-        with patch.dict(config.options, {"db_maxconn": 64}):
-            self.assertEqual(slots.limit(), 4)
+        eight_mib_stacks = patch.object(
+            queue_module.resource, "getrlimit", return_value=(8 * 1024 * 1024, -1)
+        )
+        with eight_mib_stacks, patch.dict(config.options, {"db_maxconn": 64}):
+            self.assertEqual(slots.limit(), 4, "(64 - 16) // 12")
             # logging.INFO: Odoo gives the name "INFO" to a level of its own (25).
             with self.assertLogs(queue_module.__name__, logging.INFO) as logs:
                 self.assertEqual(slots.take(10), 4)
@@ -345,10 +348,58 @@ class TestSendLanes(QboSendCase):
             self.assertEqual(slots.take(10), 0, "all taken")
             slots.give_back()
             self.assertEqual(slots.take(10), 1)
-        with patch.dict(config.options, {"db_maxconn": 400}):
-            self.assertEqual(slots.limit(), 32)
-        with patch.dict(config.options, {"db_maxconn": 8}):
+        with eight_mib_stacks, patch.dict(config.options, {"db_maxconn": 400}):
+            # Memory: (2 GiB - 768 MiB) // (11 threads x 8 MiB) = 14.
+            self.assertEqual(slots.limit(), 14)
+            with patch.dict(config.options, {"limit_memory_soft": 0}):
+                self.assertEqual(slots.limit(), 32, "(400 - 16) // 12")
+        with eight_mib_stacks, patch.dict(config.options, {"db_maxconn": 8}):
             self.assertEqual(slots.limit(), 1, "always one")
+
+    def test_a_run_ends_on_time_and_wakes_the_lanes(self):
+        """The cron worker calls a lane again while it reports progress: the
+        run spends its time budget once, the last chunks shrink to what the
+        company takes in the time left, and the run's end wakes the lanes
+        for what is left."""
+        queue = self.env["qbo.send.queue"]
+        lines = self.queue(REALM_A, 12)
+        self.assertEqual(queue._qbo_chunk_size(self.company, 3600), 300)
+        # 10 s at QuickBooks' slowest, (490 - 39) single creates a minute.
+        self.assertEqual(queue._qbo_chunk_size(self.company, 10), 75)
+        self.assertEqual(queue._qbo_chunk_size(self.company, 0), 30, "one batch at least")
+
+        clock = {"offset": 0.0}
+        fake_time = SimpleNamespace(monotonic=lambda: time.monotonic() + clock["offset"])
+        lane = self.lanes[0].with_context(cron_id=self.lanes[0].id)
+        self.addCleanup(queue_module.RUN_DEADLINES.pop, self.env.cr, None)
+        queue_class = type(queue)
+        real_update = queue_class._qbo_update_queue_log
+
+        def update_then_time_is_up(model, log, counts, settled):
+            real_update(model, log, counts, settled)
+            clock["offset"] = 10**6
+
+        five_lines_a_chunk = patch.object(
+            queue_class, "_qbo_chunk_size", lambda model, company, seconds: 5
+        )
+        with patch.object(queue_module, "time", fake_time), five_lines_a_chunk:
+            with patch.object(queue_class, "_qbo_update_queue_log", update_then_time_is_up):
+                progress = self.run_lane(lane)
+            self.assertRecordValues(progress, [{"done": 5, "remaining": 7}])
+            self.env["ir.cron.trigger"].search([("cron_id", "in", self.lanes.ids)]).unlink()
+            # The worker's next call of the same run: its time is spent.
+            progress = self.run_lane(lane)
+            self.assertRecordValues(progress, [{"done": 0, "remaining": 0}])
+            triggers = self.env["ir.cron.trigger"].search([("cron_id", "in", self.lanes.ids)])
+            self.assertEqual(triggers.cron_id, self.lanes, "the lanes are woken for the rest")
+            # A new run (the worker's new cursor) has a budget of its own.
+            clock["offset"] = 0.0
+            with self.registry.cursor() as run_cr:
+                new_run, progress = lane.with_env(lane.env(cr=run_cr))._add_progress()
+                queue.with_env(new_run.env)._qbo_cron_send_queued()
+                self.assertRecordValues(progress, [{"done": 7, "remaining": 0}])
+        self.env.invalidate_all()
+        self.assert_sent_once({REALM_A: lines})
 
     def test_companies_per_lane_is_a_system_parameter(self):
         queue = self.env["qbo.send.queue"]
