@@ -33,6 +33,10 @@ MIN_CHUNK_SIZE = 30
 # Longest run of a lane; shorter when the server's cron time limit asks (see
 # _qbo_cron_time_budget).
 BACKGROUND_MAX_SECONDS = 300
+# Longest wait of a run for its companies' last chunks after its time is
+# up, and the share of the cron time limit it may take: the run then ends,
+# and the chunks still under way end in their threads (none starts another).
+BACKGROUND_MAX_GRACE_SECONDS = 60
 # Companies one lane call sends at the same time, each in a thread and a
 # transaction of its own; a system parameter may change it (a host with many
 # companies and few cron threads). Four lanes are installed: with the two
@@ -58,8 +62,9 @@ CONNECTIONS_KEPT = 16
 # companies at once, or Odoo would restart it (threaded server) or recycle
 # it (cron worker) while it sends.
 THREADS_PER_COMPANY = 11
-# Virtual memory of a server before its lanes send (its code, registry,
-# caches and malloc arenas): measured 0.5 to 0.7 GiB.
+# Virtual memory of a server left to everything but its lanes: an idle
+# threaded server measured 0.3 GiB (code, registry, malloc arenas), the rest
+# is room for its HTTP threads and caches. Ten companies added 0.9 GiB.
 MEMORY_KEPT = 768 * 1024 * 1024
 # When a run leaves lines waiting (QuickBooks unreachable, realm busy).
 BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
@@ -138,19 +143,24 @@ class QboSendQueue(models.AbstractModel):
         within fresh time limits."""
         deadline, called_before = self._qbo_run_deadline()
         if called_before and time.monotonic() >= deadline:
-            # Odoo calls again after the run's last call: the run ends here.
-            if self._qbo_queued_count():
-                self._qbo_trigger_lanes()
+            # Odoo calls again after the run's last call (which woke the
+            # lanes): the run ends here.
             return
         # The sender works in transactions of its own.
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
             self.env(cr=cr)[self._name]._qbo_close_emptied_queue_logs()
-        outcomes = self._qbo_serve_lane(self._qbo_companies_to_serve(), deadline)
+        outcomes = []
+        if time.monotonic() < deadline:
+            outcomes = self._qbo_serve_lane(self._qbo_companies_to_serve(), deadline)
         done = sum(settled for settled, _waiting in outcomes)
         waiting = any(company_waiting for _settled, company_waiting in outcomes)
         remaining = self._qbo_queued_count()
-        if waiting and not done:
+        if remaining and time.monotonic() >= deadline:
+            # The run's time is spent: the lanes come back at once, in new
+            # runs within fresh time limits.
+            self._qbo_trigger_lanes()
+        elif waiting and not done:
             # QuickBooks out of reach or the companies busy: the cron would
             # see no progress and wait for its next interval, come back sooner.
             self._qbo_trigger_lanes(fields.Datetime.now() + BACKGROUND_RETRY_DELAY)
@@ -187,32 +197,59 @@ class QboSendQueue(models.AbstractModel):
 
     @api.model
     def _qbo_run_deadline(self):
-        """(when this run of the lane ends, a monotonic time: its time budget
-        after its first call; whether the run was called before). Called
-        outside the cron worker, as tests do: this call's budget."""
+        """(when this run of the lane stops sending, a monotonic time: its
+        time budget after its first call, and on a threaded server early
+        enough for the cron thread's pass over the ready jobs to end within
+        the time limit; whether the run was called before). Called outside
+        the cron worker, as tests do: this call's budget."""
         now = time.monotonic()
+        budget = self._qbo_cron_time_budget()
         if not self.env.context.get("cron_id"):
-            return now + self._qbo_cron_time_budget(), False
+            return now + budget, False
         with RUN_DEADLINES_LOCK:
             deadline = RUN_DEADLINES.get(self.env.cr)
             if deadline is not None:
                 return deadline, True
-            deadline = RUN_DEADLINES[self.env.cr] = now + self._qbo_cron_time_budget()
+            deadline = now + budget
+            limit = self._qbo_cron_time_limit()
+            # Set by Odoo's threaded server when the pass began (a cron
+            # worker process is limited the same way, but does not say).
+            pass_started = getattr(threading.current_thread(), "start_time", None)
+            if limit and pass_started:
+                pass_left = pass_started + limit - time.time()
+                deadline = min(deadline, now + pass_left - 2 * self._qbo_cron_grace())
+            RUN_DEADLINES[self.env.cr] = deadline
             return deadline, False
+
+    @api.model
+    def _qbo_cron_time_limit(self):
+        """The server's time limit of a cron pass, in seconds (0: none)."""
+        limit = config["limit_time_real_cron"]
+        if limit is None or limit < 0:
+            limit = config["limit_time_real"]
+        return limit or 0
 
     @api.model
     def _qbo_cron_time_budget(self):
         """Seconds one run of a lane may spend sending. The cron thread (or
         worker) of a run runs every job ready at the time, one after the
-        other, all within the server's time limit for crons
+        other, within the server's time limit for crons
         (limit_time_real_cron, else limit_time_real): a quarter of it, so
-        that several lanes and the other jobs fit."""
-        limit = config["limit_time_real_cron"]
-        if limit is None or limit < 0:
-            limit = config["limit_time_real"]
+        that two lanes (with their grace, :meth:`_qbo_cron_grace`) and the
+        other jobs fit."""
+        limit = self._qbo_cron_time_limit()
         if not limit:
             return BACKGROUND_MAX_SECONDS
         return min(BACKGROUND_MAX_SECONDS, limit / 4)
+
+    @api.model
+    def _qbo_cron_grace(self):
+        """Seconds a run waits at most for its last chunks once its time is
+        up: a sixth of the cron time limit."""
+        limit = self._qbo_cron_time_limit()
+        if not limit:
+            return BACKGROUND_MAX_GRACE_SECONDS
+        return min(BACKGROUND_MAX_GRACE_SECONDS, limit / 6)
 
     @api.model
     def _qbo_companies_per_lane(self):
@@ -283,8 +320,12 @@ class QboSendQueue(models.AbstractModel):
         ]
         for thread in threads:
             thread.start()
+        # A chunk under way when the time is up may take long (its company's
+        # minute used up, a loaded machine): past the grace, the run ends
+        # and the chunk ends in its thread, which takes no other.
+        grace = self._qbo_cron_grace()
         for thread in threads:
-            thread.join()
+            thread.join(max(0.0, deadline + grace - time.monotonic()))
         if taken < wanted and not outcomes:
             # The server's connections are all taken: the companies wait.
             outcomes.append((0, True))

@@ -123,6 +123,9 @@ class TestSendLanes(QboSendCase):
             )
             self.assertEqual(set(lines.mapped("qbo_time_activity_id")), set(activity_ids))
 
+    def now(self):
+        return fields.Datetime.now()
+
     def served_in_order(self):
         """Patch that records the companies a lane call serves, in order."""
         served = []
@@ -386,12 +389,17 @@ class TestSendLanes(QboSendCase):
             with patch.object(queue_class, "_qbo_update_queue_log", update_then_time_is_up):
                 progress = self.run_lane(lane)
             self.assertRecordValues(progress, [{"done": 5, "remaining": 7}])
-            self.env["ir.cron.trigger"].search([("cron_id", "in", self.lanes.ids)]).unlink()
+            triggers = self.env["ir.cron.trigger"].search([("cron_id", "in", self.lanes.ids)])
+            self.assertEqual(triggers.cron_id, self.lanes, "the lanes are woken for the rest")
+            self.assertFalse(triggers.filtered(lambda trigger: trigger.call_at > self.now()))
+            triggers.unlink()
             # The worker's next call of the same run: its time is spent.
             progress = self.run_lane(lane)
             self.assertRecordValues(progress, [{"done": 0, "remaining": 0}])
-            triggers = self.env["ir.cron.trigger"].search([("cron_id", "in", self.lanes.ids)])
-            self.assertEqual(triggers.cron_id, self.lanes, "the lanes are woken for the rest")
+            self.assertFalse(
+                self.env["ir.cron.trigger"].search([("cron_id", "in", self.lanes.ids)]),
+                "the run's last call already woke them",
+            )
             # A new run (the worker's new cursor) has a budget of its own.
             clock["offset"] = 0.0
             with self.registry.cursor() as run_cr:
