@@ -3,7 +3,7 @@
 {
     "name": "QuickBooks Online Timesheet Sync",
     "summary": "Send Odoo timesheets to QuickBooks Online as time activities",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Services/Timesheets",
     "website": "https://github.com/qb-timesheet-sync/qb_timesheet_sync",
     "author": "qb_timesheet_sync contributors",

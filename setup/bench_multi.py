@@ -1,115 +1,85 @@
 # Benchmark of the background sender run by several `odoo-bin` servers on one
-# database, against the sandbox with QuickBooks' limits and latencies (the
-# same ones as setup/bench_send.py, on the same BENCH_SCALE time scale):
+# database for many QuickBooks companies, against the sandbox with
+# QuickBooks' limits and latencies:
 #
 #   PYTHONPATH=. python setup/bench_multi.py
 #
 # Creates its own scratch database (BENCH_DB, qbts_bench_multi), installs the
-# addon, and for each case of BENCH_CASES (default "1x1,2x1,4x1,2x2": servers
-# x QuickBooks companies) queues BENCH_LINES lines (default 10,000) per
-# company, starts the servers (one cron thread each, `--workers=0`, through
-# tests/system/launch_odoo.py so that their pacing uses the scaled minute),
-# wakes their crons and waits until nothing is queued. Prints, per company,
-# the lines a (scaled) minute against QuickBooks' ceiling of 1,660, the
-# answers 429 the sandbox gave (must be 0), whether every line made exactly
-# one time activity, and the servers' CPU per line and memory.
+# addon, and for each case of BENCH_CASES ("servers x companies", default
+# "2x20"; or BENCH_COMPANIES=N for one case of BENCH_SERVERS (2) servers)
+# queues BENCH_LINES lines (default 5,000) for each company, each connected
+# to a QuickBooks company of its own (realms generated), starts the servers
+# (`--workers=0`, BENCH_CRON_THREADS cron threads each, default 2 as Odoo's
+# default, `--db_maxconn` BENCH_DB_MAXCONN, default "auto": enough for the
+# server's share of the companies, through tests/system/launch_odoo.py so that their
+# pacing uses the scaled minute), wakes their crons and waits until nothing
+# is queued.
+#
+# QuickBooks' time: BENCH_LATENCY_MS (200) for every request,
+# BENCH_BATCH_LATENCY_MS (800) more for a batch request, BENCH_JITTER_MS (0)
+# a uniform random extra on every request; all three, and the minute, are
+# divided by BENCH_SCALE (default 1: real time; many companies at once on a
+# small machine need the CPU that a shorter minute would multiply).
+#
+# Prints, per company, when its first line left, its lines a minute against
+# QuickBooks' ceiling of 1,660 and that share, whether every line made
+# exactly one time activity; then the lowest and highest share, the answers
+# 429 the sandbox gave (must be 0), the servers' and the sandbox's CPU per
+# line, how busy the machine's cores were, the load average, and the
+# database connections each server held (pg_stat_activity, peak).
+import math
 import os
 import sys
 import time
 from pathlib import Path
 
+import psycopg2
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.system.companies import companies_seed, queue_for_companies, realm_of
 from tests.system.odoo_process import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     OdooServer,
     SandboxProcess,
     create_database,
     drop_database,
-    odoo_shell,
     psql,
 )
 
-SCALE = float(os.environ.get("BENCH_SCALE", 5))
-LINES = int(os.environ.get("BENCH_LINES", 10000))
-CASES = os.environ.get("BENCH_CASES", "1x1,2x1,4x1,2x2").split(",")
+SCALE = float(os.environ.get("BENCH_SCALE", 1))
+LINES = int(os.environ.get("BENCH_LINES", 5000))
+if os.environ.get("BENCH_COMPANIES"):
+    DEFAULT_CASES = f"{os.environ.get('BENCH_SERVERS', 2)}x{os.environ['BENCH_COMPANIES']}"
+else:
+    DEFAULT_CASES = "2x20"
+CASES = os.environ.get("BENCH_CASES", DEFAULT_CASES).split(",")
+CRON_THREADS = int(os.environ.get("BENCH_CRON_THREADS", 2))
+DB_MAXCONN = os.environ.get("BENCH_DB_MAXCONN", "auto")
 DB = os.environ.get("BENCH_DB", "qbts_bench_multi")
+LATENCY_MS = float(os.environ.get("BENCH_LATENCY_MS", 200))
+BATCH_LATENCY_MS = float(os.environ.get("BENCH_BATCH_LATENCY_MS", 800))
+JITTER_MS = float(os.environ.get("BENCH_JITTER_MS", 0))
 MINUTE = 60.0 / SCALE
 CEILING = 40 * 30 + (500 - 40)
-REALMS = ["9130350000000101", "9130350000000102", "9130350000000103", "9130350000000104"]
-SANDBOX_CONFIG = {
-    "minute_seconds": MINUTE,
-    "requests_per_minute": 500,
-    "batches_per_minute": 40,
-    "max_concurrent": 10,
-    "latency_ms": round(200 / SCALE),
-    "batch_latency_ms": round(800 / SCALE),
-}
-SEED = {
-    "realms": [
-        {
-            "realm_id": realm,
-            "company_name": f"Benchmark Company {number}",
-            "Employee": [{"Id": "55", "GivenName": "Emily", "FamilyName": "Platt"}],
-            "Customer": [{"Id": "21", "DisplayName": "Cool Cars"}],
-        }
-        for number, realm in enumerate(REALMS, 1)
-    ]
-}
+# Connections a company's sender holds at most, and those a server keeps for
+# the rest (models/qbo_send_queue_cron.py): "auto" sizes db_maxconn for the
+# server's share of the companies.
+CONNECTIONS_PER_COMPANY, CONNECTIONS_KEPT = 12, 16
 
-# Run in odoo-bin shell: for each of `realms`, a company (created when
-# missing) connected to it, an employee and a project mapped as the wizards
-# map them, and `count` new lines; then every company's lines queued in one
-# transaction. Prints the queues' sync log ids and the time of that commit.
-QUEUE_SCRIPT = """
-import datetime, requests, time
-from urllib.parse import parse_qs, urlparse
-params = env["ir.config_parameter"].sudo()
-params.set_param("qb_timesheet_sync.environment", "custom")
-params.set_param("qb_timesheet_sync.custom_base_url", {url!r})
-params.set_param("qb_timesheet_sync.client_id", {client_id!r})
-params.set_param("qb_timesheet_sync.client_secret", {client_secret!r})
-to_queue = []
-for realm in {realms!r}:
-    name = "Bench " + realm
-    company = env["res.company"].search([("name", "=", name)]) or env["res.company"].create(
-        {{"name": name}}
-    )
-    env.user.company_ids |= company
-    cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
-    company = company.with_env(cenv)
-    connection = company._qbo_connection()
-    if connection.realm_id != realm:
-        answer = requests.get(connection.action_connect()["url"], params={{"realm_id": realm}},
-                              allow_redirects=False, timeout=30)
-        query = parse_qs(urlparse(answer.headers["Location"]).query)
-        connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
-    company.qbo_send_non_billable = True
-    employee = cenv["hr.employee"].search([("company_id", "=", company.id)], limit=1) or cenv[
-        "hr.employee"].create({{"name": "Emily Platt", "company_id": company.id}})
-    employee._qbo_write_each({{employee: employee._qbo_link_values(realm, "55", kind="Employee")}})
-    project = cenv["project.project"].search([("company_id", "=", company.id)], limit=1) or cenv[
-        "project.project"].create({{"name": "Cool Cars", "company_id": company.id}})
-    project._qbo_write_each({{project: project._qbo_link_values(realm, "21")}})
-    project.qbo_billable = False
-    lines = cenv["account.analytic.line"]
-    for start in range(0, {count}, 5000):
-        lines |= lines.create([
-            {{"name": f"Work item {{number}}", "project_id": project.id,
-              "employee_id": employee.id, "company_id": company.id,
-              "date": datetime.date(2026, 1, 1) + datetime.timedelta(days=number % 300),
-              "unit_amount": 0.25 + number % 16 / 4}}
-            for number in range(start, min(start + 5000, {count}))
-        ])
-        env.cr.commit()
-    to_queue.append((company, lines))
-logs = [env["qbo.send.queue"]._qbo_queue(lines, company) for company, lines in to_queue]
-env.cr.commit()
-print("QUEUED_AT", time.time(), "LOGS", " ".join(str(log.id) for log in logs))
-"""
+
+def sandbox_config():
+    config = {
+        "minute_seconds": MINUTE,
+        "requests_per_minute": 500,
+        "batches_per_minute": 40,
+        "max_concurrent": 10,
+        "latency_ms": round(LATENCY_MS / SCALE),
+        "batch_latency_ms": round(BATCH_LATENCY_MS / SCALE),
+    }
+    if JITTER_MS:
+        config["latency_jitter_ms"] = round(JITTER_MS / SCALE)
+    return config
 
 
 def process_cpu_seconds(pid):
@@ -118,77 +88,149 @@ def process_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def process_peak_mb(pid):
+def process_peak_mb(pid, field="VmHWM"):
+    """Peak resident memory (VmHWM), or virtual memory (VmPeak, what Odoo's
+    limit_memory_soft measures), of process ``pid`` in MB."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
 
-def queued(log_ids):
-    ids = ",".join(str(log_id) for log_id in log_ids)
-    return int(
-        psql(
-            DB,
-            "SELECT count(*) FROM account_analytic_line"
-            f" WHERE qbo_queue_log_id IN ({ids}) AND qbo_state = 'queued'",
-        )[0][0]
-    )
+def server_restarts(log_path):
+    """How many times Odoo restarted a server because a limit was reached."""
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        return sum("Initiating server reload" in line for line in log)
+
+
+def machine_cpu_seconds():
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        values = [int(value) for value in stat.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
+class Watch:
+    """Polls the database while a case runs: when each queue sent its first
+    line and its last, and the connections each server holds."""
+
+    def __init__(self, log_ids, started, server_pids):
+        self.log_ids = log_ids
+        self.started = started
+        self.applications = {f"odoo-{pid}": number for number, pid in enumerate(server_pids)}
+        self.first = {}
+        self.finished = {}
+        self.peak_connections = [0] * len(server_pids)
+        self.peak_in_use = [0] * len(server_pids)
+        self.peak_total = 0
+        self.peak_load = 0.0
+        self.interval = min(1.0, max(0.2, MINUTE / 60))
+
+    def poll(self, cr):
+        cr.execute(
+            "SELECT qbo_queue_log_id, count(*) FILTER (WHERE qbo_state = 'queued'),"
+            "       count(*) FROM account_analytic_line"
+            " WHERE qbo_queue_log_id = ANY(%s) GROUP BY qbo_queue_log_id",
+            [self.log_ids],
+        )
+        now = time.time() - self.started
+        counts = {log_id: (queued, total) for log_id, queued, total in cr.fetchall()}
+        for log_id in self.log_ids:
+            queued, total = counts.get(log_id, (0, 0))
+            if log_id not in self.first and queued < total:
+                self.first[log_id] = now
+            if log_id not in self.finished and not queued:
+                self.finished[log_id] = now
+                self.first.setdefault(log_id, now)
+        cr.execute(
+            "SELECT application_name, count(*), count(*) FILTER (WHERE state <> 'idle')"
+            "  FROM pg_stat_activity WHERE datname = %s GROUP BY application_name",
+            [DB],
+        )
+        total = 0
+        for application, connections, in_use in cr.fetchall():
+            total += connections
+            number = self.applications.get(application)
+            if number is not None:
+                self.peak_connections[number] = max(self.peak_connections[number], connections)
+                self.peak_in_use[number] = max(self.peak_in_use[number], in_use)
+        self.peak_total = max(self.peak_total, total)
+        self.peak_load = max(self.peak_load, os.getloadavg()[0])
+
+    def run(self, timeout):
+        connection = psycopg2.connect(dbname=DB)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cr:
+                while len(self.finished) < len(self.log_ids):
+                    self.poll(cr)
+                    if time.time() - self.started > timeout:
+                        raise AssertionError("the queues did not empty")
+                    time.sleep(self.interval)
+        finally:
+            connection.close()
+
+
+def db_maxconn_for(servers, companies):
+    """Each server's db_maxconn: as given, or enough for its share of the
+    companies (README.md, "Many companies: what to configure")."""
+    if DB_MAXCONN != "auto":
+        return int(DB_MAXCONN)
+    return CONNECTIONS_KEPT + CONNECTIONS_PER_COMPANY * math.ceil(companies / servers)
 
 
 def run_case(servers_count, realms, sandbox, work_dir):
     stats_before = sandbox.stats()
     activities_before = {realm: len(sandbox.time_activities(realm)) for realm in realms}
+    maxconn = db_maxconn_for(servers_count, len(realms))
     servers = [
-        OdooServer(DB, realms[0], MINUTE, work_dir / f"odoo-{number}.log")
+        OdooServer(
+            DB,
+            ",".join(realms),  # every server paces every company on the scaled minute
+            MINUTE,
+            work_dir / f"odoo-{len(realms)}-{number}.log",
+            cron_threads=CRON_THREADS,
+            options=[f"--db_maxconn={maxconn}"],
+        )
         for number in range(servers_count)
     ]
-    # Every server paces every company on the scaled minute.
-    for server in servers:
-        server.realm_id = ",".join(realms)
     try:
         for server in servers:
             server.start()
         # Queued after every server is up: they all take part from the start.
+        started, log_ids = queue_for_companies(DB, sandbox, realms, LINES)
         cpu_before = [process_cpu_seconds(server.process.pid) for server in servers]
-        output = odoo_shell(
-            DB,
-            QUEUE_SCRIPT.format(
-                url=sandbox.url,
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-                realms=realms,
-                count=LINES,
-            ),
-            timeout=3600,
-        )
-        queued_at, logs = output.split("QUEUED_AT")[1].split("LOGS")
-        started = float(queued_at)
-        log_ids = [int(log_id) for log_id in logs.split()]
+        sandbox_cpu_before = process_cpu_seconds(sandbox.process.pid)
+        machine_before = machine_cpu_seconds()
         for server in servers:
             server.wake_cron()
-        finished = {}
-        while len(finished) < len(log_ids):
-            for realm, log_id in zip(realms, log_ids, strict=True):
-                if realm not in finished and not queued([log_id]):
-                    finished[realm] = time.time() - started
-            time.sleep(0.2)
-            if time.time() - started > 40 * MINUTE * LINES / 1000:
-                raise AssertionError("the queue did not empty")
+        watch = Watch(log_ids, started, [server.process.pid for server in servers])
+        watch.run(timeout=40 * MINUTE * LINES / 1000 * max(1, len(realms) / 3))
+        elapsed = time.time() - started
+        machine_after = machine_cpu_seconds()
         cpu = sum(
             process_cpu_seconds(server.process.pid) - before
             for server, before in zip(servers, cpu_before, strict=True)
         )
+        sandbox_cpu = process_cpu_seconds(sandbox.process.pid) - sandbox_cpu_before
         memory = [process_peak_mb(server.process.pid) for server in servers]
+        virtual = [process_peak_mb(server.process.pid, "VmPeak") for server in servers]
+        restarts = [server_restarts(server.log_path) for server in servers]
     finally:
         for server in servers:
             server.stop()
     after = sandbox.stats()
     print(
-        f"\n=== {servers_count} odoo-bin server(s), {len(realms)} QuickBooks company(ies),"
-        f" {LINES:,} lines each (a minute lasts {MINUTE:g} s) ==="
+        f"\n=== {servers_count} odoo-bin server(s) ({CRON_THREADS} cron threads,"
+        f" db_maxconn {maxconn} each), {len(realms)} QuickBooks companies, {LINES:,} lines each"
+        f" (a minute lasts {MINUTE:g} s; latency {LATENCY_MS:g} ms, batch +{BATCH_LATENCY_MS:g}"
+        f" ms, jitter {JITTER_MS:g} ms, in QuickBooks' time) ==="
     )
+    shares = []
+    exactly_once = True
     for realm, log_id in zip(realms, log_ids, strict=True):
         activities = sandbox.time_activities(realm)
         made = len(activities) - activities_before[realm]
@@ -200,12 +242,16 @@ def run_case(servers_count, realms, sandbox, work_dir):
                 f" WHERE qbo_queue_log_id = {log_id} AND qbo_state = 'sent'",
             )[0][0]
         )
-        rate = LINES / (finished[realm] / MINUTE)
+        finished = watch.finished[log_id]
+        rate = LINES / (finished / MINUTE)
+        shares.append(rate / CEILING)
+        once = sent == made == LINES and len(ids) == len(set(ids))
+        exactly_once = exactly_once and once
         print(
-            f"company {realm}: {finished[realm]:.1f} s -> {rate:,.0f} lines/min ="
-            f" {rate / CEILING:.0%} of {CEILING:,}; {sent:,} lines sent, {made:,} time activities"
-            f" made, duplicates: {len(ids) - len(set(ids))}; exactly once:"
-            f" {'yes' if sent == made == LINES else 'NO'}"
+            f"company {realm}: first line at {watch.first[log_id] / MINUTE:.2f} min, all at"
+            f" {finished / MINUTE:.2f} min -> {rate:,.0f} lines/min = {rate / CEILING:.0%} of"
+            f" {CEILING:,}; {sent:,} sent, {made:,} time activities made, duplicates:"
+            f" {len(ids) - len(set(ids))}; exactly once: {'yes' if once else 'NO'}"
         )
     throttled = after["throttled"] - stats_before["throttled"]
     metered = after["metered"]["CorePlus"] - stats_before["metered"]["CorePlus"]
@@ -214,35 +260,57 @@ def run_case(servers_count, realms, sandbox, work_dir):
         "entity_write", 0
     )
     total = LINES * len(realms)
-    reads = {
-        kind: count - stats_before["requests"].get(kind, 0)
-        for kind, count in after["requests"].items()
-        if kind not in ("batch", "entity_write", "admin")
-        and count > stats_before["requests"].get(kind, 0)
-    }
+    busy = (machine_after[0] - machine_before[0]) / elapsed
+    cores = os.cpu_count()
     print(
-        f"answers 429 at the sandbox: {throttled}; {batches} batch requests, {singles} single"
-        f" creates; metered (CorePlus) calls: {metered} = {metered * 1000 / total:.2f} per 1,000"
-        f" lines; servers' CPU {cpu * 1000 / total:.2f} ms per line; memory peak per server"
-        f" {', '.join(f'{peak:.0f}' for peak in memory)} MB"
+        f"share of the ceiling: lowest {min(shares):.0%}, highest {max(shares):.0%};"
+        f" all lines in {elapsed / MINUTE:.2f} min = {total / (elapsed / MINUTE):,.0f} lines/min"
+        f" for the {len(realms)} companies together"
     )
-    print(f"other requests the sandbox received meanwhile: {reads or 'none'}")
+    print(
+        f"answers 429 at the sandbox: {throttled}; exactly once: {'yes' if exactly_once else 'NO'};"
+        f" {batches} batch requests, {singles} single creates; metered (CorePlus) calls:"
+        f" {metered}"
+    )
+    print(
+        f"CPU: servers {cpu * 1000 / total:.2f} ms per line ({cpu / elapsed:.2f} cores),"
+        f" sandbox {sandbox_cpu * 1000 / total:.2f} ms per line ({sandbox_cpu / elapsed:.2f}"
+        f" cores); the machine's {cores} cores {busy / cores:.0%} busy on average (everything"
+        f" on it, PostgreSQL included); load average peak {watch.peak_load:.1f}, at the end"
+        f" {os.getloadavg()[0]:.1f}; memory peak per server"
+        f" {', '.join(f'{peak:.0f}' for peak in memory)} MB resident,"
+        f" {', '.join(f'{peak:.0f}' for peak in virtual)} MB virtual; server restarts"
+        f" (time or memory limits): {', '.join(str(count) for count in restarts)}"
+    )
+    print(
+        "database connections (pg_stat_activity, peak): per server "
+        + ", ".join(
+            f"{held} held / {in_use} in use at once"
+            for held, in_use in zip(watch.peak_connections, watch.peak_in_use, strict=True)
+        )
+        + f"; the database {watch.peak_total} in all"
+    )
     return throttled
 
 
 def main():
     work_dir = Path(f"/tmp/bench_multi_{os.getpid()}")
     work_dir.mkdir()
+    cases = [tuple(int(part) for part in case.split("x")) for case in CASES]
+    most = max(companies for _servers, companies in cases)
     print(f"Installing the addon on {DB} ...", flush=True)
     create_database(DB, work_dir / "install.log")
-    sandbox = SandboxProcess(work_dir / "sandbox.json", SEED, SANDBOX_CONFIG, persist=False).start()
+    max_connections = psql("postgres", "SHOW max_connections")[0][0]
+    print(f"PostgreSQL max_connections: {max_connections}; logs in {work_dir}", flush=True)
+    realms = [realm_of(number) for number in range(1, most + 1)]
+    sandbox = SandboxProcess(
+        work_dir / "sandbox.json", companies_seed(realms), sandbox_config(), persist=False
+    ).start()
     try:
-        for case in CASES:
-            servers_count, realms_count = (int(part) for part in case.split("x"))
-            run_case(servers_count, REALMS[:realms_count], sandbox, work_dir)
+        for servers_count, companies in cases:
+            run_case(servers_count, realms[:companies], sandbox, work_dir)
             # Let QuickBooks' minute window empty before the next case.
             time.sleep(MINUTE)
-        print(f"\nload average: {os.getloadavg()}")
     finally:
         sandbox.stop()
         if not os.environ.get("BENCH_KEEP_DB"):

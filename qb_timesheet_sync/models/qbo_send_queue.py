@@ -24,7 +24,11 @@ QUEUE_REFUSALS = {
 
 _logger = logging.getLogger(__name__)
 
+# The first sending lane (data/ir_cron_data.xml); the lanes are the cron jobs
+# whose code is LANE_CODE: the four installed, and any a host adds by
+# duplicating one (see QboSendQueue).
 SEND_CRON = "qb_timesheet_sync.ir_cron_qbo_send_queued"
+LANE_CODE = "model._qbo_cron_send_queued()"
 # Lines queued by an interactive send whose answer never came (no background
 # send follows them): the scheduled and real-time sends take them up, and the
 # sender looks for them in QuickBooks before sending them again
@@ -41,20 +45,32 @@ class QboSendQueue(models.AbstractModel):
     background sender writes that entry once it is queued: a send that takes
     lines over appends a detail to it instead (:meth:`_qbo_release`).
 
-    One cron (``ir_cron_qbo_send_queued``). Odoo runs a cron job in one
-    thread at a time, whatever the number of servers, so a call serves every
-    company with queued lines at the same time (up to
-    ``MAX_PARALLEL_COMPANIES``), each in a thread and a transaction of its
-    own, until its time budget is spent: each QuickBooks company has limits
-    of its own, so each can reach its own ceiling. (With one company, or in
-    tests, the call serves one company at a time: the one served least
-    recently, among those no other sender holds and that get lines through.)
-    It then reports its progress over all companies. While lines remain,
-    Odoo's cron worker calls again (up to ten calls a job, then the job is
-    rescheduled at once), and Odoo's worker model decides when and on which
-    server each call runs. A company that waits (QuickBooks out of reach,
-    its company held by an interactive send) brings the cron back a minute
-    later.
+    Sending lanes: several identical cron jobs (``ir_cron_qbo_send_queued``
+    and its siblings, the cron jobs whose code is ``LANE_CODE``), all calling
+    ``_qbo_cron_send_queued``. Odoo runs a cron job in one thread at a time,
+    whatever the number of servers, but different jobs in different cron
+    threads and servers; each lane call serves up to
+    ``COMPANIES_PER_LANE`` companies at the same time, each in a thread and
+    a transaction of its own (each QuickBooks company has limits of its
+    own, so each can reach its own ceiling). Its threads take the companies
+    with queued lines, the least recently served first, and skip those
+    another lane, server or interactive send holds (the realm lock,
+    ``qbo.sender._qbo_lock_realm``): the lanes running on any cron thread of
+    any server share the companies without a coordinator, and none is sent
+    by two at once. A run of a lane (Odoo calls it again while it reports
+    progress) ends when its time budget is spent, a quarter of the server's
+    time limit for crons, chunks shrinking near the end so that it ends on
+    time: a cron thread runs every ready job one after the other within
+    that limit, so several lanes and the other jobs fit. While lines
+    remain, the run's end wakes the lanes again, and Odoo's worker model
+    decides when and on which server each run goes.
+    A process serves no more companies at once than its database
+    connections and its memory limit allow (``db_maxconn``,
+    ``limit_memory_soft``, see ``qbo_send_queue_cron.py``).
+    Queuing wakes every lane (:meth:`_qbo_trigger_lanes`); a lane whose
+    companies wait (QuickBooks out of reach, a company held by an
+    interactive send) brings the lanes back a minute later. (In tests, a
+    call serves its companies one after the other in the cron's thread.)
     """
 
     _name = "qbo.send.queue"
@@ -143,7 +159,7 @@ class QboSendQueue(models.AbstractModel):
             }
         )
         if to_queue:
-            self.env.ref(SEND_CRON)._trigger()
+            self._qbo_trigger_lanes()
         else:
             self._qbo_finish_queue_log(log)
         return log
@@ -187,7 +203,7 @@ class QboSendQueue(models.AbstractModel):
                 ]
             )
         # The background sender counts them once this transaction is committed.
-        self.env.ref(SEND_CRON)._trigger()
+        self._qbo_trigger_lanes()
 
     @api.model
     def _qbo_queued_notification(self, logs):
@@ -214,12 +230,26 @@ class QboSendQueue(models.AbstractModel):
         )
 
     @api.model
+    def _qbo_send_lanes(self):
+        """The sending lanes: the active cron jobs that send the queue."""
+        return self.env["ir.cron"].sudo().search([("code", "=", LANE_CODE)])
+
+    @api.model
+    def _qbo_trigger_lanes(self, at=None, lanes=None):
+        """Wake every sending lane (or ``lanes``), now or ``at`` (a datetime):
+        each lane that gets a cron thread takes the companies the others do
+        not hold."""
+        for lane in self._qbo_send_lanes() if lanes is None else lanes:
+            lane._trigger(at)
+
+    @api.model
     def _qbo_wake_sender(self):
-        """Trigger the send cron when lines wait in the queue and it is not
-        already due: after a few crashes or timeouts Odoo would otherwise
-        wait for its full interval."""
-        cron = self.env.ref(SEND_CRON, raise_if_not_found=False)
-        if not cron or cron.sudo().nextcall <= fields.Datetime.now():
+        """Trigger the sending lanes that are not already due when lines wait
+        in the queue: after a few crashes or timeouts Odoo would otherwise
+        wait for their full interval."""
+        now = fields.Datetime.now()
+        lanes = self._qbo_send_lanes().filtered(lambda lane: lane.nextcall > now)
+        if not lanes:
             return
         queued = (
             self.env["account.analytic.line"]
@@ -228,11 +258,12 @@ class QboSendQueue(models.AbstractModel):
                 [("qbo_state", "=", "queued"), ("qbo_queue_log_id", "!=", False)], limit=1
             )
         )
+        if not queued:
+            return
         triggered = (
-            self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)], limit=1)
+            self.env["ir.cron.trigger"].sudo().search([("cron_id", "in", lanes.ids)]).cron_id
         )
-        if queued and not triggered:
-            cron._trigger()
+        self._qbo_trigger_lanes(lanes=lanes - triggered)
 
     # ------------------------------------------------------------------
     # Scheduled sending

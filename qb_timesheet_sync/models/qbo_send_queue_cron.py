@@ -1,17 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The cron of the background sender: it sends the queues (see
-``qbo_send_queue.py``) chunk by chunk, company by company or several at the
-same time, and keeps each background send's log up to date."""
+"""The cron of the background sender: each sending lane (see
+``qbo_send_queue.py``) sends the queues of several companies at the same
+time, chunk by chunk, and keeps each background send's log up to date."""
 
 import logging
+import resource
 import threading
 import time
+import weakref
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, config
 
-from .qbo_send_queue import SEND_CRON
+from ..qbo import limiter_for
 
 _logger = logging.getLogger(__name__)
 
@@ -21,57 +23,145 @@ _logger = logging.getLogger(__name__)
 # requests (single creates, at 10 a second) have the time they need. (With
 # 90 lines, three batches at a time took a third of each minute and left
 # 7 of the 10 places empty.) A killed worker leaves at most one chunk to
-# look for in QuickBooks; a run ends at most one chunk after its time is up
-# (300 single creates: 30 s at 10 a second).
+# look for in QuickBooks. Near the end of a run a chunk is smaller: what the
+# company takes in the time left (see _qbo_chunk_size).
 BACKGROUND_CHUNK_SIZE = 300
-# Longest run of the background sender per cron call; shorter when the
-# server's cron time limit asks (see _qbo_cron_time_budget).
+# The smallest chunk: one batch request.
+MIN_CHUNK_SIZE = 30
+# Longest run of a lane; shorter when the server's cron time limit asks (see
+# _qbo_cron_time_budget).
 BACKGROUND_MAX_SECONDS = 300
-# Companies whose queues one cron call sends at the same time, each in a
-# thread and a transaction of its own: Odoo runs a cron job in one thread at
-# a time (on all servers together), and each QuickBooks company has limits
-# of its own. Each uses up to 12 database connections (its transaction, the
-# journal, the rate window of each request in flight).
-MAX_PARALLEL_COMPANIES = 3
+# Longest wait of a run for its companies' last chunks after its time is
+# up, and the share of the cron time limit it may take: the run then ends,
+# and the chunks still under way end in their threads (none starts another).
+BACKGROUND_MAX_GRACE_SECONDS = 60
+# Companies one lane call sends at the same time, each in a thread and a
+# transaction of its own; a system parameter may change it (a host with many
+# companies and few cron threads). Four lanes are installed: with the two
+# cron threads of Odoo's default on each of two servers, up to 40 companies
+# at once, if the servers' connections allow (below).
+COMPANIES_PER_LANE = 10
+COMPANIES_PER_LANE_PARAM = "qb_timesheet_sync.companies_per_lane"
+# Database connections one company's sender holds at most at once: its
+# transaction, the journal's, and one per request in flight (10) waiting for
+# the company's rate window (models/qbo_rate_window.py).
+CONNECTIONS_PER_COMPANY = 12
+# Connections of a server's pool (db_maxconn) left to everything else: the
+# HTTP requests of a threaded server, the cron threads' own cursors, the
+# lanes' short transactions. A server sends at most
+# (db_maxconn - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY companies at
+# once, all its lanes together (Odoo's pool raises when it is full).
+CONNECTIONS_KEPT = 16
+# Threads of one company's sender: its own and one per request in flight
+# (qbo/delivery.py). Each reserves a stack (the process's stack limit,
+# 8 MiB by default) in the virtual memory Odoo measures against
+# limit_memory_soft: a server sends at most
+# (limit_memory_soft - MEMORY_KEPT) // (THREADS_PER_COMPANY x stack)
+# companies at once, or Odoo would restart it (threaded server) or recycle
+# it (cron worker) while it sends.
+THREADS_PER_COMPANY = 11
+# Virtual memory of a server left to everything but its lanes: an idle
+# threaded server measured 0.3 GiB (code, registry, malloc arenas), the rest
+# is room for its HTTP threads and caches. Ten companies added 0.9 GiB.
+MEMORY_KEPT = 768 * 1024 * 1024
 # When a run leaves lines waiting (QuickBooks unreachable, realm busy).
 BACKGROUND_RETRY_DELAY = timedelta(minutes=1)
+# Only one lane at a time closes the background sends whose lines were all
+# taken over (two would update the same logs); key of its advisory lock.
+CLOSE_LOGS_LOCK = 4739012
+
+
+class CompanySlots:
+    """Companies this process sends at the same time, all its lanes
+    together, within what its database connections and its memory limit
+    allow."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._used = 0
+        self._told = False
+
+    @staticmethod
+    def limit():
+        by_connections = (config["db_maxconn"] - CONNECTIONS_KEPT) // CONNECTIONS_PER_COMPANY
+        limit = by_connections
+        memory = config["limit_memory_soft"]
+        if memory:
+            stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+            if stack == resource.RLIM_INFINITY or stack <= 0:
+                stack = 8 * 1024 * 1024
+            limit = min(limit, (memory - MEMORY_KEPT) // (THREADS_PER_COMPANY * stack))
+        return max(1, limit)
+
+    def take(self, wanted):
+        """Take up to ``wanted`` slots; returns how many were taken."""
+        limit = self.limit()
+        with self._lock:
+            taken = max(0, min(wanted, limit - self._used))
+            self._used += taken
+            told, self._told = self._told, self._told or taken < wanted
+        if taken < wanted and not told:
+            _logger.info(
+                "QuickBooks background send: this server sends %s companies at once"
+                " (db_maxconn %s, up to %s connections a company; limit_memory_soft %s MiB);"
+                " raise db_maxconn (and limit_memory_soft) to send more at once.",
+                limit,
+                config["db_maxconn"],
+                CONNECTIONS_PER_COMPANY,
+                config["limit_memory_soft"] // (1024 * 1024),
+            )
+        return taken
+
+    def give_back(self):
+        with self._lock:
+            self._used -= 1
+
+
+COMPANY_SLOTS = CompanySlots()
+# When the runs of the lanes in this process end, by the cron worker's
+# cursor of each run (ir.cron._run_job opens one per run and calls the lane
+# again while it reports progress): a run spends its time budget once,
+# however many calls it takes.
+RUN_DEADLINES = weakref.WeakKeyDictionary()
+RUN_DEADLINES_LOCK = threading.Lock()
 
 
 class QboSendQueue(models.AbstractModel):
     _inherit = "qbo.send.queue"  # pylint: disable=unknown-option-value,consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
-    # The cron
+    # The cron of each lane
     # ------------------------------------------------------------------
     @api.model
     def _qbo_cron_send_queued(self):
-        """Cron: send the queue of one QuickBooks company (see the class)."""
-        deadline = time.monotonic() + self._qbo_cron_time_budget()
+        """Cron of each sending lane: send the queues of the companies no
+        other lane holds, several at once, until the run's time budget is
+        spent (see the class); then wake the lanes again for what is left:
+        a new run, on whichever cron thread of whichever server is free,
+        within fresh time limits."""
+        deadline, called_before = self._qbo_run_deadline()
+        if called_before and time.monotonic() >= deadline:
+            # Odoo calls again after the run's last call (which woke the
+            # lanes): the run ends here.
+            return
         # The sender works in transactions of its own.
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
             self.env(cr=cr)[self._name]._qbo_close_emptied_queue_logs()
-        done = 0
-        waiting = False
-        company_ids = self._qbo_companies_to_serve()
-        if len(company_ids) > 1 and not self.env.registry.in_test_mode():
-            outcomes = self._qbo_send_queues_in_parallel(
-                company_ids[:MAX_PARALLEL_COMPANIES], deadline
-            )
-            done = sum(settled for settled, _waiting in outcomes)
-            waiting = any(company_waiting for _settled, company_waiting in outcomes)
-            company_ids = []
-        for company_id in company_ids:
-            settled, company_waiting = self._qbo_send_queue_in_own_transaction(company_id, deadline)
-            done += settled
-            waiting = waiting or company_waiting
-            if settled or time.monotonic() >= deadline:
-                break
+        outcomes = []
+        if time.monotonic() < deadline:
+            outcomes = self._qbo_serve_lane(self._qbo_companies_to_serve(), deadline)
+        done = sum(settled for settled, _waiting in outcomes)
+        waiting = any(company_waiting for _settled, company_waiting in outcomes)
         remaining = self._qbo_queued_count()
-        if waiting and not done:
-            # QuickBooks out of reach or the company busy: the cron would see
-            # no progress and wait for its next interval, come back sooner.
-            self.env.ref(SEND_CRON)._trigger(fields.Datetime.now() + BACKGROUND_RETRY_DELAY)
+        if remaining and time.monotonic() >= deadline:
+            # The run's time is spent: the lanes come back at once, in new
+            # runs within fresh time limits.
+            self._qbo_trigger_lanes()
+        elif waiting and not done:
+            # QuickBooks out of reach or the companies busy: the cron would
+            # see no progress and wait for its next interval, come back sooner.
+            self._qbo_trigger_lanes(fields.Datetime.now() + BACKGROUND_RETRY_DELAY)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
@@ -104,46 +194,146 @@ class QboSendQueue(models.AbstractModel):
             return cr.fetchone()[0]
 
     @api.model
-    def _qbo_cron_time_budget(self):
-        """Seconds one cron call may spend sending: the cron runs up to ten
-        calls in a row, all within the server's time limit for a cron job."""
+    def _qbo_run_deadline(self):
+        """(when this run of the lane stops sending, a monotonic time: its
+        time budget after its first call, and on a threaded server early
+        enough for the cron thread's pass over the ready jobs to end within
+        the time limit; whether the run was called before). Called outside
+        the cron worker, as tests do: this call's budget."""
+        now = time.monotonic()
+        budget = self._qbo_cron_time_budget()
+        if not self.env.context.get("cron_id"):
+            return now + budget, False
+        with RUN_DEADLINES_LOCK:
+            deadline = RUN_DEADLINES.get(self.env.cr)
+            if deadline is not None:
+                return deadline, True
+            deadline = now + budget
+            limit = self._qbo_cron_time_limit()
+            # Set by Odoo's threaded server when the pass began (a cron
+            # worker process is limited the same way, but does not say).
+            pass_started = getattr(threading.current_thread(), "start_time", None)
+            if limit and pass_started:
+                pass_left = pass_started + limit - time.time()
+                deadline = min(deadline, now + pass_left - 2 * self._qbo_cron_grace())
+            RUN_DEADLINES[self.env.cr] = deadline
+            return deadline, False
+
+    @api.model
+    def _qbo_cron_time_limit(self):
+        """The server's time limit of a cron pass, in seconds (0: none)."""
         limit = config["limit_time_real_cron"]
         if limit is None or limit < 0:
             limit = config["limit_time_real"]
-        if not limit:
-            return BACKGROUND_MAX_SECONDS
-        return min(BACKGROUND_MAX_SECONDS, limit / 12)
+        return limit or 0
 
     @api.model
-    def _qbo_send_queues_in_parallel(self, company_ids, deadline):
-        """Send the queues of ``company_ids`` at the same time, each in a
-        thread and a transaction of its own (each QuickBooks company has its
-        own limits, so each can reach its own ceiling); returns the outcome
-        of each (see :meth:`_qbo_send_queue_in_own_transaction`)."""
-        outcomes = {}
+    def _qbo_cron_time_budget(self):
+        """Seconds one run of a lane may spend sending. The cron thread (or
+        worker) of a run runs every job ready at the time, one after the
+        other, within the server's time limit for crons
+        (limit_time_real_cron, else limit_time_real): a quarter of it, so
+        that two lanes (with their grace, :meth:`_qbo_cron_grace`) and the
+        other jobs fit."""
+        limit = self._qbo_cron_time_limit()
+        if not limit:
+            return BACKGROUND_MAX_SECONDS
+        return min(BACKGROUND_MAX_SECONDS, limit / 4)
+
+    @api.model
+    def _qbo_cron_grace(self):
+        """Seconds a run waits at most for its last chunks once its time is
+        up: a sixth of the cron time limit."""
+        limit = self._qbo_cron_time_limit()
+        if not limit:
+            return BACKGROUND_MAX_GRACE_SECONDS
+        return min(BACKGROUND_MAX_GRACE_SECONDS, limit / 6)
+
+    @api.model
+    def _qbo_companies_per_lane(self):
+        """Companies one lane call sends at the same time (at least one)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(COMPANIES_PER_LANE_PARAM)
+        try:
+            return max(1, int(value)) if value else COMPANIES_PER_LANE
+        except ValueError:
+            _logger.warning(
+                "System parameter %s is not a number (%r): %s companies per lane.",
+                COMPANIES_PER_LANE_PARAM,
+                value,
+                COMPANIES_PER_LANE,
+            )
+            return COMPANIES_PER_LANE
+
+    @api.model
+    def _qbo_serve_lane(self, company_ids, deadline):
+        """Send the queues of ``company_ids`` (the least recently served
+        first) until ``deadline`` (a monotonic time), with a pool of threads:
+        each takes the next company, sends its queue in a transaction of its
+        own (:meth:`_qbo_send_queue_in_own_transaction`; a company another
+        sender holds is left at once), then takes the next one. Returns the
+        outcome of each company tried, as that method does.
+
+        In tests the companies are served one after the other in the
+        calling thread (a test's cursors share one transaction)."""
+        outcomes = []
+        pending = iter(company_ids)
+        pending_lock = threading.Lock()
+
+        def serve_companies(keep_going=False):
+            while time.monotonic() < deadline:
+                with pending_lock:
+                    company_id = next(pending, None)
+                if company_id is None:
+                    return
+                try:
+                    outcome = self._qbo_send_queue_in_own_transaction(company_id, deadline)
+                except Exception:
+                    if not keep_going:
+                        raise
+                    _logger.exception("Background send of company %s failed", company_id)
+                    outcome = (0, True)
+                outcomes.append(outcome)
+
+        if not self._qbo_lane_in_threads():
+            serve_companies()
+            return outcomes
+        wanted = min(self._qbo_companies_per_lane(), len(company_ids))
+        taken = COMPANY_SLOTS.take(wanted)
         parent = threading.current_thread()
 
-        def serve(company_id):
+        def serve_in_thread():
             current = threading.current_thread()
             # What Odoo's logging and profiling read from the cron's thread.
             for name in ("dbname", "uid"):
                 if hasattr(parent, name):
                     setattr(current, name, getattr(parent, name))
             try:
-                outcomes[company_id] = self._qbo_send_queue_in_own_transaction(company_id, deadline)
-            except Exception:
-                _logger.exception("Background send of company %s failed", company_id)
-                outcomes[company_id] = (0, True)
+                serve_companies(keep_going=True)
+            finally:
+                COMPANY_SLOTS.give_back()
 
         threads = [
-            threading.Thread(target=serve, args=(company_id,), name=f"qbo-company-{company_id}")
-            for company_id in company_ids
+            threading.Thread(target=serve_in_thread, name=f"qbo-send-{number}")
+            for number in range(taken)
         ]
         for thread in threads:
             thread.start()
+        # A chunk under way when the time is up may take long (its company's
+        # minute used up, a loaded machine): past the grace, the run ends
+        # and the chunk ends in its thread, which takes no other.
+        grace = self._qbo_cron_grace()
         for thread in threads:
-            thread.join()
-        return [outcomes[company_id] for company_id in company_ids]
+            thread.join(max(0.0, deadline + grace - time.monotonic()))
+        if taken < wanted and not outcomes:
+            # The server's connections are all taken: the companies wait.
+            outcomes.append((0, True))
+        return outcomes
+
+    @api.model
+    def _qbo_lane_in_threads(self):
+        """Whether a lane serves its companies in threads of its own: not in
+        tests, whose cursors share one transaction."""
+        return not self.env.registry.in_test_mode()
 
     @api.model
     def _qbo_send_queue_in_own_transaction(self, company_id, deadline):
@@ -155,8 +345,23 @@ class QboSendQueue(models.AbstractModel):
             return env[self._name]._qbo_send_queue(company, deadline)
 
     @api.model
-    def _qbo_next_queued_chunk(self, company, exclude_ids):
-        """(log, lines): the next queued lines of ``company``, of its oldest
+    def _qbo_chunk_size(self, company, seconds):
+        """Lines of the next chunk of ``company`` when ``seconds`` are left
+        to the run: as many as its QuickBooks company takes in that time at
+        the slowest, single creates only (its batch window full), so that
+        the run ends near its deadline; at least one batch, at most
+        ``BACKGROUND_CHUNK_SIZE``."""
+        limits = limiter_for(company.sudo()._qbo_connection().realm_id)
+        per_second = (
+            limits.requests_per_minute - limits.batches_per_minute
+        ) / limits.minute_seconds
+        lines = max(MIN_CHUNK_SIZE, int(seconds * per_second))
+        return min(BACKGROUND_CHUNK_SIZE, lines)
+
+    @api.model
+    def _qbo_next_queued_chunk(self, company, exclude_ids, size=None):
+        """(log, lines): the next queued lines of ``company`` (at most
+        ``size``, by default ``BACKGROUND_CHUNK_SIZE``), of its oldest
         background send, the oldest first (by date, then id: after an outage
         the backlog reaches QuickBooks in the order it was worked), locked
         for this transaction; lines locked by another transaction and
@@ -181,7 +386,7 @@ class QboSendQueue(models.AbstractModel):
                 """,
                 company=company.id,
                 exclude=list(exclude_ids),
-                limit=BACKGROUND_CHUNK_SIZE,
+                limit=size or BACKGROUND_CHUNK_SIZE,
             ),
             # A serialization failure is expected (and retried): not an error to log.
             log_exceptions=False,
@@ -237,7 +442,11 @@ class QboSendQueue(models.AbstractModel):
     def _qbo_close_emptied_queue_logs(self):
         """Count and close the background sends whose last queued lines
         other sends took over (see ``_qbo_release``): their sender had
-        nothing left to send, so it did not close them."""
+        nothing left to send, so it did not close them. One lane at a time
+        (two would update the same logs): the others leave it to that one."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [CLOSE_LOGS_LOCK])
+        if not self.env.cr.fetchone()[0]:
+            return
         self.env["account.analytic.line"].flush_model(["qbo_queue_log_id", "qbo_state"])
         self.env["qbo.sync.log"].flush_model(["operation", "state"])
         self.env.cr.execute(

@@ -103,7 +103,7 @@ class QboSendQueue(models.AbstractModel):
                     if time.monotonic() >= deadline or sender._qbo_realm_wanted(company):
                         taking, run.waiting = False, True
                     else:
-                        taking = run.take_chunk(max_in_flight)
+                        taking = run.take_chunk(max_in_flight, deadline)
                 if run.delivery and run.delivery.outstanding():
                     # Not longer than a request may last, so that a stop is seen.
                     for result in run.delivery.next_results(timeout=1.0):
@@ -141,14 +141,16 @@ class _Run:
             return True
         return lookahead > 0 and self.delivery is not None and self.delivery.waiting() < lookahead
 
-    def take_chunk(self, max_in_flight):
-        """Take the next queued lines and hand their requests to the
-        delivery; returns whether there may be more to take."""
+    def take_chunk(self, max_in_flight, deadline):
+        """Take the next queued lines (fewer near ``deadline``, see
+        ``_qbo_chunk_size``) and hand their requests to the delivery;
+        returns whether there may be more to take."""
         cr = self.env.cr
         self.commit()
         while True:
             try:
-                log, lines = self.queue._qbo_next_queued_chunk(self.company, self.tried_ids)
+                size = self.queue._qbo_chunk_size(self.company, deadline - time.monotonic())
+                log, lines = self.queue._qbo_next_queued_chunk(self.company, self.tried_ids, size)
                 if not lines:
                     return False
                 self.tried_ids.update(lines.ids)

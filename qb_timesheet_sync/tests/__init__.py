@@ -24,6 +24,7 @@ from . import (
     test_security_rpc_state,
     test_send,
     test_send_background,
+    test_send_lanes,
     test_send_overlap,
     test_security,
     test_send_realtime,

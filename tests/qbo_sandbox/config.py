@@ -119,6 +119,10 @@ class SandboxConfig:
                     "refuse_time_activity_fields maps a field to 2010, 2500 or 6000, "
                     f"not {field!r}: {code!r}"
                 )
+        if min(self.latency_ms, self.batch_latency_ms, self.latency_jitter_ms) < 0:
+            raise ValueError(
+                "latency_ms, batch_latency_ms and latency_jitter_ms must not be negative"
+            )
         if self.max_query_in_ids < 0 or self.max_query_chars < 0:
             raise ValueError("max_query_in_ids and max_query_chars must be 0 (no limit) or more")
         for name in RATE_FIELDS:

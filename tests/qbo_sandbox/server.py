@@ -169,9 +169,15 @@ class SandboxServer:
         with self._random_lock:
             return self._random.random() < rate
 
-    def uniform(self, low, high):
-        with self._random_lock:
-            return self._random.uniform(low, high)
+    def delay_ms(self, kind, config=None):
+        """QuickBooks' processing time of an API call of ``kind``: the
+        latency, the batch latency for a batch, and a random jitter."""
+        config = config or self.config
+        delay = config.latency_ms + (config.batch_latency_ms if kind == "batch" else 0)
+        if config.latency_jitter_ms > 0:
+            with self._random_lock:
+                delay += self._random.uniform(0, config.latency_jitter_ms)
+        return delay
 
     def stats(self):
         with self.state.lock:
@@ -408,9 +414,7 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
         """
         request_id = self.params.get("requestid")
         mode = config.requestid_mode
-        delay_ms = config.latency_ms + (config.batch_latency_ms if kind == "batch" else 0)
-        if config.latency_jitter_ms:
-            delay_ms += self.sandbox.uniform(0, config.latency_jitter_ms)
+        delay_ms = self.sandbox.delay_ms(kind, config)
         if not request_id or mode == "ignore":
             return self._execute(method, realm_id, segments, delay_ms)
         limit = BATCH_REQUEST_ID_MAX if kind == "batch" else REQUEST_ID_MAX

@@ -3,6 +3,8 @@
 import concurrent.futures
 import time
 
+import pytest
+
 from tests.qbo_sandbox.testing import DEMO_REALM_ID, api
 
 OTHER_REALM = {"realms": [{"realm_id": "123146000000001", "company_name": "Other Co"}]}
@@ -94,12 +96,19 @@ def test_busy_seconds_add_up_the_requests_in_flight(sandbox, sandbox_api):
     assert busy >= 4 * 0.3
 
 
-def test_latency_jitter_adds_a_random_extra(sandbox, sandbox_api):
-    sandbox.configure(latency_ms=0, latency_jitter_ms=400, random_seed=7)
-    timings = []
-    for _ in range(6):
-        started = time.monotonic()
-        assert sandbox_api.get("preferences").status_code == 200
-        timings.append(time.monotonic() - started)
-    # Each request waits its own draw in [0, 0.4 s] (seeded: six different ones).
-    assert max(timings) - min(timings) > 0.02
+
+def test_latency_jitter_is_a_random_extra_on_every_call(sandbox, sandbox_api):
+    sandbox.configure(latency_ms=10, batch_latency_ms=20, latency_jitter_ms=50, random_seed=3)
+    singles = [sandbox.delay_ms("query") for _ in range(200)]
+    batches = [sandbox.delay_ms("batch") for _ in range(200)]
+    assert all(10 <= delay <= 60 for delay in singles)
+    assert all(30 <= delay <= 80 for delay in batches)
+    assert len(set(singles)) > 100, "a random extra, not a constant"
+    sandbox.configure(random_seed=3)
+    assert [sandbox.delay_ms("query") for _ in range(200)] == singles, "reproducible"
+    # A call waits at least its latency (only a lower bound: the machine may be slow).
+    started = time.monotonic()
+    assert sandbox_api.get("preferences").status_code == 200
+    assert time.monotonic() - started >= 0.01
+    with pytest.raises(ValueError):
+        sandbox.configure(latency_jitter_ms=-1)

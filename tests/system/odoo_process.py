@@ -146,11 +146,12 @@ def odoo_shell(db_name, script, timeout=START_TIMEOUT):
 
 class OdooServer:
     """``odoo-bin`` serving one database, with ``cron_threads`` cron threads
-    (one by default)."""
+    (one by default) and ``options``, more options of ``odoo-bin``."""
 
-    def __init__(self, db_name, realm_id, minute_seconds, log_path, cron_threads=1):
+    def __init__(self, db_name, realm_id, minute_seconds, log_path, cron_threads=1, options=()):
         self.db_name = db_name
         self.cron_threads = cron_threads
+        self.options = list(options)
         self.realm_id = realm_id
         self.minute_seconds = minute_seconds
         self.log_path = log_path
@@ -174,6 +175,7 @@ class OdooServer:
                 "--workers=0",
                 f"--max-cron-threads={self.cron_threads}",
                 f"--logfile={self.log_path}",
+                *self.options,
             ],
             env=odoo_env(),
         )
