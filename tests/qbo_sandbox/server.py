@@ -374,6 +374,9 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
             self._inject_server_error(realm_id)
             return
         status, text = self._run_once(method, realm_id, segments, kind, config)
+        # QuickBooks commits before it answers, however late the answer: a
+        # sandbox killed while the answer waits has saved the work.
+        self.sandbox.persist()
         if config.slow_after_commit_ms and self.sandbox.chance(config.slow_rate):
             # The work is done; the answer comes late ("saved in QuickBooks, client timed out").
             self.state.count("injected_faults", "slow")
@@ -409,7 +412,9 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
 
         In replay mode the first response is stored per company and sent back for every
         repeat, whatever the repeat's body (Intuit does not say; QBO keys on the id,
-        docs/ASSUMPTIONS.md#requestid-idempotency).
+        docs/ASSUMPTIONS.md#requestid-idempotency). It is stored with what the
+        request changed, in one hold of the state's lock (see :meth:`_execute`), so
+        a sandbox killed and restarted replays every write it saved.
         A repeat that arrives while the first is still running waits for it.
         """
         request_id = self.params.get("requestid")
@@ -442,17 +447,17 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
                 return first["status"], first["body"]
             return self._execute(method, realm_id, segments, delay_ms)
         try:
-            status, text = self._execute(method, realm_id, segments, delay_ms)
-            with self.state.lock:
-                realm.request_log[request_id] = {"status": status, "body": text}
-                self.state.changed()
-            return status, text
+            return self._execute(method, realm_id, segments, delay_ms, request_id)
         finally:
             with self.state.lock:
                 self.sandbox.pending_requests.pop(key, None)
             done.set()
 
-    def _execute(self, method, realm_id, segments, delay_ms):
+    def _execute(self, method, realm_id, segments, delay_ms, request_id=None):
+        """(status, text) of the request, done under the state's lock; with
+        ``request_id``, the answer is remembered for its repeats in the same
+        hold of the lock, so that a save (which holds it too) never keeps the
+        records a request made without its requestid, nor the reverse."""
         # The latency stands for QuickBooks' processing time, so a repeated requestid
         # arriving meanwhile finds the first request still running.
         if delay_ms:
@@ -472,8 +477,13 @@ class _Handler(OAuthRoutes, AdminRoutes, http.server.BaseHTTPRequestHandler):
                     config=self.sandbox.config,
                 )
             except faults.QboFault as fault:
-                return fault.status, json.dumps(fault.body(realm.envelope_time()))
-            return 200, json.dumps(answer)
+                status, text = fault.status, json.dumps(fault.body(realm.envelope_time()))
+            else:
+                status, text = 200, json.dumps(answer)
+            if request_id is not None:
+                realm.request_log[request_id] = {"status": status, "body": text}
+                self.state.changed()
+            return status, text
 
     def _fault_text(self, realm_id, fault):
         with self.state.lock:

@@ -41,6 +41,20 @@ def test_a_deleted_time_activity_leaves_the_query_answers(sandbox_api, people):
     assert fault_code(sandbox_api.read("TimeActivity", gone["Id"])) == "610"
 
 
+def test_the_id_of_a_deleted_time_activity_is_never_given_again(sandbox_api, people):
+    """docs/ASSUMPTIONS.md#ids-never-reused: the time activity made after a
+    delete has an id of its own, above every earlier one."""
+    first = sandbox_api.create("TimeActivity", time_activity(people)).json()["TimeActivity"]
+    last = sandbox_api.create("TimeActivity", time_activity(people)).json()["TimeActivity"]
+    sandbox_api.post(
+        "timeactivity",
+        json={"Id": last["Id"], "SyncToken": last["SyncToken"]},
+        params={"operation": "delete"},
+    )
+    after = sandbox_api.create("TimeActivity", time_activity(people)).json()["TimeActivity"]
+    assert int(after["Id"]) > int(last["Id"]) > int(first["Id"])
+
+
 def test_a_description_of_4000_characters_outside_the_bmp_is_taken(sandbox_api, people):
     """docs/ASSUMPTIONS.md#description-max: the 4,000 are characters (the
     sandbox's reading), so 4,000 emoji (8,000 UTF-16 units) are accepted and

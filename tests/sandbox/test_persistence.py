@@ -3,6 +3,7 @@
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import urllib.parse
 import requests
 
 from tests.qbo_sandbox import DEMO_REALM_ID, SandboxConfig, SandboxServer, load_demo_seed
+from tests.qbo_sandbox.server import _Handler
 from tests.qbo_sandbox.testing import TIMEOUT, SandboxApi, refresh_token_request, sandbox_token
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,6 +52,49 @@ def test_state_file_round_trip(tmp_path):
         assert int(new_id) > int(created.json()["Customer"]["Id"])
     finally:
         second.stop()
+
+
+def test_a_write_saved_before_its_answer_keeps_its_requestid(tmp_path, monkeypatch):
+    """Any request may save the state the moment another one's write is done
+    (each saves after its own work). What is saved then holds the write's
+    requestid with its records: QuickBooks killed before answering and
+    restarted replays the write instead of doing it again."""
+    state_file = tmp_path / "sandbox.json"
+    at_kill = tmp_path / "at-kill.json"
+    execute = _Handler._execute
+
+    def execute_then_save(handler, *args, **kwargs):
+        answer = execute(handler, *args, **kwargs)
+        handler.sandbox.persist()
+        # What a kill at this moment leaves on disk.
+        shutil.copy(state_file, at_kill)
+        return answer
+
+    monkeypatch.setattr(_Handler, "_execute", execute_then_save)
+    first = SandboxServer(
+        SandboxConfig(auto_approve=True, seed=load_demo_seed(), state_file=str(state_file))
+    ).start()
+    try:
+        access_token, _refresh = sandbox_token(first)
+        api = SandboxApi(first, DEMO_REALM_ID, access_token)
+        created = api.create("Customer", {"DisplayName": "Saved Unanswered"}, requestid="k-1")
+        assert created.status_code == 200
+    finally:
+        first.stop()
+    monkeypatch.undo()
+
+    restarted = SandboxServer(SandboxConfig(state_file=str(at_kill))).start()
+    try:
+        api = SandboxApi(restarted, DEMO_REALM_ID, access_token)
+        replay = api.create("Customer", {"DisplayName": "Saved Unanswered"}, requestid="k-1")
+        assert replay.json() == created.json()
+        names = [
+            record["DisplayName"] for record in restarted.state.records(DEMO_REALM_ID, "Customer")
+        ]
+        assert names.count("Saved Unanswered") == 1
+        assert restarted.stats()["requestid_replays"] == 1
+    finally:
+        restarted.stop()
 
 
 def _start_cli(*args):

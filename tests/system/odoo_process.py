@@ -257,6 +257,13 @@ class SandboxProcess:
         ).raise_for_status()
         return self
 
+    def configure(self, **changes):
+        """Change the running sandbox's configuration (until it restarts:
+        a restart gives it the configuration it was created with)."""
+        requests.post(
+            f"{self.url}/_sandbox/config", json=changes, timeout=REQUEST_TIMEOUT
+        ).raise_for_status()
+
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=REQUEST_TIMEOUT)

@@ -1,6 +1,7 @@
 """Background sending survives a killed Odoo worker and a restarted
 QuickBooks: every line ends *sent* exactly once, or *error* with a reason."""
 
+import itertools
 import time
 
 import pytest
@@ -16,7 +17,6 @@ from .odoo_process import (
     wait_for,
 )
 
-REALM = "9130350000000055"
 EMPLOYEE_ID, CUSTOMER_ID = "55", "21"
 LINE_COUNT = 2000
 # QuickBooks' limits on a 3-second "minute": 2,000 lines take about 6 s.
@@ -24,16 +24,31 @@ MINUTE_SECONDS = 3.0
 # Bound of the wait for a whole queue to be sent: generous, since only a
 # broken run comes near it (the speed is the benchmark's business).
 SEND_TIMEOUT = 900
-SEED = {
-    "realms": [
-        {
-            "realm_id": REALM,
-            "company_name": "System Test Company",
-            "Employee": [{"Id": EMPLOYEE_ID, "GivenName": "Emily", "FamilyName": "Platt"}],
-            "Customer": [{"Id": CUSTOMER_ID, "DisplayName": "Cool Cars"}],
-        }
-    ]
-}
+# Each test connects a new QuickBooks company, whose realm id is its own
+# (docs/ASSUMPTIONS.md#ids-never-reused): the tests share one database, and
+# each new sandbox numbers its time activities from the same start, so under
+# one realm id the lines of an earlier test would hold the ids of this test's
+# time activities, and the search for an interrupted send's time activities
+# would take them for other lines'.
+_REALM_NUMBERS = itertools.count(55)
+
+
+def new_realm_id():
+    return f"9130350{next(_REALM_NUMBERS):09d}"
+
+
+def seed(realm_id):
+    return {
+        "realms": [
+            {
+                "realm_id": realm_id,
+                "company_name": "System Test Company",
+                "Employee": [{"Id": EMPLOYEE_ID, "GivenName": "Emily", "FamilyName": "Platt"}],
+                "Customer": [{"Id": CUSTOMER_ID, "DisplayName": "Cool Cars"}],
+            }
+        ]
+    }
+
 
 # Run in odoo-bin shell: connect the company to the sandbox (as the browser
 # would), map an employee and a project, and queue LINE_COUNT new lines for
@@ -82,10 +97,15 @@ print("QUEUE_LOG", log.id)
 
 
 @pytest.fixture
-def sandbox(tmp_path):
+def realm_id():
+    return new_realm_id()
+
+
+@pytest.fixture
+def sandbox(tmp_path, realm_id):
     process = SandboxProcess(
         tmp_path / "sandbox.json",
-        SEED,
+        seed(realm_id),
         {
             "minute_seconds": MINUTE_SECONDS,
             "latency_ms": 5,
@@ -100,22 +120,22 @@ def sandbox(tmp_path):
 
 
 @pytest.fixture
-def odoo(odoo_database, tmp_path):
-    server = OdooServer(odoo_database, REALM, MINUTE_SECONDS, tmp_path / "odoo.log")
+def odoo(odoo_database, tmp_path, realm_id):
+    server = OdooServer(odoo_database, realm_id, MINUTE_SECONDS, tmp_path / "odoo.log")
     yield server
     server.stop()
 
 
-def queue_lines(odoo_database, sandbox, count=LINE_COUNT):
-    """Queue ``count`` lines for the background sender; returns the id of
-    the send's sync log."""
+def queue_lines(odoo_database, sandbox, realm_id, count=LINE_COUNT):
+    """Queue ``count`` lines for the background sender of the company
+    connected to ``realm_id``; returns the id of the send's sync log."""
     output = odoo_shell(
         odoo_database,
         SETUP_SCRIPT.format(
             url=sandbox.url,
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
-            realm=REALM,
+            realm=realm_id,
             employee_id=EMPLOYEE_ID,
             customer_id=CUSTOMER_ID,
             count=count,
@@ -142,14 +162,14 @@ def wait_until_sent(odoo, log_id, timeout):
     wait_for(nothing_queued, timeout, "every queued line to be sent", interval=2)
 
 
-def assert_each_line_sent_once(db_name, log_id, sandbox):
+def assert_each_line_sent_once(db_name, log_id, sandbox, realm_id):
     rows = psql(
         db_name,
         "SELECT id, qbo_state, coalesce(qbo_time_activity_id, ''), coalesce(qbo_last_error, '')"
         f" FROM account_analytic_line WHERE qbo_queue_log_id = {log_id}",
     )
     assert len(rows) == LINE_COUNT
-    activity_ids = [activity["Id"] for activity in sandbox.time_activities(REALM)]
+    activity_ids = [activity["Id"] for activity in sandbox.time_activities(realm_id)]
     assert len(activity_ids) == len(set(activity_ids))
     sent = {line_id: activity_id for line_id, state, activity_id, _error in rows if state == "sent"}
     failed = [(line_id, error) for line_id, state, _id, error in rows if state == "error"]
@@ -168,7 +188,7 @@ def assert_each_line_sent_once(db_name, log_id, sandbox):
 def start_send_and_wait_until_under_way(odoo_database, sandbox, odoo):
     """Start Odoo, queue the lines and return once 300 of them are sent."""
     odoo.start()
-    log_id = queue_lines(odoo_database, sandbox)
+    log_id = queue_lines(odoo_database, sandbox, odoo.realm_id)
     odoo.wake_cron()
     wait_for(
         lambda: count_in_state(odoo_database, log_id, "sent") >= 300,
@@ -188,8 +208,8 @@ def test_odoo_worker_killed_mid_send_then_restarted(odoo_database, sandbox, odoo
     odoo.start()
     odoo.wake_cron()
     wait_until_sent(odoo, log_id, SEND_TIMEOUT)
-    assert_each_line_sent_once(odoo_database, log_id, sandbox)
-    assert len(sandbox.time_activities(REALM)) == LINE_COUNT
+    assert_each_line_sent_once(odoo_database, log_id, sandbox, odoo.realm_id)
+    assert len(sandbox.time_activities(odoo.realm_id)) == LINE_COUNT
 
 
 def test_quickbooks_restarted_mid_send(odoo_database, sandbox, odoo):
@@ -201,6 +221,32 @@ def test_quickbooks_restarted_mid_send(odoo_database, sandbox, odoo):
     time.sleep(1)
     sandbox.start()
     wait_until_sent(odoo, log_id, SEND_TIMEOUT)
-    assert_each_line_sent_once(odoo_database, log_id, sandbox)
+    assert_each_line_sent_once(odoo_database, log_id, sandbox, odoo.realm_id)
     stats = sandbox.stats()
     assert stats["requests"].get("batch"), "the send went on after the restart"
+
+
+def test_quickbooks_killed_after_saving_before_answering(odoo_database, sandbox, odoo):
+    """The narrowest window of a restart: QuickBooks saved time activities
+    and died before its answers left. The send looks for them after the
+    restart and sends none of them again."""
+    log_id = start_send_and_wait_until_under_way(odoo_database, sandbox, odoo)
+    # From now on QuickBooks saves each request and holds its answer back.
+    sandbox.configure(slow_after_commit_ms=600_000, slow_rate=1.0)
+    wait_for(
+        lambda: sandbox.stats()["injected_faults"]["slow"],
+        START_TIMEOUT,
+        "a request saved and its answer held back",
+        interval=0.05,
+    )
+    sandbox.kill()
+    time.sleep(1)
+    sandbox.start()
+    wait_until_sent(odoo, log_id, SEND_TIMEOUT)
+    assert_each_line_sent_once(odoo_database, log_id, sandbox, odoo.realm_id)
+    found = psql(
+        odoo_database,
+        "SELECT count(*) FROM qbo_sync_log_line"
+        f" WHERE log_id = {log_id} AND message LIKE 'Found in QuickBooks as time activity%'",
+    )
+    assert int(found[0][0]) > 0, "the lines QuickBooks saved unanswered were found there"

@@ -14,7 +14,7 @@ from .odoo_process import (
     psql,
     wait_for,
 )
-from .test_send_faults import CUSTOMER_ID, EMPLOYEE_ID, REALM, SEED, SETUP_SCRIPT
+from .test_send_faults import CUSTOMER_ID, EMPLOYEE_ID, SETUP_SCRIPT, new_realm_id, seed
 
 LINE_COUNT = 2500
 # QuickBooks' own minute: the background send lasts well over a minute, time
@@ -45,9 +45,10 @@ print("MANAGER", len(lines), len(tries), notification["params"]["type"])
 
 
 def test_a_manager_sends_lines_a_background_run_is_working_through(odoo_database, tmp_path):
+    realm_id = new_realm_id()
     sandbox = SandboxProcess(
         tmp_path / "sandbox.json",
-        SEED,
+        seed(realm_id),
         {
             "minute_seconds": MINUTE_SECONDS,
             "latency_ms": 5,
@@ -55,7 +56,7 @@ def test_a_manager_sends_lines_a_background_run_is_working_through(odoo_database
             "requestid_mode": "ignore",
         },
     ).start()
-    odoo = OdooServer(odoo_database, REALM, MINUTE_SECONDS, tmp_path / "odoo.log")
+    odoo = OdooServer(odoo_database, realm_id, MINUTE_SECONDS, tmp_path / "odoo.log")
     try:
         odoo.start()
         output = odoo_shell(
@@ -64,7 +65,7 @@ def test_a_manager_sends_lines_a_background_run_is_working_through(odoo_database
                 url=sandbox.url,
                 client_id=CLIENT_ID,
                 client_secret=CLIENT_SECRET,
-                realm=REALM,
+                realm=realm_id,
                 employee_id=EMPLOYEE_ID,
                 customer_id=CUSTOMER_ID,
                 count=LINE_COUNT,
@@ -82,7 +83,9 @@ def test_a_manager_sends_lines_a_background_run_is_working_through(odoo_database
         )
         manager = odoo_shell(
             odoo_database,
-            MANAGER_SCRIPT.format(realm=REALM, minute=MINUTE_SECONDS, log_id=log_id, count=TAKEN),
+            MANAGER_SCRIPT.format(
+                realm=realm_id, minute=MINUTE_SECONDS, log_id=log_id, count=TAKEN
+            ),
             timeout=SEND_TIMEOUT,
         )
         taken, tries, outcome = manager.split("MANAGER")[1].split()[:3]
@@ -105,7 +108,7 @@ def test_a_manager_sends_lines_a_background_run_is_working_through(odoo_database
             f" WHERE id BETWEEN {first_id} AND {last_id}",
         )
         assert {state for state, _activity in rows} == {"sent"}
-        activity_ids = [activity["Id"] for activity in sandbox.time_activities(REALM)]
+        activity_ids = [activity["Id"] for activity in sandbox.time_activities(realm_id)]
         assert len(activity_ids) == LINE_COUNT, "one time activity per line, none twice"
         assert {activity for _state, activity in rows} == set(activity_ids)
         # Both sync logs add up: the background send counts what it sent and

@@ -11,32 +11,33 @@ from .odoo_process import (
 )
 from .test_send_faults import (
     MINUTE_SECONDS,
-    REALM,
-    SEED,
     SEND_TIMEOUT,
     count_in_state,
+    new_realm_id,
     queue_lines,
+    seed,
 )
 
 LINE_COUNT = 600
 
 
 def test_two_servers_send_one_queue_exactly_once(odoo_database, tmp_path):
+    realm_id = new_realm_id()
     sandbox = SandboxProcess(
         tmp_path / "sandbox.json",
-        SEED,
+        seed(realm_id),
         {"minute_seconds": MINUTE_SECONDS, "latency_ms": 5, "batch_latency_ms": 30},
     ).start()
     servers = [
         OdooServer(
-            odoo_database, REALM, MINUTE_SECONDS, tmp_path / f"odoo-{number}.log", cron_threads=2
+            odoo_database, realm_id, MINUTE_SECONDS, tmp_path / f"odoo-{number}.log", cron_threads=2
         )
         for number in range(2)
     ]
     try:
         for server in servers:
             server.start()
-        log_id = queue_lines(odoo_database, sandbox, count=LINE_COUNT)
+        log_id = queue_lines(odoo_database, sandbox, realm_id, count=LINE_COUNT)
 
         def nothing_queued():
             for server in servers:
@@ -49,7 +50,7 @@ def test_two_servers_send_one_queue_exactly_once(odoo_database, tmp_path):
             "SELECT qbo_state, coalesce(qbo_time_activity_id, '') FROM account_analytic_line"
             f" WHERE qbo_queue_log_id = {log_id}",
         )
-        activity_ids = [activity["Id"] for activity in sandbox.time_activities(REALM)]
+        activity_ids = [activity["Id"] for activity in sandbox.time_activities(realm_id)]
         stats = sandbox.stats()
     finally:
         for server in servers:
