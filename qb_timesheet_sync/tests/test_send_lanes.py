@@ -18,6 +18,7 @@ from odoo.tools import config
 
 from ..models import qbo_connection as connection_module
 from ..models import qbo_send_queue_cron as queue_module
+from ..models import qbo_send_queue_pipeline as pipeline_module
 from ..models import qbo_sender as sender_module
 from ..qbo import RealmRateLimiter
 from .common import REALM_B, qbo_write
@@ -385,7 +386,11 @@ class TestSendLanes(QboSendCase):
         five_lines_a_chunk = patch.object(
             queue_class, "_qbo_chunk_size", lambda model, company, seconds: 5
         )
-        with patch.object(queue_module, "time", fake_time), five_lines_a_chunk:
+        with (
+            patch.object(queue_module, "time", fake_time),
+            patch.object(pipeline_module, "time", fake_time),
+            five_lines_a_chunk,
+        ):
             with patch.object(queue_class, "_qbo_update_queue_log", update_then_time_is_up):
                 progress = self.run_lane(lane)
             self.assertRecordValues(progress, [{"done": 5, "remaining": 7}])

@@ -96,7 +96,6 @@ def test_busy_seconds_add_up_the_requests_in_flight(sandbox, sandbox_api):
     assert busy >= 4 * 0.3
 
 
-
 def test_latency_jitter_is_a_random_extra_on_every_call(sandbox, sandbox_api):
     sandbox.configure(latency_ms=10, batch_latency_ms=20, latency_jitter_ms=50, random_seed=3)
     singles = [sandbox.delay_ms("query") for _ in range(200)]
