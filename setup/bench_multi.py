@@ -259,6 +259,12 @@ def run_case(servers_count, realms, sandbox, work_dir):
     singles = after["requests"].get("entity_write", 0) - stats_before["requests"].get(
         "entity_write", 0
     )
+    reads = {
+        kind: count - stats_before["requests"].get(kind, 0)
+        for kind, count in after["requests"].items()
+        if kind not in ("batch", "entity_write", "admin")
+        and count > stats_before["requests"].get(kind, 0)
+    }
     total = LINES * len(realms)
     busy = (machine_after[0] - machine_before[0]) / elapsed
     cores = os.cpu_count()
@@ -270,7 +276,7 @@ def run_case(servers_count, realms, sandbox, work_dir):
     print(
         f"answers 429 at the sandbox: {throttled}; exactly once: {'yes' if exactly_once else 'NO'};"
         f" {batches} batch requests, {singles} single creates; metered (CorePlus) calls:"
-        f" {metered}"
+        f" {metered}; other requests the sandbox received meanwhile: {reads or 'none'}"
     )
     print(
         f"CPU: servers {cpu * 1000 / total:.2f} ms per line ({cpu / elapsed:.2f} cores),"
