@@ -65,7 +65,7 @@ CEILING = 40 * 30 + (500 - 40)
 # Connections a company's sender holds at most, and those a server keeps for
 # the rest (models/qbo_send_queue_cron.py): "auto" sizes db_maxconn for the
 # server's share of the companies.
-CONNECTIONS_PER_COMPANY, CONNECTIONS_KEPT = 12, 16
+CONNECTIONS_PER_COMPANY, CONNECTIONS_KEPT = 13, 16
 
 
 def sandbox_config():

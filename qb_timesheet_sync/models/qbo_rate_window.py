@@ -11,10 +11,8 @@ a handover between workers finds the window where the last one left it, so it
 never bursts into a 429.
 """
 
-import collections
 import json
 import logging
-import threading
 import time
 from contextlib import contextmanager
 
@@ -37,11 +35,6 @@ MAX_LEASE_SECONDS = 60.0
 # How often a request waiting for an in-flight place looks again, in
 # "seconds" of the limiter (a tenth of a second in production).
 IN_FLIGHT_POLL = 0.1
-# The place in flight of a request that ended is handed to the next request
-# of the same process that starts within this long (in "seconds" of the
-# limiter), in the transaction that records that start: while a send goes
-# on, one transaction a request instead of two. Given back otherwise.
-HANDOVER_SECONDS = 0.05
 
 
 class QboRateWindow(models.Model):
@@ -76,8 +69,6 @@ class QboRateWindow(models.Model):
             realm_id,
             local_limiter,
             lease_seconds=timeout,
-            # A test's cursors belong to its thread: given back at once.
-            hand_over=not self.env.registry.in_test_mode(),
         )
 
 
@@ -87,9 +78,7 @@ class SharedRealmRateLimiter:
     the window lives in the ``qbo_rate_window`` row of the realm.
 
     ``cursor_factory()`` returns a new cursor (its own transaction, committed
-    when its ``with`` block ends); ``sleep`` can be replaced by a fake; with
-    ``hand_over``, the place in flight of an ended request goes to the next
-    request of this process (``HANDOVER_SECONDS``).
+    when its ``with`` block ends); ``sleep`` can be replaced by a fake.
     """
 
     def __init__(
@@ -99,7 +88,6 @@ class SharedRealmRateLimiter:
         local,
         lease_seconds=MAX_LEASE_SECONDS,
         sleep=None,
-        hand_over=False,
     ):
         self.realm_id = str(realm_id)
         self.local = local
@@ -108,8 +96,6 @@ class SharedRealmRateLimiter:
         self._cursor_factory = cursor_factory
         self._sleep = sleep or time.sleep
         self._batches_full_until = 0.0  # see batch_room
-        # Every limiter of the realm in this process shares its ended leases.
-        self._ended = _ended_leases(self.realm_id, local, cursor_factory) if hand_over else None
 
     def __repr__(self):
         return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"
@@ -123,10 +109,7 @@ class SharedRealmRateLimiter:
             try:
                 yield
             finally:
-                if self._ended is None:
-                    self._give_back([lease])
-                else:
-                    self._ended.put(lease, self._give_back)
+                self._give_back(lease)
 
     def pause_for(self, seconds):
         """Hold back every request of this realm, from every process, for ``seconds``."""
@@ -162,15 +145,10 @@ class SharedRealmRateLimiter:
         return room
 
     def _take_turn(self, is_batch):
-        """Record this request in the window when it may go; returns its
-        lease (which replaces the lease of an ended request of this process,
-        when there is one)."""
+        """Record this request in the window when it may go; returns its lease."""
         while True:
-            ended = self._ended.take() if self._ended else None
             with self._write_cursor() as cr:
                 now, window = self._lock_window(cr)
-                if ended is not None and ended in window["leases"]:
-                    window["leases"].remove(ended)
                 wait = self._wait_needed(window, now, is_batch)
                 if wait <= 0:
                     lease = now + self.lease_seconds
@@ -180,8 +158,6 @@ class SharedRealmRateLimiter:
                     window["leases"].append(lease)
                     self._save(cr, window)
                     return lease
-            if ended is not None:
-                self._ended.put(ended, self._give_back)
             self._sleep(wait)
 
     def _wait_needed(self, window, now, is_batch):
@@ -199,16 +175,15 @@ class SharedRealmRateLimiter:
             wait = min(IN_FLIGHT_POLL * limits.second_seconds, min(window["leases"]) - now)
         return wait
 
-    def _give_back(self, leases):
+    def _give_back(self, lease):
         try:
             with self._write_cursor() as cr:
                 _now, window = self._lock_window(cr)
-                kept = [lease for lease in window["leases"] if lease not in leases]
-                if len(kept) != len(window["leases"]):
-                    window["leases"] = kept
+                if lease in window["leases"]:
+                    window["leases"].remove(lease)
                     self._save(cr, window)
         except psycopg2.Error as error:
-            # The leases run out on their own; the requests themselves went well.
+            # The lease runs out on its own; the request itself went well.
             _logger.info("QuickBooks rate window of %s not updated: %s", self.realm_id, error)
 
     def _window_cursor(self):
@@ -280,60 +255,3 @@ class SharedRealmRateLimiter:
                 self.realm_id,
             ],
         )
-
-
-class _EndedLeases:
-    """The leases of the ended requests of one realm in this process, kept
-    ``HANDOVER_SECONDS`` for the next request (:meth:`take`), then given
-    back by a thread of their own."""
-
-    def __init__(self, second_seconds):
-        self.delay = HANDOVER_SECONDS * second_seconds
-        self._lock = threading.Lock()
-        self._leases = collections.deque()  # (lease, when it ended, give back)
-        self._reaper = None
-
-    def put(self, lease, give_back):
-        with self._lock:
-            self._leases.append((lease, time.monotonic(), give_back))
-            if self._reaper is None:
-                self._reaper = threading.Thread(
-                    target=self._reap, name="qbo-rate-window-leases", daemon=True
-                )
-                self._reaper.start()
-
-    def take(self):
-        """The lease of the latest ended request, no longer kept (None if none)."""
-        with self._lock:
-            return self._leases.pop()[0] if self._leases else None
-
-    def _reap(self):
-        while True:
-            with self._lock:
-                if not self._leases:
-                    self._reaper = None
-                    return
-                oldest = self._leases[0][1]
-                due = []
-                now = time.monotonic()
-                while self._leases and self._leases[0][1] <= now - self.delay:
-                    due.append(self._leases.popleft())
-            if due:
-                due[0][2]([lease for lease, _ended, _give_back in due])
-            else:
-                time.sleep(max(0.0, oldest + self.delay - now))
-
-
-_ended_by_realm = {}
-_ended_lock = threading.Lock()
-
-
-def _ended_leases(realm_id, local, cursor_factory):
-    """The :class:`_EndedLeases` of ``realm_id`` in this process: one per
-    database (a registry's ``cursor``) and process-local limiter."""
-    with _ended_lock:
-        registry = getattr(cursor_factory, "__self__", None)
-        key = (realm_id, id(local), getattr(registry, "db_name", id(cursor_factory)))
-        if key not in _ended_by_realm:
-            _ended_by_realm[key] = _EndedLeases(local.second_seconds)
-        return _ended_by_realm[key]

@@ -43,9 +43,10 @@ BACKGROUND_MAX_GRACE_SECONDS = 60
 COMPANIES_PER_LANE = 10
 COMPANIES_PER_LANE_PARAM = "qb_timesheet_sync.companies_per_lane"
 # Database connections one company's sender holds at most at once: its
-# transaction, the journal's, and one per request in flight (10) waiting for
-# the company's rate window (models/qbo_rate_window.py).
-CONNECTIONS_PER_COMPANY = 12
+# transaction, the one holding the company's lock for the run
+# (qbo_send_queue_pipeline.py), the journal's, and one per request in flight
+# (10) waiting for the company's rate window (models/qbo_rate_window.py).
+CONNECTIONS_PER_COMPANY = 13
 # Connections of a server's pool (db_maxconn) left to everything else: the
 # HTTP requests of a threaded server, the cron threads' own cursors, the
 # lanes' short transactions. A server sends at most

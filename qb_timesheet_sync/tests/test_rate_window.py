@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import threading
-import time
 import uuid
 from contextlib import ExitStack
 
@@ -102,25 +101,6 @@ class TestRateWindow(TransactionCase):
         request_times, _batches, leases, _paused = self.window()
         self.assertEqual(len(request_times), 19)
         self.assertEqual(leases, [], "every request in flight gave its place back")
-
-    def test_the_place_of_an_ended_request_goes_to_the_next_one(self):
-        """With ``hand_over``, a request that starts right after another of
-        the same process takes its place in flight in the transaction that
-        records its start; the last place is given back soon after."""
-        limiter = SharedRealmRateLimiter(
-            self._cursor, self.realm, RealmRateLimiter(minute_seconds=600), hand_over=True
-        )
-        with limiter.slot():
-            first_lease = self.window()[2]
-        with limiter.slot():
-            _requests, _batches, leases, _paused = self.window()
-            self.assertEqual(len(leases), 1, "the first request's place was handed over")
-            self.assertNotEqual(leases, first_lease)
-        deadline = time.monotonic() + 60
-        while self.window()[2]:
-            self.assertLess(time.monotonic(), deadline, "the last place was never given back")
-            time.sleep(0.05)
-        self.assertEqual(len(self.window()[0]), 2, "both requests are in the window")
 
     def test_a_full_batch_window_is_known_full_until_its_oldest_batch_leaves(self):
         cursors = []

@@ -335,8 +335,8 @@ class TestSendLanes(QboSendCase):
             sum(settled for outcome in outcomes.values() for settled, _waiting in outcome), 60
         )
         self.assertGreater(most_held[0], 1, "several companies at once")
-        # (64 - 16) // 12 = 4 companies at once on this server, both lanes together.
-        self.assertLessEqual(most_held[0], 4)
+        # (64 - 16) // 13 = 3 companies at once on this server, both lanes together.
+        self.assertLessEqual(most_held[0], 3)
 
     def test_a_server_sends_as_many_companies_as_its_connections_allow(self):
         slots = queue_module.CompanySlots()
@@ -344,10 +344,10 @@ class TestSendLanes(QboSendCase):
             queue_module.resource, "getrlimit", return_value=(8 * 1024 * 1024, -1)
         )
         with eight_mib_stacks, patch.dict(config.options, {"db_maxconn": 64}):
-            self.assertEqual(slots.limit(), 4, "(64 - 16) // 12")
+            self.assertEqual(slots.limit(), 3, "(64 - 16) // 13")
             # logging.INFO: Odoo gives the name "INFO" to a level of its own (25).
             with self.assertLogs(queue_module.__name__, logging.INFO) as logs:
-                self.assertEqual(slots.take(10), 4)
+                self.assertEqual(slots.take(10), 3)
             self.assertIn("raise db_maxconn", logs.output[0])
             self.assertEqual(slots.take(10), 0, "all taken")
             slots.give_back()
@@ -356,7 +356,7 @@ class TestSendLanes(QboSendCase):
             # Memory: (2 GiB - 768 MiB) // (11 threads x 8 MiB) = 14.
             self.assertEqual(slots.limit(), 14)
             with patch.dict(config.options, {"limit_memory_soft": 0}):
-                self.assertEqual(slots.limit(), 32, "(400 - 16) // 12")
+                self.assertEqual(slots.limit(), 29, "(400 - 16) // 13")
         with eight_mib_stacks, patch.dict(config.options, {"db_maxconn": 8}):
             self.assertEqual(slots.limit(), 1, "always one")
 

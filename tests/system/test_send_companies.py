@@ -9,10 +9,10 @@ from .test_send_faults import MINUTE_SECONDS, SEND_TIMEOUT
 
 REALMS = [realm_of(number) for number in range(1, 6)]
 LINE_COUNT = 300
-# Each server's connection pool: (40 - 16) // 12 = 2 companies at once per
+# Each server's connection pool: (44 - 16) // 13 = 2 companies at once per
 # server (models/qbo_send_queue_cron.py), so the five companies take turns,
 # and the test stays within a shared PostgreSQL's connections.
-DB_MAXCONN = 40
+DB_MAXCONN = 44
 
 
 def test_two_servers_send_five_companies_exactly_once(odoo_database, tmp_path):
