@@ -43,4 +43,5 @@ from . import (
     test_overview,
     test_failure_group,
     test_failure_fix_tour,
+    test_sync_log_tour,
 )
