@@ -36,7 +36,11 @@ SCREENSHOTS = (
     ("connect", "Connected: the notification and the QuickBooks block of Settings."),
     ("test_connection", "Test connection: plan, time tracking, payroll and closed books."),
     ("connection_expiry", "Near QuickBooks' five-year limit: the date, and Reconnect now."),
-    ("resync_preview", "Check for new users and customers: the preview, before Apply."),
+    (
+        "resync_preview",
+        "Check for new users and customers: the preview, before Apply, with the closest "
+        "QuickBooks record of a name that matched nobody.",
+    ),
     ("send_preview", "Send to QuickBooks: the preview, with totals per employee."),
     ("refused_line", "After the send: the refused line shows Refused and why."),
     ("approver_warning", "A timesheet administrator editing a sent line is warned."),

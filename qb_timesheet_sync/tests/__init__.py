@@ -44,4 +44,6 @@ from . import (
     test_overview,
     test_failure_group,
     test_failure_fix_tour,
+    test_link_tours,
+    test_sync_log_tour,
 )

@@ -121,6 +121,9 @@ class TestMapping(QboCase):
         emily = other.choice_ids.filtered(lambda choice: choice.name == "Emily Platt")
         self.assertEqual(emily.linked_to, "Emily Platt")
         self.assertEqual(emily.display_name, "Emily Platt (Employee) (linked to Emily Platt)")
+        # Not offered in the list to pick from.
+        domain = safe_eval(other._fields["choice_id"].domain, {"id": other.id})
+        self.assertNotIn(emily, other.choice_ids.search(domain))
         riley = other.choice_ids.filtered(lambda choice: choice.name == "Riley Stone")
         self.assertFalse(riley.linked_to)
         self.assertFalse(other.has_link, "no link to clear")

@@ -33,11 +33,14 @@ class QboMapWizard(models.TransientModel):
     # only then is there one to clear.
     has_link = fields.Boolean(readonly=True)
     choice_ids = fields.One2many("qbo.map.wizard.choice", "wizard_id", readonly=True)
-    # Inactive people are only offered as suggestions (said inactive there).
+    # Inactive people are only offered as suggestions (said inactive there);
+    # a record linked to another Odoo record is not offered (action_apply
+    # refuses it): the suggestions list shows it, with the record it is linked to.
     choice_id = fields.Many2one(
         "qbo.map.wizard.choice",
         string="QuickBooks record",
-        domain="[('wizard_id', '=', id), '|', ('qbo_active', '=', True), ('score', '>', 0)]",
+        domain="[('wizard_id', '=', id), ('linked_to', '=', False), "
+        "'|', ('qbo_active', '=', True), ('score', '>', 0)]",
     )
     # The QuickBooks records named most like this one, best first.
     suggestion_ids = fields.One2many(

@@ -138,6 +138,8 @@ class QboResyncWizard(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
+            # As action_qbo_resync_wizard: the preview's columns read in full.
+            "context": {"dialog_size": "extra-large"},
         }
 
     @api.model

@@ -20,9 +20,6 @@ registry.category("web_tour.tours").add("qbo_resync_tour", {
         {
             content: "Nothing is written before Apply",
             trigger: ".modal .o_qbo_resync_preview .alert:contains('Nothing is written yet')",
-            async run() {
-                await window.qboScreenshot("resync_preview");
-            },
         },
         {
             content: "Apply",
