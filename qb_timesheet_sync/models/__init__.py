@@ -25,6 +25,7 @@ from . import (
     qbo_send_queue_cron,
     qbo_send_queue_pipeline,
     qbo_sender,
+    qbo_sender_recovery,
     qbo_suggestion,
     qbo_sync_log,
     qbo_sync_log_line,

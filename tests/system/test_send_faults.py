@@ -70,17 +70,20 @@ answer = requests.get(
 query = parse_qs(urlparse(answer.headers["Location"]).query)
 connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
 company.qbo_send_non_billable = True
-# The tests share a database: the second one finds them already there.
-employee = env["hr.employee"].search([("name", "=", "Emily Platt")], limit=1) or env[
-    "hr.employee"
-].create({{"name": "Emily Platt"}})
+# The tests share a database: the second one finds them already there. Other
+# tests add companies to the user, so the search names the company.
+employee = env["hr.employee"].search(
+    [("name", "=", "Emily Platt"), ("company_id", "=", company.id)], limit=1
+) or env["hr.employee"].create({{"name": "Emily Platt", "company_id": company.id}})
 # Linked as the map wizard links them.
 employee._qbo_write_each(
     {{employee: employee._qbo_link_values({realm!r}, {employee_id!r}, kind="Employee")}}
 )
-project = env["project.project"].search([("name", "=", "Cool Cars")], limit=1) or env[
-    "project.project"
-].create({{"name": "Cool Cars", "qbo_billable": False}})
+project = env["project.project"].search(
+    [("name", "=", "Cool Cars"), ("company_id", "=", company.id)], limit=1
+) or env["project.project"].create(
+    {{"name": "Cool Cars", "qbo_billable": False, "company_id": company.id}}
+)
 project._qbo_write_each({{project: project._qbo_link_values({realm!r}, {customer_id!r})}})
 # Not billable (no rate needed): set after the link, which recomputes the default.
 project.qbo_billable = False
