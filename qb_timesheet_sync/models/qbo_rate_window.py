@@ -22,7 +22,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 from odoo import api, fields, models
 from odoo.sql_db import Cursor
 
-from ..qbo.ratelimit import window_wait
+from ..qbo.ratelimit import BatchReservations, window_wait
 
 _logger = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class SharedRealmRateLimiter:
         self._cursor_factory = cursor_factory
         self._sleep = sleep or time.sleep
         self._batches_full_until = 0.0  # see batch_room
+        self._reservations = BatchReservations()
 
     def __repr__(self):
         return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"
@@ -106,6 +107,9 @@ class SharedRealmRateLimiter:
         # The process's own bound first: its threads queue here, not in SQL.
         with self.local._in_flight:
             lease = self._take_turn(is_batch)
+            if is_batch:
+                # Counted in the window from now on, not as a reservation.
+                self._reservations.counted()
             try:
                 yield
             finally:
@@ -143,6 +147,11 @@ class SharedRealmRateLimiter:
         if room <= 0 and oldest_leaves_in:
             self._batches_full_until = time.monotonic() + oldest_leaves_in
         return room
+
+    def reserve_batch(self, force=False):
+        """Whether one more batch request may be chosen now (see
+        :class:`~..qbo.ratelimit.BatchReservations`)."""
+        return self._reservations.reserve(self.batch_room, force)
 
     def _take_turn(self, is_batch):
         """Record this request in the window when it may go; returns its lease."""

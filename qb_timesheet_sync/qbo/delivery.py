@@ -109,7 +109,6 @@ class Delivery:
         self._items = collections.deque()  # submitted, not yet sent
         self._answers = queue.SimpleQueue()  # the results of each request
         self._outstanding = 0  # submitted, result not yet taken
-        self._batches_running = 0
         self._closed = False
         self._condition = threading.Condition()
         self._threads = []
@@ -205,30 +204,28 @@ class Delivery:
         items, is_batch = self._take()
         if not items:
             return []
-        try:
-            return self._send(items, is_batch)
-        finally:
-            if is_batch:
-                with self._condition:
-                    self._batches_running -= 1
+        return self._send(items, is_batch)
 
     def _take(self):
         with self._condition:
             if not self._items:
                 return [], False
             first = self._items[0]
-            alone = first.operation in SINGLE_OPERATIONS and not self._batch_has_room()
+            if first.operation in SINGLE_OPERATIONS:
+                alone = not self._reserve_batch()
+            else:  # only a batch request carries it
+                alone = False
+                self._reserve_batch(force=True)
             count = 1 if alone else min(MAX_BATCH_ITEMS, len(self._items))
             items = [self._items.popleft() for _index in range(count)]
-            if not alone:
-                self._batches_running += 1
             return items, not alone
 
-    def _batch_has_room(self):
-        # The batches of this delivery still running may already be in the
-        # window: counting them again errs towards single requests.
-        room = getattr(self.client.rate_limiter, "batch_room", None)
-        return room is None or room() > self._batches_running
+    def _reserve_batch(self, force=False):
+        """Whether the next request may be a batch request: the rate
+        window has room for it beside the batch requests chosen and not yet
+        counted (``RealmRateLimiter.reserve_batch``)."""
+        reserve = getattr(self.client.rate_limiter, "reserve_batch", None)
+        return reserve is None or reserve(force)
 
     def _send(self, items, is_batch):
         if is_batch:

@@ -53,6 +53,7 @@ class RealmRateLimiter:
         self._request_times = deque()
         self._batch_times = deque()
         self._paused_until = 0.0
+        self._reservations = BatchReservations()
 
     @contextmanager
     def slot(self, is_batch=False):
@@ -73,6 +74,11 @@ class RealmRateLimiter:
             _forget_before(self._batch_times, now - self.minute_seconds)
             return self.batches_per_minute - len(self._batch_times)
 
+    def reserve_batch(self, force=False):
+        """Whether one more batch request may be chosen now (see
+        :class:`BatchReservations`)."""
+        return self._reservations.reserve(self.batch_room, force)
+
     def _wait_for_turn(self, is_batch):
         while True:
             with self._lock:
@@ -82,8 +88,11 @@ class RealmRateLimiter:
                     self._request_times.append(now)
                     if is_batch:
                         self._batch_times.append(now)
-                    return
+                    break
             self._sleep(wait)
+        if is_batch:
+            # Counted in the window from now on, not as a reservation.
+            self._reservations.counted()
 
     def _wait_needed(self, now, is_batch):
         """Seconds to wait before a request may start at ``now`` (0 when it may)."""
@@ -93,6 +102,42 @@ class RealmRateLimiter:
             self._paused_until - now,
             window_wait(self, self._request_times, self._batch_times, now, is_batch),
         )
+
+
+class BatchReservations:
+    """The batch requests chosen to be sent (``qbo/delivery.py`` chooses
+    between a batch request and a single one) that have not yet taken their
+    turn in the rate window, so the window does not count them yet.
+
+    A batch request is chosen only when the window has room for it beside
+    the ones reserved before it: a batch request chosen without room would
+    hold a place in flight and 30 lines while it waits for the window, when
+    single requests could go. Once a batch request has its turn, the window
+    counts it and its reservation ends (whichever reserved batch request
+    takes the turn: only their number matters), so a batch request in flight
+    is never counted twice.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def reserve(self, batch_room, force=False):
+        """Reserve a batch request if ``batch_room()`` (the window's room)
+        leaves room beside the reservations, or anyway with ``force`` (a
+        request that can only go as a batch); returns whether reserved."""
+        with self._lock:
+            if not force and batch_room() - self._count <= 0:
+                return False
+            self._count += 1
+            return True
+
+    def counted(self):
+        """A batch request took its turn: the window counts it now. Called
+        after the window recorded it, so that for a moment it is counted
+        twice rather than not at all."""
+        with self._lock:
+            self._count = max(0, self._count - 1)
 
 
 def window_wait(limits, request_times, batch_times, now, is_batch):

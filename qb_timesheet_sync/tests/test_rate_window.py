@@ -122,6 +122,31 @@ class TestRateWindow(TransactionCase):
         self.assertEqual(limiter.batch_room(), 0)
         self.assertEqual(len(cursors), asked, "known without asking PostgreSQL again")
 
+    def test_a_batch_request_in_flight_is_counted_once(self):
+        """Chosen (reserved) batch requests count against the room until
+        they have their turn; then the shared window counts them, not twice."""
+        limiter = SharedRealmRateLimiter(
+            self._cursor,
+            self.realm,
+            RealmRateLimiter(requests_per_minute=20, batches_per_minute=3, minute_seconds=600),
+            sleep=refuse_to_wait,
+        )
+        self.assertTrue(limiter.reserve_batch())
+        self.assertTrue(limiter.reserve_batch())
+        self.assertFalse(limiter.reserve_batch(), "two chosen for a window of two")
+        with limiter.slot(is_batch=True):
+            self.assertEqual(limiter.batch_room(), 1)
+            self.assertFalse(limiter.reserve_batch(), "one in the window, one reserved")
+        with limiter.slot(is_batch=True):
+            self.assertEqual(limiter.batch_room(), 0)
+        other = SharedRealmRateLimiter(
+            self._cursor,
+            self.realm,
+            RealmRateLimiter(requests_per_minute=20, batches_per_minute=3, minute_seconds=600),
+            sleep=refuse_to_wait,
+        )
+        self.assertFalse(other.reserve_batch(), "another process sees the window full")
+
     def test_a_new_process_finds_the_window_where_the_last_one_left_it(self):
         first = self.limiter()
         self.assertEqual(self.take_until_refused(first, is_batch=True)[0], 4)

@@ -79,6 +79,32 @@ def test_batch_requests_have_their_own_per_minute_limit():
     assert clock.now == pytest.approx(60.0)
 
 
+def test_a_batch_request_is_chosen_only_with_room_beside_those_reserved():
+    clock = FakeClock()
+    limiter = make_limiter(clock, batches_per_minute=3)
+    assert limiter.batches_per_minute == 2
+    assert limiter.reserve_batch()
+    assert limiter.reserve_batch()
+    assert not limiter.reserve_batch(), "two chosen, not yet in the window: no room left"
+    take(limiter, 1, is_batch=True)
+    assert not limiter.reserve_batch(), "one in the window, one still reserved"
+    take(limiter, 1, is_batch=True)
+    assert not limiter.reserve_batch(), "both in the window"
+    assert limiter.reserve_batch(force=True), "a request only a batch carries goes anyway"
+
+
+def test_a_batch_request_in_flight_is_counted_once():
+    """Once a batch request has its turn, the window counts it and its
+    reservation ends: while it is in flight, the room left is the window's."""
+    clock = FakeClock()
+    limiter = make_limiter(clock, batches_per_minute=3)
+    assert limiter.reserve_batch()
+    with limiter.slot(is_batch=True):
+        assert limiter.batch_room() == 1
+        assert limiter.reserve_batch(), "the batch in flight is counted in the window only"
+        assert not limiter.reserve_batch()
+
+
 def test_time_scale_follows_minute_seconds():
     clock = FakeClock()
     limiter = make_limiter(clock, requests_per_minute=20, max_in_flight=1000, minute_seconds=0.6)

@@ -95,7 +95,7 @@ lines = env["account.analytic.line"].create([
     for number in range({count})
 ])
 log = env["qbo.send.queue"]._qbo_queue(lines, company)
-print("QUEUE_LOG", log.id)
+print("QUEUE_LOG", log.id, "LINES", min(lines.ids), max(lines.ids))
 """
 
 
@@ -104,20 +104,25 @@ def realm_id():
     return new_realm_id()
 
 
-@pytest.fixture
-def sandbox(tmp_path, realm_id):
-    process = SandboxProcess(
+def start_harsh_sandbox(tmp_path, realm_id, minute_seconds=MINUTE_SECONDS):
+    """The sandbox with QuickBooks company ``realm_id``, started, in the
+    harshest case: QuickBooks does not replay repeated requestids, so only
+    the lookup of interrupted sends prevents duplicates."""
+    return SandboxProcess(
         tmp_path / "sandbox.json",
         seed(realm_id),
         {
-            "minute_seconds": MINUTE_SECONDS,
+            "minute_seconds": minute_seconds,
             "latency_ms": 5,
             "batch_latency_ms": 30,
-            # The harshest case: QuickBooks does not replay repeated requestids,
-            # so only the lookup of interrupted sends prevents duplicates.
             "requestid_mode": "ignore",
         },
     ).start()
+
+
+@pytest.fixture
+def sandbox(tmp_path, realm_id):
+    process = start_harsh_sandbox(tmp_path, realm_id)
     yield process
     process.stop()
 
@@ -132,6 +137,12 @@ def odoo(odoo_database, tmp_path, realm_id):
 def queue_lines(odoo_database, sandbox, realm_id, count=LINE_COUNT):
     """Queue ``count`` lines for the background sender of the company
     connected to ``realm_id``; returns the id of the send's sync log."""
+    return queue_lines_with_ids(odoo_database, sandbox, realm_id, count)[0]
+
+
+def queue_lines_with_ids(odoo_database, sandbox, realm_id, count=LINE_COUNT):
+    """:func:`queue_lines`, returning (the sync log's id, the first and the
+    last id of the lines queued)."""
     output = odoo_shell(
         odoo_database,
         SETUP_SCRIPT.format(
@@ -144,7 +155,8 @@ def queue_lines(odoo_database, sandbox, realm_id, count=LINE_COUNT):
             count=count,
         ),
     )
-    return int(output.split("QUEUE_LOG")[1].split()[0])
+    log_id, _lines, first_id, last_id = output.split("QUEUE_LOG")[1].split()[:4]
+    return int(log_id), int(first_id), int(last_id)
 
 
 def count_in_state(db_name, log_id, state):

@@ -5,16 +5,13 @@ its first try, and every line ends sent exactly once, with QuickBooks not
 recognising repeated requestids."""
 
 from .odoo_process import (
-    CLIENT_ID,
-    CLIENT_SECRET,
     START_TIMEOUT,
     OdooServer,
-    SandboxProcess,
     odoo_shell,
     psql,
     wait_for,
 )
-from .test_send_faults import CUSTOMER_ID, EMPLOYEE_ID, SETUP_SCRIPT, new_realm_id, seed
+from .test_send_faults import new_realm_id, queue_lines_with_ids, start_harsh_sandbox
 
 LINE_COUNT = 2500
 # QuickBooks' own minute: the background send lasts well over a minute, time
@@ -46,34 +43,13 @@ print("MANAGER", len(lines), len(tries), notification["params"]["type"])
 
 def test_a_manager_sends_lines_a_background_run_is_working_through(odoo_database, tmp_path):
     realm_id = new_realm_id()
-    sandbox = SandboxProcess(
-        tmp_path / "sandbox.json",
-        seed(realm_id),
-        {
-            "minute_seconds": MINUTE_SECONDS,
-            "latency_ms": 5,
-            "batch_latency_ms": 30,
-            "requestid_mode": "ignore",
-        },
-    ).start()
+    sandbox = start_harsh_sandbox(tmp_path, realm_id, MINUTE_SECONDS)
     odoo = OdooServer(odoo_database, realm_id, MINUTE_SECONDS, tmp_path / "odoo.log")
     try:
         odoo.start()
-        output = odoo_shell(
-            odoo_database,
-            SETUP_SCRIPT.format(
-                url=sandbox.url,
-                client_id=CLIENT_ID,
-                client_secret=CLIENT_SECRET,
-                realm=realm_id,
-                employee_id=EMPLOYEE_ID,
-                customer_id=CUSTOMER_ID,
-                count=LINE_COUNT,
-            )
-            + '\nprint("LINES", min(lines.ids), max(lines.ids))\n',
+        log_id, first_id, last_id = queue_lines_with_ids(
+            odoo_database, sandbox, realm_id, LINE_COUNT
         )
-        log_id = int(output.split("QUEUE_LOG")[1].split()[0])
-        first_id, last_id = (int(part) for part in output.split("LINES")[1].split()[:2])
         odoo.wake_cron()
         wait_for(
             lambda: sent_count(odoo_database, first_id, last_id) >= 100,
