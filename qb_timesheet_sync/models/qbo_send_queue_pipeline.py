@@ -184,9 +184,6 @@ class _Run:
         if items:
             if self.delivery is None:
                 self.delivery = Delivery(self.send_context.client, max_in_flight)
-                # The run's last requests end near its deadline, not a batch
-                # request's time after it.
-                self.delivery.finish_by(deadline)
             for item in items:
                 self.by_item[id(item)] = chunk
             chunk.in_flight = len(items)

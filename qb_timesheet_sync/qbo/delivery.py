@@ -20,7 +20,6 @@ duplicating.
 import collections
 import queue
 import threading
-import time
 
 from .batch import MAX_BATCH_ITEMS, BatchResult
 from .errors import QboError
@@ -28,9 +27,6 @@ from .errors import QboError
 # Intuit: 10 requests in flight (and a second) per realm and app.
 MAX_IN_FLIGHT = 10
 SINGLE_OPERATIONS = {"create", "update"}
-# Weight of the newest request in the running average of how long a batch
-# request takes (see Delivery.finish_by).
-LATENCY_WEIGHT = 0.2
 
 
 def ceiling_formula(requests_per_minute=500, batches_per_minute=40, batch_size=MAX_BATCH_ITEMS):
@@ -105,11 +101,6 @@ class Delivery:
     With ``max_in_flight`` 1 everything happens in the calling thread, in
     :meth:`next_results`; otherwise up to ``max_in_flight`` threads only talk
     HTTP, and the caller's thread only submits items and takes the results.
-
-    A delivery told when its requests should be over (:meth:`finish_by`)
-    sends single requests once a batch request would end after that: when
-    QuickBooks takes seconds for a batch request, the last ones would keep
-    the run waiting while its other places in flight stay empty.
     """
 
     def __init__(self, client, max_in_flight=MAX_IN_FLIGHT):
@@ -121,8 +112,6 @@ class Delivery:
         self._closed = False
         self._condition = threading.Condition()
         self._threads = []
-        self._finish_by = None  # a monotonic time, see finish_by
-        self._batch_seconds = None  # running average of a batch request's time
 
     def __enter__(self):
         return self
@@ -140,13 +129,6 @@ class Delivery:
             self._condition.notify_all()
         if self.max_in_flight > 1:
             self._start_workers()
-
-    def finish_by(self, moment):
-        """From now on, choose a single request over a batch request that
-        would end after ``moment`` (a monotonic time), going by how long the
-        batch requests of this delivery took so far."""
-        with self._condition:
-            self._finish_by = moment
 
     def waiting(self):
         """Items submitted that no request carries yet."""
@@ -222,23 +204,7 @@ class Delivery:
         items, is_batch = self._take()
         if not items:
             return []
-        started = time.monotonic()
-        results = self._send(items, is_batch)
-        if is_batch:
-            self._observe_batch(time.monotonic() - started)
-        return results
-
-    def _observe_batch(self, seconds):
-        with self._condition:
-            previous = self._batch_seconds
-            self._batch_seconds = (
-                seconds if previous is None else previous + LATENCY_WEIGHT * (seconds - previous)
-            )
-
-    def _batch_ends_late(self):
-        if self._finish_by is None or self._batch_seconds is None:
-            return False
-        return time.monotonic() + self._batch_seconds > self._finish_by
+        return self._send(items, is_batch)
 
     def _take(self):
         with self._condition:
@@ -246,7 +212,7 @@ class Delivery:
                 return [], False
             first = self._items[0]
             if first.operation in SINGLE_OPERATIONS:
-                alone = self._batch_ends_late() or not self._reserve_batch()
+                alone = not self._reserve_batch()
             else:  # only a batch request carries it
                 alone = False
                 self._reserve_batch(force=True)

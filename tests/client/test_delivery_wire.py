@@ -2,13 +2,11 @@
 the batch window has room, single requests for the rest, 10 in flight, each
 item created once and none throttled."""
 
-import time
 import uuid
 from collections import Counter
 
 from qb_timesheet_sync.qbo import BatchItem, QboClient, RealmRateLimiter
 from qb_timesheet_sync.qbo.delivery import (
-    Delivery,
     ceiling_formula,
     deliver,
     deliver_as_completed,
@@ -121,32 +119,3 @@ def test_answers_come_as_they_arrive_and_stopping_sends_no_more(
     made = len(stored_records(sandbox, "TimeActivity"))
     assert 1 <= made < 40, "the requests in flight ended, no other left"
     assert sandbox_stats(sandbox)["requests"].get("entity_write", 0) == made
-
-
-def test_near_its_end_a_delivery_sends_singles_rather_than_a_late_batch(
-    sandbox, environment, tokens, people
-):
-    """A delivery told when its requests should be over sends single
-    requests once a batch request, as long as its batch requests took so
-    far, would end after that."""
-    sandbox.configure(latency_ms=5, batch_latency_ms=300)
-    client = client_for(environment, tokens, RealmRateLimiter())
-    items = items_for(people, 90, prefix="E")
-    with Delivery(client, max_in_flight=3) as delivery:
-        delivery.finish_by(time.monotonic() + 3600)
-        delivery.submit(items[:30])
-        first = delivery.next_results()
-        assert len(first) == 30, "time enough: one batch request"
-        delivery.finish_by(time.monotonic() + 0.05)
-        delivery.submit(items[30:60])
-        late = [result for _ in range(30) for result in delivery.next_results()]
-        assert len(late) == 30 and all(result.ok for result in late)
-        delivery.finish_by(time.monotonic() + 3600)
-        delivery.submit(items[60:])
-        again = delivery.next_results()
-        assert len(again) == 30, "time enough again: a batch request"
-    stats = sandbox_stats(sandbox)
-    assert stats["requests"]["batch"] == 2
-    assert stats["requests"]["entity_write"] == 30, "the 30 lines near the end went alone"
-    descriptions = Counter(row["Description"] for row in stored_records(sandbox, "TimeActivity"))
-    assert descriptions == Counter(f"E{number}" for number in range(90)), "each once"
