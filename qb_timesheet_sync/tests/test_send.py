@@ -630,6 +630,22 @@ class TestSendTour(QboHttpCase):
             ]
         )
 
+        # Sent before: the "Not sent" filter hides it, which tells the tour
+        # the filtered list from the whole one.
+        kickoff = self.env["account.analytic.line"].create(
+            {
+                "name": "Kickoff call",
+                "employee_id": emily.id,
+                "unit_amount": 1.0,
+                "project_id": website.id,
+                "date": today,
+            }
+        )
+        qbo_write(
+            kickoff,
+            {"qbo_state": "sent", "qbo_time_activity_id": "9001", "qbo_realm_id": REALM_A},
+        )
+
         self.start_tour("/odoo/all-timesheets", "qbo_send_tour", login="admin")
 
         # The line refused by the preview and the send shows it (and is still not sent).

@@ -28,8 +28,9 @@ registry.category("web_tour.tours").add("qbo_send_tour", {
             run: "click",
         },
         {
-            content: "The filters are closed and the list is shown",
-            trigger: "body:not(:has(.o_filter_menu)) .o_list_view .o_data_row:contains('Workshop')",
+            content: "The filters are closed and the filtered list is shown (the sent line is gone)",
+            trigger:
+                "body:not(:has(.o_filter_menu)) .o_list_view:not(:has(.o_data_row:contains('Kickoff call'))) .o_data_row:contains('Workshop')",
         },
         {
             content: "Select every line",
