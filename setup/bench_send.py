@@ -18,7 +18,9 @@
 # throughput in lines per scaled minute, its share of QuickBooks' ceiling and
 # of what 10 requests in flight allow at that latency, how much of that room
 # the send used, the speed-up, the Odoo-side CPU per line, the SQL queries per batch request and
-# the memory the send needed.
+# the memory the send needed. BENCH_BREAKDOWN=1 also prints where the room in
+# flight went (tests/bench_breakdown.py; its timing costs some CPU).
+import contextlib
 import os
 import threading
 import time
@@ -54,6 +56,7 @@ MINUTE = 60.0 / SCALE
 LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", 200))
 BATCH_LATENCY_MS = int(os.environ.get("BENCH_BATCH_LATENCY_MS", 800))
 JITTER_MS = int(os.environ.get("BENCH_JITTER_MS", 0))
+BREAKDOWN = os.environ.get("BENCH_BREAKDOWN") == "1"
 REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE, IN_FLIGHT = 500, 40, 30, 10
 REALM = "9130350000000077"
 PORT = int(os.environ.get("BENCH_PORT", 8097))
@@ -129,7 +132,7 @@ def send_the_naive_way(lines, company):
         env.invalidate_all()
 
 
-def report(size, addon, naive):
+def report(size, addon, naive, breakdown=None):
     # Each batch request is one request of the 500 (docs/ASSUMPTIONS.md#batch-metering):
     # batches at their limit, the other requests as single creates.
     ceiling, formula = ceiling_formula(REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE)
@@ -157,6 +160,9 @@ def report(size, addon, naive):
         f"Requests in flight: {addon.busy / addon.wall:.2f} on average of {IN_FLIGHT}"
         f" ({addon.busy / (addon.wall * IN_FLIGHT):.0%} of the room used)"
     )
+    if breakdown:
+        print("Where the room in flight went:")
+        print("\n".join(breakdown.report(addon.wall, IN_FLIGHT, addon.busy)))
     print(
         f"Metered (CorePlus) calls: {addon.core_plus} for {size} lines ="
         f" {addon.core_plus * 1000 / size:.2f} per 1,000 lines"
@@ -215,7 +221,12 @@ try:
         env["qbo.send.queue"]._qbo_queue(addon_lines, company)
         env.cr.commit()
         env.invalidate_all()
-        with Measure() as addon:
+        breakdown = None
+        if BREAKDOWN:  # imported here: an earlier addon has no Delivery
+            from tests.bench_breakdown import RoomBreakdown
+
+            breakdown = RoomBreakdown()
+        with Measure() as addon, breakdown or contextlib.nullcontext():
             send_the_addon_way(company)
         assert set(addon_lines.mapped("qbo_state")) == {"sent"}, "every line sent"
         # Let QuickBooks' minute window empty before the next run.
@@ -225,7 +236,7 @@ try:
             with Measure() as naive:
                 send_the_naive_way(naive_lines, company)
             time.sleep(MINUTE)
-        report(size, addon, naive)
+        report(size, addon, naive, breakdown)
     print(f"\nSandbox: {sandbox_stats(SANDBOX)}")
 finally:
     sandbox.terminate()
