@@ -16,7 +16,7 @@ from odoo import api, fields, models
 
 from ..qbo import QboError
 from ..qbo.text import _lt, counted, joined
-from .qbo_sender import RECONCILE_MARGIN
+from .qbo_sender_recovery import RECONCILE_MARGIN
 
 _logger = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from ..qbo.updates import (
     update_payload,
 )
 from .account_analytic_line import TRANSIENT_ERRORS, UNKNOWN_OUTCOME_ERRORS
-from .qbo_sender import PendingAttempt
+from .qbo_sender_recovery import PendingAttempt
 
 
 class QboSender(models.AbstractModel):
