@@ -106,8 +106,7 @@ class QboSendQueue(models.AbstractModel):
                         taking = run.take_chunk(max_in_flight, deadline)
                 if run.delivery and run.delivery.outstanding():
                     # Not longer than a request may last, so that a stop is seen.
-                    for result in run.delivery.next_results(timeout=1.0):
-                        run.record(result)
+                    run.record(run.delivery.next_results(timeout=1.0))
                 taking = run.finish_chunks() and taking
                 if not run.chunks and not taking:
                     break
@@ -190,27 +189,41 @@ class _Run:
             self.delivery.submit(items)
         return True
 
-    def record(self, result):
-        chunk = self.by_item.pop(id(result.item))
-        chunk.in_flight -= 1
-        line = result.item.key.line
-        if line.id in chunk.gone:
-            # Deleted in the moment between two transactions of this run.
-            if result.ok:
-                chunk.details.append(
-                    {
-                        "level": "warning",
-                        "message": _lt(
-                            "A timesheet line was deleted while it was being sent: QuickBooks "
-                            "made time activity %(id)s for it, which stays in QuickBooks.",
-                            id=result.data.get("Id"),
-                        ),
-                    }
-                )
-            return
-        self.sender.with_env(chunk.log.env)._qbo_record_answer(
-            result, self.send_context, chunk.counts, chunk.details
-        )
+    def record(self, results):
+        """Record the answers ``results`` of one request, those of each chunk
+        at once (a request may carry the lines of two chunks), each chunk's
+        details in the order of ``results``."""
+        pending = {}  # id of a chunk: (chunk, its results not yet recorded)
+        for result in results:
+            chunk = self.by_item.pop(id(result.item))
+            chunk.in_flight -= 1
+            if result.item.key.line.id in chunk.gone:
+                self.record_chunk(*pending.pop(id(chunk), (chunk, [])))
+                self.note_gone(chunk, result)
+                continue
+            pending.setdefault(id(chunk), (chunk, []))[1].append(result)
+        for chunk, chunk_results in pending.values():
+            self.record_chunk(chunk, chunk_results)
+
+    def record_chunk(self, chunk, results):
+        if results:
+            self.sender.with_env(chunk.log.env)._qbo_record_answers(
+                results, self.send_context, chunk.counts, chunk.details
+            )
+
+    def note_gone(self, chunk, result):
+        """A line deleted in the moment between two transactions of this run."""
+        if result.ok:
+            chunk.details.append(
+                {
+                    "level": "warning",
+                    "message": _lt(
+                        "A timesheet line was deleted while it was being sent: QuickBooks "
+                        "made time activity %(id)s for it, which stays in QuickBooks.",
+                        id=result.data.get("Id"),
+                    ),
+                }
+            )
 
     def finish_chunks(self):
         """Count and commit the chunks whose answers are all recorded, the

@@ -23,15 +23,16 @@
 import uuid
 from collections import Counter
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.sql_db import TestCursor
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
-from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
+from ..qbo.delivery import MAX_IN_FLIGHT, deliver_requests_as_completed
 from ..qbo.optional_fields import explain_optional_field
 from ..qbo.text import Money, _lt, counted, joined, render
 from ..qbo.timesheet_rules import format_duration
+from ..tools.bulk import insert_rows
 
 # Lines locked and sent together: ten batch requests of 30.
 SEND_CHUNK_SIZE = 300
@@ -268,10 +269,13 @@ class QboSender(models.AbstractModel):
         """Create the time activities of ``plans`` in QuickBooks, and update
         those of edited lines (``qbo_sender_update.py``)."""
         items = self._qbo_delivery_items(plans, send_context, counts, details)
-        # Each answer is recorded as it comes, while the next requests are in flight.
-        answers = deliver_as_completed(send_context.client, items, self._qbo_max_in_flight())
-        for result in answers:
-            self._qbo_record_answer(result, send_context, counts, details)
+        # The answers of each request are recorded as they come, while the
+        # next requests are in flight.
+        answers = deliver_requests_as_completed(
+            send_context.client, items, self._qbo_max_in_flight()
+        )
+        for results in answers:
+            self._qbo_record_answers(results, send_context, counts, details)
 
     @api.model
     def _qbo_delivery_items(self, plans, send_context, counts, details):
@@ -297,17 +301,23 @@ class QboSender(models.AbstractModel):
         }
         # Committed before the request leaves, so that if this transaction
         # dies the next send knows to look in QuickBooks and reuses the ids.
+        # The journal is only ever inserted into (qbo.send.attempt): its
+        # rows in one query.
+        attempted_at = fields.Datetime.now()
         with self._qbo_journal_cursor() as cr:
-            self.env(cr=cr, su=True)["qbo.send.attempt"].create(
+            insert_rows(
+                self.env(cr=cr, su=True)["qbo.send.attempt"],
                 [
                     {
                         "line_id": plan.line.id,
                         "realm_id": realm_id,
                         "request_id": request_ids[plan.line.id],
+                        "operation": "create",
                         "payload": plan.payload,
+                        "attempted_at": attempted_at,
                     }
                     for plan in plans
-                ]
+                ],
             )
         return [
             BatchItem("create", "TimeActivity", plan.payload, request_ids[plan.line.id], key=plan)
@@ -318,14 +328,28 @@ class QboSender(models.AbstractModel):
     def _qbo_record_answer(self, result, send_context, counts, details):
         """Record on its line the answer ``result`` (:class:`BatchResult` of
         an item of :meth:`_qbo_delivery_items`)."""
-        plan = result.item.key
-        if result.ok:
-            plan.line._qbo_mark_sent(
-                result.data, plan.payload, result.item.request_id, send_context.realm_id
+        self._qbo_record_answers([result], send_context, counts, details)
+
+    @api.model
+    def _qbo_record_answers(self, results, send_context, counts, details):
+        """:meth:`_qbo_record_answer` of each of ``results`` (those of one
+        request): the time activities made are recorded on their lines in one
+        query, and the details added in the order of ``results``."""
+        made = [result for result in results if result.ok]
+        if made:
+            lines = self.env["account.analytic.line"].browse(
+                [result.item.key.line.id for result in made]
             )
-            counts["done"] += 1
-            details.append(self._qbo_sent_detail(plan))
-        else:
+            lines._qbo_mark_sent_each(
+                [(result.data, result.item.key.payload, result.item.request_id) for result in made],
+                send_context.realm_id,
+            )
+        for result in results:
+            plan = result.item.key
+            if result.ok:
+                counts["done"] += 1
+                details.append(self._qbo_sent_detail(plan, activity_id=str(result.data["Id"])))
+                continue
             # A refusal of a field sent by choice says which, and what to change.
             error = explain_optional_field(result.error, plan.payload)
             plan.line._qbo_mark_failed(error, result.item.request_id)
@@ -344,10 +368,12 @@ class QboSender(models.AbstractModel):
     # Telling the user
     # ------------------------------------------------------------------
     @api.model
-    def _qbo_sent_detail(self, plan):
+    def _qbo_sent_detail(self, plan, activity_id=None):
+        """The detail of a line sent as time activity ``activity_id`` (by
+        default, the one recorded on the line)."""
         message = _lt(
             "Sent as time activity %(id)s: %(duration)s.",
-            id=plan.line.qbo_time_activity_id,
+            id=activity_id or plan.line.qbo_time_activity_id,
             duration=format_duration(plan.minutes),
         )
         if plan.details.cost_rate:

@@ -77,8 +77,17 @@ def deliver(client, items, max_in_flight=MAX_IN_FLIGHT):
 
 def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     """The :class:`BatchResult` of each item of ``items``, yielded as soon as
-    its request has answered, so the caller records the answers while the
-    next requests are in flight (one :class:`Delivery` for ``items``).
+    its request has answered (see :func:`deliver_requests_as_completed`)."""
+    for results in deliver_requests_as_completed(client, items, max_in_flight):
+        yield from results
+
+
+def deliver_requests_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
+    """The results of each request carrying ``items`` (a list of
+    :class:`BatchResult`, one per item it carried), yielded as soon as it
+    has answered, so the caller records the answers of a whole request at
+    once while the next requests are in flight (one :class:`Delivery` for
+    ``items``).
 
     If the caller stops early (an exception while recording), no further
     request leaves; those in flight end first.
@@ -88,7 +97,9 @@ def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     with Delivery(client, max_in_flight) as delivery:
         delivery.submit(items)
         while delivery.outstanding():
-            yield from delivery.next_results()
+            results = delivery.next_results()
+            if results:
+                yield results
 
 
 class Delivery:
