@@ -337,8 +337,11 @@ class QboSender(models.AbstractModel):
         query, and the details added in the order of ``results``."""
         made = [result for result in results if result.ok]
         if made:
-            lines = self.env["account.analytic.line"].browse(
-                [result.item.key.line.id for result in made]
+            # Read with the lines of their chunk (its currency, in one query).
+            lines = (
+                self.env["account.analytic.line"]
+                .browse([result.item.key.line.id for result in made])
+                .with_prefetch(made[0].item.key.line._prefetch_ids)
             )
             lines._qbo_mark_sent_each(
                 [(result.data, result.item.key.payload, result.item.request_id) for result in made],

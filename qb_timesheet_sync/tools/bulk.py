@@ -123,6 +123,12 @@ def update_rows_each(records, vals_list):
     relational = [field.name for field in fields if field.relational]
     if relational:
         records.modified(relational, before=True)
+    # An amount is rounded to its record's currency: read it for all the
+    # records read together (the ORM would read it once per record).
+    currencies = {field.get_currency_field(records) for field in fields if field.type == "monetary"}
+    first = next(iter(records.with_context(prefetch_fields=False)))
+    for name in currencies:
+        first[name]
     # Converted as ``write()`` converts them (a selection checked, an amount
     # rounded to its currency, a record as its id).
     records._write_multi(
