@@ -10,6 +10,7 @@ from qb_timesheet_sync.qbo.delivery import (
     ceiling_formula,
     deliver,
     deliver_as_completed,
+    deliver_requests_as_completed,
     in_flight_ceiling,
 )
 from tests.client.helpers import sandbox_stats, stored_records, time_activity
@@ -119,3 +120,19 @@ def test_answers_come_as_they_arrive_and_stopping_sends_no_more(
     made = len(stored_records(sandbox, "TimeActivity"))
     assert 1 <= made < 40, "the requests in flight ended, no other left"
     assert sandbox_stats(sandbox)["requests"].get("entity_write", 0) == made
+
+
+def test_the_answers_of_each_request_come_together(sandbox, environment, tokens, people):
+    """A batch request's answers come as one list (the caller records them at
+    once), a single request's as a list of one, every item once."""
+    limiter = RealmRateLimiter()
+    rooms = iter([1, 0, 0])
+    limiter.batch_room = lambda: next(rooms, 0)
+    items = items_for(people, 33, prefix="R")
+    items[2].payload["EmployeeRef"] = {"value": "999999"}
+    answers = list(
+        deliver_requests_as_completed(client_for(environment, tokens, limiter), items, 1)
+    )
+    assert [len(results) for results in answers] == [30, 1, 1, 1]
+    assert [result.item for results in answers for result in results] == items
+    assert [result.ok for result in answers[0]] == [True, True, False] + [True] * 27
