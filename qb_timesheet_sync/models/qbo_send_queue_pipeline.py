@@ -106,7 +106,7 @@ class QboSendQueue(models.AbstractModel):
                         taking = run.take_chunk(max_in_flight, deadline)
                 if run.delivery and run.delivery.outstanding():
                     # Not longer than a request may last, so that a stop is seen.
-                    run.record(run.delivery.next_results(timeout=1.0))
+                    run.record(run.delivery.answered(timeout=1.0))
                 taking = run.finish_chunks() and taking
                 if not run.chunks and not taking:
                     break
@@ -190,9 +190,9 @@ class _Run:
         return True
 
     def record(self, results):
-        """Record the answers ``results`` of one request, those of each chunk
-        at once (a request may carry the lines of two chunks), each chunk's
-        details in the order of ``results``."""
+        """Record the answers ``results`` (of the requests that answered since
+        the last call), those of each chunk at once (a request may carry the
+        lines of two chunks), each chunk's details in the order of ``results``."""
         pending = {}  # id of a chunk: (chunk, its results not yet recorded)
         for result in results:
             chunk = self.by_item.pop(id(result.item))

@@ -332,9 +332,10 @@ class QboSender(models.AbstractModel):
 
     @api.model
     def _qbo_record_answers(self, results, send_context, counts, details):
-        """:meth:`_qbo_record_answer` of each of ``results`` (those of one
-        request): the time activities made are recorded on their lines in one
-        query, and the details added in the order of ``results``."""
+        """:meth:`_qbo_record_answer` of each of ``results`` (those of the
+        requests that answered together): the time activities made are
+        recorded on their lines in one query, and the details added in the
+        order of ``results``."""
         made = [result for result in results if result.ok]
         if made:
             # Read with the lines of their chunk (its currency, in one query).

@@ -85,9 +85,10 @@ def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
 def deliver_requests_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     """The results of each request carrying ``items`` (a list of
     :class:`BatchResult`, one per item it carried), yielded as soon as it
-    has answered, so the caller records the answers of a whole request at
-    once while the next requests are in flight (one :class:`Delivery` for
-    ``items``).
+    has answered, with those of the requests that answered meanwhile
+    (:meth:`Delivery.answered`), so the caller records the answers of whole
+    requests at once while the next requests are in flight (one
+    :class:`Delivery` for ``items``).
 
     If the caller stops early (an exception while recording), no further
     request leaves; those in flight end first.
@@ -97,7 +98,7 @@ def deliver_requests_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     with Delivery(client, max_in_flight) as delivery:
         delivery.submit(items)
         while delivery.outstanding():
-            results = delivery.next_results()
+            results = delivery.answered()
             if results:
                 yield results
 
@@ -170,6 +171,25 @@ class Delivery:
             raise results
         with self._condition:
             self._outstanding -= len(results)
+        return results
+
+    def answered(self, timeout=None):
+        """The results of :meth:`next_results`, and those of every other
+        request that has answered meanwhile (in the order they answered), so
+        that the caller records them together."""
+        results = self.next_results(timeout)
+        while results and self.max_in_flight > 1:
+            try:
+                more = self._answers.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(more, BaseException):
+                # Raised at the next call, once these results are recorded.
+                self._answers.put(more)
+                break
+            with self._condition:
+                self._outstanding -= len(more)
+            results = results + more
         return results
 
     def close(self):

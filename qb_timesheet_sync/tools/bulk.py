@@ -129,16 +129,10 @@ def update_rows_each(records, vals_list):
     first = next(iter(records.with_context(prefetch_fields=False)))
     for name in currencies:
         first[name]
-    # Converted as ``write()`` converts them (a selection checked, an amount
-    # rounded to its currency, a record as its id).
+    column = _ColumnValues()
     records._write_multi(
         [
-            {
-                name: records._fields[name].convert_to_column_update(
-                    records._fields[name].convert_to_cache(value, record), record
-                )
-                for name, value in vals.items()
-            }
+            {name: column(records._fields[name], value, record) for name, value in vals.items()}
             for record, vals in zip(records, vals_list, strict=True)
         ]
     )
@@ -146,6 +140,32 @@ def update_rows_each(records, vals_list):
     records.invalidate_recordset([*names, *log_names])
     records.modified(names)
     _invalidate_inverses(records, fields)
+
+
+class _ColumnValues:
+    """Values converted as ``write()`` converts them (a selection checked, an
+    amount rounded to its record's currency, a record as its id), a value
+    given to several records once: most of a batch's values are the same for
+    every line (its state, its company, False)."""
+
+    def __init__(self):
+        self._converted = {}
+
+    def __call__(self, field, value, record):
+        if field.type == "monetary":
+            return self._convert(field, value, record)
+        try:
+            key = (field.name, type(value), value)
+            return self._converted[key]
+        except TypeError:  # not hashable (a dict of a JSON field)
+            return self._convert(field, value, record)
+        except KeyError:
+            converted = self._converted[key] = self._convert(field, value, record)
+            return converted
+
+    @staticmethod
+    def _convert(field, value, record):
+        return field.convert_to_column_update(field.convert_to_cache(value, record), record)
 
 
 def _column_type(field):

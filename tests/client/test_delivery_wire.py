@@ -2,11 +2,13 @@
 the batch window has room, single requests for the rest, 10 in flight, each
 item created once and none throttled."""
 
+import time
 import uuid
 from collections import Counter
 
 from qb_timesheet_sync.qbo import BatchItem, QboClient, RealmRateLimiter
 from qb_timesheet_sync.qbo.delivery import (
+    Delivery,
     ceiling_formula,
     deliver,
     deliver_as_completed,
@@ -136,3 +138,23 @@ def test_the_answers_of_each_request_come_together(sandbox, environment, tokens,
     assert [len(results) for results in answers] == [30, 1, 1, 1]
     assert [result.item for results in answers for result in results] == items
     assert [result.ok for result in answers[0]] == [True, True, False] + [True] * 27
+
+
+def test_the_answers_that_came_meanwhile_are_taken_together(sandbox, environment, tokens, people):
+    """While the caller records, the answers of other requests wait: the
+    next call takes them all, each item once."""
+    sandbox.configure(latency_ms=100)
+    limiter = RealmRateLimiter()
+    limiter.batch_room = lambda: 0  # singles only: one answer per request
+    items = items_for(people, 20, prefix="M")
+    taken = []
+    with Delivery(client_for(environment, tokens, limiter), 10) as delivery:
+        delivery.submit(items)
+        time.sleep(0.5)  # the first ten have answered
+        first = delivery.answered(timeout=5)
+        assert len(first) > 1
+        taken += first
+        while delivery.outstanding():
+            taken += delivery.answered(timeout=5)
+    assert sorted(id(result.item) for result in taken) == sorted(id(item) for item in items)
+    assert all(result.ok for result in taken)
