@@ -14,7 +14,8 @@
    :meth:`QboSender._qbo_take_chunk`.
 4. :meth:`QboSender._qbo_deliver`: the journal committed before the request
    leaves (:meth:`QboSender._qbo_delivery_items`), then the batch requests,
-   each answer recorded on its line (:meth:`QboSender._qbo_record_answer`).
+   the answers of the requests that answered together recorded on their
+   lines at once (:meth:`QboSender._qbo_record_answers`).
 5. Interrupted attempts found in the journal are first looked for in
    QuickBooks (``qbo_sender_recovery.py``), so nothing is sent twice after
    a crash.
@@ -325,17 +326,11 @@ class QboSender(models.AbstractModel):
         ]
 
     @api.model
-    def _qbo_record_answer(self, result, send_context, counts, details):
-        """Record on its line the answer ``result`` (:class:`BatchResult` of
-        an item of :meth:`_qbo_delivery_items`)."""
-        self._qbo_record_answers([result], send_context, counts, details)
-
-    @api.model
     def _qbo_record_answers(self, results, send_context, counts, details):
-        """:meth:`_qbo_record_answer` of each of ``results`` (those of the
-        requests that answered together): the time activities made are
-        recorded on their lines in one query, and the details added in the
-        order of ``results``."""
+        """Record on its line each of ``results`` (:class:`BatchResult` of the
+        items of :meth:`_qbo_delivery_items`, those of the requests that
+        answered together): the time activities made in one query, then the
+        details added in the order of ``results``."""
         made = [result for result in results if result.ok]
         if made:
             # Read with the lines of their chunk (its currency, in one query).
