@@ -360,8 +360,14 @@ class QboSender(models.AbstractModel):
         """Requests sent at once for one delivery. Only HTTP happens in the
         extra threads; the answers are recorded here, in this one. Within a
         test's HTTP request (a test cursor, whose lock that request holds),
-        the rate window could not be read from another thread: one at a time."""
-        return 1 if isinstance(self.env.cr, TestCursor) else MAX_IN_FLIGHT
+        the rate window could not be read from another thread; within a
+        test's own transaction, the rate window's cursors would share its
+        connection with this thread, which writes the answers meanwhile: one
+        at a time."""
+        cr = self.env.cr
+        if isinstance(cr, TestCursor) or cr is self.env.registry.test_cr:
+            return 1
+        return MAX_IN_FLIGHT
 
     # ------------------------------------------------------------------
     # Telling the user

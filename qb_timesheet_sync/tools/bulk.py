@@ -125,11 +125,14 @@ def update_rows_each(records, vals_list):
         records.modified(relational, before=True)
     # An amount is rounded to its record's currency: read it for all the
     # records read together (the ORM would read it once per record).
-    currencies = {field.get_currency_field(records) for field in fields if field.type == "monetary"}
-    first = next(iter(records.with_context(prefetch_fields=False)))
-    for name in currencies:
-        first[name]
-    column = _ColumnValues()
+    by_record = set()  # the fields whose value is converted record by record
+    for field in fields:
+        if field.type == "monetary":
+            currency = field.get_currency_field(records)
+            next(iter(records.with_context(prefetch_fields=False)))[currency]
+            if len({record[currency].id for record in records}) > 1:
+                by_record.add(field.name)
+    column = _ColumnValues(by_record)
     records._write_multi(
         [
             {name: column(records._fields[name], value, record) for name, value in vals.items()}
@@ -146,13 +149,15 @@ class _ColumnValues:
     """Values converted as ``write()`` converts them (a selection checked, an
     amount rounded to its record's currency, a record as its id), a value
     given to several records once: most of a batch's values are the same for
-    every line (its state, its company, False)."""
+    every line (its state, its company, False, its hourly rate when the lines
+    have one currency)."""
 
-    def __init__(self):
+    def __init__(self, by_record=()):
         self._converted = {}
+        self._by_record = by_record  # names of fields converted record by record
 
     def __call__(self, field, value, record):
-        if field.type == "monetary":
+        if field.name in self._by_record:
             return self._convert(field, value, record)
         try:
             key = (field.name, type(value), value)
@@ -165,6 +170,9 @@ class _ColumnValues:
 
     @staticmethod
     def _convert(field, value, record):
+        if field.type == "json":
+            # The same column value, without two copies of the value.
+            return field.convert_to_column(value, record)
         return field.convert_to_column_update(field.convert_to_cache(value, record), record)
 
 
