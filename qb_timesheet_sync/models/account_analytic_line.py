@@ -370,7 +370,8 @@ class AccountAnalyticLine(models.Model):
 
     def _qbo_mark_sent_each(self, answers, realm_id, edited=False):
         """:meth:`_qbo_mark_sent` of each line with its ``answers[i]``
-        (activity, payload, request id), in one query."""
+        (activity, payload, request id, and optionally when it came: now by
+        default), in one query."""
         now = fields.Datetime.now()
         self._qbo_write_states(
             [
@@ -379,7 +380,7 @@ class AccountAnalyticLine(models.Model):
                     "qbo_time_activity_id": str(activity["Id"]),
                     "qbo_sync_token": activity.get("SyncToken"),
                     "qbo_realm_id": realm_id,
-                    "qbo_sent_at": now,
+                    "qbo_sent_at": moment[0] if moment else now,
                     "qbo_sent_by_id": self.env.uid,
                     "qbo_sent_duration": sent_hours(payload),
                     "qbo_sent_rate": payload.get("HourlyRate") or 0.0,
@@ -390,7 +391,7 @@ class AccountAnalyticLine(models.Model):
                     "qbo_intuit_tid": False,
                     "qbo_request_id": request_id,
                 }
-                for activity, payload, request_id in answers
+                for activity, payload, request_id, *moment in answers
             ]
         )
 

@@ -58,6 +58,9 @@ class _Chunk:
     details: list
     in_flight: int = 0
     gone: set = field(default_factory=set)
+    # Time activities made, recorded on their lines in one query before the
+    # chunk is counted or the transaction commits (``_Run.record_made``).
+    made: list = field(default_factory=list)
 
 
 class QboSendQueue(models.AbstractModel):
@@ -208,8 +211,17 @@ class _Run:
     def record_chunk(self, chunk, results):
         if results:
             self.sender.with_env(chunk.log.env)._qbo_record_answers(
-                results, self.send_context, chunk.counts, chunk.details
+                results, self.send_context, chunk.counts, chunk.details, made=chunk.made
             )
+
+    def record_made(self):
+        """Write the time activities made of every chunk on their lines, a
+        chunk's in one query: in the transaction that commits them, before
+        anything reads them."""
+        for chunk in self.chunks:
+            if chunk.made:
+                made, chunk.made = chunk.made, []
+                self.sender.with_env(chunk.log.env)._qbo_record_made(made, self.send_context)
 
     def note_gone(self, chunk, result):
         """A line deleted in the moment between two transactions of this run."""
@@ -231,6 +243,8 @@ class _Run:
         nothing of a chunk got through: QuickBooks is out of reach)."""
         going_on = True
         finished = False
+        if self.chunks and not self.chunks[0].in_flight:
+            self.record_made()
         while self.chunks and not self.chunks[0].in_flight:
             chunk = self.chunks.popleft()
             chunk.log._add_lines(chunk.details)
@@ -257,6 +271,7 @@ class _Run:
 
     def commit(self):
         """Commit, then lock again the lines of the chunks under way."""
+        self.record_made()
         self.env.cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
         # Keep memory flat however many chunks one call sends.
         self.env.invalidate_all()

@@ -326,23 +326,24 @@ class QboSender(models.AbstractModel):
         ]
 
     @api.model
-    def _qbo_record_answers(self, results, send_context, counts, details):
+    def _qbo_record_answers(self, results, send_context, counts, details, made=None):
         """Record on its line each of ``results`` (:class:`BatchResult` of the
         items of :meth:`_qbo_delivery_items`, those of the requests that
         answered together): the time activities made in one query, then the
-        details added in the order of ``results``."""
-        made = [result for result in results if result.ok]
-        if made:
-            # Read with the lines of their chunk (its currency, in one query).
-            lines = (
-                self.env["account.analytic.line"]
-                .browse([result.item.key.line.id for result in made])
-                .with_prefetch(made[0].item.key.line._prefetch_ids)
-            )
-            lines._qbo_mark_sent_each(
-                [(result.data, result.item.key.payload, result.item.request_id) for result in made],
-                send_context.realm_id,
-            )
+        details added in the order of ``results``. With ``made`` (a list),
+        the time activities made are added to it instead, for
+        :meth:`_qbo_record_made` before the transaction commits (the
+        background sender writes a chunk's in one query)."""
+        sent_at = fields.Datetime.now()
+        answers = [
+            (plan.line, result.data, plan.payload, result.item.request_id, sent_at)
+            for result, plan in ((result, result.item.key) for result in results)
+            if result.ok
+        ]
+        if made is None:
+            self._qbo_record_made(answers, send_context)
+        else:
+            made.extend(answers)
         for result in results:
             plan = result.item.key
             if result.ok:
@@ -354,6 +355,20 @@ class QboSender(models.AbstractModel):
             plan.line._qbo_mark_failed(error, result.item.request_id)
             counts["failed"] += 1
             details.append(self.env["qbo.sync.log"]._qbo_error_detail(error, plan.line))
+
+    @api.model
+    def _qbo_record_made(self, made, send_context):
+        """Record the time activities ``made`` ((line, activity, payload,
+        request id, when it came) each) on their lines, in one query."""
+        if not made:
+            return
+        # Read with the lines of their chunk (its currency, in one query).
+        lines = (
+            self.env["account.analytic.line"]
+            .browse([line.id for line, *_answer in made])
+            .with_prefetch(made[0][0]._prefetch_ids)
+        )
+        lines._qbo_mark_sent_each([answer for _line, *answer in made], send_context.realm_id)
 
     @api.model
     def _qbo_max_in_flight(self):
