@@ -17,7 +17,8 @@ from ..qbo import (
     QboTimeout,
 )
 from ..qbo.text import in_english, render, to_data
-from ..tools.bulk import update_rows
+from ..qbo.time_activity import sent_hours
+from ..tools.bulk import update_rows, update_rows_each
 from .qbo_state_guard import is_trusted, qbo_trusted
 
 # The words of these states are the vocabulary of readme/USAGE.md.
@@ -329,15 +330,7 @@ class AccountAnalyticLine(models.Model):
     def _qbo_write_state(self, vals):
         """Write the QuickBooks state of these lines: the one door the sync
         uses (see qbo.state.guard), whatever the rights of the user sending."""
-        # The reason keeps its sentence, shown in each reader's language
-        # (qbo_reason), and its English words, which searches find.
-        if "qbo_last_error" in vals:
-            data = to_data(vals["qbo_last_error"])
-            vals = {**vals, "qbo_last_error_data": data or False}
-            if data:
-                vals["qbo_last_error"] = in_english(vals["qbo_last_error"])
-        # Other values of the qbo package, in the user's language.
-        vals = {name: render(value, self.env._) for name, value in vals.items()}
+        vals = self._qbo_state_column_values(vals)
         lines = self.sudo()
         if len(lines) > UPDATE_BATCH_SIZE:
             # The same state on a large selection (a preview noting refusals,
@@ -347,27 +340,59 @@ class AccountAnalyticLine(models.Model):
         with qbo_trusted():
             return lines.write(vals)
 
+    def _qbo_write_states(self, vals_list):
+        """:meth:`_qbo_write_state` of ``vals_list[i]`` on the i-th line, all
+        in one query: the answers of a batch request, each line its own time
+        activity. Only QuickBooks state is written (no stored field is
+        computed from it, none of core's ``write()`` concerns it), so no
+        ``write()`` override runs: one per line was most of the time spent
+        recording a send."""
+        assert all(name.startswith("qbo_") for vals in vals_list for name in vals)
+        update_rows_each(self.sudo(), [self._qbo_state_column_values(vals) for vals in vals_list])
+        return True
+
+    def _qbo_state_column_values(self, vals):
+        """``vals`` of :meth:`_qbo_write_state` as stored: the reason keeps
+        its sentence, shown in each reader's language (qbo_reason), and its
+        English words, which searches find; other values of the qbo
+        package in the user's language."""
+        if "qbo_last_error" in vals:
+            data = to_data(vals["qbo_last_error"])
+            vals = {**vals, "qbo_last_error_data": data or False}
+            if data:
+                vals["qbo_last_error"] = in_english(vals["qbo_last_error"])
+        return {name: render(value, self.env._) for name, value in vals.items()}
+
     def _qbo_mark_sent(self, activity, payload, request_id, realm_id, edited=False):
         """Record the time activity QuickBooks made from ``payload``."""
         self.ensure_one()
-        minutes = int(payload.get("Hours") or 0) * 60 + int(payload.get("Minutes") or 0)
-        self._qbo_write_state(
-            {
-                "qbo_state": "edited" if edited else "sent",
-                "qbo_time_activity_id": str(activity["Id"]),
-                "qbo_sync_token": activity.get("SyncToken"),
-                "qbo_realm_id": realm_id,
-                "qbo_sent_at": fields.Datetime.now(),
-                "qbo_sent_by_id": self.env.uid,
-                "qbo_sent_duration": minutes / 60,
-                "qbo_sent_rate": payload.get("HourlyRate") or 0.0,
-                "qbo_sent_payload": payload,
-                "qbo_conflict_payload": False,
-                "qbo_last_error": False,
-                "qbo_refusal_code": False,
-                "qbo_intuit_tid": False,
-                "qbo_request_id": request_id,
-            }
+        self._qbo_mark_sent_each([(activity, payload, request_id)], realm_id, edited=edited)
+
+    def _qbo_mark_sent_each(self, answers, realm_id, edited=False):
+        """:meth:`_qbo_mark_sent` of each line with its ``answers[i]``
+        (activity, payload, request id, and optionally when it came: now by
+        default), in one query."""
+        now = fields.Datetime.now()
+        self._qbo_write_states(
+            [
+                {
+                    "qbo_state": "edited" if edited else "sent",
+                    "qbo_time_activity_id": str(activity["Id"]),
+                    "qbo_sync_token": activity.get("SyncToken"),
+                    "qbo_realm_id": realm_id,
+                    "qbo_sent_at": moment[0] if moment else now,
+                    "qbo_sent_by_id": self.env.uid,
+                    "qbo_sent_duration": sent_hours(payload),
+                    "qbo_sent_rate": payload.get("HourlyRate") or 0.0,
+                    "qbo_sent_payload": payload,
+                    "qbo_conflict_payload": False,
+                    "qbo_last_error": False,
+                    "qbo_refusal_code": False,
+                    "qbo_intuit_tid": False,
+                    "qbo_request_id": request_id,
+                }
+                for activity, payload, request_id, *moment in answers
+            ]
         )
 
     def _qbo_mark_failed(self, error, request_id):

@@ -58,6 +58,9 @@ class _Chunk:
     details: list
     in_flight: int = 0
     gone: set = field(default_factory=set)
+    # Time activities made, recorded on their lines in one query before the
+    # chunk is counted or the transaction commits (``_Run.record_made``).
+    made: list = field(default_factory=list)
 
 
 class QboSendQueue(models.AbstractModel):
@@ -100,17 +103,17 @@ class QboSendQueue(models.AbstractModel):
         try:
             while True:
                 if taking and run.wants_chunk(lookahead):
-                    if run.time_is_up(deadline) or sender._qbo_realm_wanted(company):
+                    late = time.monotonic() >= deadline
+                    if run.time_is_up(late) or sender._qbo_realm_wanted(company):
                         taking, run.waiting = False, True
-                    elif time.monotonic() < deadline:
+                    elif not late:
                         taking = run.take_chunk(max_in_flight, deadline)
                     elif run.delivery.waiting() < max_in_flight:
                         # Past the deadline: as many lines as places in flight.
                         taking = run.take_chunk(max_in_flight, deadline, size=max_in_flight)
                 if run.delivery and run.delivery.outstanding():
                     # Not longer than a request may last, so that a stop is seen.
-                    for result in run.delivery.next_results(timeout=1.0):
-                        run.record(result)
+                    run.record(run.delivery.answered(timeout=1.0))
                 taking = run.finish_chunks() and taking
                 if not run.chunks and not taking:
                     break
@@ -137,12 +140,12 @@ class _Run:
         self.waiting = False
         self.metered = 0  # metered calls of this run already on a log
 
-    def time_is_up(self, deadline):
-        """Whether to stop taking chunks. Past ``deadline``, the run goes on
-        while batch requests of its own are still in flight, with single
-        requests only: they fill the places in flight that empty while the
-        last batch requests answer, and end before them."""
-        if time.monotonic() < deadline:
+    def time_is_up(self, late):
+        """Whether to stop taking chunks. ``late``, past its deadline, the
+        run goes on while batch requests of its own are still in flight, with
+        single requests only: they fill the places in flight that empty
+        while the last batch requests answer, and end before them."""
+        if not late:
             return False
         if self.delivery is None or not self.delivery.batches_in_flight():
             return True
@@ -205,27 +208,50 @@ class _Run:
             self.delivery.submit(items)
         return True
 
-    def record(self, result):
-        chunk = self.by_item.pop(id(result.item))
-        chunk.in_flight -= 1
-        line = result.item.key.line
-        if line.id in chunk.gone:
-            # Deleted in the moment between two transactions of this run.
-            if result.ok:
-                chunk.details.append(
-                    {
-                        "level": "warning",
-                        "message": _lt(
-                            "A timesheet line was deleted while it was being sent: QuickBooks "
-                            "made time activity %(id)s for it, which stays in QuickBooks.",
-                            id=result.data.get("Id"),
-                        ),
-                    }
-                )
-            return
-        self.sender.with_env(chunk.log.env)._qbo_record_answer(
-            result, self.send_context, chunk.counts, chunk.details
-        )
+    def record(self, results):
+        """Record the answers ``results`` (of the requests that answered since
+        the last call), those of each chunk at once (a request may carry the
+        lines of two chunks), each chunk's details in the order of ``results``."""
+        pending = {}  # id of a chunk: (chunk, its results not yet recorded)
+        for result in results:
+            chunk = self.by_item.pop(id(result.item))
+            chunk.in_flight -= 1
+            if result.item.key.line.id in chunk.gone:
+                self.record_chunk(*pending.pop(id(chunk), (chunk, [])))
+                self.note_gone(chunk, result)
+                continue
+            pending.setdefault(id(chunk), (chunk, []))[1].append(result)
+        for chunk, chunk_results in pending.values():
+            self.record_chunk(chunk, chunk_results)
+
+    def record_chunk(self, chunk, results):
+        if results:
+            self.sender.with_env(chunk.log.env)._qbo_record_answers(
+                results, self.send_context, chunk.counts, chunk.details, made=chunk.made
+            )
+
+    def record_made(self):
+        """Write the time activities made of every chunk on their lines, a
+        chunk's in one query: in the transaction that commits them, before
+        anything reads them."""
+        for chunk in self.chunks:
+            if chunk.made:
+                made, chunk.made = chunk.made, []
+                self.sender.with_env(chunk.log.env)._qbo_record_made(made, self.send_context)
+
+    def note_gone(self, chunk, result):
+        """A line deleted in the moment between two transactions of this run."""
+        if result.ok:
+            chunk.details.append(
+                {
+                    "level": "warning",
+                    "message": _lt(
+                        "A timesheet line was deleted while it was being sent: QuickBooks "
+                        "made time activity %(id)s for it, which stays in QuickBooks.",
+                        id=result.data.get("Id"),
+                    ),
+                }
+            )
 
     def finish_chunks(self):
         """Count and commit the chunks whose answers are all recorded, the
@@ -233,6 +259,8 @@ class _Run:
         nothing of a chunk got through: QuickBooks is out of reach)."""
         going_on = True
         finished = False
+        if self.chunks and not self.chunks[0].in_flight:
+            self.record_made()
         while self.chunks and not self.chunks[0].in_flight:
             chunk = self.chunks.popleft()
             chunk.log._add_lines(chunk.details)
@@ -259,6 +287,7 @@ class _Run:
 
     def commit(self):
         """Commit, then lock again the lines of the chunks under way."""
+        self.record_made()
         self.env.cr.commit()  # pylint: disable=unknown-option-value,invalid-commit
         # Keep memory flat however many chunks one call sends.
         self.env.invalidate_all()

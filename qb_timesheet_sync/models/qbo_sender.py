@@ -14,7 +14,8 @@
    :meth:`QboSender._qbo_take_chunk`.
 4. :meth:`QboSender._qbo_deliver`: the journal committed before the request
    leaves (:meth:`QboSender._qbo_delivery_items`), then the batch requests,
-   each answer recorded on its line (:meth:`QboSender._qbo_record_answer`).
+   the answers of the requests that answered together recorded on their
+   lines at once (:meth:`QboSender._qbo_record_answers`).
 5. Interrupted attempts found in the journal are first looked for in
    QuickBooks (``qbo_sender_recovery.py``), so nothing is sent twice after
    a crash.
@@ -23,15 +24,16 @@
 import uuid
 from collections import Counter
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.sql_db import TestCursor
 from odoo.tools import SQL, split_every
 
 from ..qbo import BatchItem, QboError
-from ..qbo.delivery import MAX_IN_FLIGHT, deliver_as_completed
+from ..qbo.delivery import MAX_IN_FLIGHT, deliver_requests_as_completed
 from ..qbo.optional_fields import explain_optional_field
 from ..qbo.text import Money, _lt, counted, joined, render
 from ..qbo.timesheet_rules import format_duration
+from ..tools.bulk import insert_rows
 
 # Lines locked and sent together: ten batch requests of 30.
 SEND_CHUNK_SIZE = 300
@@ -268,10 +270,13 @@ class QboSender(models.AbstractModel):
         """Create the time activities of ``plans`` in QuickBooks, and update
         those of edited lines (``qbo_sender_update.py``)."""
         items = self._qbo_delivery_items(plans, send_context, counts, details)
-        # Each answer is recorded as it comes, while the next requests are in flight.
-        answers = deliver_as_completed(send_context.client, items, self._qbo_max_in_flight())
-        for result in answers:
-            self._qbo_record_answer(result, send_context, counts, details)
+        # The answers of each request are recorded as they come, while the
+        # next requests are in flight.
+        answers = deliver_requests_as_completed(
+            send_context.client, items, self._qbo_max_in_flight()
+        )
+        for results in answers:
+            self._qbo_record_answers(results, send_context, counts, details)
 
     @api.model
     def _qbo_delivery_items(self, plans, send_context, counts, details):
@@ -297,17 +302,23 @@ class QboSender(models.AbstractModel):
         }
         # Committed before the request leaves, so that if this transaction
         # dies the next send knows to look in QuickBooks and reuses the ids.
+        # The journal is only ever inserted into (qbo.send.attempt): its
+        # rows in one query.
+        attempted_at = fields.Datetime.now()
         with self._qbo_journal_cursor() as cr:
-            self.env(cr=cr, su=True)["qbo.send.attempt"].create(
+            insert_rows(
+                self.env(cr=cr, su=True)["qbo.send.attempt"],
                 [
                     {
                         "line_id": plan.line.id,
                         "realm_id": realm_id,
                         "request_id": request_ids[plan.line.id],
+                        "operation": "create",
                         "payload": plan.payload,
+                        "attempted_at": attempted_at,
                     }
                     for plan in plans
-                ]
+                ],
             )
         return [
             BatchItem("create", "TimeActivity", plan.payload, request_ids[plan.line.id], key=plan)
@@ -315,17 +326,30 @@ class QboSender(models.AbstractModel):
         ]
 
     @api.model
-    def _qbo_record_answer(self, result, send_context, counts, details):
-        """Record on its line the answer ``result`` (:class:`BatchResult` of
-        an item of :meth:`_qbo_delivery_items`)."""
-        plan = result.item.key
-        if result.ok:
-            plan.line._qbo_mark_sent(
-                result.data, plan.payload, result.item.request_id, send_context.realm_id
-            )
-            counts["done"] += 1
-            details.append(self._qbo_sent_detail(plan))
+    def _qbo_record_answers(self, results, send_context, counts, details, made=None):
+        """Record on its line each of ``results`` (:class:`BatchResult` of the
+        items of :meth:`_qbo_delivery_items`, those of the requests that
+        answered together): the time activities made in one query, then the
+        details added in the order of ``results``. With ``made`` (a list),
+        the time activities made are added to it instead, for
+        :meth:`_qbo_record_made` before the transaction commits (the
+        background sender writes a chunk's in one query)."""
+        sent_at = fields.Datetime.now()
+        answers = [
+            (plan.line, result.data, plan.payload, result.item.request_id, sent_at)
+            for result, plan in ((result, result.item.key) for result in results)
+            if result.ok
+        ]
+        if made is None:
+            self._qbo_record_made(answers, send_context)
         else:
+            made.extend(answers)
+        for result in results:
+            plan = result.item.key
+            if result.ok:
+                counts["done"] += 1
+                details.append(self._qbo_sent_detail(plan, activity_id=str(result.data["Id"])))
+                continue
             # A refusal of a field sent by choice says which, and what to change.
             error = explain_optional_field(result.error, plan.payload)
             plan.line._qbo_mark_failed(error, result.item.request_id)
@@ -333,21 +357,43 @@ class QboSender(models.AbstractModel):
             details.append(self.env["qbo.sync.log"]._qbo_error_detail(error, plan.line))
 
     @api.model
+    def _qbo_record_made(self, made, send_context):
+        """Record the time activities ``made`` ((line, activity, payload,
+        request id, when it came) each) on their lines, in one query."""
+        if not made:
+            return
+        # Read with the lines of their chunk (its currency, in one query).
+        lines = (
+            self.env["account.analytic.line"]
+            .browse([line.id for line, *_answer in made])
+            .with_prefetch(made[0][0]._prefetch_ids)
+        )
+        lines._qbo_mark_sent_each([answer for _line, *answer in made], send_context.realm_id)
+
+    @api.model
     def _qbo_max_in_flight(self):
         """Requests sent at once for one delivery. Only HTTP happens in the
         extra threads; the answers are recorded here, in this one. Within a
         test's HTTP request (a test cursor, whose lock that request holds),
-        the rate window could not be read from another thread: one at a time."""
-        return 1 if isinstance(self.env.cr, TestCursor) else MAX_IN_FLIGHT
+        the rate window could not be read from another thread; within a
+        test's own transaction, the rate window's cursors would share its
+        connection with this thread, which writes the answers meanwhile: one
+        at a time."""
+        cr = self.env.cr
+        if isinstance(cr, TestCursor) or cr is self.env.registry.test_cr:
+            return 1
+        return MAX_IN_FLIGHT
 
     # ------------------------------------------------------------------
     # Telling the user
     # ------------------------------------------------------------------
     @api.model
-    def _qbo_sent_detail(self, plan):
+    def _qbo_sent_detail(self, plan, activity_id=None):
+        """The detail of a line sent as time activity ``activity_id`` (by
+        default, the one recorded on the line)."""
         message = _lt(
             "Sent as time activity %(id)s: %(duration)s.",
-            id=plan.line.qbo_time_activity_id,
+            id=activity_id or plan.line.qbo_time_activity_id,
             duration=format_duration(plan.minutes),
         )
         if plan.details.cost_rate:

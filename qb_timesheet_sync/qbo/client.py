@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -37,6 +38,28 @@ RETRY_STATUSES = {500, 502, 503, 504}
 # query cannot be parsed or processed (4000-4002), result set too big (10100).
 _QUERY_SIZE_CODES = {"4000", "4001", "4002", "10100"}
 _PAGING_CLAUSE = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\b", re.IGNORECASE)
+
+
+class EnvironmentOnceSession(requests.Session):
+    """A :class:`requests.Session` that reads the environment's proxies and CA
+    bundle (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``...) once per
+    host, not before each request: requests reads every environment variable
+    for each one, a good part of the time a send spends on a request."""
+
+    def __init__(self):
+        super().__init__()
+        self._environment_settings = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        settings = self._environment_settings.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment_settings[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 class QboClient(BatchRequests):
@@ -96,7 +119,7 @@ class QboClient(BatchRequests):
         # read budget, kept by the caller); it must not raise.
         self._meter = meter
         self._sleep = sleep
-        self._session = session or requests.Session()
+        self._session = session or EnvironmentOnceSession()
         self._company_url = f"{environment.api_base_url}/v3/company/{self.realm_id}/"
 
     def __repr__(self):

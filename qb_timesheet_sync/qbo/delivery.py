@@ -77,8 +77,18 @@ def deliver(client, items, max_in_flight=MAX_IN_FLIGHT):
 
 def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     """The :class:`BatchResult` of each item of ``items``, yielded as soon as
-    its request has answered, so the caller records the answers while the
-    next requests are in flight (one :class:`Delivery` for ``items``).
+    its request has answered (see :func:`deliver_requests_as_completed`)."""
+    for results in deliver_requests_as_completed(client, items, max_in_flight):
+        yield from results
+
+
+def deliver_requests_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
+    """The results of each request carrying ``items`` (a list of
+    :class:`BatchResult`, one per item it carried), yielded as soon as it
+    has answered, with those of the requests that answered meanwhile
+    (:meth:`Delivery.answered`), so the caller records the answers of whole
+    requests at once while the next requests are in flight (one
+    :class:`Delivery` for ``items``).
 
     If the caller stops early (an exception while recording), no further
     request leaves; those in flight end first.
@@ -88,7 +98,9 @@ def deliver_as_completed(client, items, max_in_flight=MAX_IN_FLIGHT):
     with Delivery(client, max_in_flight) as delivery:
         delivery.submit(items)
         while delivery.outstanding():
-            yield from delivery.next_results()
+            results = delivery.answered()
+            if results:
+                yield results
 
 
 class Delivery:
@@ -173,6 +185,25 @@ class Delivery:
             raise results
         with self._condition:
             self._outstanding -= len(results)
+        return results
+
+    def answered(self, timeout=None):
+        """The results of :meth:`next_results`, and those of every other
+        request that has answered meanwhile (in the order they answered), so
+        that the caller records them together."""
+        results = self.next_results(timeout)
+        while results and self.max_in_flight > 1:
+            try:
+                more = self._answers.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(more, BaseException):
+                # Raised at the next call, once these results are recorded.
+                self._answers.put(more)
+                break
+            with self._condition:
+                self._outstanding -= len(more)
+            results = results + more
         return results
 
     def close(self):

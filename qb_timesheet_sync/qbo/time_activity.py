@@ -129,6 +129,11 @@ def payload_fingerprint(payload):
     )
 
 
+def sent_hours(payload):
+    """The duration a TimeActivity body gives QuickBooks, in hours."""
+    return (int(payload.get("Hours") or 0) * 60 + int(payload.get("Minutes") or 0)) / 60
+
+
 def echoed_fields(record):
     """The fields QuickBooks echoes back as sent (the customer aside, see
     :func:`same_customer`); works on our payload and on a record read from

@@ -28,6 +28,7 @@ from . import (
     test_send_overlap,
     test_security,
     test_send_realtime,
+    test_send_recording,
     test_send_rules,
     test_send_scale,
     test_suggestions,

@@ -204,6 +204,54 @@ class TestSendBackground(QboSendCase):
         )
         self.assertTrue(notification, "the user is told when it ends")
 
+    def test_a_batch_with_a_line_quickbooks_refuses_records_the_others(self):
+        """The answers of a batch request, one of them a refusal: each line
+        records its own, as an interactive send records them."""
+        lines = self.lines(8)
+        refused = lines[3]
+        refused.project_id = self.old_shop
+        self.send(lines)
+        log = self.queued_log(lines)
+        self.run_cron()
+
+        sent = lines - refused
+        self.assert_sent_once(sent)
+        attempts = self.env["qbo.send.attempt"].search([("line_id", "in", lines.ids)])
+        request_ids = {attempt.line_id: attempt.request_id for attempt in attempts}
+        for line in sent:
+            self.assertRecordValues(
+                line,
+                [
+                    {
+                        "qbo_state": "sent",
+                        "qbo_request_id": request_ids[line],
+                        "qbo_sent_by_id": self.env.user.id,
+                        "qbo_last_error": False,
+                    }
+                ],
+            )
+            self.assertEqual(
+                line.qbo_sent_payload,
+                attempts.filtered(lambda attempt, line=line: attempt.line_id == line).payload,
+            )
+            self.assertTrue(line.qbo_sent_at)
+        self.assertRecordValues(
+            refused,
+            [
+                {
+                    "qbo_state": "error",
+                    "qbo_time_activity_id": False,
+                    "qbo_request_id": request_ids[refused],
+                }
+            ],
+        )
+        self.assertIn("made inactive in QuickBooks", refused.qbo_last_error)
+        self.assertRecordValues(log, [{"count_done": 7, "count_failed": 1, "count_remaining": 0}])
+        details = log.line_ids.filtered("timesheet_id")
+        self.assertEqual(details.timesheet_id, lines)
+        errors = details.filtered(lambda detail: detail.level == "error")
+        self.assertEqual(errors.timesheet_id, refused)
+
     def test_small_selection_is_still_sent_at_once(self):
         lines = self.lines(5)
         preview = self.preview(lines)

@@ -9,7 +9,9 @@ stored computed value runs: :func:`insert_rows` is for rows with no business
 logic of their own (the detail lines of a sync log, the rows of a preview),
 and the caller gives every value, stored related fields included;
 :func:`update_rows` is for the QuickBooks state of timesheet lines, which
-only the addon writes (``_qbo_write_state``)."""
+only the addon writes (``_qbo_write_state``), and :func:`update_rows_each`
+for the values of each line of a batch request's answers
+(``_qbo_write_states``)."""
 
 from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
@@ -101,6 +103,77 @@ def update_rows(records, vals):
     records.invalidate_recordset(names)
     records.modified(list(vals))
     _invalidate_inverses(records, fields)
+
+
+def update_rows_each(records, vals_list):
+    """Write ``vals_list[i]`` (plain stored columns) on ``records[i]``, in one
+    UPDATE for up to 100 records with the same fields, as the ORM flushes
+    its writes; no ``write()`` override runs. As :func:`update_rows`, fields
+    computed from them must not be stored: they are only invalidated."""
+    assert len(records) == len(vals_list)
+    if not records:
+        return
+    names = list(dict.fromkeys(name for vals in vals_list for name in vals))
+    fields = [records._fields[name] for name in names]
+    for field in fields:
+        assert field.store and field.column_type and not field.translate, field
+    # A value still waiting in the cache would overwrite the new one.
+    records.flush_recordset(names)
+    # What depends on a record through a many2one changes with it (as in ``write()``).
+    relational = [field.name for field in fields if field.relational]
+    if relational:
+        records.modified(relational, before=True)
+    # An amount is rounded to its record's currency: read it for all the
+    # records read together (the ORM would read it once per record).
+    by_record = set()  # the fields whose value is converted record by record
+    for field in fields:
+        if field.type == "monetary":
+            currency = field.get_currency_field(records)
+            next(iter(records.with_context(prefetch_fields=False)))[currency]
+            if len({record[currency].id for record in records}) > 1:
+                by_record.add(field.name)
+    column = _ColumnValues(by_record)
+    records._write_multi(
+        [
+            {name: column(records._fields[name], value, record) for name, value in vals.items()}
+            for record, vals in zip(records, vals_list, strict=True)
+        ]
+    )
+    log_names = ["write_uid", "write_date"] if records._log_access else []
+    records.invalidate_recordset([*names, *log_names])
+    records.modified(names)
+    _invalidate_inverses(records, fields)
+
+
+class _ColumnValues:
+    """Values converted as ``write()`` converts them (a selection checked, an
+    amount rounded to its record's currency, a record as its id), a value
+    given to several records once: most of a batch's values are the same for
+    every line (its state, its company, False, its hourly rate when the lines
+    have one currency)."""
+
+    def __init__(self, by_record=()):
+        self._converted = {}
+        self._by_record = by_record  # names of fields converted record by record
+
+    def __call__(self, field, value, record):
+        if field.name in self._by_record:
+            return self._convert(field, value, record)
+        try:
+            key = (field.name, type(value), value)
+            return self._converted[key]
+        except TypeError:  # not hashable (a dict of a JSON field)
+            return self._convert(field, value, record)
+        except KeyError:
+            converted = self._converted[key] = self._convert(field, value, record)
+            return converted
+
+    @staticmethod
+    def _convert(field, value, record):
+        if field.type == "json":
+            # The same column value, without two copies of the value.
+            return field.convert_to_column(value, record)
+        return field.convert_to_column_update(field.convert_to_cache(value, record), record)
 
 
 def _column_type(field):

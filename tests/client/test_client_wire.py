@@ -275,3 +275,32 @@ def test_time_activities_changed_since(qbo, people):
     assert [row["Id"] for row in qbo.time_activities_changed_since(before)] == [created["Id"]]
     later = datetime.now(UTC) + timedelta(minutes=5)
     assert qbo.time_activities_changed_since(later) == []
+
+
+def test_the_environment_is_read_once_per_host_not_per_request(
+    qbo, monkeypatch, environment, tokens
+):
+    """requests reads every environment variable before each request; the
+    client's session reads the proxies once per host and keeps them."""
+    import requests.sessions
+
+    real = requests.sessions.get_environ_proxies
+    reads = []
+
+    def counting(url, no_proxy=None):
+        reads.append(url)
+        return real(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counting)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    client = QboClient(environment, DEMO_REALM_ID, tokens[0], rate_limiter=RealmRateLimiter())
+    client.company_info()
+    client.preferences()
+    client.count("Customer")
+    assert len(reads) == 1
+    # Settings given with a request are still merged with the environment's.
+    settings = client._session.merge_environment_settings(
+        "http://127.0.0.1:9/v3", {}, None, False, None
+    )
+    assert settings["verify"] is False
+    assert len(reads) == 2

@@ -12,6 +12,7 @@ from qb_timesheet_sync.qbo.delivery import (
     ceiling_formula,
     deliver,
     deliver_as_completed,
+    deliver_requests_as_completed,
     in_flight_ceiling,
 )
 from tests.client.helpers import sandbox_stats, stored_records, time_activity
@@ -155,3 +156,39 @@ def wait_until(condition, timeout=60):
             return False
         time.sleep(0.01)
     return True
+
+
+def test_the_answers_of_each_request_come_together(sandbox, environment, tokens, people):
+    """A batch request's answers come as one list (the caller records them at
+    once), a single request's as a list of one, every item once."""
+    limiter = RealmRateLimiter()
+    rooms = iter([1, 0, 0])
+    limiter.batch_room = lambda: next(rooms, 0)
+    items = items_for(people, 33, prefix="R")
+    items[2].payload["EmployeeRef"] = {"value": "999999"}
+    answers = list(
+        deliver_requests_as_completed(client_for(environment, tokens, limiter), items, 1)
+    )
+    assert [len(results) for results in answers] == [30, 1, 1, 1]
+    assert [result.item for results in answers for result in results] == items
+    assert [result.ok for result in answers[0]] == [True, True, False] + [True] * 27
+
+
+def test_the_answers_that_came_meanwhile_are_taken_together(sandbox, environment, tokens, people):
+    """While the caller records, the answers of other requests wait: the
+    next call takes them all, each item once."""
+    sandbox.configure(latency_ms=100)
+    limiter = RealmRateLimiter()
+    limiter.batch_room = lambda: 0  # singles only: one answer per request
+    items = items_for(people, 20, prefix="M")
+    taken = []
+    with Delivery(client_for(environment, tokens, limiter), 10) as delivery:
+        delivery.submit(items)
+        time.sleep(0.5)  # the first ten have answered
+        first = delivery.answered(timeout=5)
+        assert len(first) > 1
+        taken += first
+        while delivery.outstanding():
+            taken += delivery.answered(timeout=5)
+    assert sorted(id(result.item) for result in taken) == sorted(id(item) for item in items)
+    assert all(result.ok for result in taken)
