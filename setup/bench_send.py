@@ -163,6 +163,7 @@ def report(size, addon, naive, breakdown=None):
     if breakdown:
         print("Where the room in flight went:")
         print("\n".join(breakdown.report(addon.wall, IN_FLIGHT, addon.busy)))
+        print(breakdown.cpu_report(size))
     print(
         f"Metered (CorePlus) calls: {addon.core_plus} for {size} lines ="
         f" {addon.core_plus * 1000 / size:.2f} per 1,000 lines"

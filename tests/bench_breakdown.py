@@ -4,7 +4,9 @@
 split into waiting for the rate window (``models/qbo_rate_window.py``),
 requests (QuickBooks' own time, measured by the sandbox, and the rest: the
 HTTP client, the network), waiting for items to send, and the time no
-delivery ran at all (between two runs of the sender).
+delivery ran at all (between two runs of the sender); and the CPU of the
+thread that runs the sender (taking chunks, recording answers, committing)
+apart from that of the delivery's threads (HTTP, the rate window).
 
 The methods are timed by wrapping them while the ``with`` block lasts; the
 wrappers cost a little CPU of their own, so CPU figures of the same run are
@@ -29,6 +31,8 @@ class RoomBreakdown:
         self._restore = []
 
     def __enter__(self):
+        self._run_cpu = time.thread_time()
+        self._wrap_worker_cpu()
         self._wrap(Delivery, "_send", "request")
         self._wrap(SharedRealmRateLimiter, "_take_turn", "rate_window")
         self._wrap(SharedRealmRateLimiter, "_give_back", "rate_window")
@@ -36,6 +40,7 @@ class RoomBreakdown:
         return self
 
     def __exit__(self, *exc):
+        self.seconds["cpu_run"] = time.thread_time() - self._run_cpu
         for owner, name, original in reversed(self._restore):
             setattr(owner, name, original)
         self._restore.clear()
@@ -56,6 +61,31 @@ class RoomBreakdown:
 
         setattr(owner, name, timed)
         self._restore.append((owner, name, original))
+
+    def _wrap_worker_cpu(self):
+        original = Delivery._work
+        breakdown = self
+
+        def counted(delivery):
+            started = time.thread_time()
+            try:
+                return original(delivery)
+            finally:
+                with breakdown._lock:
+                    breakdown.seconds["cpu_delivery"] += time.thread_time() - started
+
+        Delivery._work = counted
+        self._restore.append((Delivery, "_work", original))
+
+    def cpu_report(self, lines):
+        """A line of text: the CPU per line of the sender's thread and of the
+        delivery's threads (run in this thread: ``bench_send.py`` calls the
+        cron's method itself)."""
+        return (
+            f"CPU per line: {self.seconds['cpu_run'] * 1000 / lines:.2f} ms in the thread that"
+            f" takes chunks and records answers, {self.seconds['cpu_delivery'] * 1000 / lines:.2f}"
+            " ms in the delivery's threads (HTTP, rate window)"
+        )
 
     def report(self, wall, in_flight, busy):
         """Lines of text: the share of the room (``in_flight`` places for
