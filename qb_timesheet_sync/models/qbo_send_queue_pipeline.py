@@ -103,14 +103,10 @@ class QboSendQueue(models.AbstractModel):
         try:
             while True:
                 if taking and run.wants_chunk(lookahead):
-                    late = time.monotonic() >= deadline
-                    if run.time_is_up(late) or sender._qbo_realm_wanted(company):
+                    if time.monotonic() >= deadline or sender._qbo_realm_wanted(company):
                         taking, run.waiting = False, True
-                    elif not late:
+                    else:
                         taking = run.take_chunk(max_in_flight, deadline)
-                    elif run.delivery.waiting() < max_in_flight:
-                        # Past the deadline: as many lines as places in flight.
-                        taking = run.take_chunk(max_in_flight, deadline, size=max_in_flight)
                 if run.delivery and run.delivery.outstanding():
                     # Not longer than a request may last, so that a stop is seen.
                     run.record(run.delivery.answered(timeout=1.0))
@@ -140,18 +136,6 @@ class _Run:
         self.waiting = False
         self.metered = 0  # metered calls of this run already on a log
 
-    def time_is_up(self, late):
-        """Whether to stop taking chunks. ``late``, past its deadline, the
-        run goes on while batch requests of its own are still in flight, with
-        single requests only: they fill the places in flight that empty
-        while the last batch requests answer, and end before them."""
-        if not late:
-            return False
-        if self.delivery is None or not self.delivery.batches_in_flight():
-            return True
-        self.delivery.singles_only()
-        return False
-
     def wants_chunk(self, lookahead):
         if len(self.chunks) >= MAX_OPEN_CHUNKS:
             return False
@@ -159,15 +143,15 @@ class _Run:
             return True
         return lookahead > 0 and self.delivery is not None and self.delivery.waiting() < lookahead
 
-    def take_chunk(self, max_in_flight, deadline, size=None):
-        """Take the next ``size`` queued lines (by default fewer near
-        ``deadline``, see ``_qbo_chunk_size``) and hand their requests to
-        the delivery; returns whether there may be more to take."""
+    def take_chunk(self, max_in_flight, deadline):
+        """Take the next queued lines (fewer near ``deadline``, see
+        ``_qbo_chunk_size``) and hand their requests to the delivery;
+        returns whether there may be more to take."""
         cr = self.env.cr
         self.commit()
         while True:
             try:
-                size = size or self.queue._qbo_chunk_size(self.company, deadline - time.monotonic())
+                size = self.queue._qbo_chunk_size(self.company, deadline - time.monotonic())
                 log, lines = self.queue._qbo_next_queued_chunk(self.company, self.tried_ids, size)
                 if not lines:
                     return False

@@ -124,8 +124,6 @@ class Delivery:
         self._closed = False
         self._condition = threading.Condition()
         self._threads = []
-        self._batches_in_flight = 0
-        self._singles_only = False
 
     def __enter__(self):
         return self
@@ -143,19 +141,6 @@ class Delivery:
             self._condition.notify_all()
         if self.max_in_flight > 1:
             self._start_workers()
-
-    def singles_only(self):
-        """From now on, send every create and update alone: a single request
-        ends long before a batch request when QuickBooks is slow, so the
-        places in flight left while the last batch requests answer are used
-        without making the end wait longer."""
-        with self._condition:
-            self._singles_only = True
-
-    def batches_in_flight(self):
-        """Batch requests sent and not answered yet."""
-        with self._condition:
-            return self._batches_in_flight
 
     def waiting(self):
         """Items submitted that no request carries yet."""
@@ -250,12 +235,7 @@ class Delivery:
         items, is_batch = self._take()
         if not items:
             return []
-        try:
-            return self._send(items, is_batch)
-        finally:
-            if is_batch:
-                with self._condition:
-                    self._batches_in_flight -= 1
+        return self._send(items, is_batch)
 
     def _take(self):
         with self._condition:
@@ -263,14 +243,12 @@ class Delivery:
                 return [], False
             first = self._items[0]
             if first.operation in SINGLE_OPERATIONS:
-                alone = self._singles_only or not self._reserve_batch()
+                alone = not self._reserve_batch()
             else:  # only a batch request carries it
                 alone = False
                 self._reserve_batch(force=True)
             count = 1 if alone else min(MAX_BATCH_ITEMS, len(self._items))
             items = [self._items.popleft() for _index in range(count)]
-            if not alone:
-                self._batches_in_flight += 1
             return items, not alone
 
     def _reserve_batch(self, force=False):

@@ -124,40 +124,6 @@ def test_answers_come_as_they_arrive_and_stopping_sends_no_more(
     assert sandbox_stats(sandbox)["requests"].get("entity_write", 0) == made
 
 
-def test_a_delivery_told_to_send_singles_only_makes_no_more_batch_requests(
-    sandbox, environment, tokens, people
-):
-    """The end of a background run: the batch request in flight ends, and
-    the lines taken meanwhile go alone."""
-    sandbox.configure(latency_ms=5, batch_latency_ms=300)
-    client = client_for(environment, tokens, RealmRateLimiter())
-    items = items_for(people, 40, prefix="T")
-    with Delivery(client, max_in_flight=3) as delivery:
-        delivery.submit(items[:30])
-        assert wait_until(lambda: delivery.batches_in_flight() == 1)
-        delivery.singles_only()
-        delivery.submit(items[30:])
-        results = []
-        while delivery.outstanding():
-            results += delivery.next_results()
-        assert delivery.batches_in_flight() == 0
-    assert sorted(result.item.key for result in results) == list(range(40))
-    stats = sandbox_stats(sandbox)
-    assert stats["requests"]["batch"] == 1
-    assert stats["requests"]["entity_write"] == 10
-    descriptions = Counter(row["Description"] for row in stored_records(sandbox, "TimeActivity"))
-    assert descriptions == Counter(f"T{number}" for number in range(40)), "each once"
-
-
-def wait_until(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def test_the_answers_of_each_request_come_together(sandbox, environment, tokens, people):
     """A batch request's answers come as one list (the caller records them at
     once), a single request's as a list of one, every item once."""
