@@ -223,10 +223,13 @@ try:
         env.cr.commit()
         env.invalidate_all()
         breakdown = None
-        if BREAKDOWN:  # imported here: an earlier addon has no Delivery
-            from tests.bench_breakdown import RoomBreakdown
-
-            breakdown = RoomBreakdown()
+        if BREAKDOWN:
+            try:
+                from tests.bench_breakdown import RoomBreakdown
+            except ImportError:  # an earlier addon, without its Delivery
+                print("No breakdown of the room in flight: this addon has no Delivery.")
+            else:
+                breakdown = RoomBreakdown()
         with Measure() as addon, breakdown or contextlib.nullcontext():
             send_the_addon_way(company)
         assert set(addon_lines.mapped("qbo_state")) == {"sent"}, "every line sent"
