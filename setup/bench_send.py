@@ -229,7 +229,7 @@ try:
             except ImportError:  # an earlier addon, without its Delivery
                 print("No breakdown of the room in flight: this addon has no Delivery.")
             else:
-                breakdown = RoomBreakdown()
+                breakdown = RoomBreakdown(type(env["qbo.send.queue"]))
         with Measure() as addon, breakdown or contextlib.nullcontext():
             send_the_addon_way(company)
         assert set(addon_lines.mapped("qbo_state")) == {"sent"}, "every line sent"

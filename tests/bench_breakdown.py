@@ -19,20 +19,23 @@ import time
 from odoo.addons.qb_timesheet_sync.models.qbo_rate_window import SharedRealmRateLimiter
 from odoo.addons.qb_timesheet_sync.qbo.delivery import Delivery
 
-WORKER_PREFIX = "qbo-send"
-
 
 class RoomBreakdown:
-    """Seconds spent per kind while the ``with`` block lasts."""
+    """Seconds spent per kind while the ``with`` block lasts. ``queue_class``:
+    the class of ``qbo.send.queue`` in the registry, whose ``_qbo_send_queue``
+    (one run of the sender for one company, in a thread of its own) is timed
+    for the CPU of the run."""
 
-    def __init__(self):
+    def __init__(self, queue_class):
         self.seconds = collections.Counter()
+        self._queue_class = queue_class
         self._lock = threading.Lock()
         self._restore = []
+        self._workers = set()  # idents of the delivery's threads
 
     def __enter__(self):
-        self._run_cpu = time.thread_time()
-        self._wrap_worker_cpu()
+        self._wrap_cpu(Delivery, "_work", "cpu_delivery", worker=True)
+        self._wrap_cpu(self._queue_class, "_qbo_send_queue", "cpu_run")
         self._wrap(Delivery, "_send", "request")
         self._wrap(SharedRealmRateLimiter, "_take_turn", "rate_window")
         self._wrap(SharedRealmRateLimiter, "_give_back", "rate_window")
@@ -40,7 +43,6 @@ class RoomBreakdown:
         return self
 
     def __exit__(self, *exc):
-        self.seconds["cpu_run"] = time.thread_time() - self._run_cpu
         for owner, name, original in reversed(self._restore):
             setattr(owner, name, original)
         self._restore.clear()
@@ -50,7 +52,7 @@ class RoomBreakdown:
         breakdown = self
 
         def timed(*args, **kwargs):
-            if workers_only and not threading.current_thread().name.startswith(WORKER_PREFIX):
+            if workers_only and threading.get_ident() not in breakdown._workers:
                 return original(*args, **kwargs)
             started = time.monotonic()
             try:
@@ -62,25 +64,27 @@ class RoomBreakdown:
         setattr(owner, name, timed)
         self._restore.append((owner, name, original))
 
-    def _wrap_worker_cpu(self):
-        original = Delivery._work
+    def _wrap_cpu(self, owner, name, kind, worker=False):
+        """Add the CPU of the calling thread while ``owner.name`` runs to ``kind``."""
+        original = getattr(owner, name)
         breakdown = self
 
-        def counted(delivery):
+        def counted(*args, **kwargs):
+            if worker:
+                breakdown._workers.add(threading.get_ident())
             started = time.thread_time()
             try:
-                return original(delivery)
+                return original(*args, **kwargs)
             finally:
                 with breakdown._lock:
-                    breakdown.seconds["cpu_delivery"] += time.thread_time() - started
+                    breakdown.seconds[kind] += time.thread_time() - started
 
-        Delivery._work = counted
-        self._restore.append((Delivery, "_work", original))
+        setattr(owner, name, counted)
+        self._restore.append((owner, name, original))
 
     def cpu_report(self, lines):
-        """A line of text: the CPU per line of the sender's thread and of the
-        delivery's threads (run in this thread: ``bench_send.py`` calls the
-        cron's method itself)."""
+        """A line of text: the CPU per line of the sender's runs and of the
+        delivery's threads."""
         return (
             f"CPU per line: {self.seconds['cpu_run'] * 1000 / lines:.2f} ms in the thread that"
             f" takes chunks and records answers, {self.seconds['cpu_delivery'] * 1000 / lines:.2f}"
