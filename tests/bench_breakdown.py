@@ -34,8 +34,9 @@ class RoomBreakdown:
         self._workers = set()  # idents of the delivery's threads
 
     def __enter__(self):
-        self._wrap_cpu(Delivery, "_work", "cpu_delivery", worker=True)
-        self._wrap_cpu(self._queue_class, "_qbo_send_queue", "cpu_run")
+        cpu = time.thread_time
+        self._wrap(Delivery, "_work", "cpu_delivery", clock=cpu, marks_worker=True)
+        self._wrap(self._queue_class, "_qbo_send_queue", "cpu_run", clock=cpu)
         self._wrap(Delivery, "_send", "request")
         self._wrap(SharedRealmRateLimiter, "_take_turn", "rate_window")
         self._wrap(SharedRealmRateLimiter, "_give_back", "rate_window")
@@ -47,39 +48,28 @@ class RoomBreakdown:
             setattr(owner, name, original)
         self._restore.clear()
 
-    def _wrap(self, owner, name, kind, workers_only=False):
+    def _wrap(
+        self, owner, name, kind, clock=time.monotonic, workers_only=False, marks_worker=False
+    ):
+        """Add to ``kind`` the time ``owner.name`` takes, on ``clock`` (the
+        wall, or the calling thread's CPU); ``workers_only``: in the
+        delivery's threads only (``marks_worker``: the method that runs them)."""
         original = getattr(owner, name)
         breakdown = self
 
         def timed(*args, **kwargs):
-            if workers_only and threading.get_ident() not in breakdown._workers:
+            if marks_worker:
+                breakdown._workers.add(threading.get_ident())
+            elif workers_only and threading.get_ident() not in breakdown._workers:
                 return original(*args, **kwargs)
-            started = time.monotonic()
+            started = clock()
             try:
                 return original(*args, **kwargs)
             finally:
                 with breakdown._lock:
-                    breakdown.seconds[kind] += time.monotonic() - started
+                    breakdown.seconds[kind] += clock() - started
 
         setattr(owner, name, timed)
-        self._restore.append((owner, name, original))
-
-    def _wrap_cpu(self, owner, name, kind, worker=False):
-        """Add the CPU of the calling thread while ``owner.name`` runs to ``kind``."""
-        original = getattr(owner, name)
-        breakdown = self
-
-        def counted(*args, **kwargs):
-            if worker:
-                breakdown._workers.add(threading.get_ident())
-            started = time.thread_time()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                with breakdown._lock:
-                    breakdown.seconds[kind] += time.thread_time() - started
-
-        setattr(owner, name, counted)
         self._restore.append((owner, name, original))
 
     def cpu_report(self, lines):
