@@ -2,7 +2,7 @@
 company of its own in the sandbox (realms generated), each with lines queued
 for the background sender: for the system tests and setup/bench_multi.py."""
 
-from .odoo_process import CLIENT_ID, CLIENT_SECRET, odoo_shell
+from .odoo_process import CLIENT_ID, CLIENT_SECRET, SHELL_OPENING, odoo_shell
 
 EMPLOYEE_ID, CUSTOMER_ID = "55", "21"
 
@@ -10,14 +10,9 @@ EMPLOYEE_ID, CUSTOMER_ID = "55", "21"
 # missing) connected to it, an employee and a project mapped as the wizards
 # map them, and `count` new lines; then every company's lines queued in one
 # transaction. Prints the time of that commit and the queues' sync log ids.
-QUEUE_SCRIPT = """
-import datetime, requests, time
-from urllib.parse import parse_qs, urlparse
-params = env["ir.config_parameter"].sudo()
-params.set_param("qb_timesheet_sync.environment", "custom")
-params.set_param("qb_timesheet_sync.custom_base_url", {url!r})
-params.set_param("qb_timesheet_sync.client_id", {client_id!r})
-params.set_param("qb_timesheet_sync.client_secret", {client_secret!r})
+QUEUE_SCRIPT = (
+    SHELL_OPENING
+    + """
 to_queue = []
 for realm in {realms!r}:
     name = "Company of " + realm
@@ -27,12 +22,8 @@ for realm in {realms!r}:
     env.user.company_ids |= company
     cenv = env(context=dict(env.context, allowed_company_ids=[company.id]))
     company = company.with_env(cenv)
-    connection = company._qbo_connection()
-    if connection.realm_id != realm:
-        answer = requests.get(connection.action_connect()["url"], params={{"realm_id": realm}},
-                              allow_redirects=False, timeout=30)
-        query = parse_qs(urlparse(answer.headers["Location"]).query)
-        connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
+    if company._qbo_connection().realm_id != realm:
+        connect(company, realm)
     company.qbo_send_non_billable = True
     employee = cenv["hr.employee"].search([("company_id", "=", company.id)], limit=1) or cenv[
         "hr.employee"].create({{"name": "Emily Platt", "company_id": company.id}})
@@ -59,6 +50,7 @@ logs = [env["qbo.send.queue"]._qbo_queue(lines, company) for company, lines in t
 env.cr.commit()
 print("QUEUED_AT", time.time(), "LOGS", " ".join(str(log.id) for log in logs))
 """
+)
 
 
 def realm_of(number):

@@ -28,6 +28,26 @@ ADDONS_PATH = f"{ODOO_SRC / 'odoo' / 'addons'},{REPO_ROOT}"
 LAUNCHER = Path(__file__).with_name("launch_odoo.py")
 # The sandbox's default Intuit app.
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
+# The opening of the scripts run in odoo-bin shell (a template for
+# str.format, with the sandbox's ``url``, ``client_id`` and ``client_secret``):
+# the Intuit app set as an administrator sets it in Settings, and
+# ``connect(company, realm)``, which connects a company to a QuickBooks
+# company of the sandbox as the browser's consent does.
+SHELL_OPENING = """
+import datetime, requests, time
+from urllib.parse import parse_qs, urlparse
+params = env["ir.config_parameter"].sudo()
+params.set_param("qb_timesheet_sync.environment", "custom")
+params.set_param("qb_timesheet_sync.custom_base_url", {url!r})
+params.set_param("qb_timesheet_sync.client_id", {client_id!r})
+params.set_param("qb_timesheet_sync.client_secret", {client_secret!r})
+def connect(company, realm):
+    connection = company._qbo_connection()
+    answer = requests.get(connection.action_connect()["url"], params={{"realm_id": realm}},
+                          allow_redirects=False, timeout=30)
+    query = parse_qs(urlparse(answer.headers["Location"]).query)
+    connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
+"""
 # Bounds of the waits: generous, because a loaded CI machine (or one shared
 # with other builds) must not turn a passing suite red. They only bound how
 # long a broken run hangs; no test asserts on how fast anything is.

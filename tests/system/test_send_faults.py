@@ -9,6 +9,7 @@ import pytest
 from .odoo_process import (
     CLIENT_ID,
     CLIENT_SECRET,
+    SHELL_OPENING,
     START_TIMEOUT,
     OdooServer,
     SandboxProcess,
@@ -53,22 +54,11 @@ def seed(realm_id):
 # Run in odoo-bin shell: connect the company to the sandbox (as the browser
 # would), map an employee and a project, and queue LINE_COUNT new lines for
 # the background sender. Prints the sync log entry following the send.
-SETUP_SCRIPT = """
-import requests
-from urllib.parse import parse_qs, urlparse
-params = env["ir.config_parameter"].sudo()
-params.set_param("qb_timesheet_sync.environment", "custom")
-params.set_param("qb_timesheet_sync.custom_base_url", {url!r})
-params.set_param("qb_timesheet_sync.client_id", {client_id!r})
-params.set_param("qb_timesheet_sync.client_secret", {client_secret!r})
+SETUP_SCRIPT = (
+    SHELL_OPENING
+    + """
 company = env.company
-connection = company._qbo_connection()
-answer = requests.get(
-    connection.action_connect()["url"], params={{"realm_id": {realm!r}}},
-    allow_redirects=False, timeout=10,
-)
-query = parse_qs(urlparse(answer.headers["Location"]).query)
-connection._qbo_finish_connect(query["code"][0], query["realmId"][0])
+connect(company, {realm!r})
 company.qbo_send_non_billable = True
 # The tests share a database: the second one finds them already there. Other
 # tests add companies to the user, so the search names the company.
@@ -87,7 +77,6 @@ project = env["project.project"].search(
 project._qbo_write_each({{project: project._qbo_link_values({realm!r}, {customer_id!r})}})
 # Not billable (no rate needed): set after the link, which recomputes the default.
 project.qbo_billable = False
-import datetime
 lines = env["account.analytic.line"].create([
     {{"name": f"Task {{number}}", "project_id": project.id, "employee_id": employee.id,
       "date": datetime.date(2026, 1, 1) + datetime.timedelta(days=number % 300),
@@ -97,6 +86,7 @@ lines = env["account.analytic.line"].create([
 log = env["qbo.send.queue"]._qbo_queue(lines, company)
 print("QUEUE_LOG", log.id, "LINES", min(lines.ids), max(lines.ids))
 """
+)
 
 
 @pytest.fixture
