@@ -96,7 +96,7 @@ class SharedRealmRateLimiter:
         self._cursor_factory = cursor_factory
         self._sleep = sleep or time.sleep
         self._batches_full_until = 0.0  # see batch_room
-        self._reservations = BatchReservations()
+        self._reservations = BatchReservations(local.minute_seconds)
 
     def __repr__(self):
         return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"

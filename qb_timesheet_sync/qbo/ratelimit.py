@@ -53,7 +53,7 @@ class RealmRateLimiter:
         self._request_times = deque()
         self._batch_times = deque()
         self._paused_until = 0.0
-        self._reservations = BatchReservations()
+        self._reservations = BatchReservations(minute_seconds, clock)
 
     @contextmanager
     def slot(self, is_batch=False):
@@ -115,21 +115,27 @@ class BatchReservations:
     single requests could go. Once a batch request has its turn, the window
     counts it and its reservation ends (whichever reserved batch request
     takes the turn: only their number matters), so a batch request in flight
-    is never counted twice.
+    is never counted twice. A reservation whose request never took its turn
+    (it failed before) runs out after ``max_age`` seconds, the window's
+    minute, so the room it held comes back.
     """
 
-    def __init__(self):
+    def __init__(self, max_age, clock=time.monotonic):
         self._lock = threading.Lock()
-        self._count = 0
+        self._max_age = max_age
+        self._clock = clock
+        self._made = deque()  # when each reservation still open was made
 
     def reserve(self, batch_room, force=False):
         """Reserve a batch request if ``batch_room()`` (the window's room)
         leaves room beside the reservations, or anyway with ``force`` (a
         request that can only go as a batch); returns whether reserved."""
         with self._lock:
-            if not force and batch_room() - self._count <= 0:
+            now = self._clock()
+            _forget_before(self._made, now - self._max_age)
+            if not force and batch_room() - len(self._made) <= 0:
                 return False
-            self._count += 1
+            self._made.append(now)
             return True
 
     def counted(self):
@@ -137,7 +143,8 @@ class BatchReservations:
         after the window recorded it, so that for a moment it is counted
         twice rather than not at all."""
         with self._lock:
-            self._count = max(0, self._count - 1)
+            if self._made:
+                self._made.popleft()
 
 
 def window_wait(limits, request_times, batch_times, now, is_batch):

@@ -105,6 +105,18 @@ def test_a_batch_request_in_flight_is_counted_once():
         assert not limiter.reserve_batch()
 
 
+def test_a_reservation_whose_batch_never_took_its_turn_runs_out():
+    """A batch request that failed before its turn does not hold the room
+    for ever: its reservation ends after the window's minute."""
+    clock = FakeClock()
+    limiter = make_limiter(clock, batches_per_minute=3, minute_seconds=60.0)
+    assert limiter.reserve_batch()
+    assert limiter.reserve_batch()
+    assert not limiter.reserve_batch()
+    clock.advance(61)
+    assert limiter.reserve_batch(), "the two reservations ran out"
+
+
 def test_time_scale_follows_minute_seconds():
     clock = FakeClock()
     limiter = make_limiter(clock, requests_per_minute=20, max_in_flight=1000, minute_seconds=0.6)
