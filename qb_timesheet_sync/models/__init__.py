@@ -60,4 +60,4 @@ from . import qbo_failure_digest
 from . import res_users
 
 # The overview: one card per company, over everything above.
-from . import qbo_connection_overview
+from . import qbo_connection_overview, qbo_connection_overview_actions
