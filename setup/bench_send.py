@@ -20,6 +20,10 @@
 # the send used, the speed-up, the Odoo-side CPU per line, the SQL queries per batch request and
 # the memory the send needed. BENCH_BREAKDOWN=1 also prints where the room in
 # flight went (tests/bench_breakdown.py; its timing costs some CPU).
+# BENCH_PROFILE=<file> profiles the addon's send with yappi (CPU clock,
+# every thread; `pip install yappi` first) and writes the functions that
+# took the most CPU, with their own and their total time, to <file> (and
+# the whole profile, for Python's pstats, to <file>.pstat).
 import contextlib
 import os
 import threading
@@ -57,6 +61,7 @@ LATENCY_MS = int(os.environ.get("BENCH_LATENCY_MS", 200))
 BATCH_LATENCY_MS = int(os.environ.get("BENCH_BATCH_LATENCY_MS", 800))
 JITTER_MS = int(os.environ.get("BENCH_JITTER_MS", 0))
 BREAKDOWN = os.environ.get("BENCH_BREAKDOWN") == "1"
+PROFILE = os.environ.get("BENCH_PROFILE")
 REQUESTS_PER_MINUTE, BATCHES_PER_MINUTE, BATCH_SIZE, IN_FLIGHT = 500, 40, 30, 10
 REALM = "9130350000000077"
 PORT = int(os.environ.get("BENCH_PORT", 8097))
@@ -130,6 +135,34 @@ def send_the_naive_way(lines, company):
             plan.line._qbo_mark_sent(activity, plan.payload, request_id, send_context.realm_id)
         env.cr.commit()
         env.invalidate_all()
+
+
+@contextlib.contextmanager
+def cpu_profile(path, size):
+    """yappi's CPU profile of every thread while the block runs, written to ``path``."""
+    import yappi
+
+    yappi.set_clock_type("cpu")
+    yappi.start(builtins=True)
+    try:
+        yield
+    finally:
+        yappi.stop()
+        stats = yappi.get_func_stats()
+        stats.save(f"{path}.pstat", type="pstat")  # for pstats' callers and callees
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(f"yappi CPU profile of sending {size} lines, every thread\n")
+            for title, key in (("own time", "tsub"), ("total time", "ttot")):
+                out.write(f"\n--- by {title} (ms a line) ---\n")
+                for stat in stats.sort(key, "desc")[:60]:
+                    out.write(
+                        f"{stat.tsub * 1000 / size:8.3f} own {stat.ttot * 1000 / size:8.3f} total"
+                        f" {stat.ncall:9d} calls  {stat.module}:{stat.lineno} {stat.name}\n"
+                    )
+            out.write("\n--- threads (ms a line) ---\n")
+            for thread in yappi.get_thread_stats():
+                out.write(f"{thread.ttot * 1000 / size:8.3f} {thread.name}\n")
+        yappi.clear_stats()
 
 
 def report(size, addon, naive, breakdown=None):
@@ -230,7 +263,8 @@ try:
                 print("No breakdown of the room in flight: this addon has no Delivery.")
             else:
                 breakdown = RoomBreakdown(type(env["qbo.send.queue"]))
-        with Measure() as addon, breakdown or contextlib.nullcontext():
+        profile = cpu_profile(PROFILE, size) if PROFILE else contextlib.nullcontext()
+        with Measure() as addon, breakdown or contextlib.nullcontext(), profile:
             send_the_addon_way(company)
         assert set(addon_lines.mapped("qbo_state")) == {"sent"}, "every line sent"
         # Let QuickBooks' minute window empty before the next run.

@@ -11,8 +11,10 @@ a handover between workers finds the window where the last one left it, so it
 never bursts into a 429.
 """
 
+import contextlib
 import json
 import logging
+import threading
 import time
 from contextlib import contextmanager
 
@@ -97,16 +99,53 @@ class SharedRealmRateLimiter:
         self._sleep = sleep or time.sleep
         self._batches_full_until = 0.0  # see batch_room
         self._reservations = BatchReservations(local.minute_seconds)
+        self._kept = threading.local()  # see sending_thread
+        self._turns = {False: threading.Lock(), True: threading.Lock()}  # see slot
 
     def __repr__(self):
         return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"
 
     @contextmanager
+    def sending_thread(self):
+        """While the block runs, this thread sends request after request
+        (``qbo/delivery.py``): its transactions on the window go through one
+        cursor of its own, committed after each, instead of a cursor borrowed
+        from the pool for each (which costs PostgreSQL a round trip to reset
+        the connection, and this process the CPU of a new cursor). The
+        connection is held until the block ends, idle between the
+        transactions."""
+        if getattr(self._kept, "cursor", None) is not None:
+            yield
+            return
+        cr = self._window_cursor()
+        if isinstance(cr, Cursor):
+            # For the session, not for each transaction (see _transaction);
+            # undone when the block ends, as Odoo's pool would undo it anyway.
+            cr.execute("SET synchronous_commit TO OFF")
+            cr.commit()
+        self._kept.cursor = cr
+        try:
+            yield
+        finally:
+            self._kept.cursor = None
+            with contextlib.suppress(psycopg2.Error):
+                cr.rollback()
+                if isinstance(cr, Cursor):
+                    cr.execute("RESET synchronous_commit")
+                    cr.commit()
+            cr.close()
+
+    @contextmanager
     def slot(self, is_batch=False):
         """Block until one more request may go, and hold its place while it runs."""
         # The process's own bound first: its threads queue here, not in SQL.
+        # Then they take their turns one at a time (a batch request apart
+        # from single ones, which do not wait for the batch window): one
+        # thread waits for the window to move while the others wait for it
+        # here, instead of each asking PostgreSQL again whenever it moves.
         with self.local._in_flight:
-            lease = self._take_turn(is_batch)
+            with self._turns[is_batch]:
+                lease = self._take_turn(is_batch)
             if is_batch:
                 # Counted in the window from now on, not as a reservation.
                 self._reservations.counted()
@@ -117,7 +156,7 @@ class SharedRealmRateLimiter:
 
     def pause_for(self, seconds):
         """Hold back every request of this realm, from every process, for ``seconds``."""
-        with self._write_cursor() as cr:
+        with self._transaction() as cr:
             now, window = self._lock_window(cr)
             window["paused_until"] = max(window["paused_until"], now + seconds)
             self._save(cr, window)
@@ -130,7 +169,7 @@ class SharedRealmRateLimiter:
         answer is known without asking PostgreSQL."""
         if time.monotonic() < self._batches_full_until:
             return 0
-        with self._window_cursor() as cr:
+        with self._transaction(write=False) as cr:
             cr.execute(
                 """
                 SELECT count(*), min(moment) + %s - extract(epoch FROM clock_timestamp())
@@ -156,16 +195,12 @@ class SharedRealmRateLimiter:
     def _take_turn(self, is_batch):
         """Record this request in the window when it may go; returns its lease."""
         while True:
-            with self._write_cursor() as cr:
+            with self._transaction() as cr:
                 now, window = self._lock_window(cr)
                 wait = self._wait_needed(window, now, is_batch)
                 if wait <= 0:
                     lease = now + self.lease_seconds
-                    window["request_times"].append(now)
-                    if is_batch:
-                        window["batch_times"].append(now)
-                    window["leases"].append(lease)
-                    self._save(cr, window)
+                    self._record(cr, now, lease, is_batch)
                     return lease
             self._sleep(wait)
 
@@ -185,15 +220,53 @@ class SharedRealmRateLimiter:
         return wait
 
     def _give_back(self, lease):
+        """Take ``lease`` out of the window, in one statement: the row is
+        locked by the UPDATE itself, and the lease is found by its JSON text,
+        which is how it was written (a float turned into PostgreSQL's numeric
+        type directly would keep fewer digits)."""
+        lease_json = json.dumps(lease)
         try:
-            with self._write_cursor() as cr:
-                _now, window = self._lock_window(cr)
-                if lease in window["leases"]:
-                    window["leases"].remove(lease)
-                    self._save(cr, window)
+            with self._transaction() as cr:
+                cr.execute(
+                    """
+                    UPDATE qbo_rate_window
+                       SET leases = leases - (
+                               SELECT (lease.position - 1)::int
+                                 FROM jsonb_array_elements(leases)
+                                      WITH ORDINALITY AS lease(moment, position)
+                                WHERE lease.moment = %s::jsonb
+                                LIMIT 1)
+                     WHERE realm_id = %s AND leases @> %s::jsonb
+                    """,
+                    [lease_json, self.realm_id, f"[{lease_json}]"],
+                )
         except psycopg2.Error as error:
             # The lease runs out on its own; the request itself went well.
             _logger.info("QuickBooks rate window of %s not updated: %s", self.realm_id, error)
+
+    @contextmanager
+    def _transaction(self, write=True):
+        """A cursor in a transaction of its own on the window, committed when
+        the block ends (rolled back if it raises): the thread's kept cursor
+        (:meth:`sending_thread`, set so for its whole session) or a new one. A
+        ``write`` transaction commits
+        without waiting for the disk: two of them for each request, and if
+        PostgreSQL itself stopped before the last ones reached the disk, the
+        window would forget requests of its last moments, which costs at
+        worst an answer 429 (waited out as every 429 is)."""
+        kept = getattr(self._kept, "cursor", None)
+        if kept is None:
+            with self._window_cursor() as cr:
+                if write and isinstance(cr, Cursor):
+                    cr.execute("SET LOCAL synchronous_commit TO OFF")
+                yield cr
+            return
+        try:
+            yield kept
+        except BaseException:
+            kept.rollback()
+            raise
+        kept.commit()
 
     def _window_cursor(self):
         """A cursor of its own, in READ COMMITTED: after waiting for the row's
@@ -203,17 +276,6 @@ class SharedRealmRateLimiter:
         cr = self._cursor_factory()
         if isinstance(cr, Cursor):
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-        return cr
-
-    def _write_cursor(self):
-        """:meth:`_window_cursor` for a change of the window, committed
-        without waiting for the disk: two of them for each request, and if
-        PostgreSQL itself stopped before the last ones reached the disk, the
-        window would forget requests of its last moments, which costs at
-        worst an answer 429 (waited out as every 429 is)."""
-        cr = self._window_cursor()
-        if isinstance(cr, Cursor):
-            cr.execute("SET LOCAL synchronous_commit TO OFF")
         return cr
 
     def _lock_window(self, cr):
@@ -247,6 +309,32 @@ class SharedRealmRateLimiter:
             "paused_until": paused_until or 0.0,
         }
         return now, window
+
+    def _record(self, cr, now, lease, is_batch):
+        """Add a request starting at ``now`` and its ``lease`` to the window,
+        and leave out what has left it (as :meth:`_wait_needed` does), in
+        SQL: the arrays are not written out again from Python, which would
+        cost more CPU than the rest of the request's turn."""
+        moment = json.dumps([now])
+        cr.execute(
+            """
+            UPDATE qbo_rate_window
+               SET request_times = jsonb_path_query_array(
+                       request_times, '$[*] ? (@ > $start)', %(bounds)s) || %(moment)s::jsonb,
+                   batch_times = jsonb_path_query_array(
+                       batch_times, '$[*] ? (@ > $start)', %(bounds)s) || %(batch)s::jsonb,
+                   leases = jsonb_path_query_array(
+                       leases, '$[*] ? (@ > $now)', %(bounds)s) || %(lease)s::jsonb
+             WHERE realm_id = %(realm)s
+            """,
+            {
+                "bounds": json.dumps({"start": now - self.local.minute_seconds, "now": now}),
+                "moment": moment,
+                "batch": moment if is_batch else "[]",
+                "lease": json.dumps([lease]),
+                "realm": self.realm_id,
+            },
+        )
 
     def _save(self, cr, window):
         cr.execute(

@@ -18,6 +18,7 @@ duplicating.
 """
 
 import collections
+import contextlib
 import queue
 import threading
 
@@ -219,9 +220,11 @@ class Delivery:
                         self._condition.wait()
                     if self._closed:
                         return
-                results = self._send_next()
-                if results:
-                    self._answers.put(results)
+                # Request after request while items wait, as one session of
+                # the rate limiter's (a cursor kept for its window).
+                with self._sending_thread():
+                    while results := self._send_next():
+                        self._answers.put(results)
         except BaseException as error:
             # Raised again in the caller's thread, which waits for answers.
             with self._condition:
@@ -250,6 +253,10 @@ class Delivery:
             count = 1 if alone else min(MAX_BATCH_ITEMS, len(self._items))
             items = [self._items.popleft() for _index in range(count)]
             return items, not alone
+
+    def _sending_thread(self):
+        session = getattr(self.client.rate_limiter, "sending_thread", None)
+        return session() if session else contextlib.nullcontext()
 
     def _reserve_batch(self, force=False):
         """Whether the next request may be a batch request: the rate

@@ -62,6 +62,13 @@ class RealmRateLimiter:
             self._wait_for_turn(is_batch)
             yield
 
+    @contextmanager
+    def sending_thread(self):
+        """While the block runs, this thread sends request after request.
+        Nothing to prepare for it here; the limiter shared through PostgreSQL
+        keeps a cursor for the thread."""
+        yield
+
     def pause_for(self, seconds):
         """Hold back every request of this realm for ``seconds`` (after a 429)."""
         with self._lock:

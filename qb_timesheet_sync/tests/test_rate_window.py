@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 import threading
 import uuid
 from contextlib import ExitStack
@@ -146,6 +147,143 @@ class TestRateWindow(TransactionCase):
             sleep=refuse_to_wait,
         )
         self.assertFalse(other.reserve_batch(), "another process sees the window full")
+
+    def test_a_sending_thread_keeps_one_cursor_for_its_requests(self):
+        """Request after request in a sending thread: one cursor for all
+        their turns, each turn committed (another process sees it at once),
+        the window as exact as with a cursor for each transaction, and the
+        connection set back for whoever borrows it next."""
+        cursors = []
+
+        def counted_cursor():
+            cr = self._cursor()
+            cursors.append(cr)
+            return cr
+
+        limiter = SharedRealmRateLimiter(
+            counted_cursor,
+            self.realm,
+            RealmRateLimiter(
+                requests_per_minute=20, batches_per_minute=5, max_in_flight=50, minute_seconds=600
+            ),
+            sleep=refuse_to_wait,
+        )
+        with limiter.sending_thread():
+            kept = cursors[0]
+            kept.execute("SHOW synchronous_commit")
+            self.assertEqual(kept.fetchone()[0], "off", "the window's commits do not wait")
+            for number in range(1, 4):
+                with limiter.slot(is_batch=True):
+                    request_times, batch_times, leases, _paused = self.window()
+                    self.assertEqual(len(request_times), number, "committed: seen by others")
+                    self.assertEqual(len(batch_times), number)
+                    self.assertEqual(len(leases), 1, "this request's place, held")
+            self.assertEqual(self.take_until_refused(limiter)[0], 16, "19 requests in all")
+            self.assertEqual(len(cursors), 1, "one cursor for every turn and place given back")
+            self.assertFalse(kept.closed)
+        self.assertTrue(kept.closed, "the connection goes back to the pool with the block")
+        request_times, batch_times, leases, _paused = self.window()
+        self.assertEqual((len(request_times), len(batch_times), leases), (19, 3, []))
+        self.assertEqual(limiter.batch_room(), 1)
+        self.assertEqual(len(cursors), 2, "outside the block, a cursor for each transaction")
+
+    def test_a_failed_turn_of_a_sending_thread_leaves_its_cursor_usable(self):
+        """A transaction of the kept cursor that fails is rolled back, and the
+        next one goes through the same cursor."""
+        limiter = self.limiter()
+        with limiter.sending_thread():
+            with self.assertRaises(WouldWait), limiter._transaction() as cr:
+                limiter._lock_window(cr)
+                cr.execute(
+                    "UPDATE qbo_rate_window SET paused_until = 1e12 WHERE realm_id = %s",
+                    [self.realm],
+                )
+                raise WouldWait(1)
+            with limiter.slot():
+                pass
+        request_times, _batches, _leases, paused_until = self.window()
+        self.assertEqual(paused_until, 0, "the failed transaction was rolled back")
+        self.assertEqual(len(request_times), 1, "the next turn went through")
+
+    def test_the_window_drops_what_has_left_it_when_a_request_is_recorded(self):
+        """Requests and batch requests older than the minute, and leases run
+        out, leave the window as the next request is recorded."""
+        limiter = self.limiter(minute_seconds=600)
+        with self._cursor() as cr:
+            cr.execute("SELECT extract(epoch FROM clock_timestamp())::float8")
+            now = cr.fetchone()[0]
+            cr.execute(
+                "INSERT INTO qbo_rate_window"
+                " (realm_id, request_times, batch_times, leases, paused_until)"
+                " VALUES (%s, %s, %s, %s, 0)",
+                [
+                    self.realm,
+                    json.dumps([now - 700, now - 10]),
+                    json.dumps([now - 700, now - 10]),
+                    json.dumps([now - 5, now + 50]),
+                ],
+            )
+        with limiter.slot(is_batch=True):
+            request_times, batch_times, leases, _paused = self.window()
+        self.assertEqual(len(request_times), 2)
+        self.assertEqual(request_times[0], now - 10, "the one of 700 s ago left")
+        self.assertEqual(len(batch_times), 2)
+        self.assertEqual(batch_times[0], now - 10)
+        self.assertEqual(len(leases), 2, "the lease run out left; the other stays")
+        self.assertEqual(leases[0], now + 50)
+        self.assertEqual(self.window()[2], [now + 50], "this request's lease given back alone")
+
+    def test_the_threads_of_a_process_wait_for_the_window_one_at_a_time(self):
+        """Ten threads of one process, the window full: one of them at a time
+        looks at the window and waits for it to move, not all ten asking
+        PostgreSQL again each time it moves."""
+        limiter = SharedRealmRateLimiter(
+            self._cursor,
+            self.realm,
+            # 10 in flight; a "minute" of 1.2 s that holds 9 requests.
+            RealmRateLimiter(requests_per_minute=10, max_in_flight=10, minute_seconds=1.2),
+        )
+        take_turn = limiter._take_turn
+        looking = {"now": 0, "most": 0, "looks": 0}
+        count_lock = threading.Lock()
+
+        def counted_take_turn(is_batch):
+            with count_lock:
+                looking["now"] += 1
+                looking["most"] = max(looking["most"], looking["now"])
+            try:
+                return take_turn(is_batch)
+            finally:
+                with count_lock:
+                    looking["now"] -= 1
+
+        lock_window = limiter._lock_window
+
+        def counted_lock_window(cr):
+            looking["looks"] += 1
+            return lock_window(cr)
+
+        limiter._take_turn = counted_take_turn
+        limiter._lock_window = counted_lock_window
+        barrier = threading.Barrier(10)
+        sent = []
+
+        def sender():
+            barrier.wait(timeout=30)
+            for _index in range(3):
+                with limiter.slot():
+                    sent.append(1)
+
+        threads = [threading.Thread(target=sender) for _index in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(len(sent), 30, "every request went")
+        self.assertEqual(looking["most"], 1, "one thread at a time takes its turn")
+        # A look for each turn, and one more each time the thread in front
+        # had to wait (ten threads would look again each time instead).
+        self.assertLessEqual(looking["looks"], 2 * 30)
 
     def test_a_new_process_finds_the_window_where_the_last_one_left_it(self):
         first = self.limiter()

@@ -2,6 +2,8 @@
 the batch window has room, single requests for the rest, 10 in flight, each
 item created once and none throttled."""
 
+import contextlib
+import threading
 import time
 import uuid
 from collections import Counter
@@ -158,3 +160,50 @@ def test_the_answers_that_came_meanwhile_are_taken_together(sandbox, environment
             taken += delivery.answered(timeout=5)
     assert sorted(id(result.item) for result in taken) == sorted(id(item) for item in items)
     assert all(result.ok for result in taken)
+
+
+class SessionsLimiter(RealmRateLimiter):
+    """A limiter that notes, for each request, whether its thread was in a
+    sending session (``sending_thread``), and how many sessions are open."""
+
+    def __init__(self, **numbers):
+        super().__init__(**numbers)
+        self._sessions = threading.local()
+        self.open_sessions = 0
+        self.opened = 0
+        self.outside = 0
+        self._count_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def sending_thread(self):
+        with self._count_lock:
+            self.open_sessions += 1
+            self.opened += 1
+        self._sessions.open = True
+        try:
+            yield
+        finally:
+            self._sessions.open = False
+            with self._count_lock:
+                self.open_sessions -= 1
+
+    @contextlib.contextmanager
+    def slot(self, is_batch=False):
+        if not getattr(self._sessions, "open", False):
+            with self._count_lock:
+                self.outside += 1
+        with super().slot(is_batch):
+            yield
+
+
+def test_each_sending_thread_is_one_session_of_the_limiter(sandbox, environment, tokens, people):
+    """The worker threads send request after request inside the limiter's
+    session (where the limiter shared through PostgreSQL keeps a cursor), a
+    session per run of requests, not per request; all are closed at the end."""
+    limiter = SessionsLimiter(batches_per_minute=1, minute_seconds=600)
+    limiter.batch_room = lambda: 0  # singles only: 40 requests
+    results = deliver(client_for(environment, tokens, limiter), items_for(people, 40, "S"))
+    assert all(result.ok for result in results)
+    assert limiter.outside == 0, "every request inside a session"
+    assert 1 <= limiter.opened < 40, "a session holds many requests"
+    assert limiter.open_sessions == 0, "every session closed when the delivery ends"
