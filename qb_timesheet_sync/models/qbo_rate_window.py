@@ -101,6 +101,7 @@ class SharedRealmRateLimiter:
         self._reservations = BatchReservations(local.minute_seconds)
         self._kept = threading.local()  # see sending_thread
         self._turns = {False: threading.Lock(), True: threading.Lock()}  # see slot
+        self._next_turn = 0.0  # time.monotonic() of the next possible turn (_take_turn)
 
     def __repr__(self):
         return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"
@@ -193,14 +194,30 @@ class SharedRealmRateLimiter:
         return self._reservations.reserve(self.batch_room, force)
 
     def _take_turn(self, is_batch):
-        """Record this request in the window when it may go; returns its lease."""
+        """Record this request in the window when it may go; returns its lease.
+
+        A turn leaves the window as this process last saw it: until the
+        moment that window lets the next request go, asking PostgreSQL is of
+        no use (other processes can only fill it more), so the next turn
+        waits for that moment first. Sending at the limit, each request then
+        takes one look at the window, not one to learn how long to wait and
+        another after waiting."""
         while True:
+            early = self._next_turn - time.monotonic()
+            if early > 0:
+                self._sleep(early)
             with self._transaction() as cr:
                 now, window = self._lock_window(cr)
                 wait = self._wait_needed(window, now, is_batch)
                 if wait <= 0:
                     lease = now + self.lease_seconds
                     self._record(cr, now, lease, is_batch)
+                    window["request_times"].append(now)
+                    next_wait = max(
+                        window["paused_until"] - now,
+                        window_wait(self.local, window["request_times"], [], now, False),
+                    )
+                    self._next_turn = time.monotonic() + next_wait
                     return lease
             self._sleep(wait)
 

@@ -24,6 +24,15 @@ def refuse_to_wait(seconds):
     raise WouldWait(seconds)
 
 
+def run_threads(target, count):
+    """Run ``target`` in ``count`` threads at once; return when all ended."""
+    threads = [threading.Thread(target=target) for _index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+
 @tagged("post_install", "-at_install")
 class TestRateWindow(TransactionCase):
     """The rate window of a realm is shared by independent transactions, as
@@ -90,11 +99,7 @@ class TestRateWindow(TransactionCase):
             barrier.wait(timeout=30)
             results.append(self.take_until_refused(limiter))
 
-        threads = [threading.Thread(target=sender) for _index in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        run_threads(sender, 2)
         self.assertEqual(len(results), 2, "both senders finished")
         self.assertEqual(sum(taken for taken, _wait in results), 19)
         for _taken, wait in results:
@@ -274,11 +279,7 @@ class TestRateWindow(TransactionCase):
                 with limiter.slot():
                     sent.append(1)
 
-        threads = [threading.Thread(target=sender) for _index in range(10)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        run_threads(sender, 10)
         self.assertEqual(len(sent), 30, "every request went")
         self.assertEqual(looking["most"], 1, "one thread at a time takes its turn")
         # A look for each turn, and one more each time the thread in front
