@@ -1,9 +1,11 @@
 """Throttling per realm: requests and batches per "minute", requests in flight."""
 
 import concurrent.futures
+import socket
 import time
 
 import pytest
+import requests
 
 from tests.qbo_sandbox.testing import DEMO_REALM_ID, api
 
@@ -111,3 +113,17 @@ def test_latency_jitter_is_a_random_extra_on_every_call(sandbox, sandbox_api):
     assert time.monotonic() - started >= 0.01
     with pytest.raises(ValueError):
         sandbox.configure(latency_jitter_ms=-1)
+
+
+def test_answers_are_not_held_back_by_nagles_algorithm(sandbox):
+    """The sandbox's latency is the one it is told to imitate: an answer's
+    body, written after its headers, leaves without waiting for the client
+    to acknowledge them (TCP_NODELAY on every connection it accepts)."""
+    session = requests.Session()
+    for _attempt in range(2):  # the second on the kept-alive connection
+        assert session.get(f"{sandbox.url}/_sandbox/stats", timeout=10).status_code == 200
+    connections = list(sandbox._httpd._connections)
+    assert connections, "a kept-alive connection is open"
+    for connection in connections:
+        assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    session.close()
