@@ -265,12 +265,12 @@ class SharedRealmRateLimiter:
     def _transaction(self, write=True):
         """A cursor in a transaction of its own on the window, committed when
         the block ends (rolled back if it raises): the thread's kept cursor
-        (:meth:`sending_thread`, set so for its whole session) or a new one. A
-        ``write`` transaction commits
-        without waiting for the disk: two of them for each request, and if
-        PostgreSQL itself stopped before the last ones reached the disk, the
-        window would forget requests of its last moments, which costs at
-        worst an answer 429 (waited out as every 429 is)."""
+        (:meth:`sending_thread`, set so for its whole session) or a new one.
+        A ``write`` transaction commits without waiting for the disk: two of
+        them for each request, and if PostgreSQL itself stopped before the
+        last ones reached the disk, the window would forget requests of its
+        last moments, which costs at worst an answer 429 (waited out as every
+        429 is)."""
         kept = getattr(self._kept, "cursor", None)
         if kept is None:
             with self._window_cursor() as cr:
