@@ -11,12 +11,11 @@ a handover between workers finds the window where the last one left it, so it
 never bursts into a 429.
 """
 
-import contextlib
 import json
 import logging
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import psycopg2
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
@@ -129,7 +128,7 @@ class SharedRealmRateLimiter:
             yield
         finally:
             self._kept.cursor = None
-            with contextlib.suppress(psycopg2.Error):
+            with suppress(psycopg2.Error):
                 cr.rollback()
                 if isinstance(cr, Cursor):
                     cr.execute("RESET synchronous_commit")
@@ -213,10 +212,8 @@ class SharedRealmRateLimiter:
                     lease = now + self.lease_seconds
                     self._record(cr, now, lease, is_batch)
                     window["request_times"].append(now)
-                    next_wait = max(
-                        window["paused_until"] - now,
-                        window_wait(self.local, window["request_times"], [], now, False),
-                    )
+                    # A single request's wait: a batch request may wait longer.
+                    next_wait = self._window_wait(window, now, is_batch=False)
                     self._next_turn = time.monotonic() + next_wait
                     return lease
             self._sleep(wait)
@@ -227,14 +224,20 @@ class SharedRealmRateLimiter:
         window["request_times"] = [moment for moment in window["request_times"] if moment > start]
         window["batch_times"] = [moment for moment in window["batch_times"] if moment > start]
         window["leases"] = [end for end in window["leases"] if end > now]
-        wait = max(
-            window["paused_until"] - now,
-            window_wait(limits, window["request_times"], window["batch_times"], now, is_batch),
-        )
+        wait = self._window_wait(window, now, is_batch)
         if wait <= 0 and len(window["leases"]) >= limits.max_in_flight:
             # Full: another process's request ends first (or its lease runs out).
             wait = min(IN_FLIGHT_POLL * limits.second_seconds, min(window["leases"]) - now)
         return wait
+
+    def _window_wait(self, window, now, is_batch):
+        """Seconds until the (trimmed) ``window`` lets a request go after
+        ``now``: its pause and its sliding windows, not the places in flight,
+        which free up whenever a request ends."""
+        return max(
+            window["paused_until"] - now,
+            window_wait(self.local, window["request_times"], window["batch_times"], now, is_batch),
+        )
 
     def _give_back(self, lease):
         """Take ``lease`` out of the window, in one statement: the row is
