@@ -35,9 +35,12 @@ from ..qbo.delivery import Delivery
 from ..qbo.text import _lt
 from .qbo_send_queue_cron import BACKGROUND_CHUNK_SIZE
 
-# Chunks taken and not yet recorded at most: the lines a killed worker
-# leaves to look for in QuickBooks, and the rows the run keeps locked.
-MAX_OPEN_CHUNKS = 3
+# Lines taken and not yet recorded at most: the lines a killed worker
+# leaves to look for in QuickBooks, and the rows the run keeps locked. A
+# bound on lines, not on chunks: near the end of a run the chunks are small
+# (see _qbo_chunk_size), and three of them would leave places in flight
+# empty while QuickBooks answers slowly.
+MAX_OPEN_LINES = 3 * BACKGROUND_CHUNK_SIZE
 # The next chunk is taken when fewer lines than this wait for a request:
 # at QuickBooks' ceiling (1,660 lines a minute) half a chunk lasts about
 # five seconds, far longer than taking a chunk takes.
@@ -137,7 +140,7 @@ class _Run:
         self.metered = 0  # metered calls of this run already on a log
 
     def wants_chunk(self, lookahead):
-        if len(self.chunks) >= MAX_OPEN_CHUNKS:
+        if sum(len(chunk.lines) for chunk in self.chunks) >= MAX_OPEN_LINES:
             return False
         if not self.chunks:
             return True

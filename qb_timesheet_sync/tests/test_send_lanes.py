@@ -7,6 +7,7 @@ no company is sent by two at once and none is left out."""
 import logging
 import threading
 import time
+from collections import Counter
 from datetime import date, timedelta
 from types import SimpleNamespace
 from unittest.mock import patch
@@ -413,6 +414,34 @@ class TestSendLanes(QboSendCase):
                 self.assertRecordValues(progress, [{"done": 7, "remaining": 0}])
         self.env.invalidate_all()
         self.assert_sent_once({REALM_A: lines})
+
+    def test_small_chunks_near_the_end_keep_the_places_busy(self):
+        """The chunks under way are bounded by their lines, not by their
+        number: near the end of a run each chunk holds one batch, and the
+        run takes as many as keep requests waiting for a place in flight."""
+        run = pipeline_module._Run(self.env["qbo.send.queue"], self.company)
+        waiting = {"items": 0}
+        run.delivery = SimpleNamespace(waiting=lambda: waiting["items"])
+        Line = self.env["account.analytic.line"]
+
+        def chunk(size):
+            return pipeline_module._Chunk(None, Line.browse(range(1, size + 1)), Counter(), [])
+
+        lookahead = pipeline_module.LOOKAHEAD
+        self.assertTrue(run.wants_chunk(lookahead), "none under way")
+        run.chunks.extend(chunk(queue_module.MIN_CHUNK_SIZE) for _index in range(10))
+        self.assertTrue(run.wants_chunk(lookahead), "ten chunks of one batch: room for more")
+        waiting["items"] = lookahead
+        self.assertFalse(run.wants_chunk(lookahead), "enough lines wait for a request")
+        waiting["items"] = 0
+        self.assertFalse(run.wants_chunk(0), "one request at a time: a chunk after the other")
+        run.chunks.clear()
+        run.chunks.extend(chunk(queue_module.BACKGROUND_CHUNK_SIZE) for _index in range(3))
+        self.assertEqual(
+            sum(len(open_chunk.lines) for open_chunk in run.chunks),
+            pipeline_module.MAX_OPEN_LINES,
+        )
+        self.assertFalse(run.wants_chunk(lookahead), "as many lines under way as a run may lock")
 
     def test_companies_per_lane_is_a_system_parameter(self):
         queue = self.env["qbo.send.queue"]

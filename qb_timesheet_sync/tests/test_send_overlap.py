@@ -154,7 +154,7 @@ class TestSendOverlap(QboSendCase):
                 with (
                     patch.object(cr, "commit", commit_once_the_manager_waits),
                     # One chunk at a time, so that the next ones are still queued.
-                    patch.object(pipeline_module, "MAX_OPEN_CHUNKS", 1),
+                    patch.object(pipeline_module, "MAX_OPEN_LINES", 1),
                 ):
                     outcome["background"] = self.run_background(cr)
 
