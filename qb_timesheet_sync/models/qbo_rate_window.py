@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from bisect import bisect_right
 from contextlib import contextmanager, suppress
 
 import psycopg2
@@ -221,8 +222,10 @@ class SharedRealmRateLimiter:
     def _wait_needed(self, window, now, is_batch):
         limits = self.local
         start = now - limits.minute_seconds
-        window["request_times"] = [moment for moment in window["request_times"] if moment > start]
-        window["batch_times"] = [moment for moment in window["batch_times"] if moment > start]
+        for kind in ("request_times", "batch_times"):
+            # Sorted (each added under the row's lock, on PostgreSQL's clock).
+            times = window[kind]
+            window[kind] = times[bisect_right(times, start) :]
         window["leases"] = [end for end in window["leases"] if end > now]
         wait = self._window_wait(window, now, is_batch)
         if wait <= 0 and len(window["leases"]) >= limits.max_in_flight:

@@ -9,6 +9,7 @@ per minute per realm and app. A 429 answer asks to wait before retrying.
 import math
 import threading
 import time
+from bisect import bisect_right
 from collections import deque
 from contextlib import contextmanager
 
@@ -178,11 +179,13 @@ def _forget_before(times, threshold):
 
 def _window_wait(times, limit, window, now):
     """Seconds until fewer than ``limit`` of the (sorted) ``times`` fall in the
-    last ``window``: until the start that makes the window full has left it."""
-    in_window = [moment for moment in times if moment > now - window]
-    if len(in_window) < limit:
+    last ``window``: until the start that makes the window full has left it.
+    The times in the window are the last ones of ``times``, found by
+    bisection: a minute's window holds hundreds of them."""
+    in_window = len(times) - bisect_right(times, now - window)
+    if in_window < limit:
         return 0.0
-    return in_window[len(in_window) - limit] + window - now
+    return times[len(times) - limit] + window - now
 
 
 _registry = {}
