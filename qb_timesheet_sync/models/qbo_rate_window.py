@@ -15,7 +15,6 @@ import json
 import logging
 import threading
 import time
-from bisect import bisect_right
 from contextlib import contextmanager, suppress
 
 import psycopg2
@@ -102,6 +101,7 @@ class SharedRealmRateLimiter:
         self._kept = threading.local()  # see sending_thread
         self._turns = {False: threading.Lock(), True: threading.Lock()}  # see slot
         self._next_turn = 0.0  # time.monotonic() of the next possible turn (_take_turn)
+        self._lock_query = self._window_query(local)
 
     def __repr__(self):
         return f"SharedRealmRateLimiter(realm_id={self.realm_id!r})"
@@ -158,9 +158,12 @@ class SharedRealmRateLimiter:
     def pause_for(self, seconds):
         """Hold back every request of this realm, from every process, for ``seconds``."""
         with self._transaction() as cr:
-            now, window = self._lock_window(cr)
-            window["paused_until"] = max(window["paused_until"], now + seconds)
-            self._save(cr, window)
+            now, _window = self._lock_window(cr)
+            cr.execute(
+                "UPDATE qbo_rate_window SET paused_until = greatest(paused_until, %s)"
+                " WHERE realm_id = %s",
+                [now + seconds, self.realm_id],
+            )
 
     def batch_room(self):
         """How many batch requests the realm's window has room for now (read
@@ -212,34 +215,28 @@ class SharedRealmRateLimiter:
                 if wait <= 0:
                     lease = now + self.lease_seconds
                     self._record(cr, now, lease, is_batch)
-                    window["request_times"].append(now)
                     # A single request's wait: a batch request may wait longer.
-                    next_wait = self._window_wait(window, now, is_batch=False)
+                    next_wait = self._window_wait(window.after_request(now), now, is_batch=False)
                     self._next_turn = time.monotonic() + next_wait
                     return lease
             self._sleep(wait)
 
     def _wait_needed(self, window, now, is_batch):
         limits = self.local
-        start = now - limits.minute_seconds
-        for kind in ("request_times", "batch_times"):
-            # Sorted (each added under the row's lock, on PostgreSQL's clock).
-            times = window[kind]
-            window[kind] = times[bisect_right(times, start) :]
-        window["leases"] = [end for end in window["leases"] if end > now]
+        window.leases = [end for end in window.leases if end > now]
         wait = self._window_wait(window, now, is_batch)
-        if wait <= 0 and len(window["leases"]) >= limits.max_in_flight:
+        if wait <= 0 and len(window.leases) >= limits.max_in_flight:
             # Full: another process's request ends first (or its lease runs out).
-            wait = min(IN_FLIGHT_POLL * limits.second_seconds, min(window["leases"]) - now)
+            wait = min(IN_FLIGHT_POLL * limits.second_seconds, min(window.leases) - now)
         return wait
 
     def _window_wait(self, window, now, is_batch):
-        """Seconds until the (trimmed) ``window`` lets a request go after
+        """Seconds until ``window`` (:class:`_Window`) lets a request go after
         ``now``: its pause and its sliding windows, not the places in flight,
         which free up whenever a request ends."""
         return max(
-            window["paused_until"] - now,
-            window_wait(self.local, window["request_times"], window["batch_times"], now, is_batch),
+            window.paused_until - now,
+            window_wait(self.local, window.start, now, is_batch),
         )
 
     def _give_back(self, lease):
@@ -301,15 +298,34 @@ class SharedRealmRateLimiter:
             cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
         return cr
 
-    def _lock_window(self, cr):
-        """(now, window) of the realm, its row locked until ``cr`` ends."""
-        query = """
-            SELECT extract(epoch FROM clock_timestamp())::float8,
-                   request_times, batch_times, leases, paused_until
+    @staticmethod
+    def _window_query(limits):
+        """The query of :meth:`_lock_window` for ``limits`` (the numbers of a
+        :class:`~..qbo.ratelimit.RealmRateLimiter`), and the starts it reads:
+        of the hundreds a minute's window holds, only those the rule of the
+        windows looks at (``window_wait``), for the next request and for a
+        single one after it (:meth:`_Window.after_request`). Reading them all would
+        cost more CPU, to decode them from JSON, than the rest of a turn."""
+        wanted = [
+            ("requests", limits.requests_per_minute),
+            ("requests", limits.requests_per_second),
+            ("batches", limits.batches_per_minute),
+        ]
+        wanted += [(kind, n - 1) for kind, n in wanted[:2] if n > 1]
+        positions = list(dict.fromkeys(wanted))
+        columns = {"requests": "request_times", "batches": "batch_times"}
+        starts = ", ".join(f"({columns[kind]} -> {-n})::float8" for kind, n in positions)
+        query = f"""
+            SELECT extract(epoch FROM clock_timestamp())::float8, leases, paused_until, {starts}
               FROM qbo_rate_window
              WHERE realm_id = %s
                FOR UPDATE
         """
+        return query, positions
+
+    def _lock_window(self, cr):
+        """(now, :class:`_Window`) of the realm, its row locked until ``cr`` ends."""
+        query, positions = self._lock_query
         cr.execute(query, [self.realm_id])
         row = cr.fetchone()
         if row is None:
@@ -324,20 +340,15 @@ class SharedRealmRateLimiter:
             )
             cr.execute(query, [self.realm_id])
             row = cr.fetchone()
-        now, request_times, batch_times, leases, paused_until = row
-        window = {
-            "request_times": request_times or [],
-            "batch_times": batch_times or [],
-            "leases": leases or [],
-            "paused_until": paused_until or 0.0,
-        }
-        return now, window
+        now, leases, paused_until, *starts = row
+        return now, _Window(dict(zip(positions, starts, strict=True)), leases or [], paused_until)
 
     def _record(self, cr, now, lease, is_batch):
         """Add a request starting at ``now`` and its ``lease`` to the window,
-        and leave out what has left it (as :meth:`_wait_needed` does), in
-        SQL: the arrays are not written out again from Python, which would
-        cost more CPU than the rest of the request's turn."""
+        and leave out what has left it (the starts older than the minute, the
+        leases run out), in SQL: the arrays are neither read nor written out
+        again from Python, which would cost more CPU than the rest of the
+        request's turn."""
         moment = json.dumps([now])
         cr.execute(
             """
@@ -359,19 +370,28 @@ class SharedRealmRateLimiter:
             },
         )
 
-    def _save(self, cr, window):
-        cr.execute(
-            """
-            UPDATE qbo_rate_window
-               SET request_times = %s::jsonb, batch_times = %s::jsonb,
-                   leases = %s::jsonb, paused_until = %s
-             WHERE realm_id = %s
-            """,
-            [
-                json.dumps(window["request_times"]),
-                json.dumps(window["batch_times"]),
-                json.dumps(window["leases"]),
-                window["paused_until"],
-                self.realm_id,
-            ],
-        )
+
+class _Window:
+    """What a turn reads of a realm's window (:meth:`SharedRealmRateLimiter._lock_window`):
+    the starts of the requests the rule of the windows looks at, the ends of
+    the leases of the requests in flight, and the pause after a 429."""
+
+    def __init__(self, latest, leases, paused_until):
+        self._latest = latest  # {(kind, n): start of the n-th latest, or None}
+        self.leases = leases
+        self.paused_until = paused_until or 0.0
+
+    def start(self, kind, n):
+        """The start of the n-th latest request of ``kind`` (see ``window_wait``)."""
+        return self._latest[kind, n]
+
+    def after_request(self, now):
+        """This window once a request started at ``now``, as a single request
+        looks at it (its batch requests left out): its n-th latest start is
+        the (n - 1)-th latest before it."""
+        latest = {
+            ("requests", n): now if n == 1 else self._latest["requests", n - 1]
+            for kind, n in self._latest
+            if kind == "requests" and (n == 1 or ("requests", n - 1) in self._latest)
+        }
+        return _Window(latest, self.leases, self.paused_until)

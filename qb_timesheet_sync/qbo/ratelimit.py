@@ -9,7 +9,6 @@ per minute per realm and app. A 429 answer asks to wait before retrying.
 import math
 import threading
 import time
-from bisect import bisect_right
 from collections import deque
 from contextlib import contextmanager
 
@@ -108,8 +107,12 @@ class RealmRateLimiter:
         _forget_before(self._batch_times, now - self.minute_seconds)
         return max(
             self._paused_until - now,
-            window_wait(self, self._request_times, self._batch_times, now, is_batch),
+            window_wait(self, self._latest, now, is_batch),
         )
+
+    def _latest(self, kind, n):
+        times = self._request_times if kind == "requests" else self._batch_times
+        return nth_latest(times, n)
 
 
 class BatchReservations:
@@ -155,21 +158,30 @@ class BatchReservations:
                 self._made.popleft()
 
 
-def window_wait(limits, request_times, batch_times, now, is_batch):
+def window_wait(limits, latest, now, is_batch):
     """Seconds until a request may start at ``now`` under the sliding windows
-    of ``limits`` (a :class:`RealmRateLimiter`, for its numbers), given the
-    sorted start times of the requests and batch requests already made.
+    of ``limits`` (a :class:`RealmRateLimiter`, for its numbers), given
+    ``latest(kind, n)``: the start of the n-th latest request already made
+    (``kind`` "requests", batch requests included) or batch request
+    ("batches"), None when fewer were made.
 
     The one rule of the windows: the process-local limiter and the one shared
-    by every Odoo process through PostgreSQL (``qbo.rate.window``) both use it.
+    by every Odoo process through PostgreSQL (``qbo.rate.window``) both use
+    it. A window that allows ``limit`` requests is full while the limit-th
+    latest start is in it, and lets the next request go when it leaves.
     """
     checks = [
-        (request_times, limits.requests_per_minute, limits.minute_seconds),
-        (request_times, limits.requests_per_second, limits.second_seconds),
+        ("requests", limits.requests_per_minute, limits.minute_seconds),
+        ("requests", limits.requests_per_second, limits.second_seconds),
     ]
     if is_batch:
-        checks.append((batch_times, limits.batches_per_minute, limits.minute_seconds))
-    return max(_window_wait(times, limit, window, now) for times, limit, window in checks)
+        checks.append(("batches", limits.batches_per_minute, limits.minute_seconds))
+    return max(_window_wait(latest(kind, limit), window, now) for kind, limit, window in checks)
+
+
+def nth_latest(times, n):
+    """The n-th latest of the sorted ``times`` (None when there are fewer)."""
+    return times[-n] if 0 < n <= len(times) else None
 
 
 def _forget_before(times, threshold):
@@ -177,15 +189,11 @@ def _forget_before(times, threshold):
         times.popleft()
 
 
-def _window_wait(times, limit, window, now):
-    """Seconds until fewer than ``limit`` of the (sorted) ``times`` fall in the
-    last ``window``: until the start that makes the window full has left it.
-    The times in the window are the last ones of ``times``, found by
-    bisection: a minute's window holds hundreds of them."""
-    in_window = len(times) - bisect_right(times, now - window)
-    if in_window < limit:
+def _window_wait(start, window, now):
+    """Seconds until ``start`` (None: none) has left the ``window`` ending at ``now``."""
+    if start is None:
         return 0.0
-    return times[len(times) - limit] + window - now
+    return max(0.0, start + window - now)
 
 
 _registry = {}

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, tagged
 
-from ..models.qbo_rate_window import IN_FLIGHT_POLL, SharedRealmRateLimiter
+from ..models.qbo_rate_window import IN_FLIGHT_POLL, SharedRealmRateLimiter, _Window
 from ..qbo import RealmRateLimiter
 from .common import REALM_A, QboCase
 
@@ -301,6 +301,27 @@ class TestRateWindow(TransactionCase):
         other = self.limiter(realm=f"{self.realm}-other")
         self.assertEqual(self.take_until_refused(other)[0], 19)
 
+    def test_a_turn_reads_only_the_starts_the_rule_looks_at(self):
+        """Of a full minute's starts, a turn reads the n-th latest for each
+        limit (and the one before, for the next single request), not them all."""
+        limiter = self.limiter()
+        self.assertEqual(self.take_until_refused(limiter, is_batch=True)[0], 4)
+        self.assertEqual(self.take_until_refused(limiter)[0], 15)
+        starts, batch_starts = self.window()[:2]
+        with limiter._transaction() as cr:
+            now, window = limiter._lock_window(cr)
+        self.assertEqual(window.start("requests", 19), starts[0], "the minute's 19th latest")
+        self.assertEqual(window.start("requests", 18), starts[1])
+        self.assertIsNone(window.start("requests", 50), "fewer than the second's 50")
+        self.assertEqual(window.start("batches", 4), batch_starts[0])
+        after = window.after_request(now)
+        self.assertEqual(after.start("requests", 19), starts[1], "the oldest has gone by then")
+        self.assertIsNone(after.start("requests", 50), "20 requests: fewer than the second's 50")
+        # The minute is full: the next request waits for its oldest start to leave.
+        self.assertAlmostEqual(
+            limiter._wait_needed(window, now, is_batch=False), starts[0] + 600 - now
+        )
+
     def test_a_pause_after_a_429_holds_back_every_process(self):
         self.limiter().pause_for(300)
         taken, wait = self.take_until_refused(self.limiter())
@@ -314,12 +335,8 @@ class TestRateWindow(TransactionCase):
                 stack.enter_context(holder.slot())
             self.assertEqual(len(self.window()[2]), 3, "three leases held")
             now = self.window()[0][-1]
-            window = {
-                "request_times": [],
-                "batch_times": [],
-                "leases": self.window()[2],
-                "paused_until": 0.0,
-            }
+            _query, positions = other._lock_query
+            window = _Window(dict.fromkeys(positions), self.window()[2], 0.0)
             # The only reason to wait is the places held by the other process.
             wait = other._wait_needed(window, now, is_batch=False)
             self.assertGreater(wait, 0)
