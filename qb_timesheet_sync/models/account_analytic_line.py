@@ -119,10 +119,14 @@ class AccountAnalyticLine(models.Model):
         copy=False,
         groups="qb_timesheet_sync.group_qbo_user",
     )
+    # The two copies of a time activity are read where they are compared (an
+    # update, a reconciliation), not with the rest of the line: decoding them
+    # with every line read (a list, a send's log) costs more than the line.
     qbo_sent_payload = fields.Json(
         string="Time activity sent",
         readonly=True,
         copy=False,
+        prefetch=False,
         groups="qb_timesheet_sync.group_qbo_user",
         help="What QuickBooks got last from Odoo; an update compares QuickBooks' copy with it.",
     )
@@ -130,6 +134,7 @@ class AccountAnalyticLine(models.Model):
         string="QuickBooks' version",
         readonly=True,
         copy=False,
+        prefetch=False,
         groups="qb_timesheet_sync.group_qbo_user",
         help="The time activity as QuickBooks has it, changed there since Odoo sent it.",
     )
