@@ -348,7 +348,7 @@ class QboClient(BatchRequests):
                 self._access_token = self._refresh_callback()
 
     def _send(self, method, path, query, json_body, text_body, is_batch):
-        headers = {"Authorization": f"Bearer {self._access_token}", "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
         data = None
         if text_body is not None:
             headers["Content-Type"] = "application/text"
@@ -361,6 +361,7 @@ class QboClient(BatchRequests):
                 json=json_body,
                 data=data,
                 headers=headers,
+                auth=_BearerToken(self._access_token),
                 timeout=self.timeout,
             )
 
@@ -393,6 +394,19 @@ class QboClient(BatchRequests):
 
     def _backoff(self, attempt):
         return min(self.backoff_base * 2**attempt, MAX_BACKOFF_SECONDS)
+
+
+class _BearerToken(requests.auth.AuthBase):
+    """The access token, as the request's auth: requests then neither looks
+    in ~/.netrc for each request nor lets a login found there for the host
+    replace the token."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
 
 
 def _is_absolute(path):

@@ -5,6 +5,7 @@ import concurrent.futures
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -50,6 +51,29 @@ def test_every_request_carries_minorversion(environment, tokens):
     client.company_info()
     client.count("Customer")
     assert [params["minorversion"] for _method, _path, params in session.sent] == [75, 75]
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_the_access_token(
+    environment, tokens, tmp_path, monkeypatch
+):
+    """requests sends the login of ~/.netrc (or $NETRC) for a host when a
+    request names no auth of its own: given as the request's auth, the
+    access token is what QuickBooks gets."""
+    host = urlsplit(environment.api_base_url).hostname
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine {host} login someone password something\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    refreshed = []
+    client = QboClient(
+        environment,
+        DEMO_REALM_ID,
+        tokens[0],
+        rate_limiter=RealmRateLimiter(),
+        refresh_callback=lambda: refreshed.append(True) or tokens[0],
+    )
+    assert client.company_info()["CompanyName"] == "Northwind Consulting (sandbox)"
+    assert refreshed == [], "the first answer was not a 401"
 
 
 def test_query_pages_through_2500_customers(sandbox, environment, tokens):
