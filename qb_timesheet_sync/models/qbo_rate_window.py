@@ -23,7 +23,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 from odoo import api, fields, models
 from odoo.sql_db import Cursor
 
-from ..qbo.ratelimit import BatchReservations, window_wait
+from ..qbo.ratelimit import BatchReservations, window_checks, window_wait
 
 _logger = logging.getLogger(__name__)
 
@@ -306,12 +306,12 @@ class SharedRealmRateLimiter:
         windows looks at (``window_wait``), for the next request and for a
         single one after it (:meth:`_Window.after_request`). Reading them all would
         cost more CPU, to decode them from JSON, than the rest of a turn."""
-        wanted = [
-            ("requests", limits.requests_per_minute),
-            ("requests", limits.requests_per_second),
-            ("batches", limits.batches_per_minute),
+        wanted = [(kind, n) for kind, n, _seconds in window_checks(limits, is_batch=True)]
+        wanted += [
+            ("requests", n - 1)
+            for kind, n, _seconds in window_checks(limits, is_batch=False)
+            if kind == "requests" and n > 1
         ]
-        wanted += [(kind, n - 1) for kind, n in wanted[:2] if n > 1]
         positions = list(dict.fromkeys(wanted))
         columns = {"requests": "request_times", "batches": "batch_times"}
         starts = ", ".join(f"({columns[kind]} -> {-n})::float8" for kind, n in positions)

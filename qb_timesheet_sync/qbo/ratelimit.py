@@ -112,7 +112,7 @@ class RealmRateLimiter:
 
     def _latest(self, kind, n):
         times = self._request_times if kind == "requests" else self._batch_times
-        return nth_latest(times, n)
+        return _nth_latest(times, n)
 
 
 class BatchReservations:
@@ -170,16 +170,26 @@ def window_wait(limits, latest, now, is_batch):
     it. A window that allows ``limit`` requests is full while the limit-th
     latest start is in it, and lets the next request go when it leaves.
     """
+    return max(
+        _window_wait(latest(kind, limit), window, now)
+        for kind, limit, window in window_checks(limits, is_batch)
+    )
+
+
+def window_checks(limits, is_batch):
+    """The windows :func:`window_wait` looks at for a request (a batch
+    request with ``is_batch``): (kind of the requests counted, how many the
+    window allows, its length in seconds) each."""
     checks = [
         ("requests", limits.requests_per_minute, limits.minute_seconds),
         ("requests", limits.requests_per_second, limits.second_seconds),
     ]
     if is_batch:
         checks.append(("batches", limits.batches_per_minute, limits.minute_seconds))
-    return max(_window_wait(latest(kind, limit), window, now) for kind, limit, window in checks)
+    return checks
 
 
-def nth_latest(times, n):
+def _nth_latest(times, n):
     """The n-th latest of the sorted ``times`` (None when there are fewer)."""
     return times[-n] if 0 < n <= len(times) else None
 
