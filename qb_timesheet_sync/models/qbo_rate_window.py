@@ -97,7 +97,7 @@ class SharedRealmRateLimiter:
         self._cursor_factory = cursor_factory
         self._sleep = sleep or time.sleep
         self._batches_full_until = 0.0  # see batch_room
-        self._reservations = BatchReservations(local.minute_seconds)
+        self._reservations = BatchReservations(local.window_seconds)
         self._kept = threading.local()  # see sending_thread
         self._turns = {False: threading.Lock(), True: threading.Lock()}  # see slot
         self._next_turn = 0.0  # time.monotonic() of the next possible turn (_take_turn)
@@ -183,7 +183,7 @@ class SharedRealmRateLimiter:
                          WHERE realm_id = %s) AS batches
                  WHERE moment > extract(epoch FROM clock_timestamp()) - %s
                 """,
-                [self.minute_seconds, self.realm_id, self.minute_seconds],
+                [self.local.window_seconds, self.realm_id, self.local.window_seconds],
             )
             count, oldest_leaves_in = cr.fetchone()
         room = self.local.batches_per_minute - count
@@ -362,7 +362,7 @@ class SharedRealmRateLimiter:
              WHERE realm_id = %(realm)s
             """,
             {
-                "bounds": json.dumps({"start": now - self.local.minute_seconds, "now": now}),
+                "bounds": json.dumps({"start": now - self.local.window_seconds, "now": now}),
                 "moment": moment,
                 "batch": moment if is_batch else "[]",
                 "lease": json.dumps([lease]),

@@ -355,7 +355,7 @@ class QboSendQueue(models.AbstractModel):
         limits = limiter_for(company.sudo()._qbo_connection().realm_id)
         per_second = (
             limits.requests_per_minute - limits.batches_per_minute
-        ) / limits.minute_seconds
+        ) / limits.window_seconds
         lines = max(MIN_CHUNK_SIZE, int(seconds * per_second))
         return min(BACKGROUND_CHUNK_SIZE, lines)
 

@@ -6,20 +6,25 @@ requests per second (or 10 in flight) per realm and app, and 40 batch requests
 per minute per realm and app. A 429 answer asks to wait before retrying.
 """
 
-import math
 import threading
 import time
 from collections import deque
 from contextlib import contextmanager
 
-# Stay a little below Intuit's numbers. The window is a sliding one (no
+# Stay a little below Intuit's numbers. The windows are sliding ones (no
 # minute of Intuit's, however aligned, can hold more than its limit), and
-# every Odoo process and server of a company shares it in PostgreSQL, on
+# every Odoo process and server of a company shares them in PostgreSQL, on
 # PostgreSQL's clock: the margin covers only the difference between the
 # moment a request is counted here and the moment it reaches Intuit (network
-# latency and its jitter). At 10 requests a second, 2 % of 500 is a second of
-# jitter: 490 requests and 39 batch requests a minute (was 5 %: 475 and 38).
-SAFETY_MARGIN = 0.98
+# latency and its jitter). It is a margin in time: Intuit's counts, over a
+# window a 50th longer than the minute (61.2 s). Requests that start
+# together (ten places in flight taking their turns at once, a run's first
+# batch requests) then leave the window together, and still reach Intuit
+# more than a minute after those they replace, whatever their jitter up to
+# 1.2 s. A margin in counts (say 490 and 39 a minute) would not: the next
+# burst may start a minute after the first to the millisecond, and any
+# jitter puts the two in one minute of Intuit's.
+JITTER_MARGIN = 0.02
 
 
 class RealmRateLimiter:
@@ -38,13 +43,15 @@ class RealmRateLimiter:
         clock=time.monotonic,
         sleep=time.sleep,
     ):
-        self.requests_per_minute = max(1, math.floor(requests_per_minute * SAFETY_MARGIN))
-        self.batches_per_minute = max(1, math.floor(batches_per_minute * SAFETY_MARGIN))
+        self.requests_per_minute = requests_per_minute
+        self.batches_per_minute = batches_per_minute
         # Intuit's wording is "10 requests per second" now and "10 concurrent
         # requests" in 2016: enforce both with the same number.
         self.max_in_flight = max_in_flight
         self.requests_per_second = max_in_flight
         self.minute_seconds = minute_seconds
+        # The length of the per-minute windows, the margin included.
+        self.window_seconds = minute_seconds * (1 + JITTER_MARGIN)
         self.second_seconds = minute_seconds / 60.0
         self._clock = clock
         self._sleep = sleep
@@ -53,7 +60,7 @@ class RealmRateLimiter:
         self._request_times = deque()
         self._batch_times = deque()
         self._paused_until = 0.0
-        self._reservations = BatchReservations(minute_seconds, clock)
+        self._reservations = BatchReservations(self.window_seconds, clock)
 
     @contextmanager
     def slot(self, is_batch=False):
@@ -78,7 +85,7 @@ class RealmRateLimiter:
         """How many batch requests the minute's window has room for now."""
         with self._lock:
             now = self._clock()
-            _forget_before(self._batch_times, now - self.minute_seconds)
+            _forget_before(self._batch_times, now - self.window_seconds)
             return self.batches_per_minute - len(self._batch_times)
 
     def reserve_batch(self, force=False):
@@ -103,8 +110,8 @@ class RealmRateLimiter:
 
     def _wait_needed(self, now, is_batch):
         """Seconds to wait before a request may start at ``now`` (0 when it may)."""
-        _forget_before(self._request_times, now - self.minute_seconds)
-        _forget_before(self._batch_times, now - self.minute_seconds)
+        _forget_before(self._request_times, now - self.window_seconds)
+        _forget_before(self._batch_times, now - self.window_seconds)
         return max(
             self._paused_until - now,
             window_wait(self, self._latest, now, is_batch),
@@ -128,7 +135,7 @@ class BatchReservations:
     takes the turn: only their number matters), so a batch request in flight
     is never counted twice. A reservation whose request never took its turn
     (it failed before) runs out after ``max_age`` seconds, the window's
-    minute, so the room it held comes back.
+    minute's window, so the room it held comes back.
     """
 
     def __init__(self, max_age, clock=time.monotonic):
@@ -181,11 +188,11 @@ def window_checks(limits, is_batch):
     request with ``is_batch``): (kind of the requests counted, how many the
     window allows, its length in seconds) each."""
     checks = [
-        ("requests", limits.requests_per_minute, limits.minute_seconds),
+        ("requests", limits.requests_per_minute, limits.window_seconds),
         ("requests", limits.requests_per_second, limits.second_seconds),
     ]
     if is_batch:
-        checks.append(("batches", limits.batches_per_minute, limits.minute_seconds))
+        checks.append(("batches", limits.batches_per_minute, limits.window_seconds))
     return checks
 
 

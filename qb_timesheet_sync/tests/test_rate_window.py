@@ -54,10 +54,10 @@ class TestRateWindow(TransactionCase):
 
     def limiter(self, realm=None, **numbers):
         # A "minute" of 10 minutes: nothing leaves the window during a test.
-        # 20 requests and 5 batches a minute, minus the 5 % margin: 19 and 4.
+        # 19 requests and 4 batch requests a minute.
         numbers = {
-            "requests_per_minute": 20,
-            "batches_per_minute": 5,
+            "requests_per_minute": 19,
+            "batches_per_minute": 4,
             "max_in_flight": 50,
             "minute_seconds": 600,
             **numbers,
@@ -118,7 +118,7 @@ class TestRateWindow(TransactionCase):
         limiter = SharedRealmRateLimiter(
             counted_cursor,
             self.realm,
-            RealmRateLimiter(requests_per_minute=20, batches_per_minute=5, minute_seconds=600),
+            RealmRateLimiter(requests_per_minute=19, batches_per_minute=4, minute_seconds=600),
             sleep=refuse_to_wait,
         )
         self.assertEqual(limiter.batch_room(), 4)
@@ -134,7 +134,7 @@ class TestRateWindow(TransactionCase):
         limiter = SharedRealmRateLimiter(
             self._cursor,
             self.realm,
-            RealmRateLimiter(requests_per_minute=20, batches_per_minute=3, minute_seconds=600),
+            RealmRateLimiter(requests_per_minute=20, batches_per_minute=2, minute_seconds=600),
             sleep=refuse_to_wait,
         )
         self.assertTrue(limiter.reserve_batch())
@@ -148,7 +148,7 @@ class TestRateWindow(TransactionCase):
         other = SharedRealmRateLimiter(
             self._cursor,
             self.realm,
-            RealmRateLimiter(requests_per_minute=20, batches_per_minute=3, minute_seconds=600),
+            RealmRateLimiter(requests_per_minute=20, batches_per_minute=2, minute_seconds=600),
             sleep=refuse_to_wait,
         )
         self.assertFalse(other.reserve_batch(), "another process sees the window full")
@@ -169,7 +169,7 @@ class TestRateWindow(TransactionCase):
             counted_cursor,
             self.realm,
             RealmRateLimiter(
-                requests_per_minute=20, batches_per_minute=5, max_in_flight=50, minute_seconds=600
+                requests_per_minute=19, batches_per_minute=4, max_in_flight=50, minute_seconds=600
             ),
             sleep=refuse_to_wait,
         )
@@ -246,7 +246,7 @@ class TestRateWindow(TransactionCase):
             self._cursor,
             self.realm,
             # 10 in flight; a "minute" of 1.2 s that holds 9 requests.
-            RealmRateLimiter(requests_per_minute=10, max_in_flight=10, minute_seconds=1.2),
+            RealmRateLimiter(requests_per_minute=9, max_in_flight=10, minute_seconds=1.2),
         )
         take_turn = limiter._take_turn
         looking = {"now": 0, "most": 0, "looks": 0}
@@ -318,8 +318,10 @@ class TestRateWindow(TransactionCase):
         self.assertEqual(after.start("requests", 19), starts[1], "the oldest has gone by then")
         self.assertIsNone(after.start("requests", 50), "20 requests: fewer than the second's 50")
         # The minute is full: the next request waits for its oldest start to leave.
+        # The minute's window lasts 612 s: 600 and its margin.
         self.assertAlmostEqual(
-            limiter._wait_needed(window, now, is_batch=False), starts[0] + 600 - now
+            limiter._wait_needed(window, now, is_batch=False),
+            starts[0] + limiter.local.window_seconds - now,
         )
 
     def test_a_pause_after_a_429_holds_back_every_process(self):

@@ -369,7 +369,7 @@ class TestSendLanes(QboSendCase):
         queue = self.env["qbo.send.queue"]
         lines = self.queue(REALM_A, 12)
         self.assertEqual(queue._qbo_chunk_size(self.company, 3600), 300)
-        # 10 s at QuickBooks' slowest, (490 - 39) single creates a minute.
+        # 10 s at QuickBooks' slowest: (500 - 40) single creates in 61.2 s.
         self.assertEqual(queue._qbo_chunk_size(self.company, 10), 75)
         self.assertEqual(queue._qbo_chunk_size(self.company, 0), 30, "one batch at least")
 
