@@ -16,7 +16,7 @@ from contextlib import contextmanager
 # every Odoo process and server of a company shares them in PostgreSQL, on
 # PostgreSQL's clock: the margin covers only the difference between the
 # moment a request is counted here and the moment it reaches Intuit (network
-# latency and its jitter). It is a margin in time: Intuit's counts, over a
+# latency and its jitter). It is a margin in time: Intuit's numbers, over a
 # window a 50th longer than the minute (61.2 s). Requests that start
 # together (ten places in flight taking their turns at once, a run's first
 # batch requests) then leave the window together, and still reach Intuit
@@ -134,8 +134,8 @@ class BatchReservations:
     counts it and its reservation ends (whichever reserved batch request
     takes the turn: only their number matters), so a batch request in flight
     is never counted twice. A reservation whose request never took its turn
-    (it failed before) runs out after ``max_age`` seconds, the window's
-    minute's window, so the room it held comes back.
+    (it failed before) runs out after ``max_age`` seconds, the length of
+    the per-minute window, so the room it held comes back.
     """
 
     def __init__(self, max_age, clock=time.monotonic):
